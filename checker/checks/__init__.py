@@ -1,0 +1,1 @@
+"""Formal checks, one module per check."""

@@ -1,0 +1,158 @@
+"""The one diagnostic model every stage reports with, and the registry of stable codes.
+
+Each code is documented in specs/diagnostics.md (what it means, why it matters, an example and
+the fix); a test keeps the registry and that document in step.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+from checker.source import Span
+
+
+class Severity(str, Enum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+
+@dataclass(frozen=True)
+class Code:
+    code: str
+    name: str
+    severity: Severity
+
+
+def _codes(*rows: tuple[str, str, Severity]) -> dict[str, Code]:
+    return {code: Code(code, name, sev) for code, name, sev in rows}
+
+
+E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO
+
+CODES: dict[str, Code] = _codes(
+    # I/O and syntax
+    ("E001", "unreadable-file", E),
+    ("E002", "syntax-error", E),
+    ("E003", "unexpected-character", E),
+    ("E004", "invalid-date", E),
+    ("E005", "number-out-of-range", E),
+    ("E006", "missing-pack-header", E),
+    ("E007", "duplicate-pack-header", E),
+    ("E008", "unknown-hit-policy", E),
+    ("E009", "invalid-int-range", E),
+    # names and imports
+    ("E101", "unknown-name", E),
+    ("E102", "duplicate-definition", E),
+    ("E103", "import-cycle", E),
+    ("E104", "missing-import", E),
+    ("E105", "unknown-module", E),
+    ("E106", "unknown-rule", E),
+    ("E107", "not-a-decision", E),
+    ("E108", "override-cycle", E),
+    ("E109", "unknown-type", E),
+    ("E110", "reserved-name", E),
+    # types and units
+    ("E201", "type-mismatch", E),
+    ("E202", "duration-unit-mismatch", E),
+    ("E203", "currency-mismatch", E),
+    ("E204", "incomparable-types", E),
+    ("E205", "optional-without-presence-test", E),
+    ("E206", "not-a-condition", E),
+    ("E207", "unknown-enum-member", E),
+    ("E208", "unknown-function", E),
+    ("E209", "wrong-argument-count", E),
+    ("E210", "working-days-not-constant", E),
+    ("E211", "not-a-window", E),
+    ("E212", "division-by-zero", E),
+    ("E213", "not-a-constant", E),
+    # declarations
+    ("E301", "decision-never-concluded", E),
+    ("E302", "decision-body-and-rules", E),
+    ("E303", "override-across-decisions", E),
+    ("E304", "priority-missing", E),
+    ("E305", "collect-needs-set", E),
+    ("E306", "window-start-after-end", E),
+    ("E307", "obligation-needs-today", E),
+    ("E308", "table-row-width", E),
+    ("E309", "table-duplicate-row", E),
+    ("E310", "example-unknown-fact", E),
+    ("E311", "example-unknown-decision", E),
+    ("E312", "example-missing-expectation", E),
+    ("E313", "dependency-cycle", E),
+    # warnings
+    ("W401", "unused-fact", W),
+    ("W402", "unused-import", W),
+    ("W403", "presence-test-on-required", W),
+    ("W404", "rule-without-citation", W),
+    ("W405", "acceptance-matches-nothing", W),
+    # example runs (ruleproof test)
+    ("E501", "example-failed", E),
+)
+
+
+@dataclass(frozen=True)
+class Label:
+    """A span with a short note printed under its carets."""
+
+    span: Span
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """One finding: a stable code, a one-line message, where, and how to fix it."""
+
+    code: str
+    message: str
+    primary: Label
+    secondary: tuple[Label, ...] = ()
+    help: str | None = None
+    extra: dict = field(default_factory=dict, compare=False, hash=False)
+    accepted: str | None = None
+
+    @property
+    def severity(self) -> Severity:
+        return CODES[self.code].severity
+
+    @property
+    def name(self) -> str:
+        return CODES[self.code].name
+
+    def sort_key(self) -> tuple:
+        return (*self.primary.span.sort_key(), self.code, self.message)
+
+
+def diagnostic(
+    code: str,
+    message: str,
+    span: Span,
+    label: str = "",
+    *,
+    secondary: tuple[Label, ...] = (),
+    help: str | None = None,
+    extra: dict | None = None,
+) -> Diagnostic:
+    """Build a diagnostic; `code` must be registered in CODES."""
+    if code not in CODES:
+        raise KeyError(f"unregistered diagnostic code {code}")
+    return Diagnostic(code, message, Label(span, label), secondary, help, extra or {})
+
+
+def sorted_diagnostics(diags: list[Diagnostic], cap: int = 500) -> list[Diagnostic]:
+    """Deduplicate, sort by location, and cap the number reported."""
+    unique = {(d.code, d.message, d.primary.span.sort_key()): d for d in diags}
+    return sorted(unique.values(), key=Diagnostic.sort_key)[:cap]
+
+
+def has_errors(diags: list[Diagnostic]) -> bool:
+    return any(d.severity is Severity.ERROR and d.accepted is None for d in diags)
+
+
+def did_you_mean(name: str, candidates: list[str]) -> str | None:
+    """A `did you mean` help line for the closest candidate, if any is close."""
+    import difflib
+
+    close = difflib.get_close_matches(name, candidates, n=1, cutoff=0.6)
+    return f"did you mean `{close[0]}`?" if close else None

@@ -1,0 +1,295 @@
+"""The typed, desugared IR that both back ends (evaluator and Z3 encoder) consume.
+
+Values inside the IR use one representation everywhere:
+  bool -> bool; int and durations -> int (a count in the duration's unit);
+  decimal, rate and money -> fractions.Fraction; date -> proleptic ordinal (int);
+  datetime -> minutes since ordinal day 0 (int); enum and string -> str; set -> frozenset.
+Windows, tables, obligations and decision bodies are gone: they are lowered to rules and to
+plain expressions over their bounds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Union
+
+from checker.source import Span
+from checker.types import Type
+
+
+def _span() -> Span:
+    return field(compare=False, repr=False, kw_only=True)
+
+
+# ---------------------------------------------------------------- expressions
+
+
+@dataclass(frozen=True)
+class Const:
+    value: object
+    type: Type
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class FactRef:
+    """A fact's value; `type` is optional unless the fact is required or narrowed by Unwrap."""
+
+    name: str
+    type: Type
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class DecisionRef:
+    name: str
+    type: Type
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Unwrap:
+    """The value of an optional expression where a presence test guarantees it exists."""
+
+    operand: Expr
+    type: Type
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class IsPresent:
+    operand: Expr
+    type: Type
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Not:
+    operand: Expr
+    type: Type
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class BoolOp:
+    """`and` / `or` over two or more operands, evaluated left to right."""
+
+    op: str
+    operands: tuple[Expr, ...]
+    type: Type
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Ite:
+    cond: Expr
+    then: Expr
+    otherwise: Expr
+    type: Type
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Arith:
+    """add, sub, mul, div (exact), neg, floordiv (integers), min, max, abs, round(digits)."""
+
+    op: str
+    operands: tuple[Expr, ...]
+    type: Type
+    digits: int = 0
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Compare:
+    op: str  # < <= == != > >=
+    left: Expr
+    right: Expr
+    type: Type
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class InSet:
+    element: Expr
+    set: Expr
+    type: Type
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class SetOf:
+    items: tuple[Expr, ...]
+    type: Type
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class AddWorkingDays:
+    """`date + n working days` for a constant n >= 0, over the pack's calendar."""
+
+    date: Expr
+    days: int
+    type: Type
+    span: Span = _span()
+
+
+Expr = Union[Const, FactRef, DecisionRef, Unwrap, IsPresent, Not, BoolOp, Ite, Arith, Compare, InSet, SetOf, AddWorkingDays]
+
+
+def children(expr: Expr) -> tuple[Expr, ...]:
+    """The direct sub-expressions of `expr`."""
+    if isinstance(expr, (Unwrap, IsPresent, Not)):
+        return (expr.operand,)
+    if isinstance(expr, (BoolOp, Arith)):
+        return expr.operands
+    if isinstance(expr, Ite):
+        return (expr.cond, expr.then, expr.otherwise)
+    if isinstance(expr, Compare):
+        return (expr.left, expr.right)
+    if isinstance(expr, InSet):
+        return (expr.element, expr.set)
+    if isinstance(expr, SetOf):
+        return expr.items
+    if isinstance(expr, AddWorkingDays):
+        return (expr.date,)
+    return ()
+
+
+def references(expr: Expr) -> tuple[set[str], set[str]]:
+    """The fact names and decision names `expr` reads directly."""
+    facts: set[str] = set()
+    decisions: set[str] = set()
+    stack = [expr]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, FactRef):
+            facts.add(node.name)
+        elif isinstance(node, DecisionRef):
+            decisions.add(node.name)
+        stack.extend(children(node))
+    return facts, decisions
+
+
+# ---------------------------------------------------------------- declarations
+
+
+@dataclass(frozen=True)
+class Fact:
+    name: str
+    type: Type
+    default: object = None
+    has_default: bool = False
+    low: int | None = None
+    high: int | None = None
+    cite: str | None = None
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One conclusion of one source rule (or table row, decision body, obligation)."""
+
+    name: str
+    decision: str
+    condition: Expr
+    value: Expr
+    order: int
+    priority: int | None = None
+    overrides: tuple[str, ...] = ()
+    unless: tuple[str, ...] = ()
+    because: str | None = None
+    cite: str | None = None
+    origin: str = "rule"  # rule | body | table | obligation
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Decision:
+    name: str
+    type: Type
+    hit: str
+    rules: tuple[Rule, ...]
+    default: Expr | None = None
+    complete: bool = False
+    cite: str | None = None
+    origin: str = "decision"  # decision | obligation
+    span: Span = _span()
+
+    @property
+    def total(self) -> bool:
+        """Whether the decision always has a value when its facts are known."""
+        return self.default is not None or self.complete or self.hit == "collect" or any(
+            r.origin == "body" and r.condition == TRUE for r in self.rules
+        )
+
+
+@dataclass(frozen=True)
+class Window:
+    """A window as a closed integer interval [low, high] (open ends already shifted by one)."""
+
+    name: str
+    low: Expr
+    high: Expr
+    point: Type
+    exists: Expr
+    cite: str | None = None
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Assumption:
+    name: str
+    condition: Expr
+    cite: str | None = None
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Property:
+    name: str
+    kind: str  # always | never | possible
+    condition: Expr
+    cite: str | None = None
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Example:
+    title: str
+    given: dict
+    expect: dict  # decision -> value, or UNDETERMINED
+    cite: str | None = None
+    span: Span = _span()
+    expect_spans: dict = field(default_factory=dict, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Acceptance:
+    code: str
+    targets: tuple[str, ...]
+    reason: str
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Pack:
+    name: str
+    version: str
+    facts: dict[str, Fact]
+    decisions: dict[str, Decision]
+    windows: dict[str, Window]
+    assumptions: tuple[Assumption, ...]
+    properties: tuple[Property, ...]
+    examples: tuple[Example, ...]
+    acceptances: tuple[Acceptance, ...]
+    holidays: frozenset[int]
+    decision_order: tuple[str, ...]  # dependencies first
+    span: Span = _span()
+
+    def rules(self) -> list[Rule]:
+        return [r for name in self.decision_order for r in self.decisions[name].rules]
+
+
+UNDETERMINED = "undetermined"
+TRUE = Const(True, Type("bool"), span=None)  # type: ignore[arg-type]

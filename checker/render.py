@@ -1,0 +1,76 @@
+"""Renderers of the one diagnostic model: full text with source snippets, and JSON."""
+
+from __future__ import annotations
+
+import json
+
+from checker.diagnostics import Diagnostic, Label, Severity
+
+
+def render_text(diags: list[Diagnostic]) -> str:
+    """Every diagnostic as code, message, `--> file:line:col`, a gutter with the line, carets and help."""
+    blocks = [_text_one(d) for d in diags]
+    errors = sum(1 for d in diags if d.severity is Severity.ERROR and d.accepted is None)
+    warnings = sum(1 for d in diags if d.severity is Severity.WARNING and d.accepted is None)
+    accepted = sum(1 for d in diags if d.accepted is not None)
+    summary = f"{errors} error{'s' if errors != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''}"
+    if accepted:
+        summary += f", {accepted} accepted"
+    return "\n".join(blocks + [summary]) + "\n"
+
+
+def _text_one(d: Diagnostic) -> str:
+    head = f"{d.severity.value}[{d.code}]: {d.message}"
+    if d.accepted is not None:
+        head += f" (accepted: {d.accepted})"
+    lines = [head]
+    labels = [d.primary, *d.secondary]
+    width = max(len(str(label.span.line)) for label in labels)
+    for index, label in enumerate(labels):
+        lines.extend(_snippet(label, width, primary=index == 0))
+    if d.help:
+        lines.append(f"{' ' * width} = help: {d.help}")
+    return "\n".join(lines) + "\n"
+
+
+def _snippet(label: Label, width: int, primary: bool) -> list[str]:
+    span = label.span
+    line, column = span.line, span.column
+    text = span.source.line_text(line)
+    end_line, end_column = span.source.position(max(span.end, span.start + 1) - 1)
+    length = (end_column - column + 1) if end_line == line else max(1, len(text) - column + 1)
+    mark = "^" if primary else "-"
+    pad = " " * width
+    arrow = "-->" if primary else ":::"
+    return [
+        f"{pad}{arrow} {span.path}:{line}:{column}",
+        f"{pad} |",
+        f"{str(line).rjust(width)} | {text}",
+        f"{pad} | {' ' * (column - 1)}{mark * max(1, length)}{' ' + label.message if label.message else ''}",
+    ]
+
+
+def diagnostic_json(d: Diagnostic) -> dict:
+    """One diagnostic as a JSON-ready dict (the shape `ruleproof check --format json` prints)."""
+
+    def where(label: Label) -> dict:
+        span = label.span
+        end_line, end_col = span.source.position(span.end)
+        return {"file": span.path, "line": span.line, "column": span.column, "end_line": end_line,
+                "end_column": end_col, "label": label.message}
+
+    out = {
+        "code": d.code, "name": d.name, "severity": d.severity.value, "message": d.message,
+        "location": where(d.primary), "related": [where(s) for s in d.secondary], "help": d.help,
+    }
+    if d.accepted is not None:
+        out["accepted"] = d.accepted
+    out.update(d.extra)
+    return out
+
+
+def render_json(diags: list[Diagnostic], **fields) -> str:
+    errors = sum(1 for d in diags if d.severity is Severity.ERROR and d.accepted is None)
+    body = {**fields, "diagnostics": [diagnostic_json(d) for d in diags], "errors": errors,
+            "warnings": sum(1 for d in diags if d.severity is Severity.WARNING and d.accepted is None)}
+    return json.dumps(body, indent=2, default=str) + "\n"

@@ -1,0 +1,340 @@
+"""Stage 2: names. Builds the pack's symbol table, checks imports (unknown modules, cycles,
+missing imports) and every reference to a name."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from checker import ast
+from checker.diagnostics import Diagnostic, Label, did_you_mean, diagnostic
+from checker.source import Span
+
+SYMBOL_KIND = {
+    ast.EnumDecl: "enum", ast.FactDecl: "fact", ast.ConstDecl: "const", ast.LetDecl: "let",
+    ast.AssumeDecl: "assumption", ast.DecisionDecl: "decision", ast.RuleDecl: "rule",
+    ast.TableDecl: "table", ast.WindowDecl: "window", ast.PropertyDecl: "property",
+    ast.ObligationDecl: "obligation",
+}
+VALUE_KINDS = frozenset({"fact", "const", "let", "decision", "window", "obligation"})
+
+
+@dataclass(frozen=True)
+class Symbol:
+    name: str
+    kind: str
+    decl: object
+    module: str
+    span: Span
+
+
+@dataclass
+class Resolution:
+    """The symbol table of one pack, plus where each enum member comes from."""
+
+    header: ast.Header | None
+    modules: dict[str, ast.Module]
+    module_order: list[str]
+    symbols: dict[str, Symbol] = field(default_factory=dict)
+    enum_members: dict[str, list[str]] = field(default_factory=dict)
+    used: set[str] = field(default_factory=set)
+
+
+def resolve(modules: dict[str, ast.Module]) -> tuple[Resolution, list[Diagnostic]]:
+    """Resolve every name in the pack; diagnostics for each problem, never an exception."""
+    diags: list[Diagnostic] = []
+    header = _pack_header(modules, diags)
+    order = _module_order(modules, diags)
+    res = Resolution(header, modules, order)
+    for name in order:
+        _declare(res, modules[name], diags)
+    for name in order:
+        _check_references(res, modules[name], diags)
+    return res, diags
+
+
+def _pack_header(modules: dict[str, ast.Module], diags: list[Diagnostic]) -> ast.Header | None:
+    headers = [m.header for m in modules.values() if m.header is not None]
+    headers.sort(key=lambda h: h.span.sort_key())
+    if not headers and modules:
+        first = sorted(modules.values(), key=lambda m: m.span.path)[0]
+        diags.append(diagnostic(
+            "E006", "the pack has no `pack` header", Span(first.span.source, 0, 0),
+            "no file starts with a header", help='start one file with `pack NAME version "1.0"`',
+        ))
+    for extra in headers[1:]:
+        diags.append(diagnostic(
+            "E007", f"second pack header `{extra.name.name}`", extra.span, "a pack has one header",
+            secondary=(Label(headers[0].span, "first header here"),),
+            help="keep the header in one file and remove the others",
+        ))
+    return headers[0] if headers else None
+
+
+def _imports(module: ast.Module) -> list[ast.Import]:
+    return [d for d in module.decls if isinstance(d, ast.Import)]
+
+
+def _module_order(modules: dict[str, ast.Module], diags: list[Diagnostic]) -> list[str]:
+    """Modules with their imports first; reports unknown modules and import cycles."""
+    order: list[str] = []
+    state: dict[str, str] = {}
+
+    def visit(name: str, path: list[ast.Import]) -> None:
+        if state.get(name) == "done":
+            return
+        if state.get(name) == "active":
+            targets = [i.module.name for i in path]
+            entry = targets.index(name) if name in targets[:-1] else -1
+            cycle = path[entry + 1 :]
+            names = " -> ".join([name] + [i.module.name for i in cycle])
+            diags.append(diagnostic(
+                "E103", f"import cycle: {names}", path[-1].span, "this import closes the cycle",
+                secondary=tuple(Label(i.span, "imported here") for i in cycle[:-1]),
+                help="move the shared declarations into a module both can import",
+            ))
+            return
+        state[name] = "active"
+        for imp in _imports(modules[name]):
+            target = imp.module.name
+            if target not in modules:
+                diags.append(diagnostic(
+                    "E105", f"no module `{target}` in this pack", imp.module.span, "unknown module",
+                    help=did_you_mean(target, list(modules)) or "a module is a `.rules` file in the pack's folder",
+                ))
+                continue
+            visit(target, path + [imp])
+        state[name] = "done"
+        order.append(name)
+
+    for name in sorted(modules):
+        visit(name, [])
+    return order
+
+
+def _declare(res: Resolution, module: ast.Module, diags: list[Diagnostic]) -> None:
+    for decl in module.decls:
+        if isinstance(decl, ast.ObligationDecl):
+            _add(res, decl.name.name, "obligation", decl, module.name, decl.name.span, diags)
+            _add(res, decl.name.name + "_deadline", "decision", decl, module.name, decl.name.span, diags)
+        elif type(decl) in SYMBOL_KIND:
+            _add(res, decl.name.name, SYMBOL_KIND[type(decl)], decl, module.name, decl.name.span, diags)
+        if isinstance(decl, ast.EnumDecl):
+            _add_members(res, decl.name.name, decl.members)
+        elif isinstance(decl, (ast.FactDecl, ast.DecisionDecl)) and isinstance(decl.type.base, ast.InlineEnum):
+            _add_members(res, decl.name.name, decl.type.base.members)
+
+
+def _add(res, name, kind, decl, module, span, diags) -> None:
+    previous = res.symbols.get(name)
+    if previous is not None:
+        diags.append(diagnostic(
+            "E102", f"`{name}` is defined twice", span, f"second definition ({kind})",
+            secondary=(Label(previous.span, f"first defined here ({previous.kind})"),),
+            help="rename one of them; names are shared by every file of a pack",
+        ))
+        return
+    res.symbols[name] = Symbol(name, kind, decl, module, span)
+
+
+def _add_members(res: Resolution, enum_name: str, members: tuple[ast.Ident, ...]) -> None:
+    for member in members:
+        res.enum_members.setdefault(member.name, []).append(enum_name)
+
+
+# ---------------------------------------------------------------- references
+
+
+def expr_names(expr: ast.Expr | None) -> Iterator[ast.Name]:
+    """Every Name node inside an expression, in source order."""
+    if expr is None:
+        return
+    if isinstance(expr, ast.Name):
+        yield expr
+    elif isinstance(expr, ast.Call):
+        for arg in expr.args:
+            yield from expr_names(arg)
+    elif isinstance(expr, (ast.Unary, ast.Test)):
+        yield from expr_names(expr.operand)
+    elif isinstance(expr, ast.Binary):
+        yield from expr_names(expr.left)
+        yield from expr_names(expr.right)
+    elif isinstance(expr, ast.If):
+        for part in (expr.cond, expr.then, expr.otherwise):
+            yield from expr_names(part)
+    elif isinstance(expr, ast.SetLit):
+        for item in expr.items:
+            yield from expr_names(item)
+
+
+def _decl_exprs(decl) -> list[ast.Expr | None]:
+    if isinstance(decl, ast.FactDecl):
+        return [decl.default]
+    if isinstance(decl, (ast.ConstDecl, ast.LetDecl)):
+        return [decl.value]
+    if isinstance(decl, ast.AssumeDecl):
+        return [decl.condition]
+    if isinstance(decl, ast.DecisionDecl):
+        return [decl.default, decl.body, decl.when]
+    if isinstance(decl, ast.RuleDecl):
+        return [decl.condition, *(c.value for c in decl.conclusions)]
+    if isinstance(decl, ast.TableDecl):
+        cells = [c.value for row in decl.rows for c in row.cells]
+        return [*decl.inputs, *cells, *(row.output for row in decl.rows)]
+    if isinstance(decl, ast.WindowDecl):
+        return [decl.start, decl.end]
+    if isinstance(decl, ast.PropertyDecl):
+        return [decl.condition]
+    if isinstance(decl, ast.ObligationDecl):
+        return [decl.when, decl.by]
+    if isinstance(decl, ast.ExampleDecl):
+        return [b.value for b in decl.given] + [e.value for e in decl.expect]
+    return []
+
+
+def _visible_modules(res: Resolution, module: ast.Module) -> set[str]:
+    return {module.name} | {i.module.name for i in _imports(module)}
+
+
+def _check_references(res: Resolution, module: ast.Module, diags: list[Diagnostic]) -> None:
+    visible = _visible_modules(res, module)
+    for decl in module.decls:
+        for expr in _decl_exprs(decl):
+            for name in expr_names(expr):
+                _check_value_name(res, name.name, name.span, visible, module, diags)
+        _check_decl_names(res, decl, visible, module, diags)
+    _check_unused_imports(res, module, diags)
+
+
+def _check_value_name(res, name, span, visible, module, diags, kinds=VALUE_KINDS, what="name") -> None:
+    symbol = res.symbols.get(name)
+    if symbol is not None and symbol.kind in kinds:
+        res.used.add(name)
+        if symbol.module not in visible:
+            _missing_import(name, symbol.module, span, diags)
+        return
+    if symbol is None and kinds is VALUE_KINDS and name in res.enum_members:
+        homes = {res.symbols[e].module for e in res.enum_members[name] if e in res.symbols}
+        if homes and not homes & visible:
+            _missing_import(name, sorted(homes)[0], span, diags)
+        res.used.update(res.enum_members[name])
+        return
+    if symbol is not None:
+        diags.append(diagnostic(
+            "E101", f"`{name}` is a {symbol.kind}, not a {what}", span, f"expected a {what}",
+            secondary=(Label(symbol.span, f"`{name}` defined here"),),
+        ))
+        return
+    candidates = [s.name for s in res.symbols.values() if s.kind in kinds]
+    if kinds is VALUE_KINDS:
+        candidates += list(res.enum_members)
+    diags.append(diagnostic(
+        "E101", f"unknown {what} `{name}`", span, "not defined in this pack",
+        help=did_you_mean(name, candidates),
+    ))
+
+
+def _missing_import(name: str, home: str, span: Span, diags: list[Diagnostic]) -> None:
+    diags.append(diagnostic(
+        "E104", f"`{name}` is defined in module `{home}`, which is not imported", span,
+        "not visible here", help=f"add `import {home}` at the top of this file",
+    ))
+
+
+def _check_decl_names(res, decl, visible, module, diags) -> None:
+    def need(ident: ast.Ident, kinds: frozenset[str], what: str) -> None:
+        _check_value_name(res, ident.name, ident.span, visible, module, diags, kinds, what)
+
+    if isinstance(decl, ast.RuleDecl):
+        for conclusion in decl.conclusions:
+            need(conclusion.target, frozenset({"decision"}), "decision")
+        for ident in decl.overrides + decl.unless:
+            need(ident, frozenset({"rule"}), "rule")
+    elif isinstance(decl, ast.TableDecl):
+        need(decl.decision, frozenset({"decision"}), "decision")
+    elif isinstance(decl, ast.ObligationDecl) and decl.done is not None:
+        need(decl.done, frozenset({"fact"}), "fact")
+    elif isinstance(decl, ast.ExampleDecl):
+        for binding in decl.given:
+            if res.symbols.get(binding.name.name, None) is None or res.symbols[binding.name.name].kind != "fact":
+                diags.append(diagnostic(
+                    "E310", f"example gives unknown fact `{binding.name.name}`", binding.name.span,
+                    "not a fact of this pack",
+                    help=did_you_mean(binding.name.name, [s.name for s in res.symbols.values() if s.kind == "fact"]),
+                ))
+        for expect in decl.expect:
+            symbol = res.symbols.get(expect.name.name)
+            if symbol is None or symbol.kind not in ("decision", "obligation"):
+                diags.append(diagnostic(
+                    "E311", f"example expects unknown decision `{expect.name.name}`", expect.name.span,
+                    "not a decision of this pack",
+                    help=did_you_mean(expect.name.name, [s.name for s in res.symbols.values() if s.kind in ("decision", "obligation")]),
+                ))
+    elif isinstance(decl, ast.AcceptDecl):
+        for ident in decl.targets:
+            need(ident, frozenset(SYMBOL_KIND.values()), "declaration")
+    for type_expr in _decl_types(decl):
+        _check_type_names(res, type_expr, visible, module, diags)
+
+
+def _decl_types(decl) -> list[ast.TypeExpr]:
+    if isinstance(decl, (ast.FactDecl, ast.DecisionDecl)):
+        return [decl.type]
+    return []
+
+
+def _check_type_names(res, type_expr: ast.TypeExpr, visible, module, diags) -> None:
+    base = type_expr.base
+    ident = base.name if isinstance(base, ast.NamedType) else base.element if isinstance(base, ast.SetType) else None
+    if ident is None:
+        return
+    symbol = res.symbols.get(ident.name)
+    if symbol is None or symbol.kind != "enum":
+        diags.append(diagnostic(
+            "E109", f"unknown type `{ident.name}`", ident.span, "not a type",
+            help=did_you_mean(ident.name, [s.name for s in res.symbols.values() if s.kind == "enum"])
+            or "types are bool, int, decimal, rate, string, date, datetime, money CUR, days, working days, hours, minutes, set of ENUM, or an enum",
+        ))
+        return
+    res.used.add(ident.name)
+    if symbol.module not in visible:
+        _missing_import(ident.name, symbol.module, ident.span, diags)
+
+
+def _check_unused_imports(res: Resolution, module: ast.Module, diags: list[Diagnostic]) -> None:
+    referenced = _referenced_names(module)
+    for imp in _imports(module):
+        target = imp.module.name
+        defined_there = {s.name for s in res.symbols.values() if s.module == target}
+        members_there = {
+            m for m, enums in res.enum_members.items() for e in enums if e in defined_there
+        }
+        if target in res.modules and not (referenced & (defined_there | members_there)):
+            diags.append(diagnostic(
+                "W402", f"`{target}` is imported but none of its names is used", imp.span, "unused import",
+                help=f"remove `import {target}`",
+            ))
+
+
+def _referenced_names(module: ast.Module) -> set[str]:
+    names: set[str] = set()
+    for decl in module.decls:
+        for expr in _decl_exprs(decl):
+            names.update(n.name for n in expr_names(expr))
+        if isinstance(decl, ast.RuleDecl):
+            names.update(i.name for i in (*decl.overrides, *decl.unless))
+            names.update(c.target.name for c in decl.conclusions)
+        elif isinstance(decl, ast.TableDecl):
+            names.add(decl.decision.name)
+        elif isinstance(decl, ast.ObligationDecl) and decl.done:
+            names.add(decl.done.name)
+        elif isinstance(decl, ast.ExampleDecl):
+            names.update(b.name.name for b in decl.given)
+            names.update(e.name.name for e in decl.expect)
+        for type_expr in _decl_types(decl):
+            base = type_expr.base
+            if isinstance(base, ast.NamedType):
+                names.add(base.name.name)
+            elif isinstance(base, ast.SetType):
+                names.add(base.element.name)
+    return names

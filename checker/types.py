@@ -1,0 +1,85 @@
+"""The types of the language, shared by the type checker, the IR and both back ends."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+NUMERIC = frozenset({"int", "decimal", "rate"})
+DURATION_UNITS = ("days", "working_days", "hours", "minutes")
+UNIT_WORDS = {"days": "natural days", "working_days": "working days", "hours": "hours", "minutes": "minutes"}
+MINUTES_PER = {"days": 1440, "hours": 60, "minutes": 1}
+
+
+@dataclass(frozen=True)
+class Type:
+    """A type. `kind` selects the family; `param` is the currency, duration unit or enum name.
+
+    `members` lists an enum's members in order; `element` is a set's or window's element type.
+    """
+
+    kind: str
+    param: str | None = None
+    members: tuple[str, ...] = ()
+    element: Type | None = None
+    optional: bool = False
+
+    def required(self) -> Type:
+        return replace(self, optional=False) if self.optional else self
+
+    def maybe(self) -> Type:
+        return replace(self, optional=True)
+
+    def same_base(self, other: Type) -> bool:
+        return self.required() == other.required()
+
+    @property
+    def is_numeric(self) -> bool:
+        return self.kind in NUMERIC
+
+    @property
+    def is_point(self) -> bool:
+        return self.kind in ("date", "datetime")
+
+    def __str__(self) -> str:
+        if self.kind == "money":
+            text = f"money {self.param}"
+        elif self.kind == "duration":
+            text = UNIT_WORDS[self.param]
+        elif self.kind == "enum":
+            text = self.param or " | ".join(self.members)
+        elif self.kind == "set":
+            text = f"set of {self.element}"
+        elif self.kind == "window":
+            text = f"window of {self.element}"
+        else:
+            text = self.kind
+        return text + ("?" if self.optional else "")
+
+
+BOOL = Type("bool")
+INT = Type("int")
+DECIMAL = Type("decimal")
+RATE = Type("rate")
+STRING = Type("string")
+DATE = Type("date")
+DATETIME = Type("datetime")
+
+
+def duration(unit: str) -> Type:
+    return Type("duration", unit)
+
+
+def money(currency: str) -> Type:
+    return Type("money", currency)
+
+
+def enum(name: str, members: tuple[str, ...]) -> Type:
+    return Type("enum", name, members)
+
+
+def set_of(element: Type) -> Type:
+    return Type("set", element=element)
+
+
+def window_of(point: Type) -> Type:
+    return Type("window", element=point)

@@ -1,0 +1,1 @@
+"""ruleproof's HTTP service."""
