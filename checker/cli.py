@@ -7,12 +7,17 @@ Exit codes: 0 clean, 1 findings (or failed examples, or changes with --fail-on-c
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
+from checker.decisions import decide_json, decision_text
 from checker.diagnostics import Severity
+from checker.evaluate import CompiledPack
+from checker.examples import run_examples
 from checker.pipeline import LoadResult, PackNotFound, load_pack
-from checker.render import render_json, render_text
+from checker.render import diagnostic_json, render_json, render_text
+from checker.values import InvalidFacts
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
@@ -43,6 +48,66 @@ def cmd_check(args: argparse.Namespace) -> int:
     return EXIT_FINDINGS if failed else EXIT_OK
 
 
+def _load_ok(path: str) -> LoadResult:
+    """Load a pack that must be free of errors (for decide, test and diff)."""
+    result = _load(path)
+    if not result.ok:
+        sys.stderr.write(render_text([d for d in result.diagnostics if d.severity is Severity.ERROR]))
+        raise UsageError(f"{path} has errors; fix them first (ruleproof check {path})")
+    return result
+
+
+def _read_json(source: str):
+    try:
+        text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
+        return json.loads(text)
+    except OSError as err:
+        raise UsageError(f"cannot read {source}: {err.strerror}") from None
+    except json.JSONDecodeError as err:
+        raise UsageError(f"{source}:{err.lineno}:{err.colno}: invalid JSON: {err.msg}") from None
+
+
+def cmd_decide(args: argparse.Namespace) -> int:
+    """Decide one case (facts as JSON) and print decisions, undetermined ones and the trace."""
+    result = _load_ok(args.pack)
+    compiled = CompiledPack(result.pack)
+    names = args.decision or None
+    try:
+        decided = decide_json(compiled, _read_json(args.facts), names, explain=True)
+    except InvalidFacts as err:
+        for e in err.errors:
+            print(f"ruleproof: {e.path}: {e.message}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.format == "json":
+        sys.stdout.write(json.dumps(decided, indent=2) + "\n")
+    else:
+        sys.stdout.write(decision_text(decided, result.pack))
+    return EXIT_OK
+
+
+def cmd_test(args: argparse.Namespace) -> int:
+    """Run every example of the pack and report rule coverage."""
+    result = _load_ok(args.pack)
+    report = run_examples(CompiledPack(result.pack))
+    total = report.passed + len({d.message.split('"')[1] for d in report.failures})
+    if args.format == "json":
+        body = {
+            "pack": result.pack.name, "version": result.pack.version, "examples": total, "passed": report.passed,
+            "failed": [diagnostic_json(d) for d in report.failures],
+            "coverage": round(report.coverage, 4),
+            "uncovered_rules": [{"rule": r.name, "decision": r.decision, "at": str(r.span)} for r in report.uncovered],
+        }
+        sys.stdout.write(json.dumps(body, indent=2) + "\n")
+    else:
+        if report.failures:
+            sys.stdout.write(render_text(report.failures))
+        for rule in report.uncovered:
+            print(f"uncovered: rule `{rule.name}` ({rule.decision}) at {rule.span}")
+        print(f"{report.passed} passed, {total - report.passed} failed")
+        print(f"rule coverage: {report.coverage:.1%} ({len(report.rules) - len(report.uncovered)}/{len(report.rules)} rules)")
+    return EXIT_FINDINGS if report.failures else EXIT_OK
+
+
 def _load(path: str) -> LoadResult:
     try:
         return load_pack(Path(path))
@@ -58,6 +123,16 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--format", choices=["text", "json"], default="text")
     check.add_argument("--fail-on", choices=["error", "warning"], default="error")
     check.set_defaults(run=cmd_check)
+    decide = sub.add_parser("decide", help="decide one case")
+    decide.add_argument("pack", help="pack folder or .rules file")
+    decide.add_argument("--facts", required=True, help="JSON file of facts, or - for standard input")
+    decide.add_argument("--decision", action="append", help="decide only this decision (repeatable)")
+    decide.add_argument("--format", choices=["text", "json"], default="text")
+    decide.set_defaults(run=cmd_decide)
+    test = sub.add_parser("test", help="run the pack's examples and report rule coverage")
+    test.add_argument("pack", help="pack folder or .rules file")
+    test.add_argument("--format", choices=["text", "json"], default="text")
+    test.set_defaults(run=cmd_test)
     return parser
 
 

@@ -216,6 +216,10 @@ class Decision:
     origin: str = "decision"  # decision | obligation
     span: Span = _span()
 
+    def overriders(self, rule_name: str) -> list[str]:
+        """The rules of this decision that override `rule_name`."""
+        return [r.name for r in self.rules if rule_name in r.overrides]
+
     @property
     def total(self) -> bool:
         """Whether the decision always has a value when its facts are known."""

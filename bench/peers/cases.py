@@ -90,9 +90,7 @@ def _case(rng: random.Random) -> Case:
     if extension is not None:
         facts["delivery_extension_days"] = extension
 
-    opening, deadline = _window(
-        shipped, promised, platform_default, extension or 0, kind
-    )
+    opening, deadline = _window(shipped, promised, platform_default, extension or 0, kind)
     today = rng.choice(tuple(_candidate_days(rng, shipped, opening, deadline)))
     facts["today"] = _iso(today)
     if rng.random() > 0.05:
@@ -104,18 +102,14 @@ def _case(rng: random.Random) -> Case:
     return Case(facts, refund_request_allowed(facts))
 
 
-def _window(
-    shipped: int, promised: int, platform_default: int, extension: int, kind: str | None
-) -> tuple[int, int]:
+def _window(shipped: int, promised: int, platform_default: int, extension: int, kind: str | None) -> tuple[int, int]:
     """Opening day and deadline (ordinals) as the rule defines them."""
     immediate = promised < LONG_PROMISE_DAYS or kind in IMMEDIATE_OPENING_KINDS
     opening = shipped if immediate else shipped + OPENING_DELAY_DAYS
     return opening, shipped + max(promised, platform_default) + extension
 
 
-def _candidate_days(
-    rng: random.Random, shipped: int, opening: int, deadline: int
-) -> Iterator[int]:
+def _candidate_days(rng: random.Random, shipped: int, opening: int, deadline: int) -> Iterator[int]:
     """Boundary days around the window, plus one day drawn from inside it."""
     yield shipped - 1
     for edge in (opening, deadline):

@@ -33,9 +33,7 @@ def main(n: int, extra_peers: Mapping[str, Peer | Decide] | None = None) -> None
         if peer.decide_batch is not None:
             answers["batch"] = peer.decide_batch(inputs)
         for mode, got in answers.items():
-            wrong = [
-                case for case, answer in zip(cases, got) if answer != case.expected
-            ]
+            wrong = [case for case, answer in zip(cases, got) if answer != case.expected]
             if wrong:
                 sys.exit(f"{name} ({mode}): {len(wrong)} wrong, first: {wrong[0]}")
         print(f"{name}: {len(cases)} cases right ({', '.join(answers)})")

@@ -46,11 +46,7 @@ _parse = date.fromisoformat
 
 def refund_request_allowed(facts: Mapping[str, Any]) -> bool:
     """Decide the rule for facts whose dates are ISO ``YYYY-MM-DD`` strings."""
-    if (
-        "shipped_on" not in facts
-        or "buyer_confirmed_on" in facts
-        or "refund_requested_on" in facts
-    ):
+    if "shipped_on" not in facts or "buyer_confirmed_on" in facts or "refund_requested_on" in facts:
         return False
     return _in_window(
         _parse(facts["today"]).toordinal() - _parse(facts["shipped_on"]).toordinal(),
@@ -60,11 +56,7 @@ def refund_request_allowed(facts: Mapping[str, Any]) -> bool:
 
 def refund_request_allowed_ordinal(facts: Mapping[str, Any]) -> bool:
     """Decide the rule for facts whose ``today``/``shipped_on`` are ordinal day ints."""
-    if (
-        "shipped_on" not in facts
-        or "buyer_confirmed_on" in facts
-        or "refund_requested_on" in facts
-    ):
+    if "shipped_on" not in facts or "buyer_confirmed_on" in facts or "refund_requested_on" in facts:
         return False
     return _in_window(facts["today"] - facts["shipped_on"], facts)
 
@@ -72,18 +64,14 @@ def refund_request_allowed_ordinal(facts: Mapping[str, Any]) -> bool:
 def _in_window(days_since_shipping: int, facts: Mapping[str, Any]) -> bool:
     """Whether ``opening_day <= today <= deadline``, given today's distance from shipping."""
     promised = facts["promised_delivery_days"]
-    if (
-        promised < LONG_PROMISE_DAYS
-        or facts.get("order_kind", "standard") in IMMEDIATE_OPENING_KINDS
-    ):
+    if promised < LONG_PROMISE_DAYS or facts.get("order_kind", "standard") in IMMEDIATE_OPENING_KINDS:
         opening = 0
     else:
         opening = OPENING_DELAY_DAYS
     return (
         opening
         <= days_since_shipping
-        <= max(promised, facts["platform_default_delivery_days"])
-        + facts.get("delivery_extension_days", 0)
+        <= max(promised, facts["platform_default_delivery_days"]) + facts.get("delivery_extension_days", 0)
     )
 
 

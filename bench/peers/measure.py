@@ -73,13 +73,9 @@ def default_peers() -> dict[str, Peer]:
     )
     return {
         "handwritten": Peer(refund_request_allowed),
-        "handwritten-ordinal": Peer(
-            refund_request_allowed_ordinal, prepare=ordinal_facts
-        ),
+        "handwritten-ordinal": Peer(refund_request_allowed_ordinal, prepare=ordinal_facts),
         "cedar": Peer(cedar_iso.decide, decide_batch=cedar_iso.decide_batch),
-        "cedar-ordinal": Peer(
-            cedar_ordinal.decide, decide_batch=cedar_ordinal.decide_batch
-        ),
+        "cedar-ordinal": Peer(cedar_ordinal.decide, decide_batch=cedar_ordinal.decide_batch),
         "rego": Peer(rego_peer.decide),
     }
 
@@ -96,9 +92,7 @@ def prepared(peer: Peer, facts_list: Sequence[Facts]) -> list[Facts]:
     return [peer.prepare(facts) for facts in facts_list]
 
 
-def latency_us(
-    decide: Decide, inputs: Sequence[Facts], warmup: int, iterations: int
-) -> tuple[float, float]:
+def latency_us(decide: Decide, inputs: Sequence[Facts], warmup: int, iterations: int) -> tuple[float, float]:
     """Median and p99 of single-call latency in µs (see the module docstring)."""
     n = len(inputs)
     for i in range(warmup):
@@ -124,9 +118,7 @@ def loop_throughput(decide: Decide, inputs: Sequence[Facts], iterations: int) ->
     return iterations / ((time.perf_counter_ns() - start) / 1e9)
 
 
-def batch_throughput(
-    decide_batch: DecideBatch, inputs: Sequence[Facts], batch_size: int, iterations: int
-) -> float:
+def batch_throughput(decide_batch: DecideBatch, inputs: Sequence[Facts], batch_size: int, iterations: int) -> float:
     """Decisions per second of ``decide_batch`` over ``batch_size`` cases at a time."""
     batches = [inputs[i : i + batch_size] for i in range(0, len(inputs), batch_size)]
     decide_batch(batches[0])
@@ -170,10 +162,7 @@ def run(
 ) -> dict[str, Result]:
     """Measure each peer on the same generated cases."""
     facts_list = [case.facts for case in generate(cases)]
-    return {
-        name: measure(as_peer(peer), facts_list, warmup, iterations, batch_size)
-        for name, peer in peers.items()
-    }
+    return {name: measure(as_peer(peer), facts_list, warmup, iterations, batch_size) for name, peer in peers.items()}
 
 
 def main(extra_peers: Mapping[str, Peer | Decide] | None = None) -> None:
@@ -185,16 +174,12 @@ def main(extra_peers: Mapping[str, Peer | Decide] | None = None) -> None:
     parser.add_argument("--batch-size", type=int, default=100)
     args = parser.parse_args()
     print(f"harness overhead: {harness_overhead_us(args.iterations):.3f} µs (median)")
-    print(
-        f"{'peer':<20} {'median µs':>10} {'p99 µs':>10} {'loop /s':>12} {'batch /s':>12}"
-    )
+    print(f"{'peer':<20} {'median µs':>10} {'p99 µs':>10} {'loop /s':>12} {'batch /s':>12}")
     peers = {**default_peers(), **(extra_peers or {})}
     results = run(peers, args.cases, args.warmup, args.iterations, args.batch_size)
     for name, r in results.items():
         batch = f"{r.batch_per_s:12,.0f}" if r.batch_per_s is not None else f"{'-':>12}"
-        print(
-            f"{name:<20} {r.median_us:10.2f} {r.p99_us:10.2f} {r.loop_per_s:12,.0f} {batch}"
-        )
+        print(f"{name:<20} {r.median_us:10.2f} {r.p99_us:10.2f} {r.loop_per_s:12,.0f} {batch}")
 
 
 if __name__ == "__main__":

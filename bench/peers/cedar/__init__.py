@@ -61,9 +61,7 @@ class CedarPeer:
 
     def decide_batch(self, facts_list: Sequence[Mapping[str, Any]]) -> list[bool]:
         """Many decisions in one ``cedarpy.is_authorized_batch`` call."""
-        requests = [
-            {**_REQUEST, "context": self._context_of(facts)} for facts in facts_list
-        ]
+        requests = [{**_REQUEST, "context": self._context_of(facts)} for facts in facts_list]
         results = cedarpy.is_authorized_batch(requests, self._policies, self._entities)
         return [_allowed(result) for result in results]
 

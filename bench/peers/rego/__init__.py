@@ -29,9 +29,7 @@ class RegoPeer:
 
     def __init__(self) -> None:
         builder = regopy.Interpreter()
-        builder.add_module(
-            "refund.rego", (Path(__file__).parent / "refund.rego").read_text()
-        )
+        builder.add_module("refund.rego", (Path(__file__).parent / "refund.rego").read_text())
         self._bundle = builder.build(None, [ENTRYPOINT])
         if not self._bundle.ok():
             raise RuntimeError("refund.rego did not compile into a bundle")

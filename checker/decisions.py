@@ -1,0 +1,67 @@
+"""Deciding cases on the wire: JSON facts in, the JSON every client sees out.
+
+The same function serves `ruleproof decide --format json` and `POST /v1/decide`, so the two
+can never drift apart.
+"""
+
+from __future__ import annotations
+
+from checker import ir
+from checker.evaluate import CompiledPack
+from checker.values import InvalidFacts, read_facts, to_wire
+
+
+def decide_json(compiled: CompiledPack, raw_facts: object, names: list[str] | None = None,
+                explain: bool = False) -> dict:
+    """Decide one case. Raises InvalidFacts (with JSON paths) for bad facts or unknown decisions."""
+    pack = compiled.pack
+    if names is not None:
+        unknown = [n for n in names if n not in pack.decisions]
+        if unknown:
+            from checker.values import FactError
+
+            raise InvalidFacts([FactError(f"decisions[{names.index(n)}]", f"unknown decision `{n}`") for n in unknown])
+    facts = read_facts(pack, raw_facts)
+    outcome = compiled.decide(facts, names)
+    result = {
+        "pack": pack.name,
+        "version": pack.version,
+        "decisions": {n: to_wire(v, pack.decisions[n].type) for n, v in outcome.values.items()},
+        "undetermined": outcome.undetermined,
+    }
+    if explain:
+        result["trace"] = compiled.explain(facts, outcome)
+    return result
+
+
+def decision_text(result: dict, pack: ir.Pack) -> str:
+    """The readable form of a decide result."""
+    lines = [f"{result['pack']} {result['version']}"]
+    width = max((len(n) for n in pack.decisions), default=0)
+    for name in pack.decision_order:
+        if name in result["decisions"]:
+            lines.append(f"  {name.ljust(width)}  {_show(result['decisions'][name])}")
+        elif name in result["undetermined"]:
+            info = result["undetermined"][name]
+            needs = f" (needs {', '.join(info['depends_on'])})" if info.get("depends_on") else ""
+            lines.append(f"  {name.ljust(width)}  undetermined: {info['reason']}{needs}")
+    for entry in result.get("trace", []):
+        lines.append(f"\n{entry['decision']}:")
+        for rule in entry["rules"]:
+            text = f"  {rule['status']:<11} {rule['rule']}"
+            if rule.get("cite"):
+                text += f"  [{rule['cite']}]"
+            if rule.get("overridden_by"):
+                text += f"  overridden by {', '.join(rule['overridden_by'])}"
+            why = rule.get("why_not")
+            if why:
+                text += f"\n              because `{why['condition']}` is " + (
+                    f"unknown (needs `{why['needs']}`)" if "needs" in why else "false") + f" at {why['at']}"
+            lines.append(text)
+    return "\n".join(lines) + "\n"
+
+
+def _show(value: object) -> str:
+    if isinstance(value, bool):
+        return str(value).lower()
+    return str(value)
