@@ -17,7 +17,8 @@ from checker.evaluate import CompiledPack
 from checker.examples import run_examples
 from checker.pipeline import LoadResult, PackNotFound, load_pack
 from checker.render import diagnostic_json, render_json, render_text
-from checker.values import InvalidFacts
+from checker.partial import holding_days, partial_decisions
+from checker.values import InvalidFacts, read_facts
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
@@ -73,16 +74,63 @@ def cmd_decide(args: argparse.Namespace) -> int:
     compiled = CompiledPack(result.pack)
     names = args.decision or None
     try:
-        decided = decide_json(compiled, _read_json(args.facts), names, explain=True)
+        raw = _read_json(args.facts)
+        if args.partial:
+            known = read_facts(result.pack, raw, fill_absent=False)
+            _check_names(result.pack, names)
+            body = {"pack": result.pack.name, "version": result.pack.version,
+                    "partial": partial_decisions(result.pack, known, names)}
+            sys.stdout.write(json.dumps(body, indent=2) + "\n")
+            return EXIT_OK
+        decided = decide_json(compiled, raw, names, explain=True)
     except InvalidFacts as err:
-        for e in err.errors:
-            print(f"ruleproof: {e.path}: {e.message}", file=sys.stderr)
-        return EXIT_USAGE
+        return _report_invalid(err)
     if args.format == "json":
         sys.stdout.write(json.dumps(decided, indent=2) + "\n")
     else:
         sys.stdout.write(decision_text(decided, result.pack))
     return EXIT_OK
+
+
+def cmd_when(args: argparse.Namespace) -> int:
+    """The days on which a boolean decision holds, given the other facts."""
+    pack = _load_ok(args.pack).pack
+    decision = pack.decisions.get(args.decision)
+    if decision is None or decision.type.kind != "bool":
+        raise UsageError(f"`{args.decision}` is not a boolean decision of {pack.name}")
+    day = pack.facts.get(args.day)
+    if day is None or day.type.required().kind != "date":
+        raise UsageError(f"`{args.day}` is not a date fact of {pack.name}")
+    try:
+        known = read_facts(pack, _read_json(args.facts), fill_absent=False)
+    except InvalidFacts as err:
+        return _report_invalid(err)
+    answer = holding_days(pack, args.decision, known, args.day)
+    if args.format == "json":
+        sys.stdout.write(json.dumps(answer, indent=2) + "\n")
+    elif "unknown" in answer:
+        print(f"unknown: the solver gave up ({answer['unknown']})")
+    elif answer["first"] is None:
+        print(f"`{args.decision}` holds on no day")
+    else:
+        spans = answer["intervals"] or [{"first": answer["first"], "last": answer["last"]}]
+        for span in spans:
+            print(f"`{args.decision}` holds from {span['first']} to {span['last']}")
+    return EXIT_OK
+
+
+def _check_names(pack, names) -> None:
+    from checker.values import FactError
+
+    unknown = [n for n in names or [] if n not in pack.decisions]
+    if unknown:
+        raise InvalidFacts([FactError("decision", f"unknown decision `{n}`") for n in unknown])
+
+
+def _report_invalid(err: InvalidFacts) -> int:
+    for e in err.errors:
+        print(f"ruleproof: {e.path}: {e.message}", file=sys.stderr)
+    return EXIT_USAGE
 
 
 def cmd_test(args: argparse.Namespace) -> int:
@@ -128,7 +176,16 @@ def build_parser() -> argparse.ArgumentParser:
     decide.add_argument("--facts", required=True, help="JSON file of facts, or - for standard input")
     decide.add_argument("--decision", action="append", help="decide only this decision (repeatable)")
     decide.add_argument("--format", choices=["text", "json"], default="text")
+    decide.add_argument("--partial", action="store_true",
+                        help="facts may be missing: give each decision's forced value or possible values, with witnesses")
     decide.set_defaults(run=cmd_decide)
+    when = sub.add_parser("when", help="the days on which a boolean decision holds, given the other facts")
+    when.add_argument("pack", help="pack folder or .rules file")
+    when.add_argument("--facts", required=True, help="JSON file of facts, or - for standard input")
+    when.add_argument("--decision", required=True, help="a boolean decision, e.g. refund_request_allowed")
+    when.add_argument("--day", default="today", help="the date fact that varies (default: today)")
+    when.add_argument("--format", choices=["text", "json"], default="text")
+    when.set_defaults(run=cmd_when)
     test = sub.add_parser("test", help="run the pack's examples and report rule coverage")
     test.add_argument("pack", help="pack folder or .rules file")
     test.add_argument("--format", choices=["text", "json"], default="text")

@@ -209,19 +209,7 @@ class CompiledPack:
     @cached_property
     def fact_dependencies(self) -> dict[str, frozenset[str]]:
         """For each decision, every fact it reads, directly or through other decisions."""
-        deps: dict[str, frozenset[str]] = {}
-        for name in self.pack.decision_order:
-            d = self.pack.decisions[name]
-            exprs = [e for r in d.rules for e in (r.condition, r.value)] + ([d.default] if d.default else [])
-            facts, decisions = set(), set()
-            for e in exprs:
-                f, ds = ir.references(e)
-                facts |= f
-                decisions |= ds
-            for other in decisions:
-                facts |= deps.get(other, frozenset())
-            deps[name] = frozenset(facts)
-        return deps
+        return ir.fact_dependencies(self.pack)
 
     def needed(self, names: list[str] | None) -> list[str]:
         """The decisions to compute for `names` (all if None), dependencies first."""
@@ -234,12 +222,7 @@ class CompiledPack:
             if name in wanted:
                 continue
             wanted.add(name)
-            d = self.pack.decisions[name]
-            for r in d.rules:
-                for e in (r.condition, r.value):
-                    stack.extend(ir.references(e)[1])
-            if d.default is not None:
-                stack.extend(ir.references(d.default)[1])
+            stack.extend(ir.decision_reads(self.pack.decisions[name])[1])
         return [n for n in self.pack.decision_order if n in wanted]
 
     def decide(self, facts: dict[str, object], names: list[str] | None = None) -> Outcome:

@@ -295,5 +295,30 @@ class Pack:
         return [r for name in self.decision_order for r in self.decisions[name].rules]
 
 
+def decision_reads(decision: Decision) -> tuple[set[str], set[str]]:
+    """The facts and decisions a decision's rules and default read directly."""
+    facts: set[str] = set()
+    decisions: set[str] = set()
+    exprs = [e for r in decision.rules for e in (r.condition, r.value)]
+    if decision.default is not None:
+        exprs.append(decision.default)
+    for e in exprs:
+        f, d = references(e)
+        facts |= f
+        decisions |= d
+    return facts, decisions
+
+
+def fact_dependencies(pack: Pack) -> dict[str, frozenset[str]]:
+    """For each decision, every fact it reads, directly or through other decisions."""
+    deps: dict[str, frozenset[str]] = {}
+    for name in pack.decision_order:
+        facts, decisions = decision_reads(pack.decisions[name])
+        for other in decisions:
+            facts |= deps.get(other, frozenset())
+        deps[name] = frozenset(facts)
+    return deps
+
+
 UNDETERMINED = "undetermined"
 TRUE = Const(True, Type("bool"), span=None)  # type: ignore[arg-type]

@@ -127,12 +127,7 @@ def _obligation_decisions(decl: ast.ObligationDecl, when, deadline, done, order:
 
 def _order(decisions: dict[str, ir.Decision], diags: list[Diagnostic]) -> list[str] | None:
     """Decisions with the decisions they read first; reports a dependency cycle."""
-    reads: dict[str, set[str]] = {}
-    for name, decision in decisions.items():
-        exprs = [e for r in decision.rules for e in (r.condition, r.value)]
-        if decision.default is not None:
-            exprs.append(decision.default)
-        reads[name] = set().union(*(ir.references(e)[1] for e in exprs)) if exprs else set()
+    reads = {name: ir.decision_reads(decision)[1] for name, decision in decisions.items()}
     order: list[str] = []
     state: dict[str, int] = {}
     cycle_found = False

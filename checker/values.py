@@ -90,12 +90,13 @@ def _bad(path: str, what: str, value: object) -> InvalidFacts:
     return InvalidFacts([FactError(path, f"must be {what}, not {shown}")])
 
 
-def read_facts(pack: ir.Pack, raw: object, path: str = "facts") -> dict[str, object]:
+def read_facts(pack: ir.Pack, raw: object, path: str = "facts", fill_absent: bool = True) -> dict[str, object]:
     """Validate wire facts against the pack: unknown names, types, enum members and int ranges.
 
     The result maps every fact the caller sent, every defaulted fact, and every absent optional
     fact (as None) to its IR value; required facts not sent are left out (they make the
-    decisions that read them undetermined).
+    decisions that read them undetermined). With `fill_absent=False` only the facts sent are
+    returned (null for an optional fact means: known to be absent).
     """
     if not isinstance(raw, dict):
         raise InvalidFacts([FactError(path, "must be an object of fact names to values")])
@@ -121,6 +122,8 @@ def read_facts(pack: ir.Pack, raw: object, path: str = "facts") -> dict[str, obj
         facts[name] = converted
     if errors:
         raise InvalidFacts(errors)
+    if not fill_absent:
+        return facts
     for fact in pack.facts.values():
         if fact.name not in facts:
             if fact.has_default:
