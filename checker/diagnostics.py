@@ -89,6 +89,21 @@ CODES: dict[str, Code] = _codes(
     ("W405", "acceptance-matches-nothing", W),
     # example runs (ruleproof test)
     ("E501", "example-failed", E),
+    # formal checks (checker/checks/)
+    ("E601", "dead-rule", E),
+    ("E602", "conflict", E),
+    ("E603", "gap", E),
+    ("W604", "shadowed-rule", W),
+    ("W605", "redundant-rule", W),
+    ("W606", "window-can-be-empty", W),
+    ("E607", "window-relation-violated", E),
+    ("W608", "boundary-disagreement", W),
+    ("E609", "property-refuted", E),
+    ("E610", "property-impossible", E),
+    ("E611", "table-overlap", E),
+    ("W612", "table-gap", W),
+    ("W613", "solver-unknown", W),
+    ("E614", "assumptions-contradict", E),
 )
 
 

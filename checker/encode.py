@@ -21,8 +21,11 @@ from checker.evaluate import Calendar
 from checker.types import Type
 
 # Dates in counterexamples stay in a range people recognise and the evaluator can print.
+# Date variables count days from DATE_BASE, so the small numbers solvers like to pick are
+# days near it rather than near year 1.
 DATE_MIN = dt.date(1970, 1, 1).toordinal()
 DATE_MAX = dt.date(2199, 12, 31).toordinal()
+DATE_BASE = dt.date(2026, 3, 2).toordinal()
 SCALE = {"money": 100, "decimal": 10_000, "rate": 10_000}
 
 
@@ -85,8 +88,10 @@ class Encoder:
         elif kind in ("int", "duration", "datetime"):
             var = z3.Int(name)
         elif kind == "date":
-            var = z3.Int(name)
-            self.domain.append(z3.And(var >= DATE_MIN, var <= DATE_MAX))
+            offset = z3.Int(name)
+            atoms.append(offset)
+            self.domain.append(z3.And(offset >= DATE_MIN - DATE_BASE, offset <= DATE_MAX - DATE_BASE))
+            return offset + DATE_BASE
         elif kind in SCALE:
             units = z3.Int(name + "#units")
             atoms.append(units)
@@ -343,6 +348,8 @@ class Encoder:
                 pairs.extend((bit, z3.BoolVal(m in value)) for bit, m in zip(atoms, typ.element.members))
             elif typ.kind in SCALE:
                 pairs.append((atoms[0], z3.IntVal(int(Fraction(value) * SCALE[typ.kind]))))
+            elif typ.kind == "date":
+                pairs.append((atoms[0], z3.IntVal(value - DATE_BASE)))
             else:
                 pairs.append((atoms[0], self.constant(value, typ)))
         return pairs

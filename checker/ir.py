@@ -255,6 +255,7 @@ class Property:
     kind: str  # always | never | possible
     condition: Expr
     cite: str | None = None
+    windows: tuple[str, ...] = ()  # the windows of a window-relation property
     span: Span = _span()
 
 

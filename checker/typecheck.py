@@ -299,7 +299,11 @@ class _Declarations:
 
     def decl_PropertyDecl(self, decl: ast.PropertyDecl) -> None:
         condition = self.condition(decl.condition, frozenset(), "a property")
-        self.out.properties.append(ir.Property(decl.name.name, decl.kind, condition, decl.cite, span=decl.span))
+        relation = decl.condition
+        windows = ()
+        if isinstance(relation, ast.Binary) and relation.op in ("within", "before", "disjoint", "overlaps"):
+            windows = tuple(side.name for side in (relation.left, relation.right) if isinstance(side, ast.Name))
+        self.out.properties.append(ir.Property(decl.name.name, decl.kind, condition, decl.cite, windows, span=decl.span))
 
     def decl_HolidaysDecl(self, decl: ast.HolidaysDecl) -> None:
         self.out.holidays.update(date_value(d.value) for d in decl.dates)

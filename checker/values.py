@@ -95,8 +95,8 @@ def read_facts(pack: ir.Pack, raw: object, path: str = "facts", fill_absent: boo
 
     The result maps every fact the caller sent, every defaulted fact, and every absent optional
     fact (as None) to its IR value; required facts not sent are left out (they make the
-    decisions that read them undetermined). With `fill_absent=False` only the facts sent are
-    returned (null for an optional fact means: known to be absent).
+    decisions that read them undetermined). With `fill_absent=False` (partial questions) an
+    optional fact not sent stays unknown: send null to say the event has not happened.
     """
     if not isinstance(raw, dict):
         raise InvalidFacts([FactError(path, "must be an object of fact names to values")])
@@ -122,13 +122,11 @@ def read_facts(pack: ir.Pack, raw: object, path: str = "facts", fill_absent: boo
         facts[name] = converted
     if errors:
         raise InvalidFacts(errors)
-    if not fill_absent:
-        return facts
     for fact in pack.facts.values():
         if fact.name not in facts:
             if fact.has_default:
                 facts[fact.name] = fact.default
-            elif fact.type.optional:
+            elif fact.type.optional and fill_absent:
                 facts[fact.name] = None
     return facts
 

@@ -1,0 +1,61 @@
+"""W608: rules meeting at a threshold with ≥ on one side and ≤ on the other (the threshold is
+covered twice) or > and < (covered by neither)."""
+
+from __future__ import annotations
+
+import itertools
+
+import z3
+
+from checker import ir
+from checker.diagnostics import Diagnostic, Label
+from checker.evaluate import conjuncts
+
+OVERLAP = {frozenset({">=", "<="}), frozenset({"==", ">="}), frozenset({"==", "<="})}
+MISS = {frozenset({">", "<"})}
+
+
+def _thresholds(rule: ir.Rule) -> list[tuple[ir.Expr, str, ir.Expr, ir.Expr]]:
+    """(subject, op, threshold, the comparison) for each ordering conjunct, subject on the left."""
+    out = []
+    for part in conjuncts(rule.condition):
+        if isinstance(part, ir.Compare) and part.op in ("<", "<=", ">", ">=", "=="):
+            out.append((part.left, part.op, part.right, part))
+    return out
+
+
+def check_boundaries(ctx) -> list[Diagnostic]:
+    """For two rules of one decision comparing the same subject with the same threshold:
+    covered twice iff assumptions ∧ fires(A) ∧ fires(B) ∧ subject = threshold is satisfiable
+    (with ≥/≤); covered by neither iff assumptions ∧ rest(A) ∧ rest(B) ∧ subject = threshold is
+    (with >/<), where rest is the condition without the threshold comparison."""
+    findings = []
+    enc = ctx.encoder
+    for decision in ctx.pack.decisions.values():
+        for a, b in itertools.combinations(decision.rules, 2):
+            if a.value == b.value:
+                continue
+            for (sa, opa, ta, ca), (sb, opb, tb, cb) in itertools.product(_thresholds(a), _thresholds(b)):
+                if sa != sb or ta != tb:
+                    continue
+                ops = frozenset({opa, opb})
+                at = enc.plain(sa) == enc.plain(ta)
+                if ops in OVERLAP:
+                    goal = [enc.fires[(decision.name, a.name)], enc.fires[(decision.name, b.name)], at]
+                    story = "the threshold day is covered by both rules"
+                elif ops in MISS:
+                    rest_a = [enc.condition(c) for c in conjuncts(a.condition) if c is not ca]
+                    rest_b = [enc.condition(c) for c in conjuncts(b.condition) if c is not cb]
+                    goal = [*rest_a, *rest_b, at]
+                    story = "the threshold day is covered by neither rule"
+                else:
+                    continue
+                verdict = ctx.sat(*goal, what=f"the boundary between `{a.name}` and `{b.name}`", span=b.span)
+                if verdict.refuted:
+                    findings.append(ctx.finding(
+                        "W608", f"rules `{a.name}` and `{b.name}` meet at a threshold with `{opa}` and `{opb}`: {story}",
+                        cb.span, f"`{opb}` here", verdict.model, [a.name, b.name, decision.name],
+                        secondary=(Label(ca.span, f"`{opa}` here"),), story=story,
+                        help="use `>=` on one side and `<` on the other so each value falls on exactly one side",
+                    ))
+    return findings

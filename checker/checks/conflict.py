@@ -1,0 +1,69 @@
+"""E602: two rules can win on one case with different conclusions and nothing orders them."""
+
+from __future__ import annotations
+
+import z3
+
+from checker import ir
+from checker.checks.prune import may_overlap
+from checker.diagnostics import Diagnostic, Label
+
+
+def check_conflicts(ctx) -> list[Diagnostic]:
+    """For rules A, B of a unique (or same-priority) decision: they conflict iff
+    assumptions ∧ wins(A) ∧ wins(B) ∧ value(A) ≠ value(B) is satisfiable."""
+    findings = []
+    for decision in ctx.pack.decisions.values():
+        if decision.hit not in ("unique", "priority"):
+            continue
+        rules = decision.rules
+        for i, a in enumerate(rules):
+            for b in rules[i + 1 :]:
+                if not _may_conflict(decision, a, b):
+                    continue
+                finding = conflict_between(ctx, decision, a, b)
+                if finding is not None:
+                    findings.append(finding)
+    return findings
+
+
+def _may_conflict(decision: ir.Decision, a: ir.Rule, b: ir.Rule) -> bool:
+    if a.value == b.value:
+        return False
+    if decision.hit == "priority" and (a.priority or 0) != (b.priority or 0):
+        return False
+    if a.name in b.overrides or b.name in a.overrides:
+        return False
+    return may_overlap(a.condition, b.condition)
+
+
+def conflict_between(ctx, decision: ir.Decision, a: ir.Rule, b: ir.Rule) -> Diagnostic | None:
+    enc = ctx.encoder
+    key_a, key_b = (decision.name, a.name), (decision.name, b.name)
+    differ = _distinct(enc.values[key_a], enc.values[key_b])
+    verdict = ctx.sat(enc.wins[key_a], enc.wins[key_b], differ,
+                      what=f"a conflict between `{a.name}` and `{b.name}`", span=b.span)
+    if not verdict.refuted:
+        return None
+    model = verdict.model
+    typ = decision.type
+    va = enc.model_value(model, enc.values[key_a], typ)
+    vb = enc.model_value(model, enc.values[key_b], typ)
+    from checker.values import show
+
+    code = "E611" if a.origin == b.origin == "table" else "E602"
+    what = "rows" if code == "E611" else "rules"
+    story = f"`{a.name}` decides {decision.name} = {show(va, typ)}, `{b.name}` decides {show(vb, typ)}"
+    return ctx.finding(
+        code, f"{what} `{a.name}` and `{b.name}` both apply and decide `{decision.name}` differently", b.span,
+        f"decides {show(vb, typ)}", model, [a.name, b.name, decision.name],
+        secondary=(Label(a.span, f"decides {show(va, typ)}"),),
+        help=f"make the conditions exclusive, or say which wins: `overrides {a.name}` on `{b.name}` (or the reverse)",
+        story=story,
+    )
+
+
+def _distinct(x, y) -> z3.BoolRef:
+    if isinstance(x, tuple):
+        return z3.Or(*[p != q for p, q in zip(x, y)])
+    return x != y

@@ -1,0 +1,57 @@
+"""Counterexamples as timelines: the dated facts and decisions of a case, and its windows,
+in date order, with one sentence saying what goes wrong."""
+
+from __future__ import annotations
+
+from checker import ir
+from checker.evaluate import CompiledPack
+from checker.values import read_facts, to_wire
+
+
+def timeline(pack: ir.Pack, compiled: CompiledPack, case: dict, story: str = "") -> dict:
+    """The case's events (dated facts and date decisions) and windows, plus a readable text."""
+    facts = read_facts(pack, case)
+    outcome = compiled.decide(facts)
+    events = []
+    for name, fact in pack.facts.items():
+        if fact.type.required().kind == "date" and facts.get(name) is not None:
+            events.append({"date": to_wire(facts[name], fact.type.required()), "name": name, "kind": "fact"})
+    for name, value in outcome.values.items():
+        if pack.decisions[name].type.kind == "date":
+            events.append({"date": to_wire(value, pack.decisions[name].type), "name": name, "kind": "decision"})
+    events.sort(key=lambda e: (e["date"], e["kind"] != "fact", e["name"]))
+    windows = [_window(w, compiled, facts, outcome) for w in pack.windows.values()]
+    windows = [w for w in windows if w is not None]
+    parts = [f"{e['name']} {e['date']}" for e in events]
+    text = ", ".join(parts)
+    for w in windows:
+        text += f"; window {w['name']} " + ("is empty" if w["empty"] else f"{w['first']} to {w['last']}")
+    if story:
+        text += f": {story}"
+    return {"events": events, "windows": windows, "text": text}
+
+
+def _window(window: ir.Window, compiled: CompiledPack, facts: dict, outcome) -> dict | None:
+    from checker.evaluate import ExprCompiler
+
+    compiler = ExprCompiler()
+    namespace = {"K": compiler.constants, "CAL": compiled.calendar}
+    values = dict(outcome.values)
+    values.update({n: None for n in outcome.undetermined})
+    try:
+        exists, low, high = _bounds(compiler, namespace, window, facts, values)
+    except (KeyError, TypeError):
+        return None
+    if not exists:
+        return None
+    point = window.point
+    return {"name": window.name, "first": to_wire(low, point), "last": to_wire(high, point), "empty": low > high}
+
+
+def _bounds(compiler, namespace, window: ir.Window, facts, values):
+    source = "def bounds(F, D):\n    return ({}, {}, {})".format(
+        compiler(window.exists), compiler(window.low) + " if " + compiler(window.exists) + " else None",
+        compiler(window.high) + " if " + compiler(window.exists) + " else None")
+    scope = dict(namespace)
+    exec(compile(source, f"<window {window.name}>", "exec"), scope)
+    return scope["bounds"](facts, values)
