@@ -11,12 +11,16 @@ import json
 import sys
 from pathlib import Path
 
+from checker.checks import run_checks
 from checker.decisions import decide_json, decision_text
-from checker.diagnostics import Severity
+from checker.diagnostics import Severity, sorted_diagnostics
+from checker.diff import diff_packs, diff_text
+from checker.gitrev import RevisionError, read_revision
 from checker.evaluate import CompiledPack
 from checker.examples import run_examples
-from checker.pipeline import LoadResult, PackNotFound, load_pack
+from checker.pipeline import LoadResult, PackNotFound, load_pack, load_texts
 from checker.render import diagnostic_json, render_json, render_text
+from checker.render_ci import render_github, render_junit, render_sarif
 from checker.partial import holding_days, partial_decisions
 from checker.values import InvalidFacts, read_facts
 
@@ -33,20 +37,53 @@ def _fails(result: LoadResult, fail_on: str) -> bool:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    """Run the front end on each path; print diagnostics in the chosen format."""
+    """Run the front end and the formal checks on each path; print findings in the chosen format."""
     failed = False
+    everything = []
     outputs = []
     for path in args.paths:
         result = _load(path)
+        if result.ok and not args.front_end_only:
+            progress = (lambda name: print(f"checking: {name}", file=sys.stderr)) if args.progress else None
+            report = run_checks(result.pack, timeout_ms=args.timeout, progress=progress)
+            result.diagnostics = sorted_diagnostics(result.diagnostics + report.findings)
         failed |= _fails(result, args.fail_on)
+        everything.extend(result.diagnostics)
         if args.format == "json":
             pack = result.pack
             outputs.append(render_json(result.diagnostics, path=str(path), pack=pack.name if pack else None,
                                        version=pack.version if pack else None))
-        else:
+        elif args.format == "text":
             outputs.append(render_text(result.diagnostics))
+    renderers = {"sarif": render_sarif, "junit": render_junit, "github": render_github}
+    if args.format in renderers:
+        outputs.append(renderers[args.format](everything))
     sys.stdout.write("".join(outputs))
     return EXIT_FINDINGS if failed else EXIT_OK
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    """Compare two versions of a pack decision by decision, with a witness for each change."""
+    old, new = (_load_ok(p) if ":" not in p else _load_revision(p) for p in (args.old, args.new))
+    report = diff_packs(old.pack, new.pack, timeout_ms=args.timeout)
+    if args.format == "json":
+        sys.stdout.write(json.dumps(report.to_json(), indent=2) + "\n")
+    else:
+        sys.stdout.write(diff_text(report))
+    return EXIT_FINDINGS if report.changed and args.fail_on_change else EXIT_OK
+
+
+def _load_revision(spec: str) -> LoadResult:
+    """A pack as stored at a git revision: `REV:path/to/pack`."""
+    try:
+        texts = read_revision(spec)
+    except RevisionError as err:
+        raise UsageError(str(err)) from None
+    result = load_texts(texts)
+    if not result.ok:
+        sys.stderr.write(render_text([d for d in result.diagnostics if d.severity is Severity.ERROR]))
+        raise UsageError(f"{spec} has errors")
+    return result
 
 
 def _load_ok(path: str) -> LoadResult:
@@ -168,9 +205,19 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     check = sub.add_parser("check", help="check packs or files for errors and defects")
     check.add_argument("paths", nargs="+", help="pack folders or .rules files")
-    check.add_argument("--format", choices=["text", "json"], default="text")
+    check.add_argument("--format", choices=["text", "json", "sarif", "junit", "github"], default="text")
     check.add_argument("--fail-on", choices=["error", "warning"], default="error")
+    check.add_argument("--front-end-only", action="store_true", help="skip the formal checks (syntax, names, types only)")
+    check.add_argument("--timeout", type=int, default=10_000, help="solver time limit per query, in milliseconds")
+    check.add_argument("--progress", action="store_true", help="report each check as it starts (on stderr)")
     check.set_defaults(run=cmd_check)
+    diff = sub.add_parser("diff", help="compare two versions of a pack decision by decision")
+    diff.add_argument("old", help="pack folder, or REV:path (e.g. HEAD~1:policies/marketplace)")
+    diff.add_argument("new", help="pack folder, or REV:path")
+    diff.add_argument("--format", choices=["text", "json"], default="text")
+    diff.add_argument("--fail-on-change", action="store_true", help="exit 1 when any decision changed")
+    diff.add_argument("--timeout", type=int, default=10_000, help="solver time limit per query, in milliseconds")
+    diff.set_defaults(run=cmd_diff)
     decide = sub.add_parser("decide", help="decide one case")
     decide.add_argument("pack", help="pack folder or .rules file")
     decide.add_argument("--facts", required=True, help="JSON file of facts, or - for standard input")

@@ -1,0 +1,120 @@
+"""Semantic diff: for each decision of two versions of a pack, equivalent or changed, with a
+witness case where they decide differently.
+
+Both versions are encoded over the same fact variables (same names), under the assumptions
+of both; a decision changed iff some such case gives it a different value, or a value in one
+version and none in the other.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+import z3
+
+from checker import ir
+from checker.encode import Encoder
+from checker.evaluate import CompiledPack
+from checker.solver import DEFAULT_TIMEOUT_MS, check, make_solver
+from checker.values import read_facts, to_wire
+
+
+@dataclass
+class DecisionDiff:
+    name: str
+    status: str  # equivalent | changed | added | removed | retyped | unknown
+    witness: dict | None = None
+    old: object = None
+    new: object = None
+    reason: str | None = None
+
+
+@dataclass
+class DiffReport:
+    old: tuple[str, str]
+    new: tuple[str, str]
+    decisions: list[DecisionDiff] = field(default_factory=list)
+    facts_added: list[str] = field(default_factory=list)
+    facts_removed: list[str] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return any(d.status != "equivalent" for d in self.decisions) or bool(self.facts_added or self.facts_removed)
+
+    def to_json(self) -> dict:
+        return {
+            "old": {"pack": self.old[0], "version": self.old[1]},
+            "new": {"pack": self.new[0], "version": self.new[1]},
+            "changed": self.changed,
+            "facts_added": self.facts_added, "facts_removed": self.facts_removed,
+            "decisions": [
+                {k: v for k, v in vars(d).items() if v is not None} for d in self.decisions
+            ],
+        }
+
+
+def diff_packs(old: ir.Pack, new: ir.Pack, timeout_ms: int = DEFAULT_TIMEOUT_MS) -> DiffReport:
+    """Compare every decision of `old` and `new`."""
+    report = DiffReport((old.name, old.version), (new.name, new.version))
+    report.facts_added = sorted(set(new.facts) - set(old.facts))
+    report.facts_removed = sorted(set(old.facts) - set(new.facts))
+    clashing = [n for n in set(old.facts) & set(new.facts) if old.facts[n].type != new.facts[n].type]
+    enc_old = Encoder(old, tag="")
+    enc_new = Encoder(new, tag="" if not clashing else "new.")
+    solver = make_solver(timeout_ms)
+    solver.add(*enc_old.domain, *enc_old.assumptions, *enc_new.domain, *enc_new.assumptions)
+    compiled_old, compiled_new = CompiledPack(old), CompiledPack(new)
+    for name in sorted(set(old.decisions) | set(new.decisions)):
+        if name not in new.decisions:
+            report.decisions.append(DecisionDiff(name, "removed"))
+        elif name not in old.decisions:
+            report.decisions.append(DecisionDiff(name, "added"))
+        elif old.decisions[name].type != new.decisions[name].type or clashing:
+            report.decisions.append(DecisionDiff(name, "retyped" if not clashing else "unknown",
+                                                 reason=None if not clashing else "facts changed type: " + ", ".join(clashing)))
+        else:
+            report.decisions.append(_compare(name, enc_old, enc_new, solver, compiled_old, compiled_new))
+    return report
+
+
+def _compare(name, enc_old: Encoder, enc_new: Encoder, solver, compiled_old, compiled_new) -> DecisionDiff:
+    a, b = enc_old.decisions[name], enc_new.decisions[name]
+    values_differ = z3.Or(*[x != y for x, y in zip(a.value, b.value)]) if isinstance(a.value, tuple) else a.value != b.value
+    differ = z3.Or(a.defined != b.defined, z3.And(a.defined, values_differ))
+    verdict = check(solver, differ, z3.Not(a.conflict), z3.Not(b.conflict))
+    if verdict.status == "unknown":
+        return DecisionDiff(name, "unknown", reason=verdict.reason)
+    if verdict.proved:
+        return DecisionDiff(name, "equivalent")
+    witness = {**enc_old.case(verdict.model), **enc_new.case(verdict.model)}
+    return DecisionDiff(name, "changed", witness, _decided(compiled_old, witness, name),
+                        _decided(compiled_new, witness, name))
+
+
+def _decided(compiled: CompiledPack, witness: dict, name: str):
+    facts = read_facts(compiled.pack, {k: v for k, v in witness.items() if k in compiled.pack.facts})
+    outcome = compiled.decide(facts, [name])
+    if name in outcome.values:
+        return to_wire(outcome.values[name], compiled.pack.decisions[name].type)
+    return {"undetermined": outcome.undetermined.get(name, {}).get("reason")}
+
+
+def diff_text(report: DiffReport) -> str:
+    """The readable form of a diff: one line per decision, witnesses for changes."""
+    lines = [f"{report.old[0]} {report.old[1]} -> {report.new[0]} {report.new[1]}"]
+    for fact in report.facts_added:
+        lines.append(f"  + fact {fact}")
+    for fact in report.facts_removed:
+        lines.append(f"  - fact {fact}")
+    for d in report.decisions:
+        if d.status == "changed":
+            lines.append(f"  changed     {d.name}: {json.dumps(d.old)} -> {json.dumps(d.new)}")
+            lines.append("              when " + ", ".join(f"{k} = {json.dumps(v)}" for k, v in d.witness.items()))
+        elif d.status == "unknown":
+            lines.append(f"  unknown     {d.name}: the solver gave up ({d.reason})")
+        else:
+            lines.append(f"  {d.status:<11} {d.name}")
+    changed = sum(1 for d in report.decisions if d.status != "equivalent")
+    lines.append(f"{changed} of {len(report.decisions)} decisions differ")
+    return "\n".join(lines) + "\n"
