@@ -254,6 +254,9 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     except BrokenPipeError:
         return EXIT_OK
+    except Exception as err:  # the promise: no traceback for any input; tests call the stages directly
+        print(f"ruleproof: internal error: {err.__class__.__name__}: {err}", file=sys.stderr)
+        return EXIT_USAGE
 
 
 if __name__ == "__main__":

@@ -203,6 +203,7 @@ class CompiledPack:
             exec(compile(source, f"<decision {name}>", "exec"), namespace)
             self.deciders[name] = namespace["decide"]
         self._conjunct_fns: dict[tuple[str, int], list] = {}
+        self._expr_fns: dict[int, tuple[ir.Expr, object]] = {}
         self._compiler = compiler
         self._namespace = namespace_base
 
@@ -260,6 +261,18 @@ class CompiledPack:
 
     def _absent(self, name: str, facts: dict) -> list[str]:
         return sorted(f for f in self.fact_dependencies[name] if facts.get(f, 0) is None)
+
+    def evaluate(self, expr: ir.Expr, facts: dict[str, object], outcome: Outcome):
+        """The value of any IR expression (a property, a window bound) on a decided case;
+        raises KeyError or Undetermined when it reads something the case lacks."""
+        key = id(expr)
+        if key not in self._expr_fns:
+            namespace = dict(self._namespace)
+            exec(compile(f"def value(F, D):\n    return {self._compiler(expr)}", "<expression>", "exec"), namespace)
+            self._expr_fns[key] = (expr, namespace["value"])
+        values = dict(outcome.values)
+        values.update({n: None for n, u in outcome.undetermined.items() if u["reason"] == NO_VALUE})
+        return self._expr_fns[key][1](facts, values)
 
     # ------------------------------------------------------------ explanations
     def explain(self, facts: dict[str, object], outcome: Outcome) -> list[dict]:

@@ -4,7 +4,7 @@ in date order, with one sentence saying what goes wrong."""
 from __future__ import annotations
 
 from checker import ir
-from checker.evaluate import CompiledPack
+from checker.evaluate import CompiledPack, Undetermined
 from checker.values import read_facts, to_wire
 
 
@@ -32,26 +32,11 @@ def timeline(pack: ir.Pack, compiled: CompiledPack, case: dict, story: str = "")
 
 
 def _window(window: ir.Window, compiled: CompiledPack, facts: dict, outcome) -> dict | None:
-    from checker.evaluate import ExprCompiler
-
-    compiler = ExprCompiler()
-    namespace = {"K": compiler.constants, "CAL": compiled.calendar}
-    values = dict(outcome.values)
-    values.update({n: None for n in outcome.undetermined})
     try:
-        exists, low, high = _bounds(compiler, namespace, window, facts, values)
-    except (KeyError, TypeError):
-        return None
-    if not exists:
+        if not compiled.evaluate(window.exists, facts, outcome):
+            return None
+        low, high = compiled.evaluate(window.low, facts, outcome), compiled.evaluate(window.high, facts, outcome)
+    except (KeyError, TypeError, Undetermined):
         return None
     point = window.point
     return {"name": window.name, "first": to_wire(low, point), "last": to_wire(high, point), "empty": low > high}
-
-
-def _bounds(compiler, namespace, window: ir.Window, facts, values):
-    source = "def bounds(F, D):\n    return ({}, {}, {})".format(
-        compiler(window.exists), compiler(window.low) + " if " + compiler(window.exists) + " else None",
-        compiler(window.high) + " if " + compiler(window.exists) + " else None")
-    scope = dict(namespace)
-    exec(compile(source, f"<window {window.name}>", "exec"), scope)
-    return scope["bounds"](facts, values)

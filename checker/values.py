@@ -157,5 +157,5 @@ def show(value: object, typ: Type) -> str:
     if typ.kind == "money":
         return f"{wire} {typ.param}"
     if typ.kind == "rate":
-        return f"{Fraction(value) * 100:.4g}%" if value is not None else "absent"
+        return f"{float(Fraction(value) * 100):g}%" if value is not None else "absent"
     return "absent" if wire is None else str(wire).lower() if isinstance(wire, bool) else str(wire)

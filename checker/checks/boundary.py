@@ -26,8 +26,8 @@ def _thresholds(rule: ir.Rule) -> list[tuple[ir.Expr, str, ir.Expr, ir.Expr]]:
 
 def check_boundaries(ctx) -> list[Diagnostic]:
     """For two rules of one decision comparing the same subject with the same threshold:
-    covered twice iff assumptions ∧ fires(A) ∧ fires(B) ∧ subject = threshold is satisfiable
-    (with ≥/≤); covered by neither iff assumptions ∧ rest(A) ∧ rest(B) ∧ subject = threshold is
+    covered twice iff assumptions ∧ wins(A) ∧ wins(B) ∧ subject = threshold is satisfiable
+    (with ≥/≤; an override settles the shared point); covered by neither iff assumptions ∧ rest(A) ∧ rest(B) ∧ subject = threshold is
     (with >/<), where rest is the condition without the threshold comparison."""
     findings = []
     enc = ctx.encoder
@@ -41,7 +41,7 @@ def check_boundaries(ctx) -> list[Diagnostic]:
                 ops = frozenset({opa, opb})
                 at = enc.plain(sa) == enc.plain(ta)
                 if ops in OVERLAP:
-                    goal = [enc.fires[(decision.name, a.name)], enc.fires[(decision.name, b.name)], at]
+                    goal = [enc.wins[(decision.name, a.name)], enc.wins[(decision.name, b.name)], at]
                     story = "the threshold day is covered by both rules"
                 elif ops in MISS:
                     rest_a = [enc.condition(c) for c in conjuncts(a.condition) if c is not ca]

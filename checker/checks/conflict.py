@@ -58,7 +58,9 @@ def conflict_between(ctx, decision: ir.Decision, a: ir.Rule, b: ir.Rule) -> Diag
         code, f"{what} `{a.name}` and `{b.name}` both apply and decide `{decision.name}` differently", b.span,
         f"decides {show(vb, typ)}", model, [a.name, b.name, decision.name],
         secondary=(Label(a.span, f"decides {show(va, typ)}"),),
-        help=f"make the conditions exclusive, or say which wins: `overrides {a.name}` on `{b.name}` (or the reverse)",
+        help=("make the rows exclusive (an `otherwise` cell lists what the other rows leave), or use `hit first`"
+              if code == "E611" else
+              f"make the conditions exclusive, or say which wins: `overrides {a.name}` on `{b.name}` (or the reverse)"),
         story=story,
     )
 
