@@ -18,7 +18,7 @@ from checker.diff import diff_packs, diff_text
 from checker.gitrev import RevisionError, read_revision
 from checker.evaluate import CompiledPack
 from checker.examples import run_examples
-from checker.pipeline import LoadResult, PackNotFound, load_pack, load_texts
+from checker.pipeline import LoadResult, PackNotFound, load_pack, load_texts, pack_paths
 from checker.render import diagnostic_json, render_json, render_text
 from checker.render_ci import render_github, render_junit, render_sarif
 from checker.partial import holding_days, partial_decisions
@@ -41,8 +41,9 @@ def cmd_check(args: argparse.Namespace) -> int:
     failed = False
     everything = []
     outputs = []
-    for path in args.paths:
-        result = _load(path)
+    paths = [p for given in args.paths for p in pack_paths(Path(given))]
+    for path in paths:
+        result = _load(str(path))
         if result.ok and not args.front_end_only:
             progress = (lambda name: print(f"checking: {name}", file=sys.stderr)) if args.progress else None
             report = run_checks(result.pack, timeout_ms=args.timeout, progress=progress)

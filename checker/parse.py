@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
-from pathlib import Path
+from importlib import resources
 
 from lark import Lark, Token, Transformer, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken, VisitError
@@ -19,7 +19,7 @@ from checker import ast
 from checker.diagnostics import Diagnostic, diagnostic
 from checker.source import SourceFile, Span
 
-GRAMMAR_PATH = Path(__file__).resolve().parent.parent / "grammar" / "ruleproof.lark"
+GRAMMAR = resources.files("grammar") / "ruleproof.lark"
 MAX_INT = 10**15
 
 DECL_KEYWORDS = (
@@ -41,7 +41,7 @@ _TERMINAL_NAMES = {
 
 @functools.cache
 def _parser() -> Lark:
-    return Lark(GRAMMAR_PATH.read_text(), parser="lalr", propagate_positions=True, cache=False)
+    return Lark(GRAMMAR.read_text(encoding="utf-8"), parser="lalr", propagate_positions=True, cache=False)
 
 
 class ParseFailure(Exception):

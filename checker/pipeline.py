@@ -37,10 +37,20 @@ class PackNotFound(Exception):
     """The path names no readable pack (a usage or I/O problem, not a finding)."""
 
 
+def pack_paths(path: Path) -> list[Path]:
+    """The packs a path names: a file, a pack folder (holding `.rules` files), or a folder of
+    pack folders (such as `policies/`)."""
+    if path.is_dir() and not any(path.glob("*" + SUFFIX)):
+        packs = sorted(p for p in path.iterdir() if p.is_dir() and any(p.glob("*" + SUFFIX)))
+        if packs:
+            return packs
+    return [path]
+
+
 def pack_files(path: Path) -> list[Path]:
     """The `.rules` files of a pack folder, or the single file given."""
     if path.is_dir():
-        files = sorted(p for p in path.rglob("*" + SUFFIX) if p.is_file())
+        files = sorted(p for p in path.glob("*" + SUFFIX) if p.is_file())
         if not files:
             raise PackNotFound(f"no {SUFFIX} files in {path}")
         return files

@@ -1,0 +1,1 @@
+"""The policy language grammar, shipped as package data (grammar/ruleproof.lark)."""
