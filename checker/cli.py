@@ -21,6 +21,7 @@ from checker.examples import run_examples
 from checker.pipeline import LoadResult, PackNotFound, load_pack, load_texts, pack_paths
 from checker.render import diagnostic_json, render_json, render_text
 from checker.render_ci import render_github, render_junit, render_sarif
+from checker.render_html import render_html
 from checker.partial import holding_days, partial_decisions
 from checker.values import InvalidFacts, read_facts
 
@@ -56,7 +57,7 @@ def cmd_check(args: argparse.Namespace) -> int:
                                        version=pack.version if pack else None))
         elif args.format == "text":
             outputs.append(render_text(result.diagnostics))
-    renderers = {"sarif": render_sarif, "junit": render_junit, "github": render_github}
+    renderers = {"sarif": render_sarif, "junit": render_junit, "github": render_github, "html": render_html}
     if args.format in renderers:
         outputs.append(renderers[args.format](everything))
     sys.stdout.write("".join(outputs))
@@ -206,7 +207,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     check = sub.add_parser("check", help="check packs or files for errors and defects")
     check.add_argument("paths", nargs="+", help="pack folders or .rules files")
-    check.add_argument("--format", choices=["text", "json", "sarif", "junit", "github"], default="text")
+    check.add_argument("--format", choices=["text", "json", "sarif", "junit", "github", "html"], default="text")
     check.add_argument("--fail-on", choices=["error", "warning"], default="error")
     check.add_argument("--front-end-only", action="store_true", help="skip the formal checks (syntax, names, types only)")
     check.add_argument("--timeout", type=int, default=10_000, help="solver time limit per query, in milliseconds")

@@ -1,0 +1,93 @@
+"""Timelines drawn as SVG: dated events as marks on a date axis, windows as bars, today as a
+line, and the windows a finding is about highlighted and labelled (an empty window is drawn
+as a red marker between its opening and closing days)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from html import escape
+
+WIDTH, LEFT, RIGHT = 760, 170, 20
+ROW, TOP = 26, 54
+COLORS = {"fact": "#1f5fa8", "decision": "#6b3fa0", "today": "#b3261e"}
+
+
+def _day(text: str) -> int:
+    return dt.date.fromisoformat(text[:10]).toordinal()
+
+
+def timeline_svg(timeline: dict, highlight: list[str] | None = None, title: str = "timeline") -> str:
+    """An accessible SVG (role=img, a <title>, text labels) of a timeline from checker.timeline."""
+    highlight = set(highlight or [])
+    events = [e for e in timeline.get("events", []) if e["name"] != "today"]
+    today = next((e for e in timeline.get("events", []) if e["name"] == "today"), None)
+    windows = timeline.get("windows", [])
+    days = [_day(e["date"]) for e in timeline.get("events", [])]
+    days += [_day(w[k]) for w in windows for k in ("first", "last")]
+    if not days:
+        return f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{WIDTH}" height="40"><title>{escape(title)}</title>' \
+               '<text x="10" y="24" fill="#222">no dated events</text></svg>'
+    lo, hi = min(days) - 1, max(days) + 1
+    span = max(hi - lo, 1)
+
+    def x(day: int) -> float:
+        return LEFT + (day - lo) * (WIDTH - LEFT - RIGHT) / span
+
+    rows = len(events) + len(windows)
+    height = TOP + rows * ROW + 30
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="timeline" role="img" width="{WIDTH}" height="{height}" '
+           f'viewBox="0 0 {WIDTH} {height}" font-family="sans-serif" font-size="12">',
+           f"<title>{escape(title)}</title>", f"<desc>{escape(timeline.get('text', ''))}</desc>"]
+    out.append(_axis(lo, hi, x, height))
+    row = 0
+    for event in events:
+        y = TOP + row * ROW
+        cx = x(_day(event["date"]))
+        color = COLORS.get(event["kind"], "#333")
+        out.append(f'<g class="event" data-name="{escape(event["name"])}" data-date="{event["date"]}">'
+                   f'<text x="{LEFT - 8}" y="{y + 4}" text-anchor="end" fill="#222">{escape(event["name"])}</text>'
+                   f'<circle cx="{cx:.1f}" cy="{y}" r="5" fill="{color}"/>'
+                   f'<text x="{cx + 8:.1f}" y="{y + 4}" fill="#222">{event["date"]}</text></g>')
+        row += 1
+    for window in windows:
+        y = TOP + row * ROW
+        first, last = _day(window["first"]), _day(window["last"])
+        marked = window["name"] in highlight
+        cls = "window" + (" highlighted" if marked else "") + (" empty" if window["empty"] else "")
+        label = f'{window["name"]}: ' + (f'empty (opens {window["first"]}, closes {window["last"]})' if window["empty"]
+                                         else f'{window["first"]} to {window["last"]}')
+        out.append(f'<g class="{cls}" data-name="{escape(window["name"])}" data-first="{window["first"]}" '
+                   f'data-last="{window["last"]}" data-empty="{str(window["empty"]).lower()}">'
+                   f'<title>{escape(label)}</title>'
+                   f'<text x="{LEFT - 8}" y="{y + 4}" text-anchor="end" fill="#222">{escape(window["name"])}</text>')
+        if window["empty"]:
+            a, b = sorted((x(first), x(last + 1)))
+            out.append(f'<rect x="{a:.1f}" y="{y - 7}" width="{max(b - a, 3):.1f}" height="14" fill="none" '
+                       f'stroke="#b3261e" stroke-width="2" stroke-dasharray="4 2"/>'
+                       f'<text x="{b + 6:.1f}" y="{y + 4}" fill="#b3261e" class="label">{escape(label)}</text>')
+        else:
+            a, b = x(first), x(last + 1)
+            fill = "#e8a33d" if marked else "#7fb77e"
+            stroke = ' stroke="#8a4b00" stroke-width="2"' if marked else ""
+            out.append(f'<rect x="{a:.1f}" y="{y - 7}" width="{max(b - a, 2):.1f}" height="14" rx="3" fill="{fill}"{stroke}/>'
+                       f'<text x="{b + 6:.1f}" y="{y + 4}" fill="#222" class="label">{escape(label)}</text>')
+        out.append("</g>")
+        row += 1
+    if today is not None:
+        tx = x(_day(today["date"]))
+        out.append(f'<g class="today" data-date="{today["date"]}"><line x1="{tx:.1f}" y1="{TOP - 22}" x2="{tx:.1f}" '
+                   f'y2="{height - 24}" stroke="{COLORS["today"]}" stroke-width="2" stroke-dasharray="5 3"/>'
+                   f'<text x="{tx + 4:.1f}" y="{TOP - 26}" fill="{COLORS["today"]}">today {today["date"]}</text></g>')
+    out.append("</svg>")
+    return "".join(out)
+
+
+def _axis(lo: int, hi: int, x, height: int) -> str:
+    step = max(1, (hi - lo) // 8)
+    ticks = []
+    for day in range(lo, hi + 1, step):
+        label = dt.date.fromordinal(day).isoformat()
+        ticks.append(f'<line x1="{x(day):.1f}" y1="{height - 24}" x2="{x(day):.1f}" y2="{height - 20}" stroke="#555"/>'
+                     f'<text x="{x(day):.1f}" y="{height - 6}" text-anchor="middle" fill="#444" font-size="10">{label[5:]}</text>')
+    return (f'<g class="axis"><line x1="{LEFT}" y1="{height - 24}" x2="{WIDTH - RIGHT}" y2="{height - 24}" stroke="#555"/>'
+            + "".join(ticks) + "</g>")
