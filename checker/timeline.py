@@ -8,8 +8,9 @@ from checker.evaluate import CompiledPack, Undetermined
 from checker.values import read_facts, to_wire
 
 
-def timeline(pack: ir.Pack, compiled: CompiledPack, case: dict, story: str = "") -> dict:
-    """The case's events (dated facts and date decisions) and windows, plus a readable text."""
+def timeline(pack: ir.Pack, compiled: CompiledPack, case: dict, story: str = "", marks: list[dict] | None = None) -> dict:
+    """The case's events (dated facts and date decisions, plus `marks` a finding adds, such as
+    the two dates conflicting rules decide) and windows, plus a readable text."""
     facts = read_facts(pack, case)
     outcome = compiled.decide(facts)
     events = []
@@ -19,6 +20,7 @@ def timeline(pack: ir.Pack, compiled: CompiledPack, case: dict, story: str = "")
     for name, value in outcome.values.items():
         if pack.decisions[name].type.kind == "date":
             events.append({"date": to_wire(value, pack.decisions[name].type), "name": name, "kind": "decision"})
+    events.extend(marks or [])
     events.sort(key=lambda e: (e["date"], e["kind"] != "fact", e["name"]))
     windows = [_window(w, compiled, facts, outcome) for w in pack.windows.values()]
     windows = [w for w in windows if w is not None]

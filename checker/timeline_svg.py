@@ -7,9 +7,9 @@ from __future__ import annotations
 import datetime as dt
 from html import escape
 
-WIDTH, LEFT, RIGHT = 760, 170, 20
+WIDTH, RIGHT = 940, 270
 ROW, TOP = 26, 54
-COLORS = {"fact": "#1f5fa8", "decision": "#6b3fa0", "today": "#b3261e"}
+COLORS = {"fact": "#1f5fa8", "decision": "#6b3fa0", "today": "#b3261e", "conflict": "#b3261e"}
 
 
 def _day(text: str) -> int:
@@ -29,23 +29,24 @@ def timeline_svg(timeline: dict, highlight: list[str] | None = None, title: str 
                '<text x="10" y="24" fill="#222">no dated events</text></svg>'
     lo, hi = min(days) - 1, max(days) + 1
     span = max(hi - lo, 1)
+    left = min(360, 20 + 7 * max(len(item["name"]) for item in [*events, *windows, {"name": ""}]))
 
     def x(day: int) -> float:
-        return LEFT + (day - lo) * (WIDTH - LEFT - RIGHT) / span
+        return left + (day - lo) * (WIDTH - left - RIGHT) / span
 
     rows = len(events) + len(windows)
     height = TOP + rows * ROW + 30
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="timeline" role="img" width="{WIDTH}" height="{height}" '
            f'viewBox="0 0 {WIDTH} {height}" font-family="sans-serif" font-size="12">',
            f"<title>{escape(title)}</title>", f"<desc>{escape(timeline.get('text', ''))}</desc>"]
-    out.append(_axis(lo, hi, x, height))
+    out.append(_axis(lo, hi, x, height, left))
     row = 0
     for event in events:
         y = TOP + row * ROW
         cx = x(_day(event["date"]))
         color = COLORS.get(event["kind"], "#333")
         out.append(f'<g class="event" data-name="{escape(event["name"])}" data-date="{event["date"]}">'
-                   f'<text x="{LEFT - 8}" y="{y + 4}" text-anchor="end" fill="#222">{escape(event["name"])}</text>'
+                   f'<text x="{left - 8}" y="{y + 4}" text-anchor="end" fill="#222">{escape(event["name"])}</text>'
                    f'<circle cx="{cx:.1f}" cy="{y}" r="5" fill="{color}"/>'
                    f'<text x="{cx + 8:.1f}" y="{y + 4}" fill="#222">{event["date"]}</text></g>')
         row += 1
@@ -59,7 +60,7 @@ def timeline_svg(timeline: dict, highlight: list[str] | None = None, title: str 
         out.append(f'<g class="{cls}" data-name="{escape(window["name"])}" data-first="{window["first"]}" '
                    f'data-last="{window["last"]}" data-empty="{str(window["empty"]).lower()}">'
                    f'<title>{escape(label)}</title>'
-                   f'<text x="{LEFT - 8}" y="{y + 4}" text-anchor="end" fill="#222">{escape(window["name"])}</text>')
+                   f'<text x="{left - 8}" y="{y + 4}" text-anchor="end" fill="#222">{escape(window["name"])}</text>')
         if window["empty"]:
             a, b = sorted((x(first), x(last + 1)))
             out.append(f'<rect x="{a:.1f}" y="{y - 7}" width="{max(b - a, 3):.1f}" height="14" fill="none" '
@@ -82,12 +83,12 @@ def timeline_svg(timeline: dict, highlight: list[str] | None = None, title: str 
     return "".join(out)
 
 
-def _axis(lo: int, hi: int, x, height: int) -> str:
+def _axis(lo: int, hi: int, x, height: int, left: int) -> str:
     step = max(1, (hi - lo) // 8)
     ticks = []
     for day in range(lo, hi + 1, step):
         label = dt.date.fromordinal(day).isoformat()
         ticks.append(f'<line x1="{x(day):.1f}" y1="{height - 24}" x2="{x(day):.1f}" y2="{height - 20}" stroke="#555"/>'
                      f'<text x="{x(day):.1f}" y="{height - 6}" text-anchor="middle" fill="#444" font-size="10">{label[5:]}</text>')
-    return (f'<g class="axis"><line x1="{LEFT}" y1="{height - 24}" x2="{WIDTH - RIGHT}" y2="{height - 24}" stroke="#555"/>'
+    return (f'<g class="axis"><line x1="{left}" y1="{height - 24}" x2="{WIDTH - RIGHT}" y2="{height - 24}" stroke="#555"/>'
             + "".join(ticks) + "</g>")

@@ -55,13 +55,13 @@ class CheckContext:
 
     def finding(self, code: str, message: str, span: Span, label: str, model: z3.ModelRef | None,
                 involved: list[str], secondary: tuple[Label, ...] = (), help: str | None = None,
-                story: str = "") -> Diagnostic:
+                story: str = "", marks: list[dict] | None = None) -> Diagnostic:
         """A finding with its counterexample case and timeline."""
         extra: dict = {"involved": involved, "check_verdict": "refuted" if model is not None else "proved"}
         if model is not None:
             case = self.encoder.case(model)
             extra["counterexample"] = case
-            extra["timeline"] = timeline(self.pack, self.compiled, case, story)
+            extra["timeline"] = timeline(self.pack, self.compiled, case, story, marks)
         return diagnostic(code, message, span, label, secondary=secondary, help=help, extra=extra)
 
 

@@ -54,6 +54,12 @@ def conflict_between(ctx, decision: ir.Decision, a: ir.Rule, b: ir.Rule) -> Diag
     code = "E611" if a.origin == b.origin == "table" else "E602"
     what = "rows" if code == "E611" else "rules"
     story = f"`{a.name}` decides {decision.name} = {show(va, typ)}, `{b.name}` decides {show(vb, typ)}"
+    marks = None
+    if typ.kind == "date":
+        from checker.values import to_wire
+
+        marks = [{"date": to_wire(v, typ), "name": f"by {r.name}", "kind": "conflict"}
+                 for r, v in ((a, va), (b, vb))]
     return ctx.finding(
         code, f"{what} `{a.name}` and `{b.name}` both apply and decide `{decision.name}` differently", b.span,
         f"decides {show(vb, typ)}", model, [a.name, b.name, decision.name],
@@ -61,7 +67,7 @@ def conflict_between(ctx, decision: ir.Decision, a: ir.Rule, b: ir.Rule) -> Diag
         help=("make the rows exclusive (an `otherwise` cell lists what the other rows leave), or use `hit first`"
               if code == "E611" else
               f"make the conditions exclusive, or say which wins: `overrides {a.name}` on `{b.name}` (or the reverse)"),
-        story=story,
+        story=story, marks=marks,
     )
 
 
