@@ -14,9 +14,9 @@ from checker.types import Type
 ERROR = Type("error")
 
 BUILTINS = {
-    "max": "the larger of two or more values of one type",
-    "min": "the smaller of two or more values of one type",
-    "abs": "the absolute value of a number, amount or duration",
+    "max": "max(a, b, ...): the larger of two or more values of one type",
+    "min": "min(a, b, ...): the smaller of two or more values of one type",
+    "abs": "abs(x): the absolute value of a number, amount or duration",
     "round": "round(x, digits): an amount or decimal rounded half up to `digits` places",
     "days": "days(n): an integer as natural days",
     "working_days": "working_days(n): an integer as working days",
@@ -34,14 +34,17 @@ _UNIT_OF = {"days": "days", "working_days": "working_days", "hours": "hours", "m
 def elaborate_call(checker, e: ast.Call, env, expected: Type | None) -> ir.Expr:
     """Type-check a call to a built-in function and lower it to IR arithmetic."""
     name = e.func.name
+    arity = {"max": None, "min": None, "round": 2}.get(name, 1)
+    if name not in BUILTINS or (arity is None and len(e.args) < 2) or (arity is not None and len(e.args) != arity):
+        for arg in e.args:  # still check the arguments, and count the facts they read as used
+            checker.expr(arg, env)
     if name not in BUILTINS:
         return checker.error("E208", f"unknown function `{name}`", e.func.span, "not a built-in function",
-                             help=did_you_mean(name, list(BUILTINS)) or "functions: " + ", ".join(sorted(BUILTINS)))
-    arity = {"max": None, "min": None, "round": 2}.get(name, 1)
+                             help=did_you_mean(name, list(BUILTINS)) or "functions: " + ", ".join(f"`{f}`" for f in sorted(BUILTINS)))
     if (arity is None and len(e.args) < 2) or (arity is not None and len(e.args) != arity):
         want = "at least 2" if arity is None else str(arity)
         return checker.error("E209", f"`{name}` takes {want} argument{'s' if want != '1' else ''}, not {len(e.args)}",
-                             e.span, "wrong number of arguments", help=BUILTINS[name])
+                             e.span, "wrong number of arguments", help=usage(name))
     args = [checker.expr(a, env, expected if name in ("max", "min") else None) for a in e.args]
     if any(a.type == ERROR for a in args):
         return ir.Const(None, ERROR, span=e.span)
@@ -93,7 +96,13 @@ def elaborate_call(checker, e: ast.Call, env, expected: Type | None) -> ir.Expr:
 
 def _bad_arg(checker, e: ast.Call, name: str, arg: ir.Expr) -> ir.Expr:
     return checker.error("E201", f"`{name}` does not take {arg.type}", e.span, f"argument is {arg.type}",
-                         help=BUILTINS[name])
+                         help=usage(name))
+
+
+def usage(name: str) -> str:
+    """A built-in's signature in backticks and what it does, for a help line."""
+    signature, _, meaning = BUILTINS[name].partition(": ")
+    return f"`{signature}`: {meaning}"
 
 
 def arithmetic(checker, e: ast.Binary, op: str, left: ir.Expr, right: ir.Expr) -> ir.Expr:
@@ -105,11 +114,13 @@ def arithmetic(checker, e: ast.Binary, op: str, left: ir.Expr, right: ir.Expr) -
         return checker.error(code, f"cannot compute {a} {op} {b}", e.span, f"{a} {op} {b}", help=help_text)
     if op == "+" and a.kind == "date" and b == T.duration("working_days"):
         if not isinstance(right, ir.Const) or right.value < 0:
-            return checker.error("E210", "working days added to a date must be a constant, not negative", e.right.span,
-                                 "not a constant", help="declare the count with `const`, e.g. `const appeal = 3 working days`")
+            return checker.error("E210", "the working days added to a date must be a constant that is not negative", e.right.span,
+                                 "not a constant" if not isinstance(right, ir.Const) else "negative",
+                                 help="write a literal such as `3 working days`, or a `const`")
         return ir.AddWorkingDays(left, right.value, T.DATE, span=e.span)
     if op == "/" and isinstance(right, ir.Const) and right.value == 0:
-        return checker.error("E212", "division by zero", e.right.span, "this is zero")
+        return checker.error("E212", "division by zero", e.right.span, "this is zero",
+                             help="divide by a number other than zero")
     name = {"+": "add", "-": "sub", "*": "mul", "/": "div"}[op]
     if a.kind == "datetime" and b.kind == "duration":
         factor = T.MINUTES_PER[b.param]
@@ -141,7 +152,7 @@ def _result_type(op: str, a: Type, b: Type):
         return b
     if ka == kb == "duration":
         if a.param != b.param:
-            return "E202", f"{T.UNIT_WORDS[a.param]} and {T.UNIT_WORDS[b.param]} are different units; convert explicitly"
+            return "E202", f"{T.UNIT_WORDS[a.param]} and {T.UNIT_WORDS[b.param]} are different units; convert explicitly, e.g. `working_days(count(d))` or `to_hours(d)`"
         if op in "+-":
             return a
         return "E201", "durations add and subtract; multiply a duration by an integer"

@@ -42,6 +42,7 @@ CODES: dict[str, Code] = _codes(
     ("E007", "duplicate-pack-header", E),
     ("E008", "unknown-hit-policy", E),
     ("E009", "invalid-int-range", E),
+    ("E010", "too-deeply-nested", E),
     # names and imports
     ("E101", "unknown-name", E),
     ("E102", "duplicate-definition", E),

@@ -139,7 +139,7 @@ def _order(decisions: dict[str, ir.Decision], diags: list[Diagnostic]) -> list[s
         if state.get(name) == 1:
             cycle = chain[chain.index(name):] + [name]
             decision = decisions[name]
-            diags.append(diagnostic("E313", "decisions depend on each other: " + " -> ".join(cycle), decision.span,
+            diags.append(diagnostic("E313", "decisions depend on each other: `" + " -> ".join(cycle) + "`", decision.span,
                                     "part of a cycle", help="one of these decisions must not read the others"))
             cycle_found = True
             return

@@ -1,19 +1,26 @@
-"""Stage 1: text to AST. One LALR parser built from grammar/ruleproof.lark, one transformer.
+"""Stage 1: text to AST. One LALR parser built from grammar/ruleproof.lark, with the AST built
+while parsing (no parse tree): each grammar rule's callback below receives its children and a
+span, and returns an AST node.
 
 A syntax error does not stop the file: the text is cut into chunks at lines that start a
-declaration, each chunk is parsed alone (other text blanked so positions stay true), and every
-chunk's error is reported.
+declaration, each chunk is parsed alone (as a slice of the file, so positions stay true), and
+every chunk's error is reported.
 """
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import functools
 import re
+import threading
 from importlib import resources
 
-from lark import Lark, Token, Transformer, v_args
-from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken, VisitError
+from lark import Lark, Token
+from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
+from lark.lexer import Lexer
+from lark.parsers.lalr_parser_state import ParserState
+from lark.utils import TextSlice
 
 from checker import ast
 from checker.diagnostics import Diagnostic, diagnostic
@@ -21,56 +28,262 @@ from checker.source import SourceFile, Span
 
 GRAMMAR = resources.files("grammar") / "ruleproof.lark"
 MAX_INT = 10**15
+# Deeper syntax trees are refused (E010): the later stages and the evaluator recurse over them.
+MAX_DEPTH = 100
 
 DECL_KEYWORDS = (
     "pack", "import", "enum", "fact", "const", "let", "assume", "decision", "rule", "table",
     "window", "property", "obligation", "example", "holidays", "accept",
 )
-_CHUNK_START = re.compile(r"^(?:%s)\b" % "|".join(DECL_KEYWORDS), re.M)
+_CHUNK_START = re.compile(rf"^(?:{'|'.join(DECL_KEYWORDS)})\b", re.M)
 
-# Friendlier names for the terminals Lark reports as expected.
+# Friendlier names for the named terminals Lark reports as expected; anonymous terminals
+# (keywords and punctuation) are shown as their text.
 _TERMINAL_NAMES = {
     "NAME": "a name", "STRING": "a string", "NUMBER": "a number", "DATE": "a date",
     "DATETIME": "a date-time", "SIGNED_INT": "an integer", "COMPARE": "a comparison",
-    "CURRENCY": "a currency", "COLON": "`:`", "COMMA": "`,`", "EQUAL": "`=`", "LPAR": "`(`",
-    "RPAR": "`)`", "LSQB": "`[`", "RSQB": "`]`", "LBRACE": "`{`", "RBRACE": "`}`",
-    "PLUS": "`+`", "MINUS": "`-`", "STAR": "`*`", "SLASH": "`/`", "PERCENT": "`%`",
-    "VBAR": "`|`", "QMARK": "`?`", "OPTIONAL": "`?`", "$END": "end of file",
+    "CURRENCY": "a currency", "$END": "end of file",
 }
+
+# Per-thread parse state: the file being parsed (callbacks build spans into it) and the
+# diagnostics of invalid literals found so far (they do not stop the parse).
+_local = threading.local()
+
+
+class _Lexer(Lexer):
+    """A contextual lexer derived from the grammar's terminals.
+
+    Like Lark's contextual lexer it only produces terminals the parser can accept in its
+    current state, so `days` is a keyword after a number and a name in `days(3)`. Unlike it,
+    a word is always read whole: `whenever` is the name `whenever`, never `when` + `ever`.
+    A keyword is a keyword where the parser accepts it, and a name elsewhere.
+    """
+
+    __future_interface__ = 2
+
+    def __init__(self, conf):
+        terms = sorted(conf.terminals, key=lambda t: (-t.priority, -t.pattern.max_width, -len(t.pattern.value), t.name))
+        by_name = {t.name: t for t in terms}
+        name_re = re.compile(by_name["NAME"].pattern.to_regexp())
+        self.word = name_re
+        self.keywords = {t.pattern.value: t.name for t in terms if t.pattern.type == "str" and name_re.fullmatch(t.pattern.value)}
+        # Other regex terminals (CURRENCY) may take a whole word where NAME is not accepted.
+        self.word_terminals = [(t.name, re.compile(t.pattern.to_regexp())) for t in terms
+                               if t.pattern.type == "re" and t.name != "NAME" and t.name not in conf.ignore]
+        self.other = [t for t in terms if t.name != "NAME" and t.name not in self.keywords.values() and t.name not in conf.ignore]
+        self.skip = re.compile("(?:" + "|".join(by_name[n].pattern.to_regexp() for n in conf.ignore) + ")+")
+        self.terminal_names = {t.name for t in terms}
+        self.all_other = self._scanner(frozenset(t.name for t in self.other))
+        self.scanners: dict[int, re.Pattern] = {}
+
+    def _scanner(self, accepted: frozenset[str]) -> re.Pattern | None:
+        parts = [f"(?P<{t.name}>{t.pattern.to_regexp()})" for t in self.other if t.name in accepted]
+        return re.compile("|".join(parts)) if parts else None
+
+    def _state_scanner(self, state: int, accepts) -> re.Pattern | None:
+        if state not in self.scanners:
+            self.scanners[state] = self._scanner(frozenset(accepts))
+        return self.scanners[state]
+
+    def lex(self, lexer_state, parser_state):
+        text_slice = lexer_state.text
+        text, pos, end = text_slice.text, text_slice.start, text_slice.end
+        states = parser_state.parse_conf.parse_table.states
+        keywords, word_re, skip = self.keywords, self.word, self.skip
+        previous = None
+        while True:
+            m = skip.match(text, pos, end)
+            if m is not None:
+                pos = m.end()
+            if pos >= end:
+                return
+            state = parser_state.position
+            accepts = states[state]
+            m = word_re.match(text, pos, end)
+            if m is not None:
+                value = m.group()
+                kind = keywords.get(value)
+                if kind is None or kind not in accepts:
+                    kind = self._word_kind(value, kind, accepts)
+            else:
+                scanner = self._state_scanner(state, accepts)
+                m = scanner.match(text, pos, end) if scanner is not None else None
+                if m is None:
+                    m = self.all_other.match(text, pos, end)
+                    if m is None:
+                        raise UnexpectedCharacters(text, pos, None, None, allowed=set(accepts) & self.terminal_names,
+                                                   state=parser_state)
+                value, kind = m.group(), m.lastgroup
+            token = Token(kind, value, pos, None, None, None, None, m.end())
+            # INVARIANT: while the parser looks at `token`, Lark's lexer state holds the one before
+            # (read back by _previous_token for a syntax error's help line).
+            lexer_state.last_token = previous
+            previous = token
+            pos = m.end()
+            yield token
+
+    def _word_kind(self, value: str, keyword: str | None, accepts) -> str:
+        if "NAME" in accepts:
+            return "NAME"
+        for name, pattern in self.word_terminals:
+            if name in accepts and pattern.fullmatch(value):
+                return name
+        return keyword or "NAME"
+
+
+class _Meta:
+    """Where a grammar rule's text is; `empty` for a rule that matched no text."""
+
+    __slots__ = ("start_pos", "end_pos", "empty")
+
+    def __init__(self, start: int | None, end: int | None):
+        self.start_pos, self.end_pos, self.empty = start, end, start is None
+
+
+class _Node:
+    """A callback's result on the parser's stack: the value, its span, the span of the text it
+    stands for (with parentheses around it, if any) and its depth in the syntax tree."""
+
+    __slots__ = ("value", "start", "end", "outer_start", "outer_end", "depth")
+
+    def __init__(self, value, start, end, outer_start, outer_end, depth):
+        self.value, self.start, self.end = value, start, end
+        self.outer_start, self.outer_end, self.depth = outer_start, outer_end, depth
+
+
+def _callback(method, named: frozenset[str]):
+    """Wrap a `_ToAst` method as a Lark rule callback: compute the span and depth from the
+    children, drop keyword and punctuation tokens, and refuse trees deeper than MAX_DEPTH."""
+
+    def callback(children):
+        values = []
+        start = end = None
+        depth = 0
+        for child in children:
+            if child is None:
+                values.append(None)
+            elif child.__class__ is _Node:
+                if start is None:
+                    start = child.outer_start
+                end = child.outer_end
+                if child.depth > depth:
+                    depth = child.depth
+                values.append(child.value)
+            else:
+                if start is None:
+                    start = child.start_pos
+                end = child.end_pos
+                if child.type in named:
+                    values.append(child)
+        depth += 1
+        meta = _Meta(start, end)
+        if depth > MAX_DEPTH:
+            raise ParseFailure(diagnostic(
+                "E010", f"nested more than {MAX_DEPTH} levels deep", Span(_local.source, start, end),
+                "too deeply nested", help="split the expression with `let` or an intermediate decision",
+            ))
+        return _Node(method(meta, values), start, end, start, end, depth)
+
+    return callback
+
+
+def _parenthesized(children):
+    """`( expr )`: the expression, spanning its own text but standing for the parentheses too."""
+    left, inner, right = children
+    return _Node(inner.value, inner.start, inner.end, left.start_pos, right.end_pos, inner.depth)
+
+
+class _Callbacks:
+    """What Lark calls back into while parsing: `_ToAst`'s method of each rule, wrapped."""
+
+    def __init__(self, named: frozenset[str]):
+        self._named = named
+
+    def __getattr__(self, name: str):
+        method = getattr(_ToAst, name, None) if not name.startswith("_") else None
+        if method is None:
+            raise AttributeError(name)
+        callback = _callback(method.__get__(_TO_AST), self._named)
+        setattr(self, name, callback)
+        return callback
+
+
+class _Grammar:
+    """The parser built once from the grammar file, with what error messages need to know."""
+
+    def __init__(self):
+        grammar = GRAMMAR.read_text(encoding="utf-8")
+        named = frozenset(re.findall(r"^([A-Z_][A-Z0-9_]*)(?:\.\d+)?\s*:", grammar, re.M))
+        callbacks = _Callbacks(named)
+        callbacks.atom = _parenthesized
+        self.lark = Lark(grammar, parser="lalr", lexer=_Lexer, keep_all_tokens=True, transformer=callbacks)
+        self.keywords = frozenset(t.pattern.value for t in self.lark.terminals
+                                  if t.pattern.type == "str" and t.pattern.value.isidentifier())
+        self.labels = {t.name: _TERMINAL_NAMES.get(t.name, f"`{t.pattern.value}`") for t in self.lark.terminals
+                       if t.pattern.type == "str" or t.name in _TERMINAL_NAMES}
+        # Keywords the parser accepts somewhere a name is accepted too: there the keyword wins.
+        # Type words (`date`, `rate`, `days`) clash with a name only where a type is written, so
+        # only enum names must avoid them; the other words (`true`, `not`, `any`, `always`) clash
+        # where values are written.
+        word_of = {t.name: t.pattern.value for t in self.lark.terminals if t.pattern.value in self.keywords}
+        states = self.lark.parser.parser.parser.parse_table.states.values()
+        clashing = {word_of[a] for acts in states if "NAME" in acts for a in acts if a in word_of}
+        type_words = {word_of[sym.name] for rule in self.lark.rules if rule.origin.name in ("base_type", "duration_unit")
+                      for sym in rule.expansion if sym.name in word_of}
+        self.reserved = {"type": frozenset(clashing & type_words), "value": frozenset(clashing - type_words)}
+
+
+def reserved_words(kind: str) -> frozenset[str]:
+    """Words a declaration cannot be named (E110). For `type` (enum names): `bool`, `date`,
+    `rate`, `days`, ...; for `value` (facts, constants, derived values, decisions, windows,
+    obligations and enum members): `true`, `false`, `not`, `if`, `any`, `otherwise`, `in`,
+    `always`, `never`, `possible`, `expect`.
+
+    They are the keywords the parser accepts where such a name may stand, so a name spelled like
+    one would be read as the keyword there.
+    """
+    return _parser().reserved[kind]
 
 
 @functools.cache
-def _parser() -> Lark:
-    return Lark(GRAMMAR.read_text(encoding="utf-8"), parser="lalr", propagate_positions=True, cache=False)
+def _parser() -> _Grammar:
+    return _Grammar()
 
 
 class ParseFailure(Exception):
-    """Raised inside the transformer for a literal that is well-formed but invalid."""
+    """Raised inside a rule callback to abandon the text being parsed (a tree too deep to check)."""
 
     def __init__(self, diag: Diagnostic):
         self.diag = diag
 
 
 def parse_module(source: SourceFile, module_name: str) -> tuple[ast.Module, list[Diagnostic]]:
-    """Parse one file into a Module; never raises for bad input: errors come back as diagnostics."""
-    decls, header, diags = _parse_text(source, source.text)
-    if diags:
+    """Parse one file into a Module; never raises for bad input: errors come back as diagnostics.
+
+    >>> module, diags = parse_module(SourceFile("a.rules", "fact paid: bool"), "a")
+    >>> module.decls[0].name.name, diags
+    ('paid', [])
+    """
+    decls, header, diags, failed = _parse_text(source, 0, len(source.text))
+    if failed:
         decls, header, diags = _parse_in_chunks(source)
     span = Span(source, 0, len(source.text))
     return ast.Module(module_name, header, tuple(decls), span=span), diags
 
 
-def _parse_text(source: SourceFile, text: str):
+def _parse_text(source: SourceFile, lo: int, hi: int):
+    """Parse source.text[lo:hi] (positions stay those of the whole file): (declarations, header,
+    diagnostics, whether the text failed to parse)."""
+    _local.source, _local.diags = source, []
     try:
-        tree = _parser().parse(text)
-        module = _ToAst(source).transform(tree)
+        header, decls = _parser().lark.parse(TextSlice(source.text, lo, hi)).value
     except UnexpectedInput as err:
-        return [], None, [_syntax_diagnostic(source, text, err)]
-    except VisitError as err:
-        if isinstance(err.orig_exc, ParseFailure):
-            return [], None, [err.orig_exc.diag]
-        raise
-    return list(module[1]), module[0], []
+        return [], None, [_syntax_diagnostic(source, hi, err)], True
+    except ParseFailure as err:
+        return [], None, [err.diag], True
+    finally:
+        _local.source = None
+    return list(decls), header, _local.diags, False
 
 
 def _parse_in_chunks(source: SourceFile):
@@ -80,22 +293,14 @@ def _parse_in_chunks(source: SourceFile):
     bounds = list(zip(starts, starts[1:] + [len(source.text)]))
     decls, header, diags = [], None, []
     for lo, hi in bounds:
-        blanked = _blank_outside(source.text, lo, hi)
-        chunk_decls, chunk_header, chunk_diags = _parse_text(source, blanked)
+        chunk_decls, chunk_header, chunk_diags, _ = _parse_text(source, lo, hi)
         decls.extend(chunk_decls)
         header = header or chunk_header
         diags.extend(chunk_diags)
     return decls, header, diags
 
 
-def _blank_outside(text: str, lo: int, hi: int) -> str:
-    def blank(part: str) -> str:
-        return re.sub(r"[^\n]", " ", part)
-
-    return blank(text[:lo]) + text[lo:hi] + blank(text[hi:])
-
-
-def _syntax_diagnostic(source: SourceFile, text: str, err: UnexpectedInput) -> Diagnostic:
+def _syntax_diagnostic(source: SourceFile, hi: int, err: UnexpectedInput) -> Diagnostic:
     if isinstance(err, UnexpectedCharacters):
         offset = err.pos_in_stream
         char = source.text[offset : offset + 1]
@@ -105,32 +310,109 @@ def _syntax_diagnostic(source: SourceFile, text: str, err: UnexpectedInput) -> D
                 "E003", "unterminated string", span, "this string is never closed",
                 help="close the string with `\"` on the same line",
             )
+        if char.isalpha() or char.isdigit():
+            help_text = "names are written with ASCII letters, digits and `_`, starting with a letter or `_`"
+        else:
+            help_text = _expected_help(_acceptable(err))
         return diagnostic(
-            "E003", f"unexpected character `{char}`", span, "not part of the language",
-            help=_expected_help(err.allowed),
+            "E003", f"unexpected character `{_printable(char)}`", span, "not part of the language", help=help_text,
         )
     if isinstance(err, UnexpectedToken) and err.token.type != "$END":
         token = err.token
         start = token.start_pos if token.start_pos is not None else len(source.text)
         end = token.end_pos if token.end_pos is not None else start
+        help_text = _expected_help(_acceptable(err))
+        previous = _previous_token(err)
+        if previous is not None and previous.type == "NAME" and str(previous) in _parser().keywords:
+            help_text = f"`{previous}` was read as a name here, so something is missing before it; " + (help_text or "")
         return diagnostic(
-            "E002", f"unexpected `{token.value}`", Span(source, start, max(end, start + 1)),
-            "not expected here", help=_expected_help(err.expected),
+            "E002", f"unexpected `{_shortened(token.value)}`", Span(source, start, max(end, start + 1)),
+            "not expected here", help=help_text,
         )
-    end = len(text.rstrip())
+    end = len(source.text[:hi].rstrip())
     return diagnostic(
         "E002", "unexpected end of file", Span(source, end, end),
-        "the file ends here", help=_expected_help(getattr(err, "expected", None) or set()),
+        "the file ends here", help=_expected_help(_acceptable(err)),
     )
 
 
+def _acceptable(err: UnexpectedInput) -> set[str]:
+    """The terminals the parser could have taken where it stopped. LALR tables merge states, so
+    the table's set can list tokens that would fail one step later: try each one on a copy of
+    the parser's state, without running the callbacks (as Lark's interactive parser does)."""
+    expected = set(getattr(err, "expected", None) or getattr(err, "allowed", None) or ())
+    state = err.state if isinstance(getattr(err, "state", None), ParserState) else None
+    if state is None:
+        return expected
+    conf = copy.copy(state.parse_conf)
+    conf.callbacks = {}
+    accepted = set()
+    for terminal in state.parse_conf.states[state.position]:
+        if not terminal.isupper():
+            continue
+        trial = state.copy(deepcopy_values=False)
+        trial.parse_conf = conf
+        try:
+            trial.feed_token(Token(terminal, ""), is_end=terminal == "$END")
+        except UnexpectedToken:
+            continue
+        except Exception:  # noqa: BLE001 - a trial that fails otherwise is not accepted
+            continue
+        accepted.add(terminal)
+    return accepted or expected
+
+
+def _previous_token(err: UnexpectedToken) -> Token | None:
+    """The token before the unexpected one (the lexer keeps it in Lark's lexer state)."""
+    try:
+        return err.state.lexer.state.last_token
+    except AttributeError:
+        return None
+
+
+def _shortened(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _printable(char: str) -> str:
+    return char if char.isprintable() and not char.isspace() else f"U+{ord(char):04X}"
+
+
+# Groups of terminals named together in `expected one of:` when several of a group are expected.
+_OPERATORS = frozenset({"and", "or", "implies", "in", "is", "not", "within", "before", "disjoint", "overlaps",
+                        "+", "-", "*", "/", "%", "a comparison"})
+_DECLARATIONS = frozenset(DECL_KEYWORDS)
+_UNITS = frozenset({"day", "days", "working", "hour", "hours", "minute", "minutes", "a currency"})
+
+
 def _expected_help(expected) -> str | None:
-    names = sorted({_TERMINAL_NAMES.get(t, f"`{t.lower()}`") for t in expected or ()})
+    """`expected one of: ...`: descriptions first, then keywords, then punctuation; many
+    operators are `an operator`, many declaration keywords `a declaration`."""
+    labels = _parser().labels
+    names = {labels.get(t, _TERMINAL_NAMES.get(t, f"`{t.lower()}`")) for t in expected or ()}
+    for group, label in ((_OPERATORS, "an operator"), (_DECLARATIONS, "a declaration"), (_UNITS, "a unit")):
+        members = {n for n in names if n.strip("`") in group}
+        if len(members) >= 3:
+            names = (names - members) | {label}
     if not names:
         return None
-    if len(names) > 8:
-        names = names[:8] + ["…"]
-    return "expected one of: " + ", ".join(names)
+
+    def order(label: str) -> tuple[int, str]:
+        if label == "end of file":
+            return (3, label)
+        if not label.startswith("`"):
+            return (0, label)
+        return (1 if label[1:2].isalpha() else 2, label)
+
+    ordered = sorted(names, key=order)
+    if len(ordered) > 10:
+        ordered = ordered[:10] + ["…"]
+    return "expected one of: " + ", ".join(ordered)
+
+
+def _report(diag: Diagnostic) -> None:
+    """Report a literal that parses but is invalid; parsing goes on."""
+    _local.diags.append(diag)
 
 
 def _ident(source: SourceFile, token: Token) -> ast.Ident:
@@ -141,13 +423,14 @@ def _unquote(token: Token) -> str:
     return re.sub(r"\\(.)", r"\1", str(token)[1:-1])
 
 
-@v_args(meta=True)
-class _ToAst(Transformer):
-    """Parse tree to AST. Options inside declarations come back as tagged tuples."""
+class _ToAst:
+    """One method per grammar rule or alias: (meta, children) to an AST node. Keyword and
+    punctuation tokens are already dropped from `children`; options inside declarations come
+    back as tagged tuples."""
 
-    def __init__(self, source: SourceFile):
-        super().__init__()
-        self.source = source
+    @property
+    def source(self) -> SourceFile:
+        return _local.source
 
     def _span(self, meta) -> Span:
         if getattr(meta, "empty", True):
@@ -238,7 +521,7 @@ class _ToAst(Transformer):
     def int_range(self, meta, children):
         low, high = int(children[0]), int(children[1])
         if low > high:
-            raise ParseFailure(diagnostic(
+            _report(diagnostic(
                 "E009", f"empty integer range `{low}..{high}`", self._span(meta),
                 "the low end is above the high end", help=f"write `{high}..{low}`",
             ))
@@ -491,18 +774,22 @@ class _ToAst(Transformer):
     def set_literal(self, meta, c):
         return ast.SetLit(tuple(a for a in c if a is not None), span=self._span(meta))
 
-    def number(self, meta, c):
-        text = str(c[0])
+    def _check_size(self, meta, text: str) -> None:
         if len(text.split(".")[0]) > 15:
-            raise ParseFailure(diagnostic(
-                "E005", f"number `{text}` is too large", self._span(meta),
+            _report(diagnostic(
+                "E005", f"number `{_shortened(text)}` is too large", self._span(meta),
                 f"at most {MAX_INT - 1}", help="numbers in policies stay below 10^15",
             ))
+
+    def number(self, meta, c):
+        text = str(c[0])
+        self._check_size(meta, text)
         kind = "decimal" if "." in text else "int"
         unit = c[1] if len(c) > 1 else None
         return ast.Literal(kind, text, unit, span=self._span(meta))
 
     def percent(self, meta, c):
+        self._check_size(meta, str(c[0]))
         return ast.Literal("percent", str(c[0]), span=self._span(meta))
 
     def date_lit(self, meta, c):
@@ -511,10 +798,11 @@ class _ToAst(Transformer):
         try:
             value = dt.date.fromisoformat(str(token))
         except ValueError:
-            raise ParseFailure(diagnostic(
+            _report(diagnostic(
                 "E004", f"`{token}` is not a calendar date", span, "no such day",
                 help="dates are written YYYY-MM-DD and must exist",
-            )) from None
+            ))
+            value = dt.date(1, 1, 1)  # stands in for the reported date; errors stop the pack before lowering
         return ast.Literal("date", value, span=span)
 
     def datetime_lit(self, meta, c):
@@ -523,10 +811,11 @@ class _ToAst(Transformer):
         try:
             value = dt.datetime.fromisoformat(str(token))
         except ValueError:
-            raise ParseFailure(diagnostic(
+            _report(diagnostic(
                 "E004", f"`{token}` is not a valid date-time", span, "no such moment",
-                help="date-times are written YYYY-MM-DDTHH:MM",
-            )) from None
+                help="date-times are written YYYY-MM-DDTHH:MM and must exist",
+            ))
+            value = dt.datetime(1, 1, 1)  # stands in for the reported moment
         return ast.Literal("datetime", value, span=span)
 
     def string_lit(self, meta, c):
@@ -537,3 +826,6 @@ class _ToAst(Transformer):
 
     def false_lit(self, meta, c):
         return ast.Literal("bool", False, span=self._span(meta))
+
+
+_TO_AST = _ToAst()

@@ -69,7 +69,8 @@ def load_pack(path: Path | str) -> LoadResult:
             texts[str(file)] = file.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as err:
             source = SourceFile(str(file), "")
-            diags.append(diagnostic("E001", f"cannot read `{file}`: {err.__class__.__name__}", Span(source, 0, 0),
+            reason = "it is not UTF-8 text" if isinstance(err, UnicodeDecodeError) else (err.strerror or "it cannot be opened").lower()
+            diags.append(diagnostic("E001", f"cannot read `{file}`: {reason}", Span(source, 0, 0),
                                     "unreadable", help="check the file's permissions and that it is UTF-8 text"))
     result = load_texts(texts)
     result.diagnostics = sorted_diagnostics(diags + result.diagnostics)

@@ -7,7 +7,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from checker import ast
-from checker.diagnostics import Diagnostic, Label, did_you_mean, diagnostic
+from checker.diagnostics import Diagnostic, Label, diagnostic, did_you_mean
+from checker.parse import reserved_words
 from checker.source import Span
 
 SYMBOL_KIND = {
@@ -17,6 +18,9 @@ SYMBOL_KIND = {
     ast.ObligationDecl: "obligation",
 }
 VALUE_KINDS = frozenset({"fact", "const", "let", "decision", "window", "obligation"})
+# The status an obligation decides; its members are enum members of every pack with an obligation.
+OBLIGATION_STATUS_ENUM = "obligation_status"
+OBLIGATION_STATUSES = ("pending", "met", "late", "breached")
 
 
 @dataclass(frozen=True)
@@ -48,6 +52,7 @@ def resolve(modules: dict[str, ast.Module]) -> tuple[Resolution, list[Diagnostic
     res = Resolution(header, modules, order)
     for name in order:
         _declare(res, modules[name], diags)
+    _check_member_clashes(res, diags)
     for name in order:
         _check_references(res, modules[name], diags)
     return res, diags
@@ -89,7 +94,7 @@ def _module_order(modules: dict[str, ast.Module], diags: list[Diagnostic]) -> li
             cycle = path[entry + 1 :]
             names = " -> ".join([name] + [i.module.name for i in cycle])
             diags.append(diagnostic(
-                "E103", f"import cycle: {names}", path[-1].span, "this import closes the cycle",
+                "E103", f"import cycle: `{names}`", path[-1].span, "this import closes the cycle",
                 secondary=tuple(Label(i.span, "imported here") for i in cycle[:-1]),
                 help="move the shared declarations into a module both can import",
             ))
@@ -117,15 +122,20 @@ def _declare(res: Resolution, module: ast.Module, diags: list[Diagnostic]) -> No
         if isinstance(decl, ast.ObligationDecl):
             _add(res, decl.name.name, "obligation", decl, module.name, decl.name.span, diags)
             _add(res, decl.name.name + "_deadline", "decision", decl, module.name, decl.name.span, diags)
+            statuses = tuple(ast.Ident(s, span=decl.name.span) for s in OBLIGATION_STATUSES)
+            _add_members(res, OBLIGATION_STATUS_ENUM, statuses, diags)
         elif type(decl) in SYMBOL_KIND:
             _add(res, decl.name.name, SYMBOL_KIND[type(decl)], decl, module.name, decl.name.span, diags)
         if isinstance(decl, ast.EnumDecl):
-            _add_members(res, decl.name.name, decl.members)
+            _add_members(res, decl.name.name, decl.members, diags)
         elif isinstance(decl, (ast.FactDecl, ast.DecisionDecl)) and isinstance(decl.type.base, ast.InlineEnum):
-            _add_members(res, decl.name.name, decl.type.base.members)
+            _add_members(res, decl.name.name, decl.type.base.members, diags)
 
 
 def _add(res, name, kind, decl, module, span, diags) -> None:
+    reserved_kind = "type" if kind == "enum" else "value" if kind in VALUE_KINDS else None
+    if reserved_kind is not None and name in reserved_words(reserved_kind):
+        diags.append(_reserved(name, span, reserved_kind))
     previous = res.symbols.get(name)
     if previous is not None:
         diags.append(diagnostic(
@@ -137,9 +147,34 @@ def _add(res, name, kind, decl, module, span, diags) -> None:
     res.symbols[name] = Symbol(name, kind, decl, module, span)
 
 
-def _add_members(res: Resolution, enum_name: str, members: tuple[ast.Ident, ...]) -> None:
+def _check_member_clashes(res: Resolution, diags: list[Diagnostic]) -> None:
+    """A value named like an enum member would hide the member wherever both could be meant."""
+    for name, enums in res.enum_members.items():
+        symbol = res.symbols.get(name)
+        if symbol is not None and symbol.kind in VALUE_KINDS:
+            owner = enums[0]
+            home = res.symbols.get(owner)
+            diags.append(diagnostic(
+                "E102", f"`{name}` is both a {symbol.kind} and a member of `{owner}`", symbol.span,
+                f"{symbol.kind} named like a member",
+                secondary=(Label(home.span, f"`{owner}` declared here"),) if home is not None else (),
+                help="rename one of them; a bare name would be ambiguous",
+            ))
+
+
+def _add_members(res: Resolution, enum_name: str, members: tuple[ast.Ident, ...], diags: list[Diagnostic]) -> None:
     for member in members:
+        if member.name in reserved_words("value"):
+            diags.append(_reserved(member.name, member.span, "value"))
         res.enum_members.setdefault(member.name, []).append(enum_name)
+
+
+def _reserved(name: str, span: Span, kind: str) -> Diagnostic:
+    where = "in a type" if kind == "type" else "in an expression or a table cell"
+    return diagnostic(
+        "E110", f"`{name}` is a reserved word", span, "cannot be a name",
+        help=f"rename it, e.g. `{name}_value`: {where}, `{name}` would be read as the keyword",
+    )
 
 
 # ---------------------------------------------------------------- references
@@ -213,25 +248,44 @@ def _check_value_name(res, name, span, visible, module, diags, kinds=VALUE_KINDS
         if symbol.module not in visible:
             _missing_import(name, symbol.module, span, diags)
         return
-    if symbol is None and kinds is VALUE_KINDS and name in res.enum_members:
+    if (symbol is None or symbol.kind not in VALUE_KINDS) and kinds is VALUE_KINDS and name in res.enum_members:
         homes = {res.symbols[e].module for e in res.enum_members[name] if e in res.symbols}
         if homes and not homes & visible:
             _missing_import(name, sorted(homes)[0], span, diags)
         res.used.update(res.enum_members[name])
         return
+    # A rule where a rule is expected is E106; a wrong kind of name where a decision is expected, E107.
+    code = "E106" if what == "rule" else "E107" if what == "decision" and symbol is not None else "E101"
     if symbol is not None:
+        noun = "value" if kinds is VALUE_KINDS else what
         diags.append(diagnostic(
-            "E101", f"`{name}` is a {symbol.kind}, not a {what}", span, f"expected a {what}",
+            code, f"`{name}` is {_article(symbol.kind)} {symbol.kind}, not {_article(noun)} {noun}", span, f"expected {_article(noun)} {noun}",
             secondary=(Label(symbol.span, f"`{name}` defined here"),),
+            help=_KIND_HELP.get((symbol.kind, noun)),
         ))
         return
     candidates = [s.name for s in res.symbols.values() if s.kind in kinds]
     if kinds is VALUE_KINDS:
         candidates += list(res.enum_members)
     diags.append(diagnostic(
-        "E101", f"unknown {what} `{name}`", span, "not defined in this pack",
+        code, f"unknown {what} `{name}`", span, "not defined in this pack",
         help=did_you_mean(name, candidates),
     ))
+
+
+_KIND_HELP = {
+    ("rule", "value"): "a rule has no value; refer to the decision it concludes",
+    ("assumption", "value"): "an assumption has no value; state the condition itself",
+    ("property", "value"): "a property has no value; state the condition itself",
+    ("table", "value"): "a table has no value; refer to the decision it decides",
+    ("enum", "value"): "an enum is a type; compare a fact with one of its members",
+    ("fact", "decision"): "facts are given, not concluded; declare a `decision` to conclude it",
+    ("let", "decision"): "a `let` is computed, not concluded; declare a `decision` to conclude it",
+}
+
+
+def _article(noun: str) -> str:
+    return "an" if noun[:1] in "aeiou" else "a"
 
 
 def _missing_import(name: str, home: str, span: Span, diags: list[Diagnostic]) -> None:
@@ -257,24 +311,32 @@ def _check_decl_names(res, decl, visible, module, diags) -> None:
     elif isinstance(decl, ast.ExampleDecl):
         for binding in decl.given:
             if res.symbols.get(binding.name.name, None) is None or res.symbols[binding.name.name].kind != "fact":
+                facts = [s.name for s in res.symbols.values() if s.kind == "fact"]
                 diags.append(diagnostic(
                     "E310", f"example gives unknown fact `{binding.name.name}`", binding.name.span,
-                    "not a fact of this pack",
-                    help=did_you_mean(binding.name.name, [s.name for s in res.symbols.values() if s.kind == "fact"]),
+                    "not a fact of this pack", help=did_you_mean(binding.name.name, facts) or _listing("facts", facts),
                 ))
         for expect in decl.expect:
             symbol = res.symbols.get(expect.name.name)
             if symbol is None or symbol.kind not in ("decision", "obligation"):
+                decisions = [s.name for s in res.symbols.values() if s.kind in ("decision", "obligation")]
                 diags.append(diagnostic(
                     "E311", f"example expects unknown decision `{expect.name.name}`", expect.name.span,
                     "not a decision of this pack",
-                    help=did_you_mean(expect.name.name, [s.name for s in res.symbols.values() if s.kind in ("decision", "obligation")]),
+                    help=did_you_mean(expect.name.name, decisions) or _listing("decisions", decisions),
                 ))
     elif isinstance(decl, ast.AcceptDecl):
         for ident in decl.targets:
             need(ident, frozenset(SYMBOL_KIND.values()), "declaration")
     for type_expr in _decl_types(decl):
         _check_type_names(res, type_expr, visible, module, diags)
+
+
+def _listing(what: str, names: list[str], limit: int = 6) -> str:
+    if not names:
+        return f"the pack declares no {what}"
+    shown = ", ".join(f"`{n}`" for n in sorted(names)[:limit])
+    return f"the pack's {what}: {shown}" + (", …" if len(names) > limit else "")
 
 
 def _decl_types(decl) -> list[ast.TypeExpr]:

@@ -9,7 +9,7 @@ from fractions import Fraction
 
 from checker import ast, ir
 from checker import types as T
-from checker.diagnostics import Diagnostic, Label, did_you_mean, diagnostic
+from checker.diagnostics import Diagnostic, Label, diagnostic, did_you_mean
 from checker.resolve import Resolution, Symbol
 from checker.source import Span
 from checker.types import Type
@@ -178,7 +178,7 @@ class _Declarations:
                            conclusion.span, "second way to decide", secondary=(Label(symbol.decl.body.span, "formula here"),),
                            help="keep either the formula or the rules")
             if symbol.decl.hit and symbol.decl.hit.name == "priority" and decl.priority is None:
-                self.error("E304", f"rule `{decl.name.name}` needs a priority: `{target}` uses hit policy priority",
+                self.error("E304", f"rule `{decl.name.name}` needs a priority: `{target}` uses hit policy `priority`",
                            decl.name.span, "no priority", help=f"write `rule {decl.name.name} priority N:`")
             conclusions.append((target, value))
         if decl.cite is None:
@@ -196,35 +196,49 @@ class _Declarations:
 
     def check_relations(self, decl: ast.RuleDecl) -> None:
         mine = {c.target.name for c in decl.conclusions}
-        for ident in decl.overrides:
-            other = self.symbol(ident.name)
-            if other is None or other.kind != "rule":
-                continue
-            if ident.name == decl.name.name:
-                self.error("E108", f"rule `{ident.name}` overrides itself", ident.span, "self override")
-                continue
-            theirs = {c.target.name for c in other.decl.conclusions}
-            if not mine & theirs:
-                self.error("E303", f"`{decl.name.name}` overrides `{ident.name}` but they decide different things",
-                           ident.span, "no shared decision", secondary=(Label(other.span, "overridden rule here"),),
-                           help="use `unless` to make a rule an exception to a rule of another decision")
-            if self._reaches(ident.name, decl.name.name):
-                self.error("E108", f"override cycle between `{decl.name.name}` and `{ident.name}`", ident.span,
-                           "overrides form a cycle", help="decide which rule wins and keep one direction")
+        for relation, idents in (("overrides", decl.overrides), ("unless", decl.unless)):
+            for ident in idents:
+                other = self.symbol(ident.name)
+                if other is None or other.kind != "rule":
+                    continue
+                if ident.name == decl.name.name:
+                    self.error("E108", f"rule `{ident.name}` names itself in `{relation}`", ident.span, "itself",
+                               help=f"remove `{ident.name}` from the `{relation}` list")
+                    continue
+                if relation == "overrides" and not mine & {c.target.name for c in other.decl.conclusions}:
+                    self.error("E303", f"`{decl.name.name}` overrides `{ident.name}` but they decide different things",
+                               ident.span, "no shared decision", secondary=(Label(other.span, "overridden rule here"),),
+                               help="use `unless` to make a rule an exception to a rule of another decision")
+                path = self._path(ident.name, decl.name.name, relation)
+                # Report each cycle once, at the edge leaving its alphabetically first rule.
+                if path is not None and decl.name.name == min(path):
+                    cycle = "`" + " -> ".join([decl.name.name, *path]) + "`"
+                    what = "rules override each other in a cycle" if relation == "overrides" else "`unless` exceptions form a cycle"
+                    self.error("E108", f"{what}: {cycle}", ident.span, "closes the cycle",
+                               help="decide which rule wins and keep one direction" if relation == "overrides"
+                               else "a rule cannot be an exception to its own exception; remove one `unless`")
 
-    def _reaches(self, start: str, goal: str) -> bool:
-        seen, stack = set(), [start]
+    def _path(self, start: str, goal: str, relation: str) -> list[str] | None:
+        """Rule names from `start` to `goal` following `relation` (overrides or unless) edges."""
+        parents: dict[str, str | None] = {start: None}
+        stack = [start]
         while stack:
             name = stack.pop()
             symbol = self.symbol(name)
-            if symbol is None or symbol.kind != "rule" or name in seen:
+            if symbol is None or symbol.kind != "rule":
                 continue
-            seen.add(name)
-            nexts = [i.name for i in symbol.decl.overrides + symbol.decl.unless]
-            if goal in nexts:
-                return True
-            stack.extend(nexts)
-        return False
+            for ident in getattr(symbol.decl, relation):
+                if ident.name in parents:
+                    continue
+                parents[ident.name] = name
+                if ident.name == goal:
+                    path, node = [], goal
+                    while node is not None:
+                        path.append(node)
+                        node = parents[node]
+                    return path[::-1]
+                stack.append(ident.name)
+        return None
 
     def decl_TableDecl(self, decl: ast.TableDecl) -> None:
         symbol = self.symbol(decl.decision.name)
@@ -235,8 +249,8 @@ class _Declarations:
         rows = []
         for index, row in enumerate(decl.rows):
             if len(row.cells) != len(inputs):
-                self.error("E308", f"row has {len(row.cells)} cells but the table has {len(inputs)} inputs", row.span,
-                           "wrong number of cells", help="write `any` for an input the row does not test")
+                self.error("E308", f"row has {_count(len(row.cells), 'cell')} but the table has {_count(len(inputs), 'input')}",
+                           row.span, "wrong number of cells", help="write one cell per input; `any` for an input the row does not test")
                 continue
             cells = [self.cell(cell, value, decl, index, col) for col, (cell, value) in enumerate(zip(row.cells, inputs))]
             condition = _and(row.span, *cells)
@@ -269,14 +283,22 @@ class _Declarations:
         return _and(span, present, test) if present is not None else test
 
     def listed_values(self, table: ast.TableDecl, row: int, col: int, typ: Type) -> list:
-        """Values that rows agreeing with `row` on earlier columns list in column `col`."""
+        """Values that rows agreeing with `row` on earlier columns list in column `col` (as a
+        value, or in an `in {...}` cell)."""
         prefix = table.rows[row].cells[:col]
         values = []
         for other in table.rows:
-            if other.cells[:col] == prefix and len(other.cells) > col and other.cells[col].kind == "equal":
-                value = self.expr(other.cells[col].value, frozenset(), typ)
+            if other.cells[:col] != prefix or len(other.cells) <= col:
+                continue
+            cell = other.cells[col]
+            if cell.kind == "equal":
+                value = self.expr(cell.value, frozenset(), typ)
                 if isinstance(value, ir.Const):
                     values.append(value.value)
+            elif cell.kind == "in":
+                value = self.expr(cell.value, frozenset(), T.set_of(typ))
+                if isinstance(value, ir.Const) and isinstance(value.value, frozenset):
+                    values.extend(value.value)
         return values
 
     def duplicate_rows(self, decl: ast.TableDecl) -> None:
@@ -289,6 +311,14 @@ class _Declarations:
                            help="a `unique` table must not match one case with two rows; remove one")
             else:
                 seen[key] = row
+
+    def decl_ConstDecl(self, decl: ast.ConstDecl) -> None:
+        # Constants and derived values are elaborated where they are read; this checks the unread ones too.
+        symbol = self.symbol(decl.name.name)
+        if symbol is not None and symbol.decl is decl:
+            self.named_value(symbol)
+
+    decl_LetDecl = decl_ConstDecl
 
     def decl_WindowDecl(self, decl: ast.WindowDecl) -> None:
         self.window(self.symbol(decl.name.name))
@@ -313,17 +343,15 @@ class _Declarations:
         if today is None or today.type != T.DATE:
             self.error("E307", f"obligation `{decl.name.name}` needs a `today: date` fact to tell if it is late",
                        decl.name.span, "no `today`", help="declare `fact today: date`")
-            return
         when = self.condition(decl.when, frozenset()) if decl.when is not None else ir.TRUE
         env = _positive(decl.when) if decl.when is not None else frozenset()
         if decl.by is None:
             self.error("E201", f"obligation `{decl.name.name}` has no deadline", decl.span, "no `by` clause",
                        help="add `by DATE-EXPRESSION`")
             return
-        deadline = self.expr(decl.by, env, T.DATE, allow_optional=True)
-        if deadline.type.optional:
-            when = _and(decl.span, when, ir.IsPresent(deadline, T.BOOL, span=deadline.span))
-            deadline = ir.Unwrap(deadline, deadline.type.required(), span=deadline.span)
+        deadline, tests = self.bound(decl.by, env, T.DATE)
+        if tests:
+            when = _and(decl.span, when, *tests)
         if deadline.type not in (T.DATE, ERROR):
             self.error("E201", f"an obligation's deadline must be a date, not {deadline.type}", decl.by.span,
                        f"this is {deadline.type}")
@@ -337,8 +365,9 @@ class _Declarations:
             if fact is not None:
                 self.used_facts.add(fact.name)
                 done = ir.FactRef(fact.name, fact.type, span=decl.done.span)
-        self.used_facts.add("today")
-        self.out.obligations.append((decl, when, deadline, done))
+        if today is not None and today.type == T.DATE:
+            self.used_facts.add("today")
+            self.out.obligations.append((decl, when, deadline, done))
 
     def decl_ExampleDecl(self, decl: ast.ExampleDecl) -> None:
         given, expect, spans = {}, {}, {}
@@ -392,6 +421,9 @@ class Checker(_Declarations):
         self._named_cache: dict[str, ir.Expr] = {}
         self._in_progress: set[str] = set()
         self._enum_types: dict[str, Type] = {}
+        # While elaborating a window bound or a deadline: optional names read there without a
+        # presence test; the bound then exists only when they are present (see `bound`).
+        self._implicit: dict[str, ir.Expr] | None = None
 
     # ------------------------------------------------------------ helpers
     def error(self, code: str, message: str, span: Span, label: str = "", **kw) -> ir.Const:
@@ -403,6 +435,8 @@ class Checker(_Declarations):
 
     # ------------------------------------------------------------ types
     def enum_type(self, name: str) -> Type:
+        if name == OBLIGATION_STATUS.param:
+            return OBLIGATION_STATUS
         if name not in self._enum_types:
             decl = self.symbol(name).decl
             members = decl.members if isinstance(decl, ast.EnumDecl) else decl.type.base.members
@@ -456,7 +490,8 @@ class Checker(_Declarations):
     def condition(self, e: ast.Expr, env: frozenset[str], what: str = "a condition") -> ir.Expr:
         result = self.expr(e, env, T.BOOL)
         if result.type not in (T.BOOL, ERROR):
-            return self.error("E206", f"{what} must be true or false, not {result.type}", e.span, f"this is {result.type}")
+            return self.error("E206", f"{what} must be true or false, not {result.type}", e.span, f"this is {result.type}",
+                              help="write a comparison or a test, e.g. `x > 0`, `x == y` or `x is present`")
         return result
 
     def _e_Literal(self, e: ast.Literal, env, expected, allow_optional) -> ir.Expr:
@@ -519,6 +554,9 @@ class Checker(_Declarations):
             return ref
         if ref.name in env:
             return ir.Unwrap(ref, ref.type.required(), span=ref.span)
+        if self._implicit is not None:
+            self._implicit.setdefault(ref.name, ref)
+            return ir.Unwrap(ref, ref.type.required(), span=ref.span)
         return self.error(
             "E205", f"`{ref.name}` may be absent", ref.span, "used without a presence test",
             help=f"test `{ref.name} is present` first (in `when`, `and`, `implies` or `if`)",
@@ -533,7 +571,8 @@ class Checker(_Declarations):
             if e.name in target.members:
                 return ir.Const(e.name, target.required(), span=e.span)
             return self.error("E207", f"`{e.name}` is not a member of `{target.param}`", e.span, "unknown member",
-                              help=did_you_mean(e.name, list(target.members)) or "members: " + ", ".join(target.members))
+                              help=did_you_mean(e.name, list(target.members))
+                              or f"`{target.param}` has " + ", ".join(f"`{m}`" for m in target.members))
         if len({self.enum_type(o) for o in owners}) == 1:
             return ir.Const(e.name, self.enum_type(owners[0]), span=e.span)
         return self.error("E207", f"`{e.name}` is a member of several enums: " + ", ".join(owners), e.span,
@@ -544,15 +583,21 @@ class Checker(_Declarations):
         if name in self._named_cache:
             return self._named_cache[name]
         if name in self._in_progress:
-            return self.error("E313", f"`{name}` is defined in terms of itself", symbol.span, "cycle")
+            return self.error("E313", f"`{name}` is defined in terms of itself", symbol.span, "cycle",
+                              help="compute it from facts and constants, not from itself")
         self._in_progress.add(name)
-        value = self.expr(symbol.decl.value, frozenset())
-        self._in_progress.discard(name)
+        outer, self._implicit = self._implicit, None
+        try:
+            value = self.expr(symbol.decl.value, frozenset())
+        finally:
+            self._implicit = outer
+            self._in_progress.discard(name)
         if symbol.kind == "const" and value.type != ERROR and not isinstance(value, ir.Const):
             facts, decisions = ir.references(value)
             if facts or decisions:
-                value = self.error("E213", f"constant `{name}` reads " + ", ".join(f"`{n}`" for n in sorted(facts | decisions)),
-                                   symbol.decl.value.span, "not a constant", help="use `let` for a derived value")
+                reads = ", ".join(f"`{n}`" for n in sorted(facts | decisions))
+                value = self.error("E213", f"constant `{name}` reads {reads}, which can change from case to case",
+                                   symbol.decl.value.span, "not a constant", help=f"declare it with `let {name} = ...` instead")
         self._named_cache[name] = value
         return value
 
@@ -706,7 +751,8 @@ class Checker(_Declarations):
             low = ir.Arith("add", (low, ir.Const(step, T.INT, span=decl.span)), low.type, span=low.span)
         if not decl.end_closed:
             high = ir.Arith("sub", (high, ir.Const(step, T.INT, span=decl.span)), high.type, span=high.span)
-        exists = _and(decl.span, *low_exists, *high_exists) if (low_exists or high_exists) else ir.Const(True, T.BOOL, span=decl.span)
+        tests = [t for i, t in enumerate(low_exists + high_exists) if t not in (low_exists + high_exists)[:i]]
+        exists = _and(decl.span, *tests) if tests else ir.Const(True, T.BOOL, span=decl.span)
         window = ir.Window(symbol.name, low, high, low.type, exists, decl.cite, span=decl.span)
         if isinstance(decl.start, ast.Literal) and isinstance(decl.end, ast.Literal):
             lo, hi = _const_value(low), _const_value(high)
@@ -716,11 +762,20 @@ class Checker(_Declarations):
         self.out.windows[symbol.name] = window
         return window
 
-    def bound(self, e: ast.Expr) -> tuple[ir.Expr, list[ir.Expr]]:
-        value = self.expr(e, frozenset(), allow_optional=True)
+    def bound(self, e: ast.Expr, env: frozenset[str] = frozenset(), expected: Type | None = None) -> tuple[ir.Expr, list[ir.Expr]]:
+        """A window bound or a deadline, and the presence tests it needs: it exists only when the
+        optional facts and decisions it reads without a presence test of their own are present."""
+        outer, self._implicit = self._implicit, {}
+        try:
+            value = self.expr(e, env, expected, allow_optional=True)
+            needed = self._implicit
+        finally:
+            self._implicit = outer
+        tests = [ir.IsPresent(ref, T.BOOL, span=ref.span) for ref in needed.values()]
         if value.type.optional:
-            return ir.Unwrap(value, value.type.required(), span=value.span), [ir.IsPresent(value, T.BOOL, span=value.span)]
-        return value, []
+            tests.append(ir.IsPresent(value, T.BOOL, span=value.span))
+            value = ir.Unwrap(value, value.type.required(), span=value.span)
+        return value, tests
 
     def nonempty(self, w: ir.Window, span: Span) -> ir.Expr:
         return _and(span, w.exists, _le(w.low, w.high))
@@ -745,6 +800,10 @@ class Checker(_Declarations):
 OBLIGATION_STATUS = T.enum("obligation_status", ("pending", "met", "late", "breached"))
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 def _text(e: ast.Expr) -> str:
     return e.name if isinstance(e, ast.Name) else "this expression"
 
@@ -763,8 +822,13 @@ def _mismatch_code(a: Type, b: Type) -> tuple[str, str | None]:
     if a.optional or b.optional:
         return "E205", "test presence first"
     if a.kind != b.kind:
-        return "E204", None
+        return "E204", f"{_kind_word(a)} and {_kind_word(b)} are different kinds of value; compare like with like"
     return "E201", None
+
+
+def _kind_word(t: Type) -> str:
+    return {"duration": "durations", "money": "amounts", "date": "dates", "datetime": "date-times", "enum": "enum members",
+            "set": "sets", "window": "windows", "bool": "conditions", "string": "strings"}.get(t.kind, "numbers")
 
 
 def _const_value(e: ir.Expr):
