@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test check bench lint clean install
+.PHONY: run test check bench lint clean install openapi
 
 install: $(STAMP)
 
@@ -15,7 +15,10 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/ruleproof check policies/marketplace
+	$(BIN)/ruleproof serve
+
+openapi: $(STAMP)
+	$(BIN)/python -m server.openapi > specs/openapi.json
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

@@ -47,7 +47,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         result = _load(str(path))
         if result.ok and not args.front_end_only:
             progress = (lambda name: print(f"checking: {name}", file=sys.stderr)) if args.progress else None
-            report = run_checks(result.pack, timeout_ms=args.timeout, progress=progress)
+            report = run_checks(result.pack, timeout_ms=args.timeout, progress=progress, jobs=args.jobs)
             result.diagnostics = sorted_diagnostics(result.diagnostics + report.findings)
         failed |= _fails(result, args.fail_on)
         everything.extend(result.diagnostics)
@@ -202,6 +202,66 @@ def _load(path: str) -> LoadResult:
         raise UsageError(str(err)) from None
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Serve every pack under --policies over HTTP (gunicorn; see server/)."""
+    from server.config import ServerConfig
+
+    if not Path(args.policies).is_dir():
+        raise UsageError(f"no such folder: {args.policies}")
+    overrides = {"policies_dir": Path(args.policies)}
+    if args.decision_log is not None:
+        overrides["decision_log"] = None if args.decision_log in ("", "off") else Path(args.decision_log)
+    if args.reload_interval is not None:
+        overrides["reload_interval"] = args.reload_interval
+    config = ServerConfig.from_env(**overrides)
+    from server.serve import serve
+
+    serve(config, host=args.host, port=args.port, workers=args.workers, threads=args.threads, access_log=args.access_log)
+    return EXIT_OK
+
+
+def cmd_replay(args: argparse.Namespace) -> int:
+    """Re-decide the cases of a decision log with another version of a pack; report what changes."""
+    import sqlite3
+
+    from server.replay import replay, replay_text
+
+    pack = _load_ok(args.pack).pack
+    if not Path(args.log).is_file():
+        raise UsageError(f"no decision log at {args.log}")
+    try:
+        report = replay(args.log, pack, pack_name=args.pack_name, limit=args.limit, examples=args.examples)
+    except sqlite3.DatabaseError as err:
+        raise UsageError(f"{args.log} is not a decision log: {err}") from None
+    if args.format == "json":
+        sys.stdout.write(json.dumps(report.to_json(), indent=2) + "\n")
+    else:
+        sys.stdout.write(replay_text(report))
+    return EXIT_FINDINGS if report.changed and args.fail_on_change else EXIT_OK
+
+
+def _add_service_commands(sub) -> None:
+    serve = sub.add_parser("serve", help="serve the packs over HTTP (decide, validate, diff, metrics)")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8080, help="port to listen on (default 8080)")
+    serve.add_argument("--workers", type=int, default=2, help="worker processes (default 2)")
+    serve.add_argument("--threads", type=int, default=4, help="threads per worker (default 4)")
+    serve.add_argument("--policies", default="policies", help="folder of packs, one per subfolder (default policies)")
+    serve.add_argument("--decision-log", help="SQLite file of the decision log (default decisions.sqlite; off to disable)")
+    serve.add_argument("--reload-interval", type=float, help="seconds between checks of the policies for changes (0: off)")
+    serve.add_argument("--access-log", action="store_true", help="log every request on standard error")
+    serve.set_defaults(run=cmd_serve)
+    replay = sub.add_parser("replay", help="re-decide logged cases with another version of a pack")
+    replay.add_argument("--log", required=True, help="the decision log (SQLite file written by serve)")
+    replay.add_argument("--pack", required=True, help="pack folder or .rules file: the version to replay with")
+    replay.add_argument("--pack-name", help="replay the logged cases of this pack (default: the pack's own name)")
+    replay.add_argument("--limit", type=int, help="only the newest N logged cases")
+    replay.add_argument("--examples", type=int, default=3, help="example cases shown per changed decision (default 3)")
+    replay.add_argument("--format", choices=["text", "json"], default="text")
+    replay.add_argument("--fail-on-change", action="store_true", help="exit 1 when any decision would change")
+    replay.set_defaults(run=cmd_replay)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ruleproof", description="Policy rules with formal checking.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -211,7 +271,9 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--fail-on", choices=["error", "warning"], default="error")
     check.add_argument("--front-end-only", action="store_true", help="skip the formal checks (syntax, names, types only)")
     check.add_argument("--timeout", type=int, default=10_000, help="solver time limit per query, in milliseconds")
-    check.add_argument("--progress", action="store_true", help="report each check as it starts (on stderr)")
+    check.add_argument("--progress", action="store_true", help="report the checks' progress (on stderr)")
+    check.add_argument("--jobs", type=int, help="processes for the formal checks (default: one per CPU for packs of "
+                       "1,500 rules or more, else one)")
     check.set_defaults(run=cmd_check)
     diff = sub.add_parser("diff", help="compare two versions of a pack decision by decision")
     diff.add_argument("old", help="pack folder, or REV:path (e.g. HEAD~1:policies/marketplace)")
@@ -239,6 +301,7 @@ def build_parser() -> argparse.ArgumentParser:
     test.add_argument("pack", help="pack folder or .rules file")
     test.add_argument("--format", choices=["text", "json"], default="text")
     test.set_defaults(run=cmd_test)
+    _add_service_commands(sub)
     return parser
 
 

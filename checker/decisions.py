@@ -23,10 +23,16 @@ def decide_json(compiled: CompiledPack, raw_facts: object, names: list[str] | No
             raise InvalidFacts([FactError(f"decisions[{names.index(n)}]", f"unknown decision `{n}`") for n in unknown])
     facts = read_facts(pack, raw_facts)
     outcome = compiled.decide(facts, names)
+    decisions = {}
+    for n, v in outcome.values.items():
+        try:
+            decisions[n] = to_wire(v, pack.decisions[n].type)
+        except (ValueError, OverflowError) as err:  # e.g. a date past 9999-12-31: not computable, like in decide
+            outcome.undetermined[n] = {"reason": f"cannot compute: {err}", "depends_on": []}
     result = {
         "pack": pack.name,
         "version": pack.version,
-        "decisions": {n: to_wire(v, pack.decisions[n].type) for n, v in outcome.values.items()},
+        "decisions": decisions,
         "undetermined": outcome.undetermined,
     }
     if explain:

@@ -11,6 +11,8 @@ pack's holidays folded in.
 from __future__ import annotations
 
 import datetime as dt
+import operator
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -27,6 +29,7 @@ DATE_MIN = dt.date(1970, 1, 1).toordinal()
 DATE_MAX = dt.date(2199, 12, 31).toordinal()
 DATE_BASE = dt.date(2026, 3, 2).toordinal()
 SCALE = {"money": 100, "decimal": 10_000, "rate": 10_000}
+_COMPARE = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge, "==": operator.eq, "!=": operator.ne}
 
 
 @dataclass(frozen=True)
@@ -39,13 +42,84 @@ class Sym:
     present: z3.BoolRef | None = None
 
 
-@dataclass(frozen=True)
 class DecisionSym:
-    """A decision's value, whether it has one, and whether its winners conflict."""
+    """A decision's value, whether it has one, and whether its winners conflict.
 
-    value: object
-    defined: z3.BoolRef
-    conflict: z3.BoolRef
+    `conflict` is built on first use: it has a clause per pair of rules, and the checks never
+    read it (they ask about pairs of rules directly)."""
+
+    __slots__ = ("value", "defined", "_conflict", "_build_conflict")
+
+    def __init__(self, value: object, defined: z3.BoolRef, conflict: z3.BoolRef | Callable[[], z3.BoolRef]):
+        self.value = value
+        self.defined = defined
+        self._conflict, self._build_conflict = (None, conflict) if callable(conflict) else (conflict, None)
+
+    @property
+    def conflict(self) -> z3.BoolRef:
+        if self._conflict is None:
+            self._conflict = self._build_conflict()
+        return self._conflict
+
+
+class _Decisions(Mapping):
+    """Decision name -> DecisionSym, each decision encoded on first use (with the decisions it
+    reads first), so a check of a few decisions of a large pack encodes only those."""
+
+    def __init__(self, encoder: Encoder):
+        self._encoder = encoder
+        self._done: dict[str, DecisionSym] = {}
+
+    def __getitem__(self, name: str) -> DecisionSym:
+        sym = self._done.get(name)
+        if sym is None:
+            if name not in self._encoder.pack.decisions:
+                raise KeyError(name)
+            self._encoder._encode_with_dependencies(name)
+            sym = self._done[name]
+        return sym
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._encoder.pack.decisions
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._encoder.pack.decision_order)
+
+    def __len__(self) -> int:
+        return len(self._encoder.pack.decision_order)
+
+
+class _RuleTerms(Mapping):
+    """(decision, rule) -> term (fires, wins or values), encoding the decision on first use."""
+
+    def __init__(self, encoder: Encoder):
+        self._encoder = encoder
+        self._terms: dict[tuple[str, str], object] = {}
+
+    def __getitem__(self, key: tuple[str, str]):
+        term = self._terms.get(key)
+        if term is None:
+            decision = key[0] if isinstance(key, tuple) and key else None
+            if decision not in self._encoder.pack.decisions:
+                raise KeyError(key)
+            self._encoder.decisions[decision]
+            term = self._terms[key]  # KeyError: no such rule
+        return term
+
+    def __contains__(self, key: object) -> bool:
+        try:
+            self[key]  # type: ignore[index]
+        except KeyError:
+            return False
+        return True
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        pack = self._encoder.pack
+        return ((name, rule.name) for name in pack.decision_order for rule in pack.decisions[name].rules)
+
+    def __len__(self) -> int:
+        pack = self._encoder.pack
+        return sum(len(pack.decisions[name].rules) for name in pack.decision_order)
 
 
 class Encoder:
@@ -58,22 +132,39 @@ class Encoder:
         self.facts: dict[str, Sym] = {}
         self.fact_atoms: dict[str, list[z3.ExprRef]] = {}
         self.domain: list[z3.BoolRef] = []
+        self.fact_domain: dict[str, list[z3.BoolRef]] = {}  # the part of `domain` each fact adds
         for fact in pack.facts.values():
             self._declare_fact(fact)
-        self.decisions: dict[str, DecisionSym] = {}
-        self.fires: dict[tuple[str, str], z3.BoolRef] = {}
-        self.wins: dict[tuple[str, str], z3.BoolRef] = {}
-        self.values: dict[tuple[str, str], object] = {}
-        for name in pack.decision_order:
-            self.decisions[name] = self._decision(pack.decisions[name])
+        # Decisions (and their rules' fires, wins and values) are encoded on first use.
+        self.decisions: Mapping[str, DecisionSym] = _Decisions(self)
+        self.fires: Mapping[tuple[str, str], z3.BoolRef] = _RuleTerms(self)
+        self.wins: Mapping[tuple[str, str], z3.BoolRef] = _RuleTerms(self)
+        self.values: Mapping[tuple[str, str], object] = _RuleTerms(self)
+        self._order = {name: i for i, name in enumerate(pack.decision_order)}
         self.assumptions = [self.condition(a.condition) for a in pack.assumptions]
+
+    def _encode_with_dependencies(self, name: str) -> None:
+        """Encode `name` and every decision it reads that is not encoded yet, dependencies
+        first (iteratively: a long chain of decisions must not exhaust Python's stack)."""
+        done = self.decisions._done
+        needed, stack = set(), [name]
+        while stack:
+            current = stack.pop()
+            if current in needed or current in done:
+                continue
+            needed.add(current)
+            stack.extend(d for d in ir.decision_reads(self.pack.decisions[current])[1] if d in self.pack.decisions)
+        for current in sorted(needed, key=lambda n: self._order.get(n, -1)):
+            done[current] = self._decision(self.pack.decisions[current])
 
     # ------------------------------------------------------------ facts
     def _declare_fact(self, fact: ir.Fact) -> None:
         name = self.tag + fact.name
         typ = fact.type
         atoms: list[z3.ExprRef] = []
+        first_domain = len(self.domain)
         value = self._variable(name, typ, atoms)
+        self.fact_domain[fact.name] = self.domain[first_domain:]
         present = None
         if typ.optional:
             present = z3.Bool(name + "?")
@@ -119,11 +210,11 @@ class Encoder:
         for i, rule in enumerate(d.rules):
             beaten = [fired[index[o]] for o in d.overriders(rule.name)]
             winners.append(z3.And(fired[i], *[z3.Not(b) for b in beaten]) if beaten else fired[i])
-            self.fires[(d.name, rule.name)] = fired[i]
-            self.wins[(d.name, rule.name)] = winners[i]
+            self.fires._terms[(d.name, rule.name)] = fired[i]
+            self.wins._terms[(d.name, rule.name)] = winners[i]
         values = [_real_if(self.plain(r.value), d.type) for r in d.rules]
         for rule, value in zip(d.rules, values):
-            self.values[(d.name, rule.name)] = value
+            self.values._terms[(d.name, rule.name)] = value
         any_winner = z3.Or(*winners) if winners else z3.BoolVal(False)
         if d.hit == "collect":
             return DecisionSym(self._collect(d, winners, values), z3.BoolVal(True), z3.BoolVal(False))
@@ -132,7 +223,7 @@ class Encoder:
         if d.hit == "priority":
             order.sort(key=lambda i: -(d.rules[i].priority or 0))
         if d.hit in ("unique", "priority"):
-            conflict = self._conflicts(d, winners, values)
+            conflict = lambda: self._conflicts(d, winners, values)  # noqa: E731 -- built on first use
         fallback = _real_if(self.plain(d.default), d.type) if d.default is not None else self._dummy(d.type)
         value = fallback
         for i in reversed(order):
@@ -240,7 +331,8 @@ class Encoder:
         if isinstance(a, tuple):
             same = z3.And(*[x == y for x, y in zip(a, b)])
             return Sym(same if op == "==" else z3.Not(same))
-        return Sym({"<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b, "==": a == b, "!=": a != b}[op])
+        # only the operator asked for: booleans have == and != but no order
+        return Sym(_COMPARE[op](a, b))
 
     def _InSet(self, e: ir.InSet) -> Sym:
         element = self.plain(e.element)
@@ -299,12 +391,15 @@ class Encoder:
         raise ValueError(f"unknown arithmetic operator {op}")
 
     # ------------------------------------------------------------ models back to cases
-    def case(self, model: z3.ModelRef) -> dict[str, object]:
-        """The facts of a model as a wire-format case (absent optional facts left out)."""
+    def case(self, model: z3.ModelRef, names: Collection[str] | None = None) -> dict[str, object]:
+        """The facts of a model as a wire-format case (absent optional facts left out); only
+        the facts in `names`, when given."""
         from checker.values import to_wire
 
         facts = {}
         for fact in self.pack.facts.values():
+            if names is not None and fact.name not in names:
+                continue
             sym = self.facts[fact.name]
             if sym.present is not None and not z3.is_true(model.eval(sym.present, model_completion=True)):
                 continue
@@ -367,7 +462,9 @@ class Encoder:
                 value = frozenset(m for m, bit in zip(typ.element.members, sym.value)
                                   if z3.is_true(z3.simplify(z3.substitute(bit, *pairs))))
             else:
-                value = _constant_value(z3.simplify(z3.substitute(sym.value, *pairs)), typ)
+                term = z3.simplify(z3.substitute(sym.value, *pairs))
+                # a division by zero leaves a term that is no constant: the value is unknown
+                value = _constant_value(term, typ) if _is_literal(term) else None
             out[name] = (defined, conflict, value)
         return out
 
@@ -403,6 +500,11 @@ def _constant_value(term: z3.ExprRef, typ: Type) -> object:
     if kind == "string":
         return term.as_string()
     raise ValueError(f"cannot read a constant of type {typ}")
+
+
+def _is_literal(term: z3.ExprRef) -> bool:
+    return (z3.is_true(term) or z3.is_false(term) or z3.is_int_value(term) or z3.is_rational_value(term)
+            or z3.is_string_value(term))
 
 
 def _distinct(a, b) -> z3.BoolRef:

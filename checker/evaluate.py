@@ -68,7 +68,9 @@ def _round_half_up(value, digits: int) -> Fraction:
 def _div(a, b) -> Fraction:
     if b == 0:
         raise Undetermined("division by zero")
-    return Fraction(a) / Fraction(b)
+    if type(a) is int and type(b) is int:
+        return Fraction(a, b)
+    return a / b  # a Fraction on either side keeps the quotient exact
 
 
 def _unique(winners: list[tuple[str, object]]):
@@ -150,39 +152,64 @@ def _decision_source(d: ir.Decision, compile_expr: ExprCompiler) -> str:
     for i, rule in enumerate(d.rules):
         lines.append(f"    f{i} = {compile_expr(rule.condition)}")
     index = {r.name: i for i, r in enumerate(d.rules)}
+    wins = []  # the test that rule i wins: its condition, unless a rule overrides it
     for i, rule in enumerate(d.rules):
         beaten = [f"f{index[o]}" for o in d.overriders(rule.name)]
-        lines.append(f"    w{i} = f{i}" + "".join(f" and not {b}" for b in beaten))
+        if beaten:
+            lines.append(f"    w{i} = f{i}" + "".join(f" and not {b}" for b in beaten))
+        wins.append(f"w{i}" if beaten else f"f{i}")
     order = list(range(len(d.rules)))
     if d.hit == "first":
         for i in order:
-            lines.append(f"    if w{i}: return {compile_expr(d.rules[i].value)}")
+            lines.append(f"    if {wins[i]}: return {compile_expr(d.rules[i].value)}")
     elif d.hit == "collect":
         lines.append("    acc = set()")
         for i in order:
             rule = d.rules[i]
             add = "update" if rule.value.type.kind == "set" else "add"
-            lines.append(f"    if w{i}: acc.{add}({compile_expr(rule.value)})")
+            lines.append(f"    if {wins[i]}: acc.{add}({compile_expr(rule.value)})")
         lines.append("    return frozenset(acc)")
     else:
         if d.hit == "priority":
             order.sort(key=lambda i: -(d.rules[i].priority or 0))
-        lines.append("    won = []")
-        for i in order:
-            rule = d.rules[i]
-            lines.append(f"    if w{i}: won.append(({rule.name!r}, {compile_expr(rule.value)}, {rule.priority or 0}))")
-        lines.append("    if won:")
-        if d.hit == "priority":
-            lines.append("        top = won[0][2]; won = [w for w in won if w[2] == top]")
-        lines.append(f"        return _unique([(r, v) for r, v, _ in won])")
-    if d.hit != "collect":
-        if d.default is not None:
-            lines.append(f"    return {compile_expr(d.default)}")
-        elif d.complete:
-            lines.append("    raise Undetermined('gap: no rule applies to this complete decision')")
+        if d.hit == "unique" and len(order) == 1:
+            # one rule cannot conflict with itself
+            lines.append(f"    if {wins[0]}: return {compile_expr(d.rules[0].value)}")
+        elif d.hit == "unique":
+            # one winner (the common case) returns at once; two or more go to _unique
+            for i in order:
+                others = " or ".join(wins[j] for j in order[i + 1:])
+                test = f"    {'if' if i == 0 else 'elif'} {wins[i]}:"
+                value = compile_expr(d.rules[i].value)
+                lines += [test, f"        if not ({others}): return {value}"] if others else [test, f"        return {value}"]
+            lines.append("    else:")
+            lines += ["    " + line for line in _no_winner(d, compile_expr)]
+            lines.append("    won = []")
+            for i in order:
+                rule = d.rules[i]
+                lines.append(f"    if {wins[i]}: won.append(({rule.name!r}, {compile_expr(rule.value)}))")
+            lines.append("    return _unique(won)")
+            return "\n".join(lines)
         else:
-            lines.append("    return None")
+            lines.append("    won = []")
+            for i in order:
+                rule = d.rules[i]
+                lines.append(f"    if {wins[i]}: won.append(({rule.name!r}, {compile_expr(rule.value)}, {rule.priority or 0}))")
+            lines.append("    if won:")
+            lines.append("        top = won[0][2]; won = [w for w in won if w[2] == top]")
+            lines.append("        return _unique([(r, v) for r, v, _ in won])")
+    if d.hit != "collect":
+        lines += _no_winner(d, compile_expr)
     return "\n".join(lines)
+
+
+def _no_winner(d: ir.Decision, compile_expr: ExprCompiler) -> list[str]:
+    """The lines ending `decide` when no rule wins: the default, a gap, or no value."""
+    if d.default is not None:
+        return [f"    return {compile_expr(d.default)}"]
+    if d.complete:
+        return ["    raise Undetermined('gap: no rule applies to this complete decision')"]
+    return ["    return None"]
 
 
 class CompiledPack:
@@ -206,6 +233,7 @@ class CompiledPack:
         self._expr_fns: dict[int, tuple[ir.Expr, object]] = {}
         self._compiler = compiler
         self._namespace = namespace_base
+        self._plans: dict[tuple[str, ...] | None, tuple] = {}
 
     @cached_property
     def fact_dependencies(self) -> dict[str, frozenset[str]]:
@@ -214,53 +242,87 @@ class CompiledPack:
 
     def needed(self, names: list[str] | None) -> list[str]:
         """The decisions to compute for `names` (all if None), dependencies first."""
-        if names is None:
-            return list(self.pack.decision_order)
-        wanted: set[str] = set()
-        stack = list(names)
-        while stack:
-            name = stack.pop()
-            if name in wanted:
-                continue
-            wanted.add(name)
-            stack.extend(ir.decision_reads(self.pack.decisions[name])[1])
-        return [n for n in self.pack.decision_order if n in wanted]
+        return list(self._plan(names)[0])
+
+    def _plan(self, names: list[str] | None) -> tuple[list[str], object, frozenset[str] | None]:
+        """The decisions to run for `names` (dependencies first), one compiled function that runs
+        them all, and the names as a set; built once per list of names (walking the IR for them
+        cost more than deciding)."""
+        key = None if names is None else tuple(names)
+        plan = self._plans.get(key)
+        if plan is None:
+            if names is None:
+                order = list(self.pack.decision_order)
+            else:
+                wanted: set[str] = set()
+                stack = list(names)
+                while stack:
+                    name = stack.pop()
+                    if name in wanted:
+                        continue
+                    wanted.add(name)
+                    stack.extend(ir.decision_reads(self.pack.decisions[name])[1])
+                order = [n for n in self.pack.decision_order if n in wanted]
+            plan = (order, self._runner(order), None if names is None else frozenset(names))
+            if len(self._plans) >= 1024:  # callers choosing names freely must not grow it without bound
+                self._plans.clear()
+            self._plans[key] = plan
+        return plan
+
+    def _runner(self, order: list[str]):
+        """One function deciding `order` in turn: `run(F) -> (values, undetermined)`, values
+        holding None for "no rule applies". Straight-line code: one try per decision, no loop."""
+        namespace = {"Undetermined": Undetermined, "NO_VALUE": NO_VALUE, "_missing": self._missing}
+        lines = ["def run(F):", "    D = {}", "    U = {}"]
+        for i, name in enumerate(order):
+            namespace[f"d{i}"] = self.deciders[name]
+            deps = sorted(self.fact_dependencies[name])
+            namespace[f"s{i}"] = tuple(deps)
+            if len(deps) <= 8:  # the absent facts it reads, in order: a test per fact, no loop
+                absent = ["            A = []"] + [f"            if F.get({f!r}, 0) is None: A.append({f!r})" for f in deps]
+            else:
+                absent = [f"            A = [f for f in s{i} if F.get(f, 0) is None]"]
+            n = repr(name)
+            lines += [
+                "    try:",
+                f"        v = d{i}(F, D)",
+                "    except KeyError as e:",
+                f"        U[{n}] = _missing({n}, F, U, str(e.args[0]))",
+                "    except Undetermined as e:",
+                f"        U[{n}] = {{'reason': e.reason, 'depends_on': [], 'rules': list(e.rules)}}",
+                "    except (ZeroDivisionError, OverflowError, ValueError) as e:",
+                f"        U[{n}] = {{'reason': 'cannot compute: ' + str(e), 'depends_on': []}}",
+                "    else:",
+                "        if v is None:",
+                *absent,
+                f"            U[{n}] = {{'reason': NO_VALUE, 'depends_on': A}}",
+                f"        D[{n}] = v",
+            ]
+        lines.append("    return D, U")
+        exec(compile("\n".join(lines), f"<decisions {len(order)}>", "exec"), namespace)
+        return namespace["run"]
 
     def decide(self, facts: dict[str, object], names: list[str] | None = None) -> Outcome:
         """Decide a case from IR-valued facts (see checker.values.read_facts)."""
-        outcome = Outcome()
-        values = outcome.values
-        for name in self.needed(names):
-            try:
-                value = self.deciders[name](facts, values)
-            except KeyError as missing:
-                outcome.undetermined[name] = self._missing(name, facts, outcome, str(missing.args[0]))
-                continue
-            except Undetermined as err:
-                outcome.undetermined[name] = {"reason": err.reason, "depends_on": [], "rules": list(err.rules)}
-                continue
-            except (ZeroDivisionError, OverflowError, ValueError) as err:
-                outcome.undetermined[name] = {"reason": f"cannot compute: {err}", "depends_on": []}
-                continue
-            if value is None:
-                outcome.undetermined[name] = {"reason": NO_VALUE, "depends_on": self._absent(name, facts)}
-            values[name] = value
-        if names is not None:
-            outcome.values = {n: v for n, v in values.items() if n in names and v is not None}
-            outcome.undetermined = {n: u for n, u in outcome.undetermined.items() if n in names}
-        else:
-            outcome.values = {n: v for n, v in values.items() if v is not None}
-        return outcome
+        _, run, wanted = self._plan(names)
+        values, undetermined = run(facts)
+        if wanted is not None and len(wanted) == 1:  # one question, the common call: no loops
+            (name,) = wanted
+            value = values.get(name)
+            return Outcome({} if value is None else {name: value},
+                           {name: undetermined[name]} if name in undetermined else {})
+        if wanted is not None:
+            return Outcome({n: v for n, v in values.items() if v is not None and n in wanted},
+                           {n: u for n, u in undetermined.items() if n in wanted} if undetermined else undetermined)
+        return Outcome({n: v for n, v in values.items() if v is not None}, undetermined)
 
-    def _missing(self, name: str, facts: dict, outcome: Outcome, key: str) -> dict:
+    def _missing(self, name: str, facts: dict, undetermined: dict[str, dict], key: str) -> dict:
         needed = sorted(f for f in self.fact_dependencies[name] if f not in facts)
         if key in self.pack.decisions:
-            upstream = outcome.undetermined.get(key, {})
+            upstream = undetermined.get(key, {})
             return {"reason": f"`{key}` is undetermined", "depends_on": needed or upstream.get("depends_on", [])}
         return {"reason": "missing facts", "depends_on": needed}
 
-    def _absent(self, name: str, facts: dict) -> list[str]:
-        return sorted(f for f in self.fact_dependencies[name] if facts.get(f, 0) is None)
 
     def evaluate(self, expr: ir.Expr, facts: dict[str, object], outcome: Outcome):
         """The value of any IR expression (a property, a window bound) on a decided case;

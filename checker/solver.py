@@ -42,9 +42,10 @@ class Verdict:
         return self.status == "refuted"
 
 
-def check(solver: z3.Solver, *constraints: z3.BoolRef) -> Verdict:
+def check(solver: z3.Solver, *constraints: z3.BoolRef, model: bool = True) -> Verdict:
     """Are `constraints` (with what the solver holds) unsatisfiable? Uses push/pop, so the
-    solver is reusable afterwards."""
+    solver is reusable afterwards. With `model=False` a refuted verdict carries no model
+    (reading one out costs about as much as a small query)."""
     solver.push()
     try:
         solver.add(*constraints)
@@ -52,7 +53,7 @@ def check(solver: z3.Solver, *constraints: z3.BoolRef) -> Verdict:
         if result == z3.unsat:
             return Verdict("proved")
         if result == z3.sat:
-            return Verdict("refuted", solver.model())
+            return Verdict("refuted", solver.model() if model else None)
         return Verdict("unknown", reason=solver.reason_unknown() or "unknown")
     finally:
         solver.pop()

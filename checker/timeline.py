@@ -3,16 +3,20 @@ in date order, with one sentence saying what goes wrong."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from checker import ir
 from checker.evaluate import CompiledPack, Undetermined
 from checker.values import read_facts, to_wire
 
 
-def timeline(pack: ir.Pack, compiled: CompiledPack, case: dict, story: str = "", marks: list[dict] | None = None) -> dict:
+def timeline(pack: ir.Pack, compiled: CompiledPack, case: dict, story: str = "", marks: list[dict] | None = None,
+             only: Collection[str] | None = None) -> dict:
     """The case's events (dated facts and date decisions, plus `marks` a finding adds, such as
-    the two dates conflicting rules decide) and windows, plus a readable text."""
+    the two dates conflicting rules decide) and windows, plus a readable text. `only`: the
+    decisions and windows to show (default: all), for a case about part of a large pack."""
     facts = read_facts(pack, case)
-    outcome = compiled.decide(facts)
+    outcome = compiled.decide(facts, None if only is None else [n for n in pack.decision_order if n in only])
     events = []
     for name, fact in pack.facts.items():
         if fact.type.required().kind == "date" and facts.get(name) is not None:
@@ -22,7 +26,7 @@ def timeline(pack: ir.Pack, compiled: CompiledPack, case: dict, story: str = "",
             events.append({"date": to_wire(value, pack.decisions[name].type), "name": name, "kind": "decision"})
     events.extend(marks or [])
     events.sort(key=lambda e: (e["date"], e["kind"] != "fact", e["name"]))
-    windows = [_window(w, compiled, facts, outcome) for w in pack.windows.values()]
+    windows = [_window(w, compiled, facts, outcome) for w in pack.windows.values() if only is None or w.name in only]
     windows = [w for w in windows if w is not None]
     parts = [f"{e['name']} {e['date']}" for e in events]
     text = ", ".join(parts)

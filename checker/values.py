@@ -1,7 +1,8 @@
 """Conversion between wire values (JSON) and IR values, with errors that name the JSON path.
 
 Wire conventions (VOCABULARY.md): dates `YYYY-MM-DD`, date-times `YYYY-MM-DDTHH:MM`, money and
-rates as JSON numbers (rates as decimal fractions), durations as integers in their unit,
+rates as JSON numbers (rates as decimal fractions; amounts to the cent, rates and decimals to
+four places: see DECIMALS), durations as integers in their unit,
 enums as member names, sets as lists. Numbers written as strings are rejected, not guessed.
 """
 
@@ -30,6 +31,12 @@ class InvalidFacts(Exception):
         self.errors = errors
 
 
+# The finest amount, rate and decimal a fact may hold: the Z3 encoding counts them in these
+# units (INVARIANT: checker.encode.SCALE is 10 ** DECIMALS), so a finer one would be decided by
+# the evaluator and rounded away by the solver.
+DECIMALS = {"money": 2, "rate": 4, "decimal": 4}
+
+
 def from_wire(value: object, typ: Type, path: str) -> object:
     """The IR value of a JSON value of type `typ`; raises InvalidFacts naming `path`."""
     if value is None:
@@ -49,7 +56,10 @@ def from_wire(value: object, typ: Type, path: str) -> object:
         if kind in ("decimal", "rate", "money"):
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
                 raise _bad(path, "a number", value)
-            return Fraction(str(value)) if isinstance(value, float) else Fraction(value)
+            number = Fraction(str(value)) if isinstance(value, float) else Fraction(value)
+            if (number * 10 ** DECIMALS[kind]).denominator != 1:
+                raise _bad(path, f"a number with at most {DECIMALS[kind]} decimals", value)
+            return number
         if kind == "string":
             return _expect(value, str, path, "a string")
         if kind == "date":
@@ -100,6 +110,28 @@ def read_facts(pack: ir.Pack, raw: object, path: str = "facts", fill_absent: boo
     """
     if not isinstance(raw, dict):
         raise InvalidFacts([FactError(path, "must be an object of fact names to values")])
+    reader = _reader(pack)
+    fast = reader.fast
+    try:
+        facts = {name: fast[name](value) for name, value in raw.items()}
+    except (KeyError, _Slow):  # an unknown name or a value the fast path does not take
+        facts = _read_slowly(pack, raw, path)
+    if fill_absent:
+        # the defaults and absent optional facts, overwritten by the facts sent (copying a
+        # prepared dict is what makes this fast; the order of the keys is no part of the result)
+        result = reader.fill.copy()
+        result.update(facts)
+        return result
+    # partial questions: the facts sent, in their order, then the defaults in the pack's order
+    # (the order the solver receives its constraints in, which may choose its witnesses)
+    result = dict(facts)
+    result.update(reader.defaults)
+    result.update(facts)
+    return result
+
+
+def _read_slowly(pack: ir.Pack, raw: dict, path: str) -> dict[str, object]:
+    """The facts sent, each checked and converted, with an error naming each bad one."""
     errors: list[FactError] = []
     facts: dict[str, object] = {}
     for name, value in raw.items():
@@ -122,13 +154,108 @@ def read_facts(pack: ir.Pack, raw: object, path: str = "facts", fill_absent: boo
         facts[name] = converted
     if errors:
         raise InvalidFacts(errors)
-    for fact in pack.facts.values():
-        if fact.name not in facts:
-            if fact.has_default:
-                facts[fact.name] = fact.default
-            elif fact.type.optional and fill_absent:
-                facts[fact.name] = None
     return facts
+
+
+# ---------------------------------------------------------------- the fast path of read_facts
+# Per pack, a converter per fact for well-formed values. A converter raises _Slow for anything
+# else, and read_facts then reads the case the slow way above, which converts the same and names
+# every error: the fast path never decides what is accepted, only how quickly.
+
+
+class _Slow(Exception):
+    pass
+
+
+class _Reader:
+    def __init__(self, pack: ir.Pack):
+        self.fast = {f.name: _converter(f) for f in pack.facts.values()}
+        self.defaults = {f.name: f.default for f in pack.facts.values() if f.has_default}
+        self.fill = {f.name: f.default if f.has_default else None for f in pack.facts.values()
+                     if f.has_default or f.type.optional}
+
+
+def _converter(fact: ir.Fact):
+    """The fast converter of one fact's wire values (a function per type: no dispatch per call)."""
+    typ = fact.type
+    kind, optional, low, high = typ.kind, typ.optional, fact.low, fact.high
+
+    def absent(value):
+        if value is None and optional:
+            return None
+        raise _Slow
+
+    if kind == "date":
+        def read(value):
+            if type(value) is str and len(value) == 10:
+                day = _DAYS.get(value)
+                return day if day is not None else _day(value)
+            return absent(value)
+    elif kind in ("int", "duration"):
+        def read(value):
+            if type(value) is int and (low is None or low <= value <= high):
+                return value
+            return absent(value)
+    elif kind == "bool":
+        def read(value):
+            return value if type(value) is bool else absent(value)
+    elif kind == "string":
+        def read(value):
+            return value if type(value) is str else absent(value)
+    elif kind == "enum":
+        members = frozenset(typ.members)
+
+        def read(value):
+            if type(value) is str and value in members:
+                return value
+            return absent(value)
+    elif kind in ("decimal", "rate", "money"):
+        scale = 10 ** DECIMALS[kind]
+
+        def read(value):
+            if type(value) is int:
+                return Fraction(value)
+            if type(value) is float and math.isfinite(value):
+                number = Fraction(str(value))
+                if (number * scale).denominator == 1:
+                    return number
+            return absent(value)
+    elif kind == "set" and typ.element.kind == "enum":
+        members = frozenset(typ.element.members)
+
+        def read(value):
+            if type(value) is list and all(type(v) is str and v in members for v in value):
+                return frozenset(value)
+            return absent(value)
+    else:
+        read = absent
+    return read
+
+
+def _day(text: str) -> int:
+    """The ordinal of an ISO date, remembered: the same few days come in again and again."""
+    try:
+        day = _fromisoformat(text).toordinal()
+    except ValueError:
+        raise _Slow from None
+    if len(_DAYS) >= 4096:
+        _DAYS.clear()
+    _DAYS[text] = day
+    return day
+
+
+_fromisoformat = dt.date.fromisoformat
+_DAYS: dict[str, int] = {}
+_READERS: dict[int, tuple[ir.Pack, _Reader]] = {}
+
+
+def _reader(pack: ir.Pack) -> _Reader:
+    entry = _READERS.get(id(pack))
+    if entry is None or entry[0] is not pack:
+        if len(_READERS) >= 64:  # packs come and go (reloads, tests): keep the cache small
+            _READERS.clear()
+        entry = _READERS[id(pack)] = (pack, _Reader(pack))
+    return entry[1]
 
 
 def to_wire(value: object, typ: Type) -> object:

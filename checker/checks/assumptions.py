@@ -6,7 +6,11 @@ from checker.diagnostics import Diagnostic, Label, diagnostic
 
 
 def check_assumptions(ctx) -> list[Diagnostic]:
-    """Unsatisfiable iff the assumptions (with the facts' domains) admit no case at all."""
+    """Unsatisfiable iff the assumptions (with the facts' domains) admit no case at all.
+
+    INVARIANT: the other checks run only when this one finds nothing: they ask each question
+    of the assumptions about the facts it reads (see CheckContext.sat), which is exact only
+    when the assumptions as a whole are satisfiable."""
     pack = ctx.pack
     if not pack.assumptions:
         return []

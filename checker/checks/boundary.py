@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import itertools
 
-import z3
-
 from checker import ir
+from checker.checks.prune import conjuncts
 from checker.diagnostics import Diagnostic, Label
-from checker.evaluate import conjuncts
 
 OVERLAP = {frozenset({">=", "<="}), frozenset({"==", ">="}), frozenset({"==", "<="})}
 MISS = {frozenset({">", "<"})}
@@ -24,38 +22,41 @@ def _thresholds(rule: ir.Rule) -> list[tuple[ir.Expr, str, ir.Expr, ir.Expr]]:
     return out
 
 
-def check_boundaries(ctx) -> list[Diagnostic]:
+def check_decision(ctx, decision: ir.Decision) -> list[Diagnostic]:
     """For two rules of one decision comparing the same subject with the same threshold:
     covered twice iff assumptions ∧ wins(A) ∧ wins(B) ∧ subject = threshold is satisfiable
     (with ≥/≤; an override settles the shared point); covered by neither iff assumptions ∧ rest(A) ∧ rest(B) ∧ subject = threshold is
     (with >/<), where rest is the condition without the threshold comparison."""
     findings = []
     enc = ctx.encoder
-    for decision in ctx.pack.decisions.values():
-        for a, b in itertools.combinations(decision.rules, 2):
-            if a.value == b.value:
+    thresholds = {r.name: _thresholds(r) for r in decision.rules}
+    for a, b in itertools.combinations(decision.rules, 2):
+        if a.value == b.value or not thresholds[a.name] or not thresholds[b.name]:
+            continue
+        for (sa, opa, ta, ca), (sb, opb, tb, cb) in itertools.product(thresholds[a.name], thresholds[b.name]):
+            ops = frozenset({opa, opb})
+            if (ops not in OVERLAP and ops not in MISS) or sa != sb or ta != tb:
                 continue
-            for (sa, opa, ta, ca), (sb, opb, tb, cb) in itertools.product(_thresholds(a), _thresholds(b)):
-                if sa != sb or ta != tb:
-                    continue
-                ops = frozenset({opa, opb})
-                at = enc.plain(sa) == enc.plain(ta)
-                if ops in OVERLAP:
-                    goal = [enc.wins[(decision.name, a.name)], enc.wins[(decision.name, b.name)], at]
-                    story = "the threshold day is covered by both rules"
-                elif ops in MISS:
-                    rest_a = [enc.condition(c) for c in conjuncts(a.condition) if c is not ca]
-                    rest_b = [enc.condition(c) for c in conjuncts(b.condition) if c is not cb]
-                    goal = [*rest_a, *rest_b, at]
-                    story = "the threshold day is covered by neither rule"
-                else:
-                    continue
-                verdict = ctx.sat(*goal, what=f"the boundary between `{a.name}` and `{b.name}`", span=b.span)
-                if verdict.refuted:
-                    findings.append(ctx.finding(
-                        "W608", f"rules `{a.name}` and `{b.name}` meet at a threshold with `{opa}` and `{opb}`: {story}",
-                        cb.span, f"`{opb}` here", verdict.model, [a.name, b.name, decision.name],
-                        secondary=(Label(ca.span, f"`{opa}` here"),), story=story,
-                        help="use `>=` on one side and `<` on the other so each value falls on exactly one side",
-                    ))
+            at = enc.plain(sa) == enc.plain(ta)
+            if ops in OVERLAP:
+                goal = [enc.wins[(decision.name, a.name)], enc.wins[(decision.name, b.name)], at]
+                story = "the threshold day is covered by both rules"
+            else:
+                rest_a = [enc.condition(c) for c in conjuncts(a.condition) if c is not ca]
+                rest_b = [enc.condition(c) for c in conjuncts(b.condition) if c is not cb]
+                goal = [*rest_a, *rest_b, at]
+                story = "the threshold day is covered by neither rule"
+            verdict = ctx.sat(*goal, what=f"the boundary between `{a.name}` and `{b.name}`", span=b.span,
+                              scope=ctx.decision_scope(decision))
+            if verdict.refuted:
+                findings.append(ctx.finding(
+                    "W608", f"rules `{a.name}` and `{b.name}` meet at a threshold with `{opa}` and `{opb}`: {story}",
+                    cb.span, f"`{opb}` here", verdict.model, [a.name, b.name, decision.name],
+                    secondary=(Label(ca.span, f"`{opa}` here"),), story=story,
+                    help="use `>=` on one side and `<` on the other so each value falls on exactly one side",
+                ))
     return findings
+
+
+def check_boundaries(ctx) -> list[Diagnostic]:
+    return [f for d in ctx.decisions() for f in check_decision(ctx, d)]

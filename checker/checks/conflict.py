@@ -5,36 +5,39 @@ from __future__ import annotations
 import z3
 
 from checker import ir
-from checker.checks.prune import may_overlap
 from checker.diagnostics import Diagnostic, Label
 
 
-def check_conflicts(ctx) -> list[Diagnostic]:
+def check_decision(ctx, decision: ir.Decision) -> list[Diagnostic]:
     """For rules A, B of a unique (or same-priority) decision: they conflict iff
-    assumptions ∧ wins(A) ∧ wins(B) ∧ value(A) ≠ value(B) is satisfiable."""
+    assumptions ∧ wins(A) ∧ wins(B) ∧ value(A) ≠ value(B) is satisfiable. Pairs whose
+    conditions cannot overlap (checker/checks/prune.py) are not asked."""
+    if decision.hit not in ("unique", "priority"):
+        return []
     findings = []
-    for decision in ctx.pack.decisions.values():
-        if decision.hit not in ("unique", "priority"):
-            continue
-        rules = decision.rules
-        for i, a in enumerate(rules):
-            for b in rules[i + 1 :]:
-                if not _may_conflict(decision, a, b):
-                    continue
-                finding = conflict_between(ctx, decision, a, b)
-                if finding is not None:
-                    findings.append(finding)
+    rules = decision.rules
+    for i, a in enumerate(rules):
+        for b in rules[i + 1 :]:
+            if not _may_conflict(ctx, decision, a, b):
+                continue
+            finding = conflict_between(ctx, decision, a, b)
+            if finding is not None:
+                findings.append(finding)
     return findings
 
 
-def _may_conflict(decision: ir.Decision, a: ir.Rule, b: ir.Rule) -> bool:
+def check_conflicts(ctx) -> list[Diagnostic]:
+    return [f for d in ctx.decisions() for f in check_decision(ctx, d)]
+
+
+def _may_conflict(ctx, decision: ir.Decision, a: ir.Rule, b: ir.Rule) -> bool:
     if a.value == b.value:
         return False
     if decision.hit == "priority" and (a.priority or 0) != (b.priority or 0):
         return False
     if a.name in b.overrides or b.name in a.overrides:
         return False
-    return may_overlap(a.condition, b.condition)
+    return ctx.may_overlap(decision, a, b)
 
 
 def conflict_between(ctx, decision: ir.Decision, a: ir.Rule, b: ir.Rule) -> Diagnostic | None:
@@ -42,7 +45,8 @@ def conflict_between(ctx, decision: ir.Decision, a: ir.Rule, b: ir.Rule) -> Diag
     key_a, key_b = (decision.name, a.name), (decision.name, b.name)
     differ = _distinct(enc.values[key_a], enc.values[key_b])
     verdict = ctx.sat(enc.wins[key_a], enc.wins[key_b], differ,
-                      what=f"a conflict between `{a.name}` and `{b.name}`", span=b.span)
+                      what=f"a conflict between `{a.name}` and `{b.name}`", span=b.span,
+                      scope=ctx.decision_scope(decision))
     if not verdict.refuted:
         return None
     model = verdict.model

@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
+from checker import ir
 from checker.diagnostics import Diagnostic
 
 
-def check_dead_rules(ctx) -> list[Diagnostic]:
+def check_decision(ctx, decision: ir.Decision) -> list[Diagnostic]:
     """Rule R is dead iff assumptions ∧ fires(R) is unsatisfiable."""
     findings = []
-    for rule in ctx.pack.rules():
+    for rule in decision.rules:
         if rule.origin == "obligation":
             continue
-        fires = ctx.encoder.fires[(rule.decision, rule.name)]
-        verdict = ctx.sat(fires, what=f"whether rule `{rule.name}` can fire", span=rule.span)
-        if verdict.proved:
+        if ctx.can_fire(decision, rule).proved:
             findings.append(ctx.finding(
                 "E601", f"rule `{rule.name}` can never fire", rule.span, "its condition is never true", None,
                 [rule.name, rule.decision],
                 help="no case satisfying the pack's assumptions meets this condition; fix the condition or remove the rule",
             ))
     return findings
+
+
+def check_dead_rules(ctx) -> list[Diagnostic]:
+    return [f for d in ctx.decisions() for f in check_decision(ctx, d)]

@@ -4,23 +4,26 @@ from __future__ import annotations
 
 import z3
 
+from checker import ir
 from checker.diagnostics import Diagnostic
 
 
-def check_gaps(ctx) -> list[Diagnostic]:
+def check_decision(ctx, decision: ir.Decision) -> list[Diagnostic]:
     """A complete decision D has a gap iff assumptions ∧ no rule of D wins is satisfiable."""
-    findings = []
-    for decision in ctx.pack.decisions.values():
-        if not decision.complete or decision.default is not None or decision.hit == "collect":
-            continue
-        wins = [ctx.encoder.wins[(decision.name, r.name)] for r in decision.rules]
-        verdict = ctx.sat(z3.Not(z3.Or(*wins)) if wins else z3.BoolVal(True),
-                          what=f"a gap in `{decision.name}`", span=decision.span)
-        if verdict.refuted:
-            findings.append(ctx.finding(
-                "E603", f"complete decision `{decision.name}` has no value for some cases", decision.span,
-                "no rule applies to the case below", verdict.model, [decision.name],
-                help="add a rule for these cases or a default, or drop `complete` if leaving them undecided is intended",
-                story=f"no rule decides {decision.name}",
-            ))
-    return findings
+    if not decision.complete or decision.default is not None or decision.hit == "collect":
+        return []
+    wins = [ctx.encoder.wins[(decision.name, r.name)] for r in decision.rules]
+    verdict = ctx.sat(z3.Not(z3.Or(*wins)) if wins else z3.BoolVal(True),
+                      what=f"a gap in `{decision.name}`", span=decision.span, scope=ctx.decision_scope(decision))
+    if not verdict.refuted:
+        return []
+    return [ctx.finding(
+        "E603", f"complete decision `{decision.name}` has no value for some cases", decision.span,
+        "no rule applies to the case below", verdict.model, [decision.name],
+        help="add a rule for these cases or a default, or drop `complete` if leaving them undecided is intended",
+        story=f"no rule decides {decision.name}",
+    )]
+
+
+def check_gaps(ctx) -> list[Diagnostic]:
+    return [f for d in ctx.decisions() for f in check_decision(ctx, d)]

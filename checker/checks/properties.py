@@ -9,28 +9,31 @@ from __future__ import annotations
 
 import z3
 
+from checker import ir
 from checker.diagnostics import Diagnostic
 
 
+def check_property(ctx, prop: ir.Property) -> list[Diagnostic]:
+    p = ctx.encoder.condition(prop.condition)
+    goal = {"always": z3.Not(p), "never": p, "possible": p}[prop.kind]
+    verdict = ctx.sat(goal, what=f"property `{prop.name}`", span=prop.span, scope=ctx.expr_scope(prop.condition))
+    if prop.kind == "possible":
+        if not verdict.proved:
+            return []
+        return [ctx.finding(
+            "E610", f"property `{prop.name}` is impossible: no case makes it true", prop.span,
+            "never holds", None, [prop.name], help="the rules or assumptions exclude every such case",
+        )]
+    if not verdict.refuted:
+        return []
+    code = "E607" if prop.windows else "E609"
+    relation = f" ({' and '.join(prop.windows)})" if prop.windows else ""
+    return [ctx.finding(
+        code, f"property `{prop.name}` does not hold{relation}", prop.span, "refuted by the case below",
+        verdict.model, [prop.name, *prop.windows], story=f"`{prop.name}` fails",
+        help="fix the rules, or if the text itself is defective, accept the finding with the reason",
+    )]
+
+
 def check_properties(ctx) -> list[Diagnostic]:
-    findings = []
-    for prop in ctx.pack.properties:
-        p = ctx.encoder.condition(prop.condition)
-        goal = {"always": z3.Not(p), "never": p, "possible": p}[prop.kind]
-        verdict = ctx.sat(goal, what=f"property `{prop.name}`", span=prop.span)
-        if prop.kind == "possible":
-            if verdict.proved:
-                findings.append(ctx.finding(
-                    "E610", f"property `{prop.name}` is impossible: no case makes it true", prop.span,
-                    "never holds", None, [prop.name], help="the rules or assumptions exclude every such case",
-                ))
-            continue
-        if verdict.refuted:
-            code = "E607" if prop.windows else "E609"
-            relation = f" ({' and '.join(prop.windows)})" if prop.windows else ""
-            findings.append(ctx.finding(
-                code, f"property `{prop.name}` does not hold{relation}", prop.span, "refuted by the case below",
-                verdict.model, [prop.name, *prop.windows], story=f"`{prop.name}` fails",
-                help="fix the rules, or if the text itself is defective, accept the finding with the reason",
-            ))
-    return findings
+    return [f for p in ctx.properties() for f in check_property(ctx, p)]

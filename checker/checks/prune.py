@@ -1,65 +1,201 @@
-"""Cheap syntactic pruning before calling Z3: pairs of conditions that cannot hold together
-because they pin one fact to two different constants, or bound it to disjoint intervals."""
+"""Cheap syntactic pruning before calling Z3: two conditions cannot hold together when their
+conjuncts pin one fact (or decision) to different constants, bound it to disjoint intervals,
+leave no member of its enum, or ask one for presence and the other for absence.
+
+INVARIANT: `disjoint(bounds(a), bounds(b))` is True only if a ∧ b is unsatisfiable in the
+encoding (checker/encode.py) with the facts' domains alone — pruning never hides a finding.
+tests/test_prune.py checks this against Z3 on random conditions.
+
+>>> from checker import ir
+>>> from checker.types import Type
+>>> days, boolean = Type("duration", "days"), Type("bool")
+>>> promised = ir.FactRef("promised", days, span=None)
+>>> def at_least(n): return ir.Compare(">=", promised, ir.Const(n, days, span=None), boolean, span=None)
+>>> def below(n): return ir.Compare("<", promised, ir.Const(n, days, span=None), boolean, span=None)
+>>> may_overlap(at_least(10), below(10)), may_overlap(at_least(10), below(11))
+(False, True)
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from fractions import Fraction
+
 from checker import ir
-from checker.evaluate import conjuncts
+
+INTEGER_KINDS = ("int", "duration", "date", "datetime")
+EXACT_KINDS = ("decimal", "rate", "money")
+FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
+NEGATE = {"<": ">=", "<=": ">", ">": "<=", ">=": "<", "==": "!=", "!=": "=="}
 
 
-def _atoms(condition: ir.Expr) -> dict[str, tuple[object, object, set]]:
-    """For each fact a condition's conjuncts constrain: (low, high, allowed-set) bounds."""
-    bounds: dict[str, list] = {}
-    for part in conjuncts(condition):
-        if isinstance(part, ir.Compare) and isinstance(part.right, ir.Const):
-            target, op, value = _fact_name(part.left), part.op, part.right.value
-        elif isinstance(part, ir.Compare) and isinstance(part.left, ir.Const):
-            target, op, value = _fact_name(part.right), _flip(part.op), part.left.value
-        elif isinstance(part, ir.InSet) and isinstance(part.set, ir.Const):
-            target, op, value = _fact_name(part.element), "in", part.set.value
-        else:
-            continue
-        if target is None or value is None:
-            continue
-        low, high, allowed = bounds.setdefault(target, [None, None, None])
+@dataclass
+class Bound:
+    """What a condition's conjuncts say about one subject (a fact's or decision's value, or its presence)."""
+
+    kind: str  # the subject's type kind, or "present"
+    members: tuple = ()  # the values an enum or bool subject can take
+    low: object = None
+    low_strict: bool = False
+    high: object = None
+    high_strict: bool = False
+    allowed: frozenset | None = None  # None: any value
+    excluded: set = field(default_factory=set)
+
+    def admit(self, op: str, value: object) -> None:
+        """Narrow by `subject op value`."""
         if op == "==":
-            allowed = {value} if allowed is None else allowed & {value}
+            self.allowed = frozenset({value}) if self.allowed is None else self.allowed & {value}
+        elif op == "!=":
+            self.excluded.add(value)
         elif op == "in":
-            allowed = set(value) if allowed is None else allowed & set(value)
-        elif op in (">", ">=") and _is_integer(value):
-            edge = value + 1 if op == ">" else value
-            low = edge if low is None else max(low, edge)
-        elif op in ("<", "<=") and _is_integer(value):
-            edge = value - 1 if op == "<" else value
-            high = edge if high is None else min(high, edge)
-        bounds[target] = [low, high, allowed]
-    return {k: tuple(v) for k, v in bounds.items()}
+            self.allowed = frozenset(value) if self.allowed is None else self.allowed & frozenset(value)
+        elif op == "not in":
+            self.excluded |= set(value)
+        elif self.kind in INTEGER_KINDS or self.kind in EXACT_KINDS:
+            strict = op in ("<", ">")
+            if self.kind in INTEGER_KINDS and strict:  # x > c is x >= c + 1 on integers
+                value, strict = (value + 1, False) if op == ">" else (value - 1, False)
+            if op in (">", ">="):
+                self.raise_low(value, strict)
+            else:
+                self.lower_high(value, strict)
+
+    def raise_low(self, value, strict: bool) -> None:
+        if self.low is None or value > self.low or (value == self.low and strict):
+            self.low, self.low_strict = value, strict
+
+    def lower_high(self, value, strict: bool) -> None:
+        if self.high is None or value < self.high or (value == self.high and strict):
+            self.high, self.high_strict = value, strict
+
+    def meet(self, other: Bound) -> Bound:
+        both = Bound(self.kind, self.members or other.members, self.low, self.low_strict, self.high, self.high_strict,
+                     self.allowed, set(self.excluded) | other.excluded)
+        if other.low is not None:
+            both.raise_low(other.low, other.low_strict)
+        if other.high is not None:
+            both.lower_high(other.high, other.high_strict)
+        if other.allowed is not None:
+            both.allowed = other.allowed if both.allowed is None else both.allowed & other.allowed
+        return both
+
+    def empty(self) -> bool:
+        """Whether no value meets every constraint (True only when that is certain)."""
+        if self.low is not None and self.high is not None:
+            if self.low > self.high or (self.low == self.high and (self.low_strict or self.high_strict)):
+                return True
+        candidates = self.allowed if self.allowed is not None else (frozenset(self.members) if self.members else None)
+        if candidates is None:
+            return False
+        return not any(v not in self.excluded and self.inside(v) for v in candidates)
+
+    def inside(self, value) -> bool:
+        if self.kind not in INTEGER_KINDS and self.kind not in EXACT_KINDS:
+            return True
+        if not isinstance(value, (int, Fraction)) or isinstance(value, bool):
+            return True
+        if self.low is not None and (value < self.low or (value == self.low and self.low_strict)):
+            return False
+        if self.high is not None and (value > self.high or (value == self.high and self.high_strict)):
+            return False
+        return True
 
 
-def _is_integer(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
+Bounds = dict[tuple[str, str, str], Bound]
 
 
-def _fact_name(e: ir.Expr) -> str | None:
-    while isinstance(e, ir.Unwrap):
-        e = e.operand
-    return e.name if isinstance(e, (ir.FactRef, ir.DecisionRef)) and e.type.kind not in ("decimal", "rate", "money") else None
+def bounds(condition: ir.Expr) -> Bounds:
+    """For each subject a condition's top-level conjuncts constrain, the bound they put on it."""
+    out: Bounds = {}
+    for part in conjuncts(condition):
+        _narrow(part, out)
+    return out
 
 
-def _flip(op: str) -> str:
-    return {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}[op]
+def disjoint(a: Bounds, b: Bounds) -> bool:
+    """Whether two conditions with these bounds certainly cannot both hold."""
+    if len(b) < len(a):
+        a, b = b, a
+    for key, bound in a.items():
+        other = b.get(key)
+        if (bound.meet(other) if other is not None else bound).empty():
+            return True
+    return any(bound.empty() for key, bound in b.items() if key not in a)
 
 
 def may_overlap(a: ir.Expr, b: ir.Expr) -> bool:
     """False only when the two conditions certainly cannot both hold."""
-    atoms_a, atoms_b = _atoms(a), _atoms(b)
-    for name in atoms_a.keys() & atoms_b.keys():
-        low_a, high_a, set_a = atoms_a[name]
-        low_b, high_b, set_b = atoms_b[name]
-        if set_a is not None and set_b is not None and not set_a & set_b:
-            return False
-        low = max((x for x in (low_a, low_b) if x is not None), default=None)
-        high = min((x for x in (high_a, high_b) if x is not None), default=None)
-        if low is not None and high is not None and low > high:
-            return False
-    return True
+    return not disjoint(bounds(a), bounds(b))
+
+
+def conjuncts(e: ir.Expr) -> list[ir.Expr]:
+    """The top-level conjuncts of a condition, in order."""
+    if isinstance(e, ir.BoolOp) and e.op == "and":
+        return [part for o in e.operands for part in conjuncts(o)]
+    return [e]
+
+
+def _narrow(part: ir.Expr, out: Bounds) -> None:
+    negated = False
+    while isinstance(part, ir.Not):
+        negated, part = not negated, part.operand
+    if isinstance(part, ir.IsPresent):
+        key = _subject(part.operand, presence=True)
+        if key is not None:
+            _bound(out, key, "present", (False, True)).admit("==", not negated)
+        return
+    if isinstance(part, (ir.FactRef, ir.DecisionRef)) and part.type.kind == "bool" and not part.type.optional:
+        _bound(out, _subject(part), "bool", (False, True)).admit("==", not negated)
+        return
+    if isinstance(part, ir.InSet) and isinstance(part.set, ir.Const) and part.set.value is not None:
+        key = _subject(part.element)
+        if key is not None:
+            kind, members = _kind(part.element)
+            _bound(out, key, kind, members).admit("not in" if negated else "in", part.set.value)
+        return
+    if not isinstance(part, ir.Compare):
+        return
+    if isinstance(part.right, ir.Const):
+        subject, op, value = part.left, part.op, part.right.value
+    elif isinstance(part.left, ir.Const):
+        subject, op, value = part.right, FLIP[part.op], part.left.value
+    else:
+        return
+    key = _subject(subject)
+    if key is None or value is None:
+        return
+    kind, members = _kind(subject)
+    if op not in ("==", "!=") and kind not in INTEGER_KINDS and kind not in EXACT_KINDS:
+        return  # strings and the like: only equality is understood
+    _bound(out, key, kind, members).admit(NEGATE[op] if negated else op, value)
+
+
+def _bound(out: Bounds, key, kind: str, members: tuple) -> Bound:
+    bound = out.get(key)
+    if bound is None:
+        bound = out[key] = Bound(kind, members)
+    return bound
+
+
+def _subject(e: ir.Expr, presence: bool = False) -> tuple[str, str, str] | None:
+    """The key of a fact's or decision's value (Unwrap reads the same value), or of its presence."""
+    if presence:
+        # Only an optional operand has a presence flag; for a required one `is present` is true.
+        if isinstance(e, (ir.FactRef, ir.DecisionRef)) and e.type.optional:
+            return ("present", type(e).__name__, e.name)
+        return None
+    while isinstance(e, ir.Unwrap):
+        e = e.operand
+    if isinstance(e, (ir.FactRef, ir.DecisionRef)):
+        return ("value", type(e).__name__, e.name)
+    return None
+
+
+def _kind(e: ir.Expr) -> tuple[str, tuple]:
+    typ = e.type.required()
+    if typ.kind == "enum":
+        return "enum", tuple(typ.members)
+    if typ.kind == "bool":
+        return "bool", (False, True)
+    return typ.kind, ()

@@ -5,28 +5,32 @@ from __future__ import annotations
 
 import z3
 
+from checker import ir
 from checker.diagnostics import Diagnostic
 
 
-def check_tables(ctx) -> list[Diagnostic]:
+def check_decision(ctx, decision: ir.Decision) -> list[Diagnostic]:
     """A table has a gap iff assumptions ∧ no row fires is satisfiable (tables of complete
     decisions are left to the gap check, which reports E603)."""
+    if decision.complete:
+        return []
+    tables: dict[str, list[ir.Rule]] = {}
+    for rule in decision.rules:
+        if rule.origin == "table":
+            tables.setdefault(rule.name.split("[")[0], []).append(rule)
     findings = []
-    tables: dict[tuple[str, str], list] = {}
-    for decision in ctx.pack.decisions.values():
-        for rule in decision.rules:
-            if rule.origin == "table":
-                tables.setdefault((decision.name, rule.name.split("[")[0]), []).append(rule)
-    for (decision_name, table), rows in tables.items():
-        decision = ctx.pack.decisions[decision_name]
-        if decision.complete:
-            continue
-        fires = [ctx.encoder.fires[(decision_name, r.name)] for r in rows]
-        verdict = ctx.sat(z3.Not(z3.Or(*fires)), what=f"a gap in table `{table}`", span=rows[0].span)
+    for table, rows in tables.items():
+        fires = [ctx.encoder.fires[(decision.name, r.name)] for r in rows]
+        verdict = ctx.sat(z3.Not(z3.Or(*fires)), what=f"a gap in table `{table}`", span=rows[0].span,
+                          scope=ctx.decision_scope(decision))
         if verdict.refuted:
             findings.append(ctx.finding(
                 "W612", f"no row of table `{table}` matches some cases", rows[0].span, "the case below matches no row",
-                verdict.model, [table, decision_name], story=f"no row of {table} applies",
+                verdict.model, [table, decision.name], story=f"no row of {table} applies",
                 help="add a row (or an `otherwise` row), or accept the gap if such cases are meant to stay undecided",
             ))
     return findings
+
+
+def check_tables(ctx) -> list[Diagnostic]:
+    return [f for d in ctx.decisions() for f in check_decision(ctx, d)]

@@ -1,0 +1,102 @@
+"""POST /v1/validate and /v1/diff: the formal side, run in the check pool (server/checkpool.py).
+
+A pack is sent inline (`files`) or named (`pack`, a loaded pack). Inline packs are limited in
+files, bytes and rules; every solver query is bounded by the configured time limit.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from flask import Blueprint
+
+from server.checkpool import CheckFailed, CheckUnavailable
+from server.decide import serving
+from server.errors import ApiError
+from server.models import DiffRequestV1, DiffResponseV1, PackSourceV1, ValidateRequestV1, ValidateResponseV1
+from server.web import json_response, parse_body, services
+
+bp = Blueprint("analysis", __name__)
+log = logging.getLogger("ruleproof.server")
+
+
+def _one_source(source: PackSourceV1, where: str) -> None:
+    if (source.files is None) == (source.pack is None):
+        raise ApiError(422, "invalid_request", "send either `files` or `pack`",
+                       [{"path": where or "$", "message": "exactly one of `files` and `pack` is required"}])
+
+
+def _join(where: str, name: str) -> str:
+    return f"{where}.{name}" if where else name
+
+
+def _checked_files(files: dict[str, str], where: str) -> dict[str, str]:
+    cfg = services().config
+    path = _join(where, "files")
+    if len(files) > cfg.max_pack_files:
+        raise ApiError(422, "limit_exceeded", f"at most {cfg.max_pack_files} files per pack",
+                       [{"path": path, "message": f"{len(files)} files"}])
+    size = sum(len(text.encode("utf-8")) for text in files.values())
+    if size > cfg.max_pack_bytes:
+        raise ApiError(422, "limit_exceeded", f"at most {cfg.max_pack_bytes} bytes of rules per pack",
+                       [{"path": path, "message": f"{size} bytes"}])
+    return dict(files)
+
+
+def _texts(source: PackSourceV1, where: str) -> dict[str, str]:
+    """The texts of an inline pack (checked against the limits) or of a loaded pack's served version."""
+    _one_source(source, where)
+    if source.files is not None:
+        return _checked_files(source.files, where)
+    return serving(source.pack, _join(where, "pack")).texts
+
+
+def _run(kind: str, path: str, *args) -> dict:
+    svc = services()
+    started = time.perf_counter()
+    try:
+        result = svc.pool.run(kind, *args)
+    except CheckUnavailable as err:
+        raise ApiError(503, err.code, err.message, headers={"Retry-After": str(err.retry_after)}) from None
+    except CheckFailed as err:
+        log.error("the checker failed in a %s job: %s", kind, err)
+        raise ApiError(500, "internal_error", "the checker failed on this pack; please report it") from None
+    finally:
+        svc.metrics.check_duration.labels(kind).observe(time.perf_counter() - started)
+    if "limit" in result:
+        raise ApiError(422, "limit_exceeded", result["limit"], [{"path": path, "message": result["limit"]}])
+    return result
+
+
+@bp.post("/v1/validate")
+def validate():
+    """Front end and formal checks of a pack: findings as `ruleproof check --format json` prints them."""
+    req = parse_body(ValidateRequestV1)
+    _one_source(req, "")
+    cfg = services().config
+    if req.pack is not None:
+        state = services().registry.get(req.pack)
+        if state is None:
+            raise ApiError(404, "pack_not_found", f"no pack `{req.pack}`",
+                           [{"path": "pack", "message": "unknown pack; GET /v1/packs lists them"}])
+        # the findings of its last load (run when the files changed), not a new run
+        return json_response(ValidateResponseV1.model_validate(state.latest_report))
+    texts = _checked_files(req.files, "")
+    result = _run("validate", "files", texts, "request", cfg.check_timeout_ms, cfg.max_pack_rules)
+    return json_response(ValidateResponseV1.model_validate(result))
+
+
+@bp.post("/v1/diff")
+def diff():
+    """Which decisions change between two versions of a pack, with a witness case for each."""
+    req = parse_body(DiffRequestV1)
+    cfg = services().config
+    old, new = _texts(req.old, "old"), _texts(req.new, "new")
+    result = _run("diff", "$", old, new, cfg.check_timeout_ms, cfg.max_pack_rules)
+    if "invalid" in result:
+        errors = [{"path": f"{side}.files", "message": f"{d['code']} {d['location']['file']}:{d['location']['line']}:"
+                   f"{d['location']['column']}: {d['message']}"}
+                  for side, diags in result["invalid"].items() for d in diags]
+        raise ApiError(422, "invalid_pack", "a pack has errors; validate it first", errors)
+    return json_response(DiffResponseV1.model_validate(result))

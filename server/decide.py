@@ -1,0 +1,112 @@
+"""POST /v1/decide and /v1/decide/batch: facts in, `ruleproof decide --format json` out.
+
+Batch errors are per case: a case whose facts do not fit the pack gets an `error` (ErrorV1,
+paths `cases[i]...`) in its place in `results`, and the other cases are still decided; the
+request as a whole fails (422) only when it is malformed itself (unknown pack field, no cases,
+an unknown decision name, more cases than allowed).
+"""
+
+from __future__ import annotations
+
+import time
+
+from flask import Blueprint
+
+from checker.decisions import decide_json
+from checker.values import InvalidFacts
+from server.decision_log import new_id, new_ids
+from server.errors import ApiError, fact_errors
+from server.models import BatchRequestV1, DecideRequestV1
+from server.registry import Served
+from server.web import json_response, parse_body, services
+
+bp = Blueprint("decide", __name__)
+
+
+def serving(name: str, field: str = "pack") -> Served:
+    """The good version of pack `name`: 404 if there is no such pack, 503 if none loaded yet."""
+    state = services().registry.get(name)
+    if state is None:
+        raise ApiError(404, "pack_not_found", f"no pack `{name}`",
+                       [{"path": field, "message": "unknown pack; GET /v1/packs lists them"}])
+    served = state.served
+    if served is None:
+        raise ApiError(503, "pack_unavailable", f"pack `{name}` has no good version to serve",
+                       [{"path": field, "message": f"{state.failure.message}; see GET /v1/packs/{name}"}],  # type: ignore[union-attr]
+                       headers={"Retry-After": "30"})
+    return served
+
+
+def _unknown_decisions(served: Served, names: list[str] | None) -> None:
+    if names is None:
+        return
+    decisions = served.compiled.pack.decisions
+    unknown = [{"path": f"decisions[{i}]", "message": f"unknown decision `{n}`"} for i, n in enumerate(names) if n not in decisions]
+    if unknown:
+        raise ApiError(422, "unknown_decision", "the pack has no such decision", unknown)
+
+
+@bp.post("/v1/decide")
+def decide():
+    """Decide one case."""
+    req = parse_body(DecideRequestV1)
+    served = serving(req.pack)
+    svc = services()
+    _unknown_decisions(served, req.decisions)
+    try:
+        result = decide_json(served.compiled, req.facts, req.decisions, explain=req.explain)
+    except InvalidFacts as err:
+        svc.metrics.decision_errors.labels(req.pack).inc()
+        raise ApiError(422, "invalid_facts", "the facts do not fit the pack", fact_errors(err.errors)) from None
+    decision_id = new_id()
+    body = {"pack": result["pack"], "version": result["version"], "decision_id": decision_id,
+            "decisions": result["decisions"], "undetermined": result["undetermined"]}
+    if req.explain:
+        body["trace"] = result["trace"]
+    if svc.log is not None:
+        svc.log.append([(decision_id, time.time(), result["pack"], result["version"], req.facts,
+                         result["decisions"], result["undetermined"], req.decisions)])
+    svc.metrics.decisions.labels(req.pack).inc()
+    return json_response(body)
+
+
+@bp.post("/v1/decide/batch")
+def decide_batch():
+    """Decide many cases of one pack, in order; a bad case fails alone."""
+    req = parse_body(BatchRequestV1)
+    svc = services()
+    limit = svc.config.max_batch_cases
+    if len(req.cases) > limit:
+        raise ApiError(422, "limit_exceeded", f"at most {limit} cases per batch",
+                       [{"path": "cases", "message": f"{len(req.cases)} cases; split the batch"}])
+    served = serving(req.pack)
+    _unknown_decisions(served, req.decisions)
+    compiled, names = served.compiled, req.decisions
+    pack, version = compiled.pack.name, compiled.pack.version
+    results = []
+    rows = []
+    failed = 0
+    now = time.time()
+    log_cases = svc.log is not None and svc.config.log_batch_decisions
+    ids = new_ids(len(req.cases))
+    for index, facts in enumerate(req.cases):
+        try:
+            result = decide_json(compiled, facts, names)
+        except InvalidFacts as err:
+            failed += 1
+            results.append({"index": index, "error": {
+                "code": "invalid_facts", "message": "the facts do not fit the pack",
+                "errors": fact_errors(err.errors, prefix=f"cases[{index}]")}})
+            continue
+        decision_id = ids[index]
+        results.append({"index": index, "decision_id": decision_id, "decisions": result["decisions"],
+                        "undetermined": result["undetermined"]})
+        if log_cases:
+            rows.append((decision_id, now, pack, version, facts, result["decisions"], result["undetermined"], names))
+    if rows:
+        svc.log.append(rows)
+    decided = len(results) - failed
+    svc.metrics.decisions.labels(req.pack).inc(decided)
+    if failed:
+        svc.metrics.decision_errors.labels(req.pack).inc(failed)
+    return json_response({"pack": pack, "version": version, "results": results, "decided": decided, "failed": failed})

@@ -1,0 +1,302 @@
+"""Wire types of the HTTP API, version 1: one pydantic model per request and response body.
+
+They are the contract: the OpenAPI document (server/openapi.py) is generated from them, requests
+are parsed with them, and the tests check every response against them. Field names and shapes of
+decisions, findings and diffs are the ones `ruleproof decide|check|diff --format json` print.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+#: a pack's name: its folder under policies/ (never a path)
+PACK_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
+#: a file of a pack sent inline: relative, `/`-separated, ending in `.rules`, no `..`
+FILE_NAME_PATTERN = r"^(?:[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}/){0,3}[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}\.rules$"
+
+PackName = Annotated[str, StringConstraints(pattern=PACK_NAME_PATTERN)]
+Name = Annotated[str, StringConstraints(min_length=1, max_length=128)]
+Facts = Annotated[dict[str, Any], Field(description="fact name -> wire value (VOCABULARY.md conventions)")]
+
+
+class Wire(BaseModel):
+    """Request bodies: unknown fields are errors, not ignored; no value is coerced ("yes" is no bool)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class Out(BaseModel):
+    """Response bodies."""
+
+
+# ------------------------------------------------------------------ errors
+
+
+class ErrorDetailV1(Out):
+    path: str = Field(description="JSON path of the offending value, e.g. `facts.paid_on` or `cases[3].today`")
+    message: str
+
+
+class ErrorV1(Out):
+    """Every error the service answers with (OPA's ErrorV1 shape)."""
+
+    code: str = Field(description="stable machine-readable code, e.g. `invalid_facts`, `not_found`")
+    message: str
+    errors: list[ErrorDetailV1] = Field(default_factory=list)
+
+
+# ------------------------------------------------------------------ decide
+
+
+class DecideRequestV1(Wire):
+    pack: PackName
+    facts: Facts
+    decisions: list[Name] | None = Field(
+        default=None, min_length=1, max_length=256, description="decide only these (and what they depend on); all if omitted"
+    )
+    explain: bool = Field(default=False, description="add the trace: every rule's status and why it did not fire")
+
+
+class UndeterminedV1(Out):
+    reason: str
+    depends_on: list[str] = Field(default_factory=list, description="facts the caller did not send that would decide it")
+    rules: list[str] | None = Field(default=None, description="the rules in conflict")
+
+
+class WhyNotV1(Out):
+    model_config = ConfigDict(extra="allow")
+    condition: str
+    at: str | None = None
+    needs: str | None = None
+    error: str | None = None
+
+
+class RuleTraceV1(Out):
+    rule: str
+    cite: str | None = None
+    at: str | None = None
+    status: Literal["fired", "overridden", "not fired"]
+    overridden_by: list[str] | None = None
+    why_not: WhyNotV1 | None = None
+
+
+class TraceEntryV1(Out):
+    decision: str
+    rules: list[RuleTraceV1]
+    used_default: bool
+
+
+class DecideResponseV1(Out):
+    """`ruleproof decide --format json`, plus the id the decision is logged under."""
+
+    pack: str
+    version: str
+    decision_id: str
+    decisions: dict[str, Any] = Field(description="decision name -> wire value")
+    undetermined: dict[str, UndeterminedV1]
+    trace: list[TraceEntryV1] | None = Field(default=None, description="present when `explain` was true")
+
+
+class BatchRequestV1(Wire):
+    pack: PackName
+    cases: list[Facts] = Field(min_length=1, description="facts of each case; at most `max_batch_cases` (10,000 by default)")
+    decisions: list[Name] | None = Field(default=None, min_length=1, max_length=256)
+
+
+class BatchResultV1(Out):
+    """One case: decided (`decision_id`, `decisions`, `undetermined`) or failed (`error`)."""
+
+    index: int
+    decision_id: str | None = None
+    decisions: dict[str, Any] | None = None
+    undetermined: dict[str, UndeterminedV1] | None = None
+    error: ErrorV1 | None = Field(default=None, description="why this case was not decided; paths start with `cases[i]`")
+
+
+class BatchResponseV1(Out):
+    pack: str
+    version: str
+    results: list[BatchResultV1] = Field(description="one per case, in the order sent")
+    decided: int
+    failed: int
+
+
+# ------------------------------------------------------------------ findings (ruleproof check --format json)
+
+
+class LocationV1(Out):
+    file: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    label: str
+
+
+class DiagnosticV1(Out):
+    """One finding, as `ruleproof check --format json` prints it; checks add fields such as
+    `counterexample`, `timeline`, `involved` and `check_verdict`."""
+
+    model_config = ConfigDict(extra="allow")
+    code: str
+    name: str
+    severity: Literal["error", "warning", "info"]
+    message: str
+    location: LocationV1
+    related: list[LocationV1]
+    help: str | None = None
+    accepted: str | None = None
+
+
+class ReportV1(Out):
+    """`ruleproof check --format json` for one pack."""
+
+    path: str
+    pack: str | None
+    version: str | None
+    diagnostics: list[DiagnosticV1]
+    errors: int = Field(description="errors not accepted by the pack")
+    warnings: int
+
+
+# ------------------------------------------------------------------ validate and diff
+
+
+Files = Annotated[
+    dict[Annotated[str, StringConstraints(pattern=FILE_NAME_PATTERN)], str],
+    Field(min_length=1, description="file name (`name.rules`; the module is its stem) -> text",
+          json_schema_extra={"additionalProperties": False}),
+]
+
+
+def _exactly_one_source(schema: dict) -> None:
+    """JSON Schema of a pack source: `files` or `pack`, exactly one, never null."""
+    for prop in ("files", "pack"):
+        schema["properties"][prop].pop("default", None)
+    schema["oneOf"] = [{"required": ["files"]}, {"required": ["pack"]}]
+
+
+class PackSourceV1(Wire):
+    """A pack sent inline as files, or the name of a loaded pack: exactly one of the two."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, json_schema_extra=_exactly_one_source)
+    files: Files = None  # type: ignore[assignment]  (absent, never null)
+    pack: PackName = None  # type: ignore[assignment]
+
+
+class ValidateRequestV1(PackSourceV1):
+    """The pack to validate: sent as files, or named."""
+
+
+class ValidateResponseV1(ReportV1):
+    ok: bool = Field(description="no unaccepted errors: the pack would be served")
+    seconds: float = Field(description="time the front end and the formal checks took")
+
+
+class DiffRequestV1(Wire):
+    old: PackSourceV1
+    new: PackSourceV1
+
+
+class PackVersionV1(Out):
+    pack: str
+    version: str
+
+
+class DecisionDiffV1(Out):
+    name: str
+    status: Literal["equivalent", "changed", "added", "removed", "retyped", "unknown"]
+    witness: dict[str, Any] | None = Field(default=None, description="facts of a case the two versions decide differently")
+    old: Any = None
+    new: Any = None
+    reason: str | None = None
+
+
+class DiffResponseV1(Out):
+    """`ruleproof diff --format json`."""
+
+    old: PackVersionV1
+    new: PackVersionV1
+    changed: bool
+    facts_added: list[str]
+    facts_removed: list[str]
+    decisions: list[DecisionDiffV1]
+
+
+# ------------------------------------------------------------------ packs
+
+
+class FactInfoV1(Out):
+    name: str
+    type: str
+    optional: bool
+    values: list[str] | None = Field(default=None, description="the members of an enum (or of a set's enum), in order")
+    default: Any = Field(default=None, description="present only when the fact has a default (wire value)")
+    cite: str | None = None
+
+
+class DecisionInfoV1(Out):
+    name: str
+    type: str
+    hit: str
+    complete: bool
+    cite: str | None = None
+
+
+class LoadFailureV1(Out):
+    at: str = Field(description="when the failed load happened (UTC, ISO 8601)")
+    message: str
+    diagnostics: list[DiagnosticV1]
+
+
+class PackSummaryV1(Out):
+    name: str = Field(description="the pack's folder under policies/")
+    pack: str | None = Field(description="the name in the pack header")
+    version: str | None = Field(description="the version being served")
+    status: Literal["ok", "failed"] = Field(description="whether the last load succeeded")
+    serving: bool = Field(description="whether a good version serves decisions (the last good one after a failed load)")
+    loaded_at: str | None = Field(description="when the served version was loaded (UTC, ISO 8601)")
+
+
+class PackDetailV1(PackSummaryV1):
+    facts: list[FactInfoV1]
+    decisions: list[DecisionInfoV1]
+    findings: list[DiagnosticV1] = Field(description="front end and formal-check findings of the served version")
+    last_failure: LoadFailureV1 | None = Field(description="the diagnostics of the last failed load, if the last load failed")
+
+
+class PacksResponseV1(Out):
+    packs: list[PackSummaryV1]
+
+
+# ------------------------------------------------------------------ operations
+
+
+class HealthV1(Out):
+    status: Literal["ok"]
+
+
+class ReadyV1(Out):
+    ready: bool
+    packs: dict[str, Literal["ok", "failed"]]
+    message: str
+
+
+class ReloadOutcomeV1(Out):
+    name: str
+    outcome: Literal["loaded", "unchanged", "failed", "removed"]
+    version: str | None = None
+    errors: int = 0
+
+
+class ReloadResponseV1(Out):
+    packs: list[ReloadOutcomeV1]
+
+
+REQUEST_MODELS = (DecideRequestV1, BatchRequestV1, ValidateRequestV1, DiffRequestV1, PackSourceV1)
+RESPONSE_MODELS = (
+    ErrorV1, DecideResponseV1, BatchResponseV1, ValidateResponseV1, DiffResponseV1, PacksResponseV1, PackDetailV1,
+    HealthV1, ReadyV1, ReloadResponseV1,
+)

@@ -1,0 +1,155 @@
+"""The decision log (SQLite, written by a background thread) and `ruleproof replay`."""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+import sqlite3
+from contextlib import redirect_stdout
+
+import pytest
+from server_support import CASE, SHOP, close, make_app
+
+from checker import cli
+from server.decision_log import DecisionLog, new_id, read_log
+
+CASES = [
+    CASE,                                                        # closed: not paid by 2026-01-11
+    {"placed_on": "2026-01-01", "today": "2026-01-05"},          # still open
+    {"placed_on": "2026-01-01", "today": "2026-01-12", "paid_on": "2026-01-02"},
+    {"placed_on": "2026-01-01", "today": "2026-01-13"},          # closed under both versions below
+]
+
+
+def run_cli(*args: str) -> tuple[int, str]:
+    out = io.StringIO()
+    with redirect_stdout(out):
+        code = cli.main(list(args))
+    return code, out.getvalue()
+
+
+@pytest.fixture()
+def logged(tmp_path):
+    """A decision log holding one single decision and a batch of the shop pack."""
+    path = tmp_path / "log" / "decisions.sqlite"
+    app = make_app(decision_log=path)
+    client = app.test_client()
+    single = client.post("/v1/decide", json={"pack": "shop", "facts": CASES[0]}).json
+    batch = client.post("/v1/decide/batch", json={"pack": "shop", "cases": CASES[1:] + [{"today": 1}]}).json
+    close(app)  # flushes the writer
+    return path, single, batch
+
+
+def test_every_decision_is_logged(logged):
+    path, single, batch = logged
+    rows = list(read_log(path))
+    assert len(rows) == 4  # the refused case is not a decision
+    first = rows[0]
+    assert first.decision_id == single["decision_id"]
+    assert (first.pack, first.version, first.facts) == ("shop", "1.0", CASES[0])
+    assert first.decisions == single["decisions"] and first.undetermined == single["undetermined"]
+    assert first.requested is None and first.time.endswith("Z")
+    assert [r.decision_id for r in rows[1:]] == [r["decision_id"] for r in batch["results"][:3]]
+    assert [r.facts for r in rows[1:]] == CASES[1:]
+
+
+def test_log_is_wal_and_ids_sort_by_time(logged):
+    path, _, _ = logged
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    ids = [r[0] for r in conn.execute("SELECT decision_id FROM decisions")]
+    assert ids == sorted(ids)
+    ids = [new_id() for _ in range(1000)]
+    assert len(set(ids)) == 1000 and all(i[14] == "7" for i in ids)
+
+
+def test_writer_batches_and_flushes(tmp_path):
+    log = DecisionLog(tmp_path / "d.sqlite", batch_rows=100)
+    try:
+        for i in range(50):
+            log.append([(new_id(), 0.0, "p", "1", {"i": i}, {}, {}, None) for _ in range(10)])
+        assert log.flush()
+        assert len(list(read_log(tmp_path / "d.sqlite", "p"))) == 500
+        assert [r.facts["i"] for r in read_log(tmp_path / "d.sqlite", "p", limit=10)] == [49] * 10
+    finally:
+        log.close()
+
+
+def test_log_can_be_off_and_batches_unlogged(tmp_path):
+    path = tmp_path / "d.sqlite"
+    app = make_app(decision_log=path, log_batch_decisions=False)
+    client = app.test_client()
+    client.post("/v1/decide/batch", json={"pack": "shop", "cases": CASES})
+    client.post("/v1/decide", json={"pack": "shop", "facts": CASE})
+    close(app)
+    assert len(list(read_log(path))) == 1
+
+
+def new_version(tmp_path, period: str = "12 days", remove_fact: bool = False):
+    target = tmp_path / "shop-v2"
+    shutil.copytree(SHOP, target)
+    orders = target / "orders.rules"
+    text = orders.read_text().replace("payment_period = 10 days", f"payment_period = {period}")
+    if remove_fact:
+        text = text.replace('fact express: bool = false cite "Art. 3"\n', "")
+    orders.write_text(text)
+    pack = target / "pack.rules"
+    pack.write_text(pack.read_text().replace('version "1.0"', 'version "2.0"'))
+    return target
+
+
+def test_replay_json(logged, tmp_path):
+    path, single, _ = logged
+    code, out = run_cli("replay", "--log", str(path), "--pack", str(new_version(tmp_path)), "--format", "json")
+    assert code == 0
+    report = json.loads(out)
+    assert report["pack"] == {"pack": "shop", "version": "2.0"} and report["logged_versions"] == {"1.0": 4}
+    assert report["cases"] == 4 and report["replayed"] == 4 and report["changed_cases"] == 4
+    by_name = {d["name"]: d for d in report["decisions"]}
+    assert by_name["payment_deadline"]["changed"] == 4 and by_name["payment_deadline"]["compared"] == 4
+    # closed on 2026-01-12 under a 10-day period, open under 12 days; 2026-01-13 is still open too
+    closed = by_name["order_closed"]
+    assert closed["changed"] == 2
+    example = closed["examples"][0]
+    assert example["decision_id"] == single["decision_id"] and example["facts"] == CASES[0]
+    assert (example["old"], example["new"]) == (True, False)
+    assert by_name["refund_allowed"]["changed"] == 0
+    assert by_name["confirmation_deadline"]["changed"] == 0  # undetermined both times
+
+
+def test_replay_text_and_exit_codes(logged, tmp_path):
+    path, _, _ = logged
+    v2 = str(new_version(tmp_path))
+    code, out = run_cli("replay", "--log", str(path), "--pack", v2, "--examples", "1")
+    assert code == 0
+    assert out.splitlines()[0] == "replayed 4 logged decisions of shop (logged versions: 1.0 (4)) with shop 2.0"
+    assert "  order_closed           2 of 4 changed" in out
+    assert '"2026-01-11" -> "2026-01-13"' in out
+    assert out.rstrip().endswith("4 of 4 replayed cases change")
+    assert run_cli("replay", "--log", str(path), "--pack", v2, "--fail-on-change")[0] == 1
+    assert run_cli("replay", "--log", str(path), "--pack", str(SHOP), "--fail-on-change")[0] == 0
+    assert run_cli("replay", "--log", str(tmp_path / "none.sqlite"), "--pack", v2)[0] == 2
+    (tmp_path / "junk.sqlite").write_text("not a database")
+    assert run_cli("replay", "--log", str(tmp_path / "junk.sqlite"), "--pack", v2)[0] == 2
+
+
+def test_replay_reports_cases_the_new_version_refuses(tmp_path):
+    path = tmp_path / "d.sqlite"
+    app = make_app(decision_log=path)
+    app.test_client().post("/v1/decide", json={"pack": "shop", "facts": {**CASE, "express": True}})
+    close(app)
+    code, out = run_cli("replay", "--log", str(path), "--pack", str(new_version(tmp_path, remove_fact=True)),
+                        "--format", "json")
+    report = json.loads(out)
+    assert report["invalid_cases"] == 1 and report["replayed"] == 0
+    assert report["invalid"][0]["errors"][0]["path"] == "facts.express"
+
+
+def test_replay_limit_and_pack_name(logged, tmp_path):
+    path, _, _ = logged
+    code, out = run_cli("replay", "--log", str(path), "--pack", str(new_version(tmp_path)), "--limit", "2",
+                        "--format", "json")
+    assert json.loads(out)["cases"] == 2
+    code, out = run_cli("replay", "--log", str(path), "--pack", str(SHOP), "--pack-name", "other", "--format", "json")
+    assert json.loads(out)["cases"] == 0
