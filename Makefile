@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test check bench lint clean install openapi
+.PHONY: run test check bench lint clean install openapi browser
 
 install: $(STAMP)
 
@@ -20,8 +20,15 @@ run: $(STAMP)
 openapi: $(STAMP)
 	$(BIN)/python -m server.openapi > specs/openapi.json
 
-test: $(STAMP)
+test: $(STAMP) browser
 	$(BIN)/python -m pytest
+
+# The playground's browser test drives Debian's Chromium (Playwright's own browser download
+# is not reachable here); install it when it is missing and we may.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "install Debian's chromium (apt-get install chromium) for the playground's browser test" >&2; exit 1; fi; }
 
 check: $(STAMP)
 	$(BIN)/ruleproof check policies/marketplace

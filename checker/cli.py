@@ -105,6 +105,10 @@ def _read_json(source: str):
         raise UsageError(f"cannot read {source}: {err.strerror}") from None
     except json.JSONDecodeError as err:
         raise UsageError(f"{source}:{err.lineno}:{err.colno}: invalid JSON: {err.msg}") from None
+    except UnicodeDecodeError as err:
+        raise UsageError(f"{source}: not UTF-8 text (byte {err.start})") from None
+    except RecursionError:
+        raise UsageError(f"{source}: JSON nested too deeply") from None
 
 
 def cmd_decide(args: argparse.Namespace) -> int:

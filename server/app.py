@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from flask import Flask, g, request
 
-from server import analysis, decide, ops, packs
+from server import analysis, decide, ops, packs, playground
 from server.checkpool import CheckPool
 from server.config import ServerConfig, coerce_config
 from server.decision_log import DecisionLog
@@ -84,13 +84,13 @@ def create_app(config: ServerConfig | dict | None = None) -> Flask:
     before this returns; the watcher thread then reloads them when their files change.
     """
     cfg = coerce_config(config)
-    app = Flask("ruleproof")
+    app = Flask("ruleproof", static_folder=None)
     app.config["MAX_CONTENT_LENGTH"] = cfg.max_request_bytes
     app.config["RULEPROOF"] = cfg
     services = Services(cfg)
     app.extensions["ruleproof"] = services
     register_error_handlers(app)
-    for blueprint in (decide.bp, analysis.bp, packs.bp, ops.bp):
+    for blueprint in (decide.bp, analysis.bp, packs.bp, ops.bp, playground.bp):
         app.register_blueprint(blueprint)
     _instrument(app, services.metrics)
     services.start()

@@ -13,6 +13,7 @@ import time
 from flask import Blueprint
 
 from checker.decisions import decide_json
+from checker.timeline import timeline
 from checker.values import InvalidFacts
 from server.decision_log import new_id, new_ids
 from server.errors import ApiError, fact_errors
@@ -63,6 +64,9 @@ def decide():
             "decisions": result["decisions"], "undetermined": result["undetermined"]}
     if req.explain:
         body["trace"] = result["trace"]
+    if req.timeline:
+        pack = served.compiled.pack
+        body["timeline"] = timeline(pack, served.compiled, {k: v for k, v in req.facts.items() if k in pack.facts})
     if svc.log is not None:
         svc.log.append([(decision_id, time.time(), result["pack"], result["version"], req.facts,
                          result["decisions"], result["undetermined"], req.decisions)])

@@ -57,6 +57,47 @@ class DecideRequestV1(Wire):
         default=None, min_length=1, max_length=256, description="decide only these (and what they depend on); all if omitted"
     )
     explain: bool = Field(default=False, description="add the trace: every rule's status and why it did not fire")
+    timeline: bool = Field(default=False, description="add the case's timeline: dated facts and decisions, windows")
+
+
+IsoDay = Annotated[str, StringConstraints(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2})?$")]
+
+
+class TimelineEventV1(Wire):
+    date: IsoDay
+    name: Annotated[str, StringConstraints(max_length=200)]
+    kind: str = Field(description="`fact`, `decision`, or a mark a finding adds (`conflict`)")
+
+
+class TimelineWindowV1(Wire):
+    name: Annotated[str, StringConstraints(max_length=200)]
+    first: IsoDay
+    last: IsoDay
+    empty: bool
+
+
+class TimelineV1(Wire):
+    """A case on a date axis (the `timeline` of a decided case or of a finding's counterexample)."""
+
+    model_config = ConfigDict(extra="ignore", strict=True)
+    events: list[TimelineEventV1] = Field(max_length=500)
+    windows: list[TimelineWindowV1] = Field(max_length=200)
+    text: str = ""
+
+
+class TimelineSvgRequestV1(Wire):
+    timeline: TimelineV1
+    highlight: list[Name] = Field(default_factory=list, max_length=50, description="windows to highlight (a finding's `involved`)")
+    title: Annotated[str, StringConstraints(max_length=200)] = "timeline"
+
+
+class TimelineSvgResponseV1(Out):
+    svg: str = Field(description="an accessible SVG drawing (role=img, title, text labels)")
+
+
+class PackFilesV1(Out):
+    name: str
+    files: dict[str, str] = Field(description="file name -> text of the served version")
 
 
 class UndeterminedV1(Out):
@@ -97,6 +138,7 @@ class DecideResponseV1(Out):
     decisions: dict[str, Any] = Field(description="decision name -> wire value")
     undetermined: dict[str, UndeterminedV1]
     trace: list[TraceEntryV1] | None = Field(default=None, description="present when `explain` was true")
+    timeline: TimelineV1 | None = Field(default=None, description="present when `timeline` was true")
 
 
 class BatchRequestV1(Wire):
@@ -295,8 +337,8 @@ class ReloadResponseV1(Out):
     packs: list[ReloadOutcomeV1]
 
 
-REQUEST_MODELS = (DecideRequestV1, BatchRequestV1, ValidateRequestV1, DiffRequestV1, PackSourceV1)
+REQUEST_MODELS = (DecideRequestV1, BatchRequestV1, ValidateRequestV1, DiffRequestV1, PackSourceV1, TimelineSvgRequestV1)
 RESPONSE_MODELS = (
-    ErrorV1, DecideResponseV1, BatchResponseV1, ValidateResponseV1, DiffResponseV1, PacksResponseV1, PackDetailV1,
+    ErrorV1, TimelineSvgResponseV1, PackFilesV1, DecideResponseV1, BatchResponseV1, ValidateResponseV1, DiffResponseV1, PacksResponseV1, PackDetailV1,
     HealthV1, ReadyV1, ReloadResponseV1,
 )

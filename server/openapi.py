@@ -96,6 +96,20 @@ def _paths() -> dict:
             "A pack's facts, decisions, version, findings and load status; when the last load failed, why "
             "(its diagnostics), while the last good version keeps serving.",
             {"200": _json(m.PackDetailV1, "the pack"), **UNKNOWN_PACK}, "packs", [name_param]),
+        "/v1/packs/{name}/files": _get(
+            "Show a pack's files",
+            "The text of every file of the served version (what the playground's editor opens).",
+            {"200": _json(m.PackFilesV1, "the files"), **UNKNOWN_PACK, **UNAVAILABLE}, "packs", [name_param]),
+        "/v1/timeline/svg": _post(
+            "Draw a timeline",
+            "Draw a timeline (of a decided case, or of a finding's counterexample) as an accessible SVG: events "
+            "as marks on a date axis, windows as bars, today as a line, the highlighted windows marked and an "
+            "empty window drawn between its opening and closing days.",
+            m.TimelineSvgRequestV1, m.TimelineSvgResponseV1, tag="playground"),
+        "/": {"get": {"summary": "Playground", "tags": ["playground"], "operationId": "playground",
+                      "description": "The playground page: edit a pack, see its findings and decide cases.",
+                      "responses": {"200": {"description": "the page",
+                                            "content": {"text/html": {"schema": {"type": "string"}}}}}}},
         "/v1/admin/reload": {"post": {
             "summary": "Reload packs", "tags": ["operations"], "operationId": "reload_packs",
             "description": "Load every pack again now. A pack that fails to load or has unaccepted errors is not "

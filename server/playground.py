@@ -1,0 +1,47 @@
+"""The playground: one page (GET /) to edit a pack, see its findings and decide cases, with
+every counterexample and decided case drawn as a timeline. Static files, no build step; the
+page uses the public API plus two small endpoints that exist for it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Blueprint, send_from_directory
+
+from checker.timeline_svg import timeline_svg
+from server.decide import serving
+from server.errors import ApiError
+from server.models import PackFilesV1, TimelineSvgRequestV1, TimelineSvgResponseV1
+from server.web import json_response, parse_body
+
+STATIC = Path(__file__).resolve().parent / "static"
+
+bp = Blueprint("playground", __name__)
+
+
+@bp.get("/")
+def page():
+    return send_from_directory(STATIC, "playground.html", mimetype="text/html", max_age=0)
+
+
+@bp.get("/static/<path:name>")
+def static_file(name: str):
+    return send_from_directory(STATIC, name, max_age=0)
+
+
+@bp.get("/v1/packs/<name>/files")
+def pack_files(name: str):
+    served = serving(name, "name")
+    files = {Path(path).name: text for path, text in served.texts.items()}
+    return json_response(PackFilesV1(name=name, files=dict(sorted(files.items()))))
+
+
+@bp.post("/v1/timeline/svg")
+def draw_timeline():
+    req = parse_body(TimelineSvgRequestV1)
+    try:
+        svg = timeline_svg(req.timeline.model_dump(), req.highlight, req.title)
+    except ValueError as err:  # a well-formed but impossible day, such as 2026-02-30
+        raise ApiError(422, "invalid_request", "the timeline holds a day that does not exist",
+                       [{"path": "timeline", "message": str(err)}]) from None
+    return json_response(TimelineSvgResponseV1(svg=svg))

@@ -1,0 +1,48 @@
+"""The endpoints the playground page uses: pack files, timelines of decided cases, SVG drawing."""
+
+from __future__ import annotations
+
+import pytest
+
+from server_support import CASE, close, make_app
+
+
+@pytest.fixture(scope="module")
+def client():
+    app = make_app()
+    yield app.test_client()
+    close(app)
+
+
+def test_page_and_static_files(client) -> None:
+    page = client.get("/")
+    assert page.status_code == 200 and b"ruleproof playground" in page.data
+    assert client.get("/static/playground.js").status_code == 200
+    assert client.get("/static/nothing-here.js").status_code == 404
+
+
+def test_pack_files(client) -> None:
+    body = client.get("/v1/packs/shop/files").json
+    assert body["name"] == "shop" and all(name.endswith(".rules") for name in body["files"])
+    assert client.get("/v1/packs/nope/files").status_code == 404
+
+
+def test_decide_with_timeline_and_svg(client) -> None:
+    decided = client.post("/v1/decide", json={"pack": "shop", "facts": CASE, "timeline": True}).json
+    timeline = decided["timeline"]
+    assert {"date": "2026-01-12", "name": "today", "kind": "fact"} in timeline["events"]
+    drawn = client.post("/v1/timeline/svg", json={"timeline": timeline, "title": "case"}).json
+    assert drawn["svg"].startswith("<svg") and 'role="img"' in drawn["svg"] and "<title>case</title>" in drawn["svg"]
+    assert 'class="today"' in drawn["svg"]
+
+
+@pytest.mark.parametrize("timeline, path", [
+    ({"events": [{"date": "", "name": "x", "kind": "fact"}], "windows": []}, "timeline.events[0].date"),
+    ({"events": [{"date": "2026-02-30", "name": "x", "kind": "fact"}], "windows": []}, "timeline"),
+    ({"events": [], "windows": [{"name": "w", "first": "2026-01-01", "last": "soon", "empty": False}]},
+     "timeline.windows[0].last"),
+])
+def test_bad_timelines_are_422_with_a_path(client, timeline, path) -> None:
+    response = client.post("/v1/timeline/svg", json={"timeline": timeline})
+    assert response.status_code == 422
+    assert path in [e["path"] for e in response.json["errors"]]
