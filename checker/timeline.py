@@ -28,12 +28,12 @@ def timeline(pack: ir.Pack, compiled: CompiledPack, case: dict, story: str = "",
     events.sort(key=lambda e: (e["date"], e["kind"] != "fact", e["name"]))
     windows = [_window(w, compiled, facts, outcome) for w in pack.windows.values() if only is None or w.name in only]
     windows = [w for w in windows if w is not None]
-    parts = [f"{e['name']} {e['date']}" for e in events]
-    text = ", ".join(parts)
-    for w in windows:
-        text += f"; window {w['name']} " + ("is empty" if w["empty"] else f"{w['first']} to {w['last']}")
+    text = "; ".join(filter(None, [
+        ", ".join(f"{e['name']} {e['date']}" for e in events),
+        *(f"window {w['name']} " + ("is empty" if w["empty"] else f"{w['first']} to {w['last']}") for w in windows),
+    ]))
     if story:
-        text += f": {story}"
+        text = f"{text}: {story}" if text else story
     return {"events": events, "windows": windows, "text": text}
 
 
