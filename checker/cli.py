@@ -15,14 +15,14 @@ from checker.checks import run_checks
 from checker.decisions import decide_json, decision_text
 from checker.diagnostics import Severity, sorted_diagnostics
 from checker.diff import diff_packs, diff_text
-from checker.gitrev import RevisionError, read_revision
 from checker.evaluate import CompiledPack
 from checker.examples import run_examples
+from checker.gitrev import RevisionError, read_revision
+from checker.partial import holding_days, partial_decisions
 from checker.pipeline import LoadResult, PackNotFound, load_pack, load_texts, pack_paths
 from checker.render import diagnostic_json, render_json, render_text
 from checker.render_ci import render_github, render_junit, render_sarif
 from checker.render_html import render_html
-from checker.partial import holding_days, partial_decisions
 from checker.values import InvalidFacts, read_facts
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2

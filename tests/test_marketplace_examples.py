@@ -6,8 +6,8 @@
 * `ruleproof test policies/marketplace` passes with 100% rule coverage;
 * every fact and decision of VOCABULARY.md exists in the pack with the documented type.
 
-shared/ sits beside the repository (`../shared` from the repo root, as in CI); when it is not
-there, RULEPROOF_SHARED names it.
+The cases come from shared/ beside the repository (as in CI), or $RULEPROOF_SHARED, or the
+snapshot in tests/fixtures/marketplace/ (tests/shared_data.py).
 """
 
 from __future__ import annotations
@@ -15,12 +15,12 @@ from __future__ import annotations
 import io
 import json
 import math
-import os
 import re
 import sys
 from pathlib import Path
 
 import pytest
+from shared_data import marketplace_file
 
 from checker import cli
 from checker.pipeline import load_pack
@@ -29,19 +29,8 @@ ROOT = Path(__file__).resolve().parents[1]
 PACK = ROOT / "policies" / "marketplace"
 
 
-def _shared() -> Path:
-    candidates = [Path(__file__).resolve().parents[2] / "shared"]
-    if os.environ.get("RULEPROOF_SHARED"):
-        candidates.append(Path(os.environ["RULEPROOF_SHARED"]))
-    for candidate in candidates:
-        if (candidate / "marketplace").is_dir():
-            return candidate
-    pytest.skip("shared/marketplace not found: set RULEPROOF_SHARED", allow_module_level=True)
-
-
-SHARED = _shared()
-EXAMPLES = SHARED / "marketplace" / "examples.jsonl"
-VOCABULARY = SHARED / "marketplace" / "VOCABULARY.md"
+EXAMPLES = marketplace_file("examples.jsonl")
+VOCABULARY = marketplace_file("VOCABULARY.md")
 CASES = [json.loads(line) for line in EXAMPLES.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 

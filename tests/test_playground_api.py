@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from server_support import CASE, close, make_app
 
 
