@@ -411,19 +411,7 @@ class Encoder:
         if isinstance(value, tuple):
             return frozenset(m for m, bit in zip(typ.element.members, value)
                              if z3.is_true(model.eval(bit, model_completion=True)))
-        result = model.eval(value, model_completion=True)
-        kind = typ.kind
-        if kind == "bool":
-            return z3.is_true(result)
-        if kind in ("int", "duration", "date", "datetime"):
-            return result.as_long()
-        if kind in ("decimal", "rate", "money"):
-            return Fraction(result.numerator_as_long(), result.denominator_as_long())
-        if kind == "enum":
-            return typ.members[result.as_long()]
-        if kind == "string":
-            return result.as_string()
-        raise ValueError(f"cannot read {typ} from a model")
+        return _constant_value(model.eval(value, model_completion=True), typ)
 
     def substitution(self, facts: dict[str, object]) -> list[tuple[z3.ExprRef, z3.ExprRef]]:
         """Pairs (variable, constant) that put a concrete case into the encoding.
@@ -488,6 +476,7 @@ class Encoder:
 
 
 def _constant_value(term: z3.ExprRef, typ: Type) -> object:
+    """The IR value of a z3 constant (a literal term) of type `typ`."""
     kind = typ.kind
     if kind == "bool":
         return z3.is_true(term)
