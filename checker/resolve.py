@@ -249,8 +249,10 @@ def _check_value_name(res, name, span, visible, module, diags, kinds=VALUE_KINDS
             _missing_import(name, symbol.module, span, diags)
         return
     if (symbol is None or symbol.kind not in VALUE_KINDS) and kinds is VALUE_KINDS and name in res.enum_members:
-        homes = {res.symbols[e].module for e in res.enum_members[name] if e in res.symbols}
-        if homes and not homes & visible:
+        owners = res.enum_members[name]
+        homes = {res.symbols[e].module for e in owners if e in res.symbols}
+        built_in = any(e not in res.symbols for e in owners)  # obligation statuses are visible everywhere
+        if homes and not built_in and not homes & visible:
             _missing_import(name, sorted(homes)[0], span, diags)
         res.used.update(res.enum_members[name])
         return

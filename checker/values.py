@@ -9,6 +9,7 @@ enums as member names, sets as lists. Numbers written as strings are rejected, n
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 from dataclasses import dataclass
 from fractions import Fraction
@@ -94,7 +95,7 @@ def _raise(path, what, value):
 
 
 def _bad(path: str, what: str, value: object) -> InvalidFacts:
-    shown = repr(value) if not isinstance(value, str) else f'"{value}"'
+    shown = json.dumps(value, ensure_ascii=False, allow_nan=True, default=str)
     if len(shown) > 40:
         shown = shown[:37] + "..."
     return InvalidFacts([FactError(path, f"must be {what}, not {shown}")])

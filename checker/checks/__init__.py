@@ -486,7 +486,8 @@ def apply_acceptances(pack: ir.Pack, findings: list[Diagnostic]) -> list[Diagnos
     for acceptance in pack.acceptances:
         if id(acceptance) not in used:
             out.append(diagnostic(
-                "W405", f"acceptance of {acceptance.code} on {', '.join(acceptance.targets)} matches no finding",
+                "W405", f"acceptance of `{acceptance.code}` on " + ", ".join(f"`{t}`" for t in acceptance.targets)
+                + " matches no finding",
                 acceptance.span, "matches nothing", help="the defect is gone or the names changed: remove the acceptance",
             ))
     return out
