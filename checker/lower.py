@@ -4,6 +4,8 @@ are ordered so that each comes after the decisions it reads."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from checker import ast, ir
 from checker import types as T
 from checker.diagnostics import Diagnostic, diagnostic
@@ -40,7 +42,7 @@ def lower(typed: TypedPack) -> tuple[ir.Pack | None, list[Diagnostic]]:
     for name, declared in typed.decision_types.items():
         decl: ast.DecisionDecl = res.symbols[name].decl
         decisions[name] = ir.Decision(
-            name, declared, decl.hit.name if decl.hit else "unique", tuple(rules_by_decision[name]),
+            name, declared, decl.hit.name if decl.hit else "unique", _in_source_order(rules_by_decision[name], res),
             typed.defaults.get(name), decl.complete, decl.cite, span=decl.span,
         )
     for decl, when, deadline, done in typed.obligations:
@@ -66,6 +68,17 @@ def lower(typed: TypedPack) -> tuple[ir.Pack | None, list[Diagnostic]]:
         span=header.span if header else None,
     )
     return pack, diags
+
+
+def _in_source_order(rules: list[ir.Rule], res) -> tuple[ir.Rule, ...]:
+    """A decision's rules as a reader meets them — files in import order, then position in the
+    file — numbered in that order (`hit first` takes the first winner in this order)."""
+    position = {res.modules[module].span.path: index for index, module in enumerate(res.module_order)}
+
+    def where(rule: ir.Rule) -> tuple[int, int]:
+        return position.get(rule.span.path, len(position)), rule.span.start
+
+    return tuple(replace(rule, order=index) for index, rule in enumerate(sorted(rules, key=where)))
 
 
 def _concludes(res, rule_name: str, decision: str) -> bool:

@@ -195,3 +195,19 @@ table t for rate:
     assert last.condition == ir.Not(ir.InSet(F("category", T.STRING), C(frozenset({"Phones", "Tablets", "Shoes"}),
                                                                         T.set_of(T.STRING)), T.BOOL, span=None),
                                      T.BOOL, span=None)
+
+
+def test_hit_first_follows_source_order_across_tables_and_rules() -> None:
+    from checker.pipeline import load_texts
+
+    pack = load_texts({"t.rules": """pack t version "1"
+fact n: int
+decision band: low | high hit first
+table bands for band cite "t":
+  given n
+  row >= 10 => high
+rule small cite "t": when n >= 0 then band = low
+"""}).pack
+    rules = pack.decisions["band"].rules
+    assert [r.name for r in rules] == ["bands[1]", "small"]
+    assert [r.order for r in rules] == [0, 1]
