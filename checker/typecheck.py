@@ -45,29 +45,33 @@ class TypedPack:
     holidays: set[int] = field(default_factory=set)
 
 
-def _positive(expr: ast.Expr) -> frozenset[str]:
-    """Names certainly present when `expr` is true."""
+def _positive(expr: ast.Expr, lets: dict[str, ast.Expr], seen: frozenset[str] = frozenset()) -> frozenset[str]:
+    """Names certainly present when `expr` is true; a `let` condition narrows like its formula."""
     if isinstance(expr, ast.Test) and expr.op == "present" and isinstance(expr.operand, ast.Name):
         return frozenset({expr.operand.name})
     if isinstance(expr, ast.Binary) and expr.op == "and":
-        return _positive(expr.left) | _positive(expr.right)
+        return _positive(expr.left, lets, seen) | _positive(expr.right, lets, seen)
     if isinstance(expr, ast.Binary) and expr.op == "or":
-        return _positive(expr.left) & _positive(expr.right)
+        return _positive(expr.left, lets, seen) & _positive(expr.right, lets, seen)
     if isinstance(expr, ast.Unary) and expr.op == "not":
-        return _negative(expr.operand)
+        return _negative(expr.operand, lets, seen)
+    if isinstance(expr, ast.Name) and expr.name in lets and expr.name not in seen:
+        return _positive(lets[expr.name], lets, seen | {expr.name})
     return frozenset()
 
 
-def _negative(expr: ast.Expr) -> frozenset[str]:
+def _negative(expr: ast.Expr, lets: dict[str, ast.Expr], seen: frozenset[str] = frozenset()) -> frozenset[str]:
     """Names certainly present when `expr` is false."""
     if isinstance(expr, ast.Test) and expr.op == "absent" and isinstance(expr.operand, ast.Name):
         return frozenset({expr.operand.name})
     if isinstance(expr, ast.Binary) and expr.op == "or":
-        return _negative(expr.left) | _negative(expr.right)
+        return _negative(expr.left, lets, seen) | _negative(expr.right, lets, seen)
     if isinstance(expr, ast.Binary) and expr.op == "and":
-        return _negative(expr.left) & _negative(expr.right)
+        return _negative(expr.left, lets, seen) & _negative(expr.right, lets, seen)
     if isinstance(expr, ast.Unary) and expr.op == "not":
-        return _positive(expr.operand)
+        return _positive(expr.operand, lets, seen)
+    if isinstance(expr, ast.Name) and expr.name in lets and expr.name not in seen:
+        return _negative(lets[expr.name], lets, seen | {expr.name})
     return frozenset()
 
 
@@ -153,7 +157,7 @@ class _Declarations:
                            f"this is {value.type}")
             self.out.defaults[name] = value
         if decl.body is not None:
-            env = _positive(decl.when) if decl.when is not None else frozenset()
+            env = _positive(decl.when, self.lets) if decl.when is not None else frozenset()
             when = self.condition(decl.when, frozenset()) if decl.when is not None else ir.TRUE
             value = self.expr(decl.body, env, declared)
             if not fits(value.type, declared):
@@ -163,7 +167,7 @@ class _Declarations:
 
     def decl_RuleDecl(self, decl: ast.RuleDecl) -> None:
         condition = self.condition(decl.condition, frozenset(), "a rule's condition")
-        env = _positive(decl.condition)
+        env = _positive(decl.condition, self.lets)
         conclusions = []
         for conclusion in decl.conclusions:
             target = conclusion.target.name
@@ -344,7 +348,7 @@ class _Declarations:
             self.error("E307", f"obligation `{decl.name.name}` needs a `today: date` fact to tell if it is late",
                        decl.name.span, "no `today`", help="declare `fact today: date`")
         when = self.condition(decl.when, frozenset()) if decl.when is not None else ir.TRUE
-        env = _positive(decl.when) if decl.when is not None else frozenset()
+        env = _positive(decl.when, self.lets) if decl.when is not None else frozenset()
         if decl.by is None:
             self.error("E201", f"obligation `{decl.name.name}` has no deadline", decl.span, "no `by` clause",
                        help="add `by DATE-EXPRESSION`")
@@ -421,6 +425,8 @@ class Checker(_Declarations):
         self._named_cache: dict[str, ir.Expr] = {}
         self._in_progress: set[str] = set()
         self._enum_types: dict[str, Type] = {}
+        self.lets: dict[str, ast.Expr] = {
+            name: symbol.decl.value for name, symbol in res.symbols.items() if symbol.kind == "let"}
         # While elaborating a window bound or a deadline: optional names read there without a
         # presence test; the bound then exists only when they are present (see `bound`).
         self._implicit: dict[str, ir.Expr] | None = None
@@ -603,8 +609,8 @@ class Checker(_Declarations):
 
     def _e_If(self, e: ast.If, env, expected, allow_optional) -> ir.Expr:
         cond = self.condition(e.cond, env)
-        then = self.expr(e.then, env | _positive(e.cond), expected)
-        other = self.expr(e.otherwise, env | _negative(e.cond), expected if expected else then.type)
+        then = self.expr(e.then, env | _positive(e.cond, self.lets), expected)
+        other = self.expr(e.otherwise, env | _negative(e.cond, self.lets), expected if expected else then.type)
         if ERROR in (cond.type, then.type, other.type):
             return ir.Const(None, ERROR, span=e.span)
         joined = self.join(then.type, other.type)
@@ -651,7 +657,7 @@ class Checker(_Declarations):
         op = e.op
         if op in ("and", "or", "implies"):
             left = self.condition(e.left, env)
-            narrowed = env | (_negative(e.left) if op == "or" else _positive(e.left))
+            narrowed = env | (_negative(e.left, self.lets) if op == "or" else _positive(e.left, self.lets))
             right = self.condition(e.right, narrowed)
             if op == "implies":
                 return ir.BoolOp("or", (ir.Not(left, T.BOOL, span=e.left.span), right), T.BOOL, span=e.span)

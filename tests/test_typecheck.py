@@ -235,3 +235,22 @@ decision overdue: bool = o is present and o in {late, breached}
 def test_obligation_needs_today():
     result = load_texts({"t.rules": 'pack p version "1"\nfact f: date?\nobligation o: seller must "x" by 2026-01-01 done f'})
     assert [d.code for d in result.diagnostics] == ["E307"]
+
+
+def test_a_let_condition_narrows_like_its_formula() -> None:
+    from checker.pipeline import load_texts
+
+    text = """pack t version "1"
+fact shipped_on: date?
+fact today: date
+let shipped_recently = shipped_on is present and today <= shipped_on + 10 days
+let not_shipped = shipped_on is absent
+decision recent: date
+rule r cite "t": when shipped_recently then recent = shipped_on
+decision days_since: days
+rule s cite "t": when not not_shipped then days_since = today - shipped_on
+"""
+    result = load_texts({"t.rules": text})
+    assert [d.code for d in result.diagnostics if d.severity.value == "error"] == []
+    unnarrowed = load_texts({"t.rules": text.replace("when not not_shipped", "when not_shipped")})
+    assert "E205" in [d.code for d in unnarrowed.diagnostics]
