@@ -59,6 +59,8 @@ def decision_text(result: dict, pack: ir.Pack) -> str:
                 text += f"  [{rule['cite']}]"
             if rule.get("overridden_by"):
                 text += f"  overridden by {', '.join(rule['overridden_by'])}"
+            if rule.get("value_needs"):
+                text += f"  but its value needs `{rule['value_needs']}`"
             why = rule.get("why_not")
             if why:
                 text += f"\n              because `{why['condition']}` is " + (

@@ -357,6 +357,8 @@ class CompiledPack:
                     entry["status"] = "overridden" if beaters else "fired"
                     if beaters:
                         entry["overridden_by"] = beaters
+                    elif name in outcome.undetermined:
+                        entry.update(self._value_needs(r, facts, outcome))
                 else:
                     entry["status"] = "not fired"
                     entry["why_not"] = status
@@ -365,6 +367,17 @@ class CompiledPack:
                           "used_default": name in values and not any(e["status"] == "fired" for e in entries)
                           and d.default is not None})
         return trace
+
+    def _value_needs(self, rule: ir.Rule, facts, outcome: Outcome) -> dict:
+        """Why a rule that fired still left its decision undetermined: what its conclusion reads
+        that the case lacks."""
+        try:
+            self.evaluate(rule.value, facts, outcome)
+        except KeyError as missing:
+            return {"value_needs": str(missing.args[0])}
+        except Undetermined as err:
+            return {"value_error": err.reason}
+        return {}
 
     def _rule_status(self, rule: ir.Rule, facts, values) -> bool | dict:
         key = (rule.decision, rule.order)

@@ -121,6 +121,8 @@ class RuleTraceV1(Out):
     status: Literal["fired", "overridden", "not fired"]
     overridden_by: list[str] | None = None
     why_not: WhyNotV1 | None = None
+    value_needs: str | None = Field(default=None, description="fired, but its conclusion reads this fact or decision, which the case lacks")
+    value_error: str | None = Field(default=None, description="fired, but its conclusion cannot be computed (e.g. division by zero)")
 
 
 class TraceEntryV1(Out):

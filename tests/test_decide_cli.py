@@ -397,3 +397,19 @@ def test_process_bad_input_exit_2_without_traceback(tmp_path, pack, content):
     assert done.returncode == 2
     assert done.stdout == ""
     assert "Traceback" not in done.stderr and done.stderr.startswith("ruleproof: ")
+
+
+def test_trace_says_what_a_fired_rule_still_needs(capsys) -> None:
+    import io
+
+    from checker import cli
+
+    stdin = sys.stdin
+    sys.stdin = io.StringIO('{"today": "2025-02-02"}')
+    try:
+        code = cli.main(["decide", str(MARKETPLACE), "--facts", "-", "--decision", "payment_deadline", "--format", "json"])
+    finally:
+        sys.stdin = stdin
+    body = json.loads(capsys.readouterr().out)
+    rule = body["trace"][0]["rules"][0]
+    assert code == 0 and rule["status"] == "fired" and rule["value_needs"] == "placed_on"
