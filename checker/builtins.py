@@ -29,6 +29,11 @@ BUILTINS = {
     "start_of": "start_of(d): midnight at the start of a date, as a date-time",
 }
 _UNIT_OF = {"days": "days", "working_days": "working_days", "hours": "hours", "minutes": "minutes"}
+#: most working days added to a date (E210): the evaluator counts them and the encoder unrolls
+#: them one day at a time, so a huge count would never finish
+MAX_WORKING_DAYS = 1000
+#: most decimal places `round` keeps (either way): 10^digits is computed exactly
+MAX_ROUND_DIGITS = 15
 
 
 def elaborate_call(checker, e: ast.Call, env, expected: Type | None) -> ir.Expr:
@@ -91,6 +96,9 @@ def elaborate_call(checker, e: ast.Call, env, expected: Type | None) -> ir.Expr:
     digits = rest[0]
     if x.type.kind not in ("decimal", "rate", "money") or not (isinstance(digits, ir.Const) and digits.type == T.INT):
         return _bad_arg(checker, e, name, x)
+    if abs(digits.value) > MAX_ROUND_DIGITS:
+        return checker.error("E201", f"`round` keeps at most {MAX_ROUND_DIGITS} decimal places, not {digits.value}",
+                             e.args[1].span, "too many places", help=usage(name))
     return ir.Arith("round", (x,), x.type, digits=digits.value, span=e.span)
 
 
@@ -117,6 +125,9 @@ def arithmetic(checker, e: ast.Binary, op: str, left: ir.Expr, right: ir.Expr) -
             return checker.error("E210", "the working days added to a date must be a constant that is not negative", e.right.span,
                                  "not a constant" if not isinstance(right, ir.Const) else "negative",
                                  help="write a literal such as `3 working days`, or a `const`")
+        if right.value > MAX_WORKING_DAYS:
+            return checker.error("E210", f"at most {MAX_WORKING_DAYS} working days can be added to a date", e.right.span,
+                                 "too many working days", help="working days are counted one by one; use natural days for long periods")
         return ir.AddWorkingDays(left, right.value, T.DATE, span=e.span)
     if op == "/" and isinstance(right, ir.Const) and right.value == 0:
         return checker.error("E212", "division by zero", e.right.span, "this is zero",

@@ -175,7 +175,7 @@ def _decision_source(d: ir.Decision, compile_expr: ExprCompiler) -> str:
         if d.hit == "unique" and len(order) == 1:
             # one rule cannot conflict with itself
             lines.append(f"    if {wins[0]}: return {compile_expr(d.rules[0].value)}")
-        elif d.hit == "unique":
+        elif d.hit == "unique" and order:
             # one winner (the common case) returns at once; two or more go to _unique
             for i in order:
                 others = " or ".join(wins[j] for j in order[i + 1:])

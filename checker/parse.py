@@ -28,6 +28,8 @@ from checker.source import SourceFile, Span
 
 GRAMMAR = resources.files("grammar") / "ruleproof.lark"
 MAX_INT = 10**15
+#: digits a number literal may have before, and after, the decimal point (E005)
+MAX_DIGITS = 15
 # Deeper syntax trees are refused (E010): the later stages and the evaluator recurse over them.
 MAX_DEPTH = 100
 
@@ -519,7 +521,7 @@ class _ToAst:
         return ast.IntType(low, high, span=self._span(meta))
 
     def int_range(self, meta, children):
-        low, high = int(children[0]), int(children[1])
+        low, high = (int(self._sized(meta, str(end))) for end in children[:2])
         if low > high:
             _report(diagnostic(
                 "E009", f"empty integer range `{low}..{high}`", self._span(meta),
@@ -582,7 +584,7 @@ class _ToAst:
         )
 
     def priority_opt(self, meta, children):
-        return ("priority", int(children[0]))
+        return ("priority", int(self._sized(meta, str(children[0]))))
 
     def conclusion(self, meta, children):
         return ast.Conclusion(self._id(children[0]), children[1], span=self._span(meta))
@@ -774,23 +776,33 @@ class _ToAst:
     def set_literal(self, meta, c):
         return ast.SetLit(tuple(a for a in c if a is not None), span=self._span(meta))
 
-    def _check_size(self, meta, text: str) -> None:
-        if len(text.split(".")[0]) > 15:
+    def _sized(self, meta, text: str) -> str:
+        """`text`, or after an E005 a number of allowed size standing in for it (Python refuses
+        to convert numbers of more than 4,300 digits, so the huge one must not travel on)."""
+        sign = "-" if text.startswith("-") else ""
+        whole, dot, fraction = text.removeprefix("-").partition(".")
+        if len(whole) <= MAX_DIGITS and len(fraction) <= MAX_DIGITS:
+            return text
+        if len(whole) > MAX_DIGITS:
             _report(diagnostic(
                 "E005", f"number `{_shortened(text)}` is too large", self._span(meta),
                 f"at most {MAX_INT - 1}", help="numbers in policies stay below 10^15",
             ))
+        else:
+            _report(diagnostic(
+                "E005", f"number `{_shortened(text)}` is too precise", self._span(meta),
+                f"at most {MAX_DIGITS} decimal places", help=f"numbers in policies have at most {MAX_DIGITS} decimal places",
+            ))
+        return sign + whole[:MAX_DIGITS] + dot + fraction[:MAX_DIGITS]
 
     def number(self, meta, c):
-        text = str(c[0])
-        self._check_size(meta, text)
+        text = self._sized(meta, str(c[0]))
         kind = "decimal" if "." in text else "int"
         unit = c[1] if len(c) > 1 else None
         return ast.Literal(kind, text, unit, span=self._span(meta))
 
     def percent(self, meta, c):
-        self._check_size(meta, str(c[0]))
-        return ast.Literal("percent", str(c[0]), span=self._span(meta))
+        return ast.Literal("percent", self._sized(meta, str(c[0])), span=self._span(meta))
 
     def date_lit(self, meta, c):
         token = c[0]

@@ -125,14 +125,16 @@ def _declare(res: Resolution, module: ast.Module, diags: list[Diagnostic]) -> No
             statuses = tuple(ast.Ident(s, span=decl.name.span) for s in OBLIGATION_STATUSES)
             _add_members(res, OBLIGATION_STATUS_ENUM, statuses, diags)
         elif type(decl) in SYMBOL_KIND:
-            _add(res, decl.name.name, SYMBOL_KIND[type(decl)], decl, module.name, decl.name.span, diags)
+            if not _add(res, decl.name.name, SYMBOL_KIND[type(decl)], decl, module.name, decl.name.span, diags):
+                continue  # a second definition (E102): its enum members would name an enum that is not there
         if isinstance(decl, ast.EnumDecl):
             _add_members(res, decl.name.name, decl.members, diags)
         elif isinstance(decl, (ast.FactDecl, ast.DecisionDecl)) and isinstance(decl.type.base, ast.InlineEnum):
             _add_members(res, decl.name.name, decl.type.base.members, diags)
 
 
-def _add(res, name, kind, decl, module, span, diags) -> None:
+def _add(res, name, kind, decl, module, span, diags) -> bool:
+    """Declare `name`; False (after an E102) when it is taken."""
     reserved_kind = "type" if kind == "enum" else "value" if kind in VALUE_KINDS else None
     if reserved_kind is not None and name in reserved_words(reserved_kind):
         diags.append(_reserved(name, span, reserved_kind))
@@ -143,8 +145,9 @@ def _add(res, name, kind, decl, module, span, diags) -> None:
             secondary=(Label(previous.span, f"first defined here ({previous.kind})"),),
             help="rename one of them; names are shared by every file of a pack",
         ))
-        return
+        return False
     res.symbols[name] = Symbol(name, kind, decl, module, span)
+    return True
 
 
 def _check_member_clashes(res: Resolution, diags: list[Diagnostic]) -> None:

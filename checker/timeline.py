@@ -7,6 +7,7 @@ from collections.abc import Collection
 
 from checker import ir
 from checker.evaluate import CompiledPack, Undetermined
+from checker.types import DATE
 from checker.values import read_facts, to_wire
 
 
@@ -20,10 +21,12 @@ def timeline(pack: ir.Pack, compiled: CompiledPack, case: dict, story: str = "",
     events = []
     for name, fact in pack.facts.items():
         if fact.type.required().kind == "date" and facts.get(name) is not None:
-            events.append({"date": to_wire(facts[name], fact.type.required()), "name": name, "kind": "fact"})
+            events.append({"date": _day(facts[name]), "name": name, "kind": "fact"})
     for name, value in outcome.values.items():
         if pack.decisions[name].type.kind == "date":
-            events.append({"date": to_wire(value, pack.decisions[name].type), "name": name, "kind": "decision"})
+            events.append({"date": _day(value), "name": name, "kind": "decision"})
+    # a day past the calendar (a solver's case can compute one) has no place on the axis
+    events = [e for e in events if e["date"] is not None]
     events.extend(marks or [])
     events.sort(key=lambda e: (e["date"], e["kind"] != "fact", e["name"]))
     windows = [_window(w, compiled, facts, outcome) for w in pack.windows.values() if only is None or w.name in only]
@@ -45,4 +48,16 @@ def _window(window: ir.Window, compiled: CompiledPack, facts: dict, outcome) -> 
     except (KeyError, TypeError, Undetermined):
         return None
     point = window.point
-    return {"name": window.name, "first": to_wire(low, point), "last": to_wire(high, point), "empty": low > high}
+    try:
+        first, last = to_wire(low, point), to_wire(high, point)
+    except (ValueError, OverflowError):  # an end past the calendar
+        return None
+    return {"name": window.name, "first": first, "last": last, "empty": low > high}
+
+
+def _day(value: int) -> str | None:
+    """The ISO day of a date's IR value; None past the calendar (year 1 to 9999)."""
+    try:
+        return to_wire(value, DATE)
+    except (ValueError, OverflowError):
+        return None

@@ -325,7 +325,9 @@ class _Declarations:
     decl_LetDecl = decl_ConstDecl
 
     def decl_WindowDecl(self, decl: ast.WindowDecl) -> None:
-        self.window(self.symbol(decl.name.name))
+        symbol = self.symbol(decl.name.name)
+        if symbol is not None and symbol.decl is decl:  # else a second definition of the name (E102)
+            self.window(symbol)
 
     def decl_AssumeDecl(self, decl: ast.AssumeDecl) -> None:
         condition = self.condition(decl.condition, frozenset(), "an assumption")

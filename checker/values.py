@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import re
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -65,9 +66,11 @@ def from_wire(value: object, typ: Type, path: str) -> object:
             return _expect(value, str, path, "a string")
         if kind == "date":
             text = _expect(value, str, path, "a date YYYY-MM-DD")
-            return dt.date.fromisoformat(text).toordinal() if len(text) == 10 else _raise(path, "a date YYYY-MM-DD", value)
+            return dt.date.fromisoformat(text).toordinal() if _DATE.match(text) else _raise(path, "a date YYYY-MM-DD", value)
         if kind == "datetime":
             text = _expect(value, str, path, "a date-time YYYY-MM-DDTHH:MM")
+            if not _MOMENT.match(text):  # fromisoformat alone takes seconds and offsets, and would drop them
+                _raise(path, "a date-time YYYY-MM-DDTHH:MM", value)
             moment = dt.datetime.fromisoformat(text)
             return moment.date().toordinal() * 1440 + moment.hour * 60 + moment.minute
         if kind == "enum":
@@ -235,6 +238,8 @@ def _converter(fact: ir.Fact):
 
 def _day(text: str) -> int:
     """The ordinal of an ISO date, remembered: the same few days come in again and again."""
+    if not _DATE.match(text):
+        raise _Slow
     try:
         day = _fromisoformat(text).toordinal()
     except ValueError:
@@ -246,6 +251,9 @@ def _day(text: str) -> int:
 
 
 _fromisoformat = dt.date.fromisoformat
+#: the wire forms, in ASCII digits (fromisoformat alone also takes `2026-W01-1`, `2026-03-02 10:00:59+05:00`)
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
+_MOMENT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}\Z")
 _DAYS: dict[str, int] = {}
 _READERS: dict[int, tuple[ir.Pack, _Reader]] = {}
 
@@ -257,6 +265,9 @@ def _reader(pack: ir.Pack) -> _Reader:
             _READERS.clear()
         entry = _READERS[id(pack)] = (pack, _Reader(pack))
     return entry[1]
+
+
+_FLOAT_WHOLE = 2**53  # from here on every float is a whole number
 
 
 def to_wire(value: object, typ: Type) -> object:
@@ -271,7 +282,10 @@ def to_wire(value: object, typ: Type) -> object:
         return dt.datetime.combine(dt.date.fromordinal(day), dt.time(minute // 60, minute % 60)).isoformat(timespec="minutes")
     if kind in ("decimal", "rate", "money"):
         value = Fraction(value)
-        return int(value) if value.denominator == 1 else float(value)
+        if value.denominator == 1 or abs(value) >= _FLOAT_WHOLE:
+            # past 2^53 a float has no fraction left to show, and past 1.8e308 it overflows
+            return round(value)
+        return float(value)
     if kind == "set":
         return sorted(to_wire(v, typ.element) for v in value)
     return value
@@ -279,7 +293,10 @@ def to_wire(value: object, typ: Type) -> object:
 
 def show(value: object, typ: Type) -> str:
     """A value as a person reads it in traces and timelines."""
-    wire = to_wire(value, typ)
+    try:
+        wire = to_wire(value, typ)
+    except (ValueError, OverflowError):  # a solver's day past the calendar
+        return "a day outside the years 1 to 9999"
     if typ.kind == "duration":
         return f"{wire} {typ.param.replace('_', ' ')}"
     if typ.kind == "money":

@@ -2,8 +2,10 @@
 
 Handlers hand rows to `DecisionLog.append`, which only puts them on a queue; one writer thread
 turns them into JSON and inserts them in batches (one transaction per batch, WAL mode), so a
-decision never waits for the disk. If the queue is full for a second (the disk cannot keep
-up), the rows are dropped and counted rather than slowing every decision down.
+decision never waits for the disk. If the queue is full for a second (the disk or the writer
+cannot keep up), the rows are dropped and counted rather than slowing every decision down. The
+queue is bounded by the values its rows hold (a row of 85 decisions weighs 40 times one of a
+single decision), so a flood of large batches cannot make it take all the memory.
 
 `read_log` gives the rows back for `ruleproof replay`.
 """
@@ -91,7 +93,8 @@ class DecisionLog:
     gathered for at most `linger` seconds (a flush or close writes at once)."""
 
     def __init__(self, path: Path | str, batch_rows: int = 5000, max_pending: int = 10_000, linger: float = 0.1,
-                 on_written: Callable[[int], None] | None = None, on_dropped: Callable[[int], None] | None = None):
+                 on_written: Callable[[int], None] | None = None, on_dropped: Callable[[int], None] | None = None,
+                 max_pending_values: int = 1_000_000):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         conn = connect(self.path)
@@ -104,6 +107,11 @@ class DecisionLog:
         self.on_written = on_written
         self.on_dropped = on_dropped
         self._queue: queue.Queue = queue.Queue(maxsize=max_pending)
+        #: values (decisions and undetermined ones, plus one per row) queued and not yet written:
+        #: about 200 bytes each, so the default bounds the queue near 200 MB
+        self.max_pending_values = max_pending_values
+        self._pending = 0
+        self._room = threading.Condition()
         self._thread = threading.Thread(target=self._run, name="ruleproof-decision-log", daemon=True)
         self._closed = False
         self._thread.start()
@@ -112,12 +120,28 @@ class DecisionLog:
         """Queue rows for writing; never blocks for more than a second."""
         if self._closed or not rows:
             return
+        weight = _weight(rows)
+        with self._room:
+            # an empty queue takes any batch, so that one larger than the bound is still logged
+            room = self._room.wait_for(lambda: self._pending == 0 or self._pending + weight <= self.max_pending_values,
+                                       timeout=1.0)
+            if room:
+                self._pending += weight
         try:
+            if not room:
+                raise queue.Full
             self._queue.put(rows, timeout=1.0)
         except queue.Full:
+            if room:
+                self._release(weight)
             log.warning("decision log queue full: %d decisions not logged", len(rows))
             if self.on_dropped:
                 self.on_dropped(len(rows))
+
+    def _release(self, weight: int) -> None:
+        with self._room:
+            self._pending -= weight
+            self._room.notify_all()
 
     def flush(self, timeout: float = 10.0) -> bool:
         """Wait until everything queued so far is written."""
@@ -158,7 +182,9 @@ class DecisionLog:
                 else:
                     rows.extend(item)
             for start in range(0, len(rows), self.batch_rows):
-                self._write(conn, rows[start:start + self.batch_rows])
+                chunk = rows[start:start + self.batch_rows]
+                self._write(conn, chunk)
+                self._release(_weight(chunk))
             for waiter in waiters:
                 waiter.set()
         conn.close()
@@ -192,6 +218,11 @@ class DecisionLog:
 
 
 ROWS_PER_STATEMENT = 500  # 8 values a row: well under SQLite's 32,766 parameters
+
+
+def _weight(rows: list[Row]) -> int:
+    """What rows cost in memory while queued, in values: their decisions and undetermined ones."""
+    return sum(1 + len(row[5]) + len(row[6]) for row in rows)
 
 
 def _insert(rows: int) -> str:

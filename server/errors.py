@@ -110,7 +110,9 @@ def register_error_handlers(app: Flask) -> None:
         code = HTTP_CODES.get(status, "http_error")
         headers = {k: v for k, v in err.get_headers() if k.lower() not in ("content-type", "content-length")}
         message = _http_message(err, status)
-        return error_response(status, code, message, [], headers)
+        # a body refused whole (too large, cut short) is refused at `$`
+        errors = [{"path": "$", "message": message}] if status in (400, 413) else []
+        return error_response(status, code, message, errors, headers)
 
     @app.errorhandler(Exception)
     def _unexpected(err: Exception):

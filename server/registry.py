@@ -219,7 +219,14 @@ class PackRegistry:
         errors: list[Diagnostic] = []
         base = self.root.resolve()
         for file in sorted(folder.rglob("*" + SUFFIX)):
-            key = f"{base.name}/{file.resolve().relative_to(base).as_posix()}"
+            try:
+                key = f"{base.name}/{file.resolve().relative_to(base).as_posix()}"
+            except ValueError:  # a symbolic link out of the policies folder: never followed
+                key = f"{base.name}/{file.relative_to(self.root).as_posix()}"
+                errors.append(diagnostic("E001", f"cannot read `{key}`: it links outside `{base.name}/`",
+                                         Span(SourceFile(key, ""), 0, 0), "unreadable",
+                                         help="copy the file into the pack's folder instead of linking to it"))
+                continue
             try:
                 texts[key] = file.read_text(encoding="utf-8")
             except (OSError, UnicodeDecodeError, ValueError) as err:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from collections import Counter
 from typing import TypeVar
 
 import pydantic_core
@@ -9,7 +11,7 @@ from flask import Response, current_app, request
 from pydantic import BaseModel, ValidationError
 from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
 
-from server.errors import ApiError, validation_errors
+from server.errors import ApiError, json_path, validation_errors
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -27,7 +29,7 @@ def parse_body(model: type[M]) -> M:
         raise ApiError(415, "unsupported_media_type", "send the body as JSON (Content-Type: application/json)")
     data = _body()
     try:
-        return model.model_validate_json(data)
+        parsed = model.model_validate_json(data)
     except ValidationError as err:
         invalid = [e for e in err.errors(include_url=False) if e["type"] == "json_invalid"]
         if invalid:
@@ -37,6 +39,56 @@ def parse_body(model: type[M]) -> M:
             raise ApiError(422, "invalid_request", "the body must be a JSON object",
                            [{"path": "$", "message": "must be an object"}]) from None
         raise ApiError(422, "invalid_request", "the request does not match the schema", validation_errors(err)) from None
+    duplicates = duplicate_keys(data)
+    if duplicates:
+        # a JSON parser keeps the last of two equal keys, another the first: refuse rather than guess
+        raise ApiError(422, "invalid_request", "a key is sent twice in one object", duplicates)
+    return parsed
+
+
+class _Pairs(list):
+    """A JSON object as its (key, value) pairs, duplicates kept."""
+
+
+def _has_duplicates(pairs: list) -> None:
+    if len(pairs) > 1 and len({key for key, _ in pairs}) != len(pairs):
+        raise _Duplicate
+
+
+class _Duplicate(Exception):
+    pass
+
+
+def duplicate_keys(data: bytes) -> list[dict]:
+    """[{path, message}] for every key that an object of the (valid JSON) body holds twice.
+
+    >>> duplicate_keys(b'{"pack": "a", "facts": {"x": 1, "x": 2}}')
+    [{'path': 'facts.x', 'message': 'duplicate key: send it once'}]
+    """
+    try:
+        json.loads(data, object_pairs_hook=_has_duplicates)  # the common case: one pass, no objects kept
+        return []
+    except _Duplicate:
+        pass
+    except (ValueError, RecursionError):  # the body was accepted by the schema's parser; let it be
+        return []
+    errors: list[dict] = []
+
+    def walk(node: object, loc: tuple) -> None:
+        if isinstance(node, _Pairs):
+            counts = Counter(key for key, _ in node)
+            reported = set()
+            for key, value in node:
+                if counts[key] > 1 and key not in reported:
+                    reported.add(key)
+                    errors.append({"path": json_path(loc + (key,)), "message": "duplicate key: send it once"})
+                walk(value, loc + (key,))
+        elif isinstance(node, list):
+            for index, value in enumerate(node):
+                walk(value, loc + (index,))
+
+    walk(json.loads(data, object_pairs_hook=_Pairs), ())
+    return errors
 
 
 def _body() -> bytes:

@@ -6,12 +6,18 @@ tokens deleted, duplicated, swapped, the text truncated, odd unicode inserted, d
 parentheses, huge numbers, long names. Every result must render as text and as JSON, and every
 diagnostic must carry a registered code and point inside its file.
 
-Inputs that once crashed the front end live in tests/corpus/frontend/ and are replayed; a
-`# expect: CODE, CODE` line in such a file lists codes it must produce.
+Generated packs (bench/fuzz_frontend.py's typed generator, and declarations of every kind over
+three names) also go through the evaluator. The scalable fuzz run (100,000+ inputs) is
+`python bench/fuzz_frontend.py -n 100000`; see bench/README.md, "Reliability".
+
+Inputs that once crashed the front end, the evaluator or the checks live in tests/corpus/frontend/
+and are replayed; a `# expect: CODE, CODE` line in such a file lists codes it must produce, a pack
+that loads is compiled and decides a case, and `# run: checks` runs the formal checks on it too.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import sys
 from functools import cache
@@ -21,15 +27,20 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from checker.checks import run_checks
+from checker.decisions import decide_json
 from checker.diagnostics import CODES
+from checker.evaluate import CompiledPack
 from checker.pipeline import LoadResult, load_texts
 from checker.render import render_json, render_text
+from checker.values import InvalidFacts
 
 try:
     from tests.doc_blocks import code_blocks, texts_of
 except ImportError:  # pytest run without the repository root on sys.path
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     from tests.doc_blocks import code_blocks, texts_of
+from bench.fuzz_frontend import g_clash, g_generate  # noqa: E402  (after the path is set)
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = Path(__file__).resolve().parent / "corpus" / "frontend"
@@ -50,7 +61,7 @@ SYMBOLS = [":", "=", ",", "(", ")", "[", "]", "{", "}", "+", "-", "*", "/", "%",
 LITERALS = ["0", "1", "15", "6.5", "5%", "10 days", "3 working days", "2026-03-02", "2026-02-30",
             "2026-03-02T10:00", "9" * 40, "15 USD"]
 ODD = ["\u00e9", "\u200b", "\U0001f600", "\x00", "\t", "\r", "\ufeff", "\u0301", "\uff11", "\u0663", "\\", "\u2028",
-       "\x0c", "İ", "ß"]
+       "\x0c", "İ", "ß", "\u202e", "\u200f", "\u05d0", "\u0627", "\udcff", "\ud800", "e\u0301\u0301", "\x85", "\u2029"]
 
 
 @cache
@@ -92,7 +103,8 @@ def mutated(draw) -> str:
             depth = draw(st.integers(1, 400))
             tokens[i] = "(" * depth + tokens[i] + ")" * depth
         elif kind == "huge":
-            tokens[i] = draw(st.sampled_from(["9" * 16, "9" * 300, "1" + "0" * 20 + ".5", "99999999999999%"]))
+            tokens[i] = draw(st.sampled_from(["9" * 16, "9" * 300, "1" + "0" * 20 + ".5", "99999999999999%", "9" * 5000,
+                                              "0." + "1" * 5000, "1." + "0" * 16, "-" + "9" * 4301]))
         elif kind == "long":
             tokens[i] = "x" * draw(st.integers(100, 20_000))
         else:
@@ -142,6 +154,37 @@ def test_mutated_multi_file_packs(one, two):
     _assert_diagnostics_only({"pack.rules": HEADER + "import b\n" + one, "b.rules": "import pack\n" + two})
 
 
+def _decides(result: LoadResult) -> None:
+    """A pack that loads compiles, and decides a case with no facts and one with every fact."""
+    compiled = CompiledPack(result.pack)
+    json.dumps(decide_json(compiled, {}, explain=True))
+    facts = {}
+    for name, fact in result.pack.facts.items():
+        kind = fact.type.kind
+        facts[name] = {"date": "2026-03-02", "datetime": "2026-03-02T10:00", "bool": True, "string": "x",
+                       "enum": (fact.type.members or ("",))[0], "set": []}.get(kind, 1)
+    try:
+        json.dumps(decide_json(compiled, facts, explain=True))
+    except InvalidFacts:
+        pass
+
+
+@settings(FUZZ, max_examples=300)
+@given(st.randoms(use_true_random=False))
+def test_generated_packs_load_and_decide(r):
+    result = _assert_diagnostics_only(g_generate(r))
+    if result.ok:
+        _decides(result)
+
+
+@settings(FUZZ, max_examples=300)
+@given(st.randoms(use_true_random=False))
+def test_names_clashing_across_kinds(r):
+    result = _assert_diagnostics_only(g_clash(r))
+    if result.ok:
+        _decides(result)
+
+
 def _corpus() -> list[Path]:
     return sorted(CORPUS.glob("*.rules"))
 
@@ -155,3 +198,9 @@ def test_corpus_replays(path):
         codes = {d.code for d in result.diagnostics}
         for code in re.findall(r"[EW]\d{3}", expect.group(1)):
             assert code in codes, f"{path.name}: expected {code}, got {sorted(codes)}"
+    if result.ok:
+        _decides(result)
+        if re.search(r"^# run: checks$", text, re.M):
+            report = run_checks(result.pack, timeout_ms=1000, jobs=1)
+            render_text(report.findings)
+            json.loads(render_json(report.findings))

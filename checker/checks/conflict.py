@@ -62,8 +62,12 @@ def conflict_between(ctx, decision: ir.Decision, a: ir.Rule, b: ir.Rule) -> Diag
     if typ.kind == "date":
         from checker.values import to_wire
 
-        marks = [{"date": to_wire(v, typ), "name": f"by {r.name}", "kind": "conflict"}
-                 for r, v in ((a, va), (b, vb))]
+        marks = []
+        for r, v in ((a, va), (b, vb)):
+            try:
+                marks.append({"date": to_wire(v, typ), "name": f"by {r.name}", "kind": "conflict"})
+            except (ValueError, OverflowError):  # a day past the calendar has no place on the axis
+                continue
     return ctx.finding(
         code, f"{what} `{a.name}` and `{b.name}` both apply and decide `{decision.name}` differently", b.span,
         f"decides {show(vb, typ)}", model, [a.name, b.name, decision.name],
