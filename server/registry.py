@@ -253,11 +253,28 @@ class PackRegistry:
                     self.reload(force=True)
                 elif watch_files and self._changed():
                     # let an editor or a checkout finish writing the other files first
-                    if self._stop.wait(min(0.2, interval / 2)):
+                    if self._settle(min(0.2, interval / 2)):
                         return
                     self.reload()
             except Exception:
                 log.exception("reload failed")
+
+    def _settle(self, pause: float, most: int = 20) -> bool:
+        """Wait until the files under the root hold still for `pause` seconds (at most `most`
+        pauses), so that a file an editor deletes and writes anew is not loaded as gone; True
+        when the registry is closing."""
+        before = self._snapshot()
+        for _ in range(most):
+            if self._stop.wait(pause):
+                return True
+            now = self._snapshot()
+            if now == before:
+                return False
+            before = now
+        return False
+
+    def _snapshot(self) -> dict[str, tuple]:
+        return {name: self.signature(folder) for name, folder in self.discover().items()}
 
     def reload_everywhere(self) -> list[dict]:
         """Reload every pack here now, and ask the other server processes to do the same (they
