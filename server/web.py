@@ -51,7 +51,7 @@ class _Pairs(list):
 
 
 def _has_duplicates(pairs: list) -> None:
-    if len(pairs) > 1 and len({key for key, _ in pairs}) != len(pairs):
+    if len(dict(pairs)) != len(pairs):
         raise _Duplicate
 
 
