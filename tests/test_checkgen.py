@@ -87,8 +87,7 @@ def test_several_processes_change_no_finding() -> None:
     _, pack = _load(100)
     serial = run_checks(pack, jobs=1)
     parallel = run_checks(pack, jobs=2)
-    if parallel.processes == 1:
-        pytest.skip("this process cannot fork workers")
+    assert parallel.processes > 1, "run_checks forks workers from a single-threaded process"
     assert _summary(parallel.findings) == _summary(serial.findings)
     assert parallel.queries >= serial.queries - 5  # the same questions, a few asked twice at most
 
@@ -103,8 +102,7 @@ def test_a_broken_worker_pool_falls_back_to_this_process(monkeypatch) -> None:
     monkeypatch.setattr(checks, "_run_part", _die)
     messages: list[str] = []
     fallen_back = run_checks(pack, jobs=2, progress=messages.append)
-    if fallen_back.processes == 1:
-        pytest.skip("this process cannot fork workers")
+    assert fallen_back.processes > 1, "run_checks forks workers from a single-threaded process"
     assert any("worker processes failed" in m for m in messages)
     assert _summary(fallen_back.findings) == _summary(serial.findings)
     assert fallen_back.queries == serial.queries
