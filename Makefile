@@ -18,7 +18,7 @@ run: $(STAMP)
 	$(BIN)/ruleproof serve
 
 openapi: $(STAMP)
-	$(BIN)/python -m server.openapi > specs/openapi.json
+	$(BIN)/python -m ruleproof.server.openapi > specs/openapi.json
 
 test: $(STAMP) browser
 	$(BIN)/python -m pytest

@@ -39,10 +39,10 @@ sys.path.insert(0, str(ROOT))
 
 from bench.peers import check, measure  # noqa: E402
 from bench.peers.cases import generate  # noqa: E402
-from checker.evaluate import CompiledPack  # noqa: E402
-from checker.pipeline import load_pack  # noqa: E402
-from checker.render import render_text  # noqa: E402
-from checker.values import read_facts  # noqa: E402
+from ruleproof.checker.evaluate import CompiledPack  # noqa: E402
+from ruleproof.checker.pipeline import load_pack  # noqa: E402
+from ruleproof.checker.render import render_text  # noqa: E402
+from ruleproof.checker.values import read_facts  # noqa: E402
 
 QUESTION = "refund_request_allowed"
 GOALS = {"refund question, median µs": 2.0, "every decision, median µs": 50.0, "batch decisions/s": 200_000}

@@ -24,9 +24,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from checker.parse import parse_module  # noqa: E402
-from checker.pipeline import load_texts  # noqa: E402
-from checker.source import SourceFile  # noqa: E402
+from ruleproof.checker.parse import parse_module  # noqa: E402
+from ruleproof.checker.pipeline import load_texts  # noqa: E402
+from ruleproof.checker.source import SourceFile  # noqa: E402
 
 GOAL_MS = 50.0
 

@@ -56,9 +56,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from checker.diagnostics import CODES  # noqa: E402
-from checker.pipeline import load_texts  # noqa: E402
-from checker.render import render_json, render_text  # noqa: E402
+from ruleproof.checker.diagnostics import CODES  # noqa: E402
+from ruleproof.checker.pipeline import load_texts  # noqa: E402
+from ruleproof.checker.render import render_json, render_text  # noqa: E402
 from tests.doc_blocks import code_blocks, texts_of  # noqa: E402
 
 HEADER = 'pack fuzz version "1"\n'
@@ -537,9 +537,9 @@ def check_input(files: dict[str, str], run_checks_too: bool = False, seed: int =
     frontend = time.perf_counter() - started
     evaluator = 0.0
     if result.ok:
-        from checker.decisions import decide_json
-        from checker.evaluate import CompiledPack
-        from checker.values import InvalidFacts
+        from ruleproof.checker.decisions import decide_json
+        from ruleproof.checker.evaluate import CompiledPack
+        from ruleproof.checker.values import InvalidFacts
 
         started = time.perf_counter()
         compiled = CompiledPack(result.pack)
@@ -550,7 +550,7 @@ def check_input(files: dict[str, str], run_checks_too: bool = False, seed: int =
             except InvalidFacts:
                 pass
         if run_checks_too:
-            from checker.checks import run_checks
+            from ruleproof.checker.checks import run_checks
 
             report = run_checks(result.pack, timeout_ms=20, jobs=1)
             render_text(report.findings)

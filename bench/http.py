@@ -69,7 +69,7 @@ class Server:
     def __init__(self, workers: int, threads: int, policies: Path, log: bool):
         self.port = free_port()
         self.tmp = tempfile.mkdtemp(prefix="ruleproof-bench-")
-        args = [sys.executable, "-m", "checker.cli", "serve", "--port", str(self.port), "--workers", str(workers),
+        args = [sys.executable, "-m", "ruleproof", "serve", "--port", str(self.port), "--workers", str(workers),
                 "--threads", str(threads), "--policies", str(policies), "--reload-interval", "0",
                 "--decision-log", str(Path(self.tmp) / "decisions.sqlite") if log else "off"]
         env = {k: v for k, v in os.environ.items() if k != "PROMETHEUS_MULTIPROC_DIR"}

@@ -57,7 +57,7 @@ class SoakServer(Server):
         self.port = free_port()
         self.tmp = tempfile.mkdtemp(prefix="ruleproof-soak-")
         self.log_file = Path(self.tmp) / "decisions.sqlite" if log else None
-        args = [sys.executable, "-m", "checker.cli", "serve", "--port", str(self.port), "--workers", str(workers),
+        args = [sys.executable, "-m", "ruleproof", "serve", "--port", str(self.port), "--workers", str(workers),
                 "--threads", str(threads), "--policies", str(policies),
                 "--decision-log", str(self.log_file) if log else "off"]
         env = {k: v for k, v in os.environ.items() if k != "PROMETHEUS_MULTIPROC_DIR"}

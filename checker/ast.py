@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Union
 
-from checker.source import Span
+from ruleproof.checker.source import Span
 
 
 def _span() -> Span:

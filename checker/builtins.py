@@ -6,10 +6,10 @@ the conversion functions listed in BUILTINS, and currencies never mix.
 
 from __future__ import annotations
 
-from checker import ast, ir
-from checker import types as T
-from checker.diagnostics import did_you_mean
-from checker.types import Type
+from ruleproof.checker import ast, ir
+from ruleproof.checker import types as T
+from ruleproof.checker.diagnostics import did_you_mean
+from ruleproof.checker.types import Type
 
 ERROR = Type("error")
 

@@ -6,9 +6,9 @@ can never drift apart.
 
 from __future__ import annotations
 
-from checker import ir
-from checker.evaluate import CompiledPack
-from checker.values import InvalidFacts, read_facts, to_wire
+from ruleproof.checker import ir
+from ruleproof.checker.evaluate import CompiledPack
+from ruleproof.checker.values import InvalidFacts, read_facts, to_wire
 
 
 def decide_json(compiled: CompiledPack, raw_facts: object, names: list[str] | None = None,
@@ -18,7 +18,7 @@ def decide_json(compiled: CompiledPack, raw_facts: object, names: list[str] | No
     if names is not None:
         unknown = [n for n in names if n not in pack.decisions]
         if unknown:
-            from checker.values import FactError
+            from ruleproof.checker.values import FactError
 
             raise InvalidFacts([FactError(f"decisions[{names.index(n)}]", f"unknown decision `{n}`") for n in unknown])
     facts = read_facts(pack, raw_facts)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from checker.source import Span
+from ruleproof.checker.source import Span
 
 
 class Severity(StrEnum):

@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 
 import z3
 
-from checker import ir
-from checker.encode import Encoder
-from checker.evaluate import CompiledPack
-from checker.solver import DEFAULT_TIMEOUT_MS, check, make_solver
-from checker.values import read_facts, to_wire
+from ruleproof.checker import ir
+from ruleproof.checker.encode import Encoder
+from ruleproof.checker.evaluate import CompiledPack
+from ruleproof.checker.solver import DEFAULT_TIMEOUT_MS, check, make_solver
+from ruleproof.checker.values import read_facts, to_wire
 
 
 @dataclass

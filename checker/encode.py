@@ -18,9 +18,9 @@ from fractions import Fraction
 
 import z3
 
-from checker import ir
-from checker.evaluate import Calendar
-from checker.types import Type
+from ruleproof.checker import ir
+from ruleproof.checker.evaluate import Calendar
+from ruleproof.checker.types import Type
 
 # Dates in counterexamples stay in a range people recognise and the evaluator can print.
 # Date variables count days from DATE_BASE, so the small numbers solvers like to pick are
@@ -394,7 +394,7 @@ class Encoder:
     def case(self, model: z3.ModelRef, names: Collection[str] | None = None) -> dict[str, object]:
         """The facts of a model as a wire-format case (absent optional facts left out); only
         the facts in `names`, when given."""
-        from checker.values import to_wire
+        from ruleproof.checker.values import to_wire
 
         facts = {}
         for fact in self.pack.facts.values():

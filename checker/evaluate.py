@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import cached_property
 
-from checker import ir
-from checker.source import Span
+from ruleproof.checker import ir
+from ruleproof.checker.source import Span
 
 NO_VALUE = "no rule applies"
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from checker import ir
-from checker.diagnostics import Diagnostic, diagnostic
-from checker.evaluate import CompiledPack
-from checker.values import show
+from ruleproof.checker import ir
+from ruleproof.checker.diagnostics import Diagnostic, diagnostic
+from ruleproof.checker.evaluate import CompiledPack
+from ruleproof.checker.values import show
 
 
 @dataclass

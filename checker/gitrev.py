@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import subprocess
 
-from checker.pipeline import SUFFIX
+from ruleproof.checker.pipeline import SUFFIX
 
 
 class RevisionError(Exception):

@@ -13,8 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Union
 
-from checker.source import Span
-from checker.types import Type
+from ruleproof.checker.source import Span
+from ruleproof.checker.types import Type
 
 
 def _span() -> Span:

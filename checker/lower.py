@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from checker import ast, ir
-from checker import types as T
-from checker.diagnostics import Diagnostic, diagnostic
-from checker.typecheck import OBLIGATION_STATUS, TypedPack
+from ruleproof.checker import ast, ir
+from ruleproof.checker import types as T
+from ruleproof.checker.diagnostics import Diagnostic, diagnostic
+from ruleproof.checker.typecheck import OBLIGATION_STATUS, TypedPack
 
 
 def lower(typed: TypedPack) -> tuple[ir.Pack | None, list[Diagnostic]]:

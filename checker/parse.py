@@ -22,11 +22,11 @@ from lark.lexer import Lexer
 from lark.parsers.lalr_parser_state import ParserState
 from lark.utils import TextSlice
 
-from checker import ast
-from checker.diagnostics import Diagnostic, diagnostic
-from checker.source import SourceFile, Span
+from ruleproof.checker import ast
+from ruleproof.checker.diagnostics import Diagnostic, diagnostic
+from ruleproof.checker.source import SourceFile, Span
 
-GRAMMAR = resources.files("grammar") / "ruleproof.lark"
+GRAMMAR = resources.files("ruleproof.grammar") / "ruleproof.lark"
 MAX_INT = 10**15
 #: digits a number literal may have before, and after, the decimal point (E005)
 MAX_DIGITS = 15

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import z3
 
-from checker import ir
-from checker.encode import DATE_MAX, DATE_MIN, Encoder
-from checker.solver import check, make_solver
-from checker.values import to_wire
+from ruleproof.checker import ir
+from ruleproof.checker.encode import DATE_MAX, DATE_MIN, Encoder
+from ruleproof.checker.solver import check, make_solver
+from ruleproof.checker.values import to_wire
 
 NO_VALUE = {"no_value": True}
 

@@ -9,13 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from checker import ir
-from checker.diagnostics import Diagnostic, diagnostic, has_errors, sorted_diagnostics
-from checker.lower import lower
-from checker.parse import parse_module
-from checker.resolve import resolve
-from checker.source import SourceFile, Span
-from checker.typecheck import typecheck
+from ruleproof.checker import ir
+from ruleproof.checker.diagnostics import Diagnostic, diagnostic, has_errors, sorted_diagnostics
+from ruleproof.checker.lower import lower
+from ruleproof.checker.parse import parse_module
+from ruleproof.checker.resolve import resolve
+from ruleproof.checker.source import SourceFile, Span
+from ruleproof.checker.typecheck import typecheck
 
 SUFFIX = ".rules"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from checker.diagnostics import Diagnostic, Label, Severity
+from ruleproof.checker.diagnostics import Diagnostic, Label, Severity
 
 
 def render_text(diags: list[Diagnostic]) -> str:

@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 from html import escape
 
-from checker.diagnostics import Diagnostic, Severity
-from checker.timeline_svg import timeline_svg
+from ruleproof.checker.diagnostics import Diagnostic, Severity
+from ruleproof.checker.timeline_svg import timeline_svg
 
 STYLE = """
 body{font-family:system-ui,sans-serif;margin:2rem;color:#1b1b1b;background:#fff;max-width:70rem}

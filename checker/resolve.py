@@ -6,10 +6,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from checker import ast
-from checker.diagnostics import Diagnostic, Label, diagnostic, did_you_mean
-from checker.parse import reserved_words
-from checker.source import Span
+from ruleproof.checker import ast
+from ruleproof.checker.diagnostics import Diagnostic, Label, diagnostic, did_you_mean
+from ruleproof.checker.parse import reserved_words
+from ruleproof.checker.source import Span
 
 SYMBOL_KIND = {
     ast.EnumDecl: "enum", ast.FactDecl: "fact", ast.ConstDecl: "const", ast.LetDecl: "let",

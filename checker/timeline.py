@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from checker import ir
-from checker.evaluate import CompiledPack, Undetermined
-from checker.types import DATE
-from checker.values import read_facts, to_wire
+from ruleproof.checker import ir
+from ruleproof.checker.evaluate import CompiledPack, Undetermined
+from ruleproof.checker.types import DATE
+from ruleproof.checker.values import read_facts, to_wire
 
 
 def timeline(pack: ir.Pack, compiled: CompiledPack, case: dict, story: str = "", marks: list[dict] | None = None,

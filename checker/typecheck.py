@@ -7,12 +7,12 @@ import datetime as dt
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from checker import ast, ir
-from checker import types as T
-from checker.diagnostics import Diagnostic, Label, diagnostic, did_you_mean
-from checker.resolve import Resolution, Symbol
-from checker.source import Span
-from checker.types import Type
+from ruleproof.checker import ast, ir
+from ruleproof.checker import types as T
+from ruleproof.checker.diagnostics import Diagnostic, Label, diagnostic, did_you_mean
+from ruleproof.checker.resolve import Resolution, Symbol
+from ruleproof.checker.source import Span
+from ruleproof.checker.types import Type
 
 ERROR = Type("error")
 HIT_POLICIES = ("unique", "first", "priority", "collect")
@@ -651,7 +651,7 @@ class Checker(_Declarations):
         return test if e.op == "present" else ir.Not(test, T.BOOL, span=e.span)
 
     def _e_Call(self, e: ast.Call, env, expected, allow_optional) -> ir.Expr:
-        from checker.builtins import elaborate_call
+        from ruleproof.checker.builtins import elaborate_call
 
         return elaborate_call(self, e, env, expected)
 
@@ -674,7 +674,7 @@ class Checker(_Declarations):
             return ir.Const(None, ERROR, span=e.span)
         if op in ("<", "<=", ">", ">=", "==", "!="):
             return self.compare(e, op, left, right)
-        from checker.builtins import arithmetic
+        from ruleproof.checker.builtins import arithmetic
 
         return arithmetic(self, e, op, left, right)
 

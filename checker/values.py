@@ -15,8 +15,8 @@ import re
 from dataclasses import dataclass
 from fractions import Fraction
 
-from checker import ir
-from checker.types import Type
+from ruleproof.checker import ir
+from ruleproof.checker.types import Type
 
 
 @dataclass(frozen=True)

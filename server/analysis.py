@@ -11,11 +11,11 @@ import time
 
 from flask import Blueprint
 
-from server.checkpool import CheckFailed, CheckUnavailable
-from server.decide import serving
-from server.errors import ApiError
-from server.models import DiffRequestV1, DiffResponseV1, PackSourceV1, ValidateRequestV1, ValidateResponseV1
-from server.web import json_response, parse_body, services
+from ruleproof.server.checkpool import CheckFailed, CheckUnavailable
+from ruleproof.server.decide import serving
+from ruleproof.server.errors import ApiError
+from ruleproof.server.models import DiffRequestV1, DiffResponseV1, PackSourceV1, ValidateRequestV1, ValidateResponseV1
+from ruleproof.server.web import json_response, parse_body, services
 
 bp = Blueprint("analysis", __name__)
 log = logging.getLogger("ruleproof.server")

@@ -15,13 +15,13 @@ from dataclasses import dataclass, field
 
 from flask import Flask, g, request
 
-from server import analysis, decide, ops, packs, playground
-from server.checkpool import CheckPool
-from server.config import ServerConfig, coerce_config
-from server.decision_log import DecisionLog
-from server.errors import register_error_handlers
-from server.metrics import Metrics
-from server.registry import PackRegistry
+from ruleproof.server import analysis, decide, ops, packs, playground
+from ruleproof.server.checkpool import CheckPool
+from ruleproof.server.config import ServerConfig, coerce_config
+from ruleproof.server.decision_log import DecisionLog
+from ruleproof.server.errors import register_error_handlers
+from ruleproof.server.metrics import Metrics
+from ruleproof.server.registry import PackRegistry
 
 
 @dataclass

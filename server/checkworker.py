@@ -12,11 +12,11 @@ import os
 import sys
 import time
 
-from checker.checks import run_checks
-from checker.diagnostics import Severity, has_errors, sorted_diagnostics
-from checker.diff import diff_packs
-from checker.pipeline import load_texts
-from checker.render import render_json
+from ruleproof.checker.checks import run_checks
+from ruleproof.checker.diagnostics import Severity, has_errors, sorted_diagnostics
+from ruleproof.checker.diff import diff_packs
+from ruleproof.checker.pipeline import load_texts
+from ruleproof.checker.render import render_json
 
 
 def validate_job(texts: dict[str, str], label: str, timeout_ms: int, max_rules: int) -> dict:

@@ -12,14 +12,14 @@ import time
 
 from flask import Blueprint
 
-from checker.decisions import decide_json
-from checker.timeline import timeline
-from checker.values import InvalidFacts
-from server.decision_log import new_id, new_ids
-from server.errors import ApiError, fact_errors
-from server.models import BatchRequestV1, DecideRequestV1
-from server.registry import Served
-from server.web import json_response, parse_body, services
+from ruleproof.checker.decisions import decide_json
+from ruleproof.checker.timeline import timeline
+from ruleproof.checker.values import InvalidFacts
+from ruleproof.server.decision_log import new_id, new_ids
+from ruleproof.server.errors import ApiError, fact_errors
+from ruleproof.server.models import BatchRequestV1, DecideRequestV1
+from ruleproof.server.registry import Served
+from ruleproof.server.web import json_response, parse_body, services
 
 bp = Blueprint("decide", __name__)
 

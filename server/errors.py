@@ -14,7 +14,7 @@ from flask import Flask, Response
 from pydantic import ValidationError
 from werkzeug.exceptions import HTTPException
 
-from checker.values import FactError
+from ruleproof.checker.values import FactError
 
 log = logging.getLogger("ruleproof.server")
 

@@ -14,7 +14,7 @@ from functools import lru_cache
 
 from pydantic.json_schema import models_json_schema
 
-from server import models as m
+from ruleproof.server import models as m
 
 API_VERSION = "1.0.0"
 REF = "#/components/schemas/{model}"

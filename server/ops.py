@@ -6,10 +6,10 @@ import hmac
 
 from flask import Blueprint, Response, request
 
-from server.errors import ApiError
-from server.models import HealthV1, ReadyV1, ReloadResponseV1
-from server.openapi import document_text
-from server.web import json_response, services
+from ruleproof.server.errors import ApiError
+from ruleproof.server.models import HealthV1, ReadyV1, ReloadResponseV1
+from ruleproof.server.openapi import document_text
+from ruleproof.server.web import json_response, services
 
 bp = Blueprint("ops", __name__)
 

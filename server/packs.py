@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from server.errors import ApiError
-from server.models import PackDetailV1, PacksResponseV1
-from server.registry import PackState
-from server.web import json_response, services
+from ruleproof.server.errors import ApiError
+from ruleproof.server.models import PackDetailV1, PacksResponseV1
+from ruleproof.server.registry import PackState
+from ruleproof.server.web import json_response, services
 
 bp = Blueprint("packs", __name__)
 

@@ -8,11 +8,11 @@ from pathlib import Path
 
 from flask import Blueprint, send_from_directory
 
-from checker.timeline_svg import timeline_svg
-from server.decide import serving
-from server.errors import ApiError
-from server.models import PackFilesV1, TimelineSvgRequestV1, TimelineSvgResponseV1
-from server.web import json_response, parse_body
+from ruleproof.checker.timeline_svg import timeline_svg
+from ruleproof.server.decide import serving
+from ruleproof.server.errors import ApiError
+from ruleproof.server.models import PackFilesV1, TimelineSvgRequestV1, TimelineSvgResponseV1
+from ruleproof.server.web import json_response, parse_body
 
 STATIC = Path(__file__).resolve().parent / "static"
 

@@ -16,13 +16,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from checker.checks import run_checks
-from checker.diagnostics import Diagnostic, diagnostic, has_errors, sorted_diagnostics
-from checker.evaluate import CompiledPack
-from checker.pipeline import SUFFIX, load_texts
-from checker.render import render_json
-from checker.source import SourceFile, Span
-from checker.values import to_wire
+from ruleproof.checker.checks import run_checks
+from ruleproof.checker.diagnostics import Diagnostic, diagnostic, has_errors, sorted_diagnostics
+from ruleproof.checker.evaluate import CompiledPack
+from ruleproof.checker.pipeline import SUFFIX, load_texts
+from ruleproof.checker.render import render_json
+from ruleproof.checker.source import SourceFile, Span
+from ruleproof.checker.values import to_wire
 
 log = logging.getLogger("ruleproof.server")
 

@@ -14,11 +14,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from checker import ir
-from checker.decisions import decide_json
-from checker.evaluate import CompiledPack
-from checker.values import InvalidFacts
-from server.decision_log import read_log
+from ruleproof.checker import ir
+from ruleproof.checker.decisions import decide_json
+from ruleproof.checker.evaluate import CompiledPack
+from ruleproof.checker.values import InvalidFacts
+from ruleproof.server.decision_log import read_log
 
 
 @dataclass

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from gunicorn.app.base import BaseApplication
 
-from server.config import ServerConfig
+from ruleproof.server.config import ServerConfig
 
 
 class RuleproofServer(BaseApplication):
@@ -34,7 +34,7 @@ class RuleproofServer(BaseApplication):
 
     def load(self):
         logging.basicConfig(level=logging.INFO, format="[%(asctime)s] [%(process)d] [%(levelname)s] %(name)s: %(message)s")
-        from server.app import create_app
+        from ruleproof.server.app import create_app
 
         return create_app(self.config)
 

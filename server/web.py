@@ -11,7 +11,7 @@ from flask import Response, current_app, request
 from pydantic import BaseModel, ValidationError
 from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
 
-from server.errors import ApiError, json_path, validation_errors
+from ruleproof.server.errors import ApiError, json_path, validation_errors
 
 M = TypeVar("M", bound=BaseModel)
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from server.app import create_app
+from ruleproof.server.app import create_app
 
 REPO = Path(__file__).resolve().parent.parent
 POLICIES = REPO / "tests" / "fixtures" / "server" / "policies"

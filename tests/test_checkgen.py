@@ -15,9 +15,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 
 import checkgen  # noqa: E402
 
-from checker import checks  # noqa: E402
-from checker.checks import run_checks  # noqa: E402
-from checker.pipeline import load_texts  # noqa: E402
+from ruleproof.checker import checks  # noqa: E402
+from ruleproof.checker.checks import run_checks  # noqa: E402
+from ruleproof.checker.pipeline import load_texts  # noqa: E402
 
 
 def _load(rules: int):
@@ -73,7 +73,7 @@ def test_questions_about_part_of_the_pack_change_no_finding(monkeypatch) -> None
 @pytest.mark.parametrize("path", sorted((Path(__file__).parent / "checks").glob("*.rules"))
                          + [Path(__file__).resolve().parent.parent / "policies" / "marketplace"], ids=lambda p: p.stem)
 def test_slicing_changes_no_finding_in_the_fixtures_and_the_marketplace(path: Path, monkeypatch) -> None:
-    from checker.pipeline import load_pack
+    from ruleproof.checker.pipeline import load_pack
 
     loaded = load_pack(path)
     assert loaded.ok, [d.message for d in loaded.diagnostics]

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from checker import ir
-from checker.checks import run_checks
-from checker.evaluate import CompiledPack
-from checker.pipeline import load_pack
-from checker.values import read_facts
+from ruleproof.checker import ir
+from ruleproof.checker.checks import run_checks
+from ruleproof.checker.evaluate import CompiledPack
+from ruleproof.checker.pipeline import load_pack
+from ruleproof.checker.values import read_facts
 
 FIXTURES = sorted((Path(__file__).parent / "checks").glob("*.rules"))
 

@@ -9,7 +9,7 @@ from xml.etree import ElementTree as ET
 
 import jsonschema
 
-from checker.cli import main
+from ruleproof.main import main
 
 HERE = Path(__file__).parent
 CONFLICT = HERE / "checks" / "conflict.trigger.rules"

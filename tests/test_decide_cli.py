@@ -2,7 +2,7 @@
 the exit codes a caller relies on — 0 answered, 1 failing examples, 2 bad input — and no
 Python traceback for any input.
 
-Most calls go through `checker.cli.main` in-process on a small refund pack (fast); a few run
+Most calls go through `ruleproof.main.main` in-process on a small refund pack (fast); a few run
 the real marketplace pack, and a few run as a separate process.
 """
 
@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from checker.cli import main
+from ruleproof.main import main
 
 ROOT = Path(__file__).resolve().parent.parent
 MARKETPLACE = ROOT / "policies" / "marketplace"
@@ -377,7 +377,7 @@ def test_marketplace_examples_pass(capsys):
 
 
 def _process(*argv: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "checker.cli", *map(str, argv)], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "ruleproof", *map(str, argv)], capture_output=True, text=True,
                           cwd=ROOT, timeout=120)
 
 
@@ -402,7 +402,7 @@ def test_process_bad_input_exit_2_without_traceback(tmp_path, pack, content):
 def test_trace_says_what_a_fired_rule_still_needs(capsys) -> None:
     import io
 
-    from checker import cli
+    from ruleproof import main as cli
 
     stdin = sys.stdin
     sys.stdin = io.StringIO('{"today": "2025-02-02"}')

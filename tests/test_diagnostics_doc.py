@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from checker.diagnostics import CODES
-from checker.pipeline import load_texts
+from ruleproof.checker.diagnostics import CODES
+from ruleproof.checker.pipeline import load_texts
 
 try:
     from tests.doc_blocks import Block, code_blocks, texts_of
@@ -65,7 +65,7 @@ def test_example_reports_its_code(block: Block):
         return
     assert result.ok, f"line {block.line}: {[(d.code, d.message) for d in result.diagnostics]}"
     if block.tag == "rules-check":
-        from checker.checks import run_checks
+        from ruleproof.checker.checks import run_checks
 
         findings = {d.code for d in run_checks(result.pack).findings}
         assert block.code in findings, f"line {block.line}: expected {block.code}, the checks found {sorted(findings)}"

@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from checker.diagnostics import CODES
-from checker.pipeline import load_pack
-from checker.render import render_json, render_text
+from ruleproof.checker.diagnostics import CODES
+from ruleproof.checker.pipeline import load_pack
+from ruleproof.checker.render import render_json, render_text
 
 FIXTURES = Path(__file__).parent / "diagnostics"
 UPDATE = bool(os.environ.get("UPDATE_GOLDEN"))

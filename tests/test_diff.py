@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from checker import ir
-from checker.cli import main
-from checker.diff import diff_packs
-from checker.evaluate import CompiledPack
-from checker.pipeline import load_pack
-from checker.values import read_facts, to_wire
+from ruleproof.checker import ir
+from ruleproof.main import main
+from ruleproof.checker.diff import diff_packs
+from ruleproof.checker.evaluate import CompiledPack
+from ruleproof.checker.pipeline import load_pack
+from ruleproof.checker.values import read_facts, to_wire
 
 PACK = Path(__file__).resolve().parents[1] / "policies" / "marketplace"
 

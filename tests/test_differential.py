@@ -30,12 +30,12 @@ import z3
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from checker import ir
-from checker.encode import Encoder
-from checker.evaluate import NO_VALUE, CompiledPack, Outcome, Undetermined
-from checker.pipeline import load_pack, load_texts
-from checker.render import render_text
-from checker.values import read_facts, to_wire
+from ruleproof.checker import ir
+from ruleproof.checker.encode import Encoder
+from ruleproof.checker.evaluate import NO_VALUE, CompiledPack, Outcome, Undetermined
+from ruleproof.checker.pipeline import load_pack, load_texts
+from ruleproof.checker.render import render_text
+from ruleproof.checker.values import read_facts, to_wire
 
 try:
     from tests import packgen

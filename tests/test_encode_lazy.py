@@ -9,9 +9,9 @@ from pathlib import Path
 
 import z3
 
-from checker import ir
-from checker.encode import Encoder
-from checker.pipeline import load_texts
+from ruleproof.checker import ir
+from ruleproof.checker.encode import Encoder
+from ruleproof.checker.pipeline import load_texts
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 

@@ -27,13 +27,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from checker.checks import run_checks
-from checker.decisions import decide_json
-from checker.diagnostics import CODES
-from checker.evaluate import CompiledPack
-from checker.pipeline import LoadResult, load_texts
-from checker.render import render_json, render_text
-from checker.values import InvalidFacts
+from ruleproof.checker.checks import run_checks
+from ruleproof.checker.decisions import decide_json
+from ruleproof.checker.diagnostics import CODES
+from ruleproof.checker.evaluate import CompiledPack
+from ruleproof.checker.pipeline import LoadResult, load_texts
+from ruleproof.checker.render import render_json, render_text
+from ruleproof.checker.values import InvalidFacts
 
 try:
     from tests.doc_blocks import code_blocks, texts_of

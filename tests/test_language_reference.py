@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from checker.builtins import BUILTINS
-from checker.parse import reserved_words
-from checker.pipeline import load_texts
+from ruleproof.checker.builtins import BUILTINS
+from ruleproof.checker.parse import reserved_words
+from ruleproof.checker.pipeline import load_texts
 
 try:
     from tests.doc_blocks import Block, code_blocks, texts_of

@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from fractions import Fraction
 
-from checker import ir
-from checker import types as T
-from checker.pipeline import load_texts
-from checker.typecheck import date_value
+from ruleproof.checker import ir
+from ruleproof.checker import types as T
+from ruleproof.checker.pipeline import load_texts
+from ruleproof.checker.typecheck import date_value
 
 HEADER = 'pack p version "1"\nfact today: date\n'
 
@@ -198,7 +198,7 @@ table t for rate:
 
 
 def test_hit_first_follows_source_order_across_tables_and_rules() -> None:
-    from checker.pipeline import load_texts
+    from ruleproof.checker.pipeline import load_texts
 
     pack = load_texts({"t.rules": """pack t version "1"
 fact n: int

@@ -22,8 +22,8 @@ from pathlib import Path
 import pytest
 from shared_data import marketplace_file
 
-from checker import cli
-from checker.pipeline import load_pack
+from ruleproof import main as cli
+from ruleproof.checker.pipeline import load_pack
 
 ROOT = Path(__file__).resolve().parents[1]
 PACK = ROOT / "policies" / "marketplace"
@@ -180,7 +180,7 @@ def _check_type(name: str, vocab: dict, typ, fact=None) -> list[str]:
 
 
 def _wire(value, typ):
-    from checker.values import to_wire
+    from ruleproof.checker.values import to_wire
 
     wire = to_wire(value, typ)
     return str(wire).lower() if isinstance(wire, bool) else wire

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from checker.checks import run_checks
-from checker.diagnostics import Severity
-from checker.pipeline import load_pack
+from ruleproof.checker.checks import run_checks
+from ruleproof.checker.diagnostics import Severity
+from ruleproof.checker.pipeline import load_pack
 
 PACK = Path(__file__).resolve().parents[1] / "policies" / "marketplace"
 

@@ -7,9 +7,9 @@ import doctest
 
 import pytest
 
-from checker import ast, parse
-from checker.parse import MAX_DEPTH, parse_module
-from checker.source import SourceFile, synthetic_span
+from ruleproof.checker import ast, parse
+from ruleproof.checker.parse import MAX_DEPTH, parse_module
+from ruleproof.checker.source import SourceFile, synthetic_span
 
 S = synthetic_span("test")  # AST nodes compare without their spans; tests build them with this one
 

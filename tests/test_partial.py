@@ -15,14 +15,14 @@ from pathlib import Path
 import pytest
 import z3
 
-from checker import ir
-from checker.encode import Encoder
-from checker.evaluate import NO_VALUE, Calendar, CompiledPack
-from checker.partial import holding_days, partial_decisions
-from checker.pipeline import load_pack, load_texts
-from checker.render import render_text
-from checker.solver import check, make_solver
-from checker.values import read_facts, to_wire
+from ruleproof.checker import ir
+from ruleproof.checker.encode import Encoder
+from ruleproof.checker.evaluate import NO_VALUE, Calendar, CompiledPack
+from ruleproof.checker.partial import holding_days, partial_decisions
+from ruleproof.checker.pipeline import load_pack, load_texts
+from ruleproof.checker.render import render_text
+from ruleproof.checker.solver import check, make_solver
+from ruleproof.checker.values import read_facts, to_wire
 
 MARKETPLACE = Path(__file__).resolve().parent.parent / "policies" / "marketplace"
 SHIPPED = {"shipped_on": "2025-06-13", "platform_default_delivery_days": 15}

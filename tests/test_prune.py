@@ -12,10 +12,10 @@ import z3
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from checker import ir
-from checker import types as T
-from checker.checks.prune import bounds, disjoint, may_overlap
-from checker.encode import Encoder
+from ruleproof.checker import ir
+from ruleproof.checker import types as T
+from ruleproof.checker.checks.prune import bounds, disjoint, may_overlap
+from ruleproof.checker.encode import Encoder
 
 MEMBERS = ("standard", "express", "bulk")
 KIND = T.enum("kind", MEMBERS)

@@ -9,9 +9,9 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from checker import ir
-from checker.pipeline import load_pack, load_texts
-from checker.values import InvalidFacts, _read_slowly, read_facts
+from ruleproof.checker import ir
+from ruleproof.checker.pipeline import load_pack, load_texts
+from ruleproof.checker.values import InvalidFacts, _read_slowly, read_facts
 
 try:
     from tests import packgen
@@ -109,8 +109,8 @@ def test_repeated_dates_are_read_alike():
 def test_precision_is_the_encodings():
     """An amount finer than a cent is refused: the Z3 encoding counts money in cents (and rates
     and decimals in ten-thousandths), so it would decide such a case differently."""
-    from checker.encode import SCALE
-    from checker.values import DECIMALS
+    from ruleproof.checker.encode import SCALE
+    from ruleproof.checker.values import DECIMALS
 
     assert SCALE == {kind: 10 ** places for kind, places in DECIMALS.items()}
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from checker.parse import parse_module
-from checker.resolve import resolve
-from checker.source import SourceFile
+from ruleproof.checker.parse import parse_module
+from ruleproof.checker.resolve import resolve
+from ruleproof.checker.source import SourceFile
 
 HEADER = 'pack p version "1"\n'
 

@@ -9,8 +9,8 @@ from contextlib import redirect_stdout
 import pytest
 from server_support import CASE, CASE_DECISIONS, POLICIES, SHOP, close, copy_policies, make_app, shape
 
-from checker import cli
-from server import models as m
+from ruleproof import main as cli
+from ruleproof.server import models as m
 
 
 @pytest.fixture(scope="module")

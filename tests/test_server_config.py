@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from server_support import POLICIES
 
-from checker import cli
-from server.config import MIB, ServerConfig, coerce_config
-from server.serve import bind_address
+from ruleproof import main as cli
+from ruleproof.server.config import MIB, ServerConfig, coerce_config
+from ruleproof.server.serve import bind_address
 
 
 def test_defaults():
@@ -46,7 +46,7 @@ def test_serve_passes_its_options(monkeypatch):
     def fake_serve(config, **options):
         seen.update(options, config=config)
 
-    monkeypatch.setattr("server.serve.serve", fake_serve)
+    monkeypatch.setattr("ruleproof.server.serve.serve", fake_serve)
     monkeypatch.delenv("RULEPROOF_ADMIN_TOKEN", raising=False)
     code = cli.main(["serve", "--policies", str(POLICIES), "--port", "9999", "--workers", "3", "--threads", "2",
                      "--decision-log", "off", "--reload-interval", "0"])

@@ -17,7 +17,7 @@ import urllib.request
 import pytest
 from server_support import CASE, CASE_DECISIONS, REPO, copy_policies, wait_for
 
-from server.decision_log import read_log
+from ruleproof.server.decision_log import read_log
 
 
 def free_port() -> int:
@@ -44,7 +44,7 @@ def served(tmp_path):
     env = {**os.environ, "RULEPROOF_ADMIN_TOKEN": "e2e-token"}
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "checker.cli", "serve", "--port", str(port), "--workers", "2",
+        [sys.executable, "-m", "ruleproof", "serve", "--port", str(port), "--workers", "2",
          "--policies", str(copy_policies(tmp_path)), "--decision-log", str(log)],
         cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )

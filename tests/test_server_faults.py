@@ -49,7 +49,7 @@ def server(tmp_path):
     env = {**os.environ, "RULEPROOF_CHECK_TIMEOUT_MS": str(QUERY_LIMIT_MS), "RULEPROOF_CHECK_QUEUE": "2"}
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "checker.cli", "serve", "--port", str(port), "--workers", "2", "--threads", "4",
+        [sys.executable, "-m", "ruleproof", "serve", "--port", str(port), "--workers", "2", "--threads", "4",
          "--policies", str(copy_policies(tmp_path)), "--decision-log", "off"],
         cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )

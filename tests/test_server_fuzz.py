@@ -10,8 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from server_support import REPO, close, make_app, shape
 
-from checker.pipeline import load_pack
-from server import models as m
+from ruleproof.checker.pipeline import load_pack
+from ruleproof.server import models as m
 
 PACK = load_pack(REPO / "policies" / "marketplace").pack
 

@@ -11,8 +11,8 @@ from contextlib import redirect_stdout
 import pytest
 from server_support import CASE, SHOP, close, make_app
 
-from checker import cli
-from server.decision_log import DecisionLog, new_id, read_log
+from ruleproof import main as cli
+from ruleproof.server.decision_log import DecisionLog, new_id, read_log
 
 CASES = [
     CASE,                                                        # closed: not paid by 2026-01-11

@@ -8,7 +8,7 @@ import threading
 import pytest
 from server_support import CASE, close, copy_policies, edit, make_app, shape, wait_for
 
-from server import models as m
+from ruleproof.server import models as m
 
 TOKEN = "t0ken"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}

@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from server_support import CASE, SHOP, close, make_app, shape, wait_for
 
-from server import models as m
+from ruleproof.server import models as m
 
 SHOP_FILES = {p.name: p.read_text() for p in sorted(SHOP.glob("*.rules"))}
 #: one valid body per JSON endpoint
@@ -273,7 +273,7 @@ def test_the_decision_log_queue_is_bounded_by_what_its_rows_hold(tmp_path):
     (a row of 85 decisions weighs as much as 40 rows of one), so a flood of large batches gets
     its log rows dropped and counted instead of taking the server's memory. A batch larger than
     the bound still goes through when nothing else waits."""
-    from server.decision_log import DecisionLog, read_log
+    from ruleproof.server.decision_log import DecisionLog, read_log
 
     gate = threading.Event()
     dropped: list[int] = []

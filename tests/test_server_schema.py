@@ -11,9 +11,9 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from server_support import CASE, REPO, make_app
 
-from server import models as m
-from server.models import PACK_NAME_PATTERN
-from server.openapi import document
+from ruleproof.server import models as m
+from ruleproof.server.models import PACK_NAME_PATTERN
+from ruleproof.server.openapi import document
 
 app = make_app(admin_token="schema-token")
 # A request can fit the schema and still be refused with 422: facts that do not fit the pack,

@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from server_support import CASE, REPO, SHOP, close, copy_policies, make_app, shape
 
-from checker.decisions import decide_json
-from checker.evaluate import CompiledPack
-from checker.pipeline import load_texts
-from server import models as m
-from server.decision_log import read_log
+from ruleproof.checker.decisions import decide_json
+from ruleproof.checker.evaluate import CompiledPack
+from ruleproof.checker.pipeline import load_texts
+from ruleproof.server import models as m
+from ruleproof.server.decision_log import read_log
 
 SECRET = "s3cret-outside-policies"
 TOKEN = "admin-t0ken"
@@ -188,21 +188,21 @@ def test_admin_reload_takes_the_bearer_token(client):
 def test_the_token_is_compared_in_constant_time(client, monkeypatch):
     """The comparison goes through hmac.compare_digest (its time does not depend on where the
     strings differ), on bytes, whatever the header holds."""
-    import server.ops
+    from ruleproof.server import ops
 
     calls = []
-    real = server.ops.hmac.compare_digest
+    real = ops.hmac.compare_digest
 
     def spy(a, b):
         calls.append((a, b))
         return real(a, b)
 
-    monkeypatch.setattr(server.ops.hmac, "compare_digest", spy)
+    monkeypatch.setattr(ops.hmac, "compare_digest", spy)
     for given in ("wrong", TOKEN, "\u00e9\u00e9", "x" * 10_000):
         client.post("/v1/admin/reload", headers={"Authorization": f"Bearer {given}"})
     assert [b for _, b in calls] == [TOKEN.encode()] * 4
     assert all(isinstance(a, bytes) for a, _ in calls)
-    source = Path(server.ops.__file__).read_text()
+    source = Path(ops.__file__).read_text()
     assert "== token" not in source and "token ==" not in source
 
 

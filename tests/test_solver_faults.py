@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from checker.checks import run_checks
-from checker.cli import main
-from checker.pipeline import load_pack
+from ruleproof.checker.checks import run_checks
+from ruleproof.main import main
+from ruleproof.checker.pipeline import load_pack
 
 NONLINEAR = Path(__file__).parent / "checks" / "faults" / "nonlinear.rules"
 

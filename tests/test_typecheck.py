@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from checker import ir
-from checker import types as T
-from checker.pipeline import load_texts
-from checker.typecheck import fits
+from ruleproof.checker import ir
+from ruleproof.checker import types as T
+from ruleproof.checker.pipeline import load_texts
+from ruleproof.checker.typecheck import fits
 
 FACTS = '''pack p version "1"
 fact today: date
@@ -238,7 +238,7 @@ def test_obligation_needs_today():
 
 
 def test_a_let_condition_narrows_like_its_formula() -> None:
-    from checker.pipeline import load_texts
+    from ruleproof.checker.pipeline import load_texts
 
     text = """pack t version "1"
 fact shipped_on: date?

@@ -38,13 +38,13 @@ from typing import ClassVar
 
 import z3
 
-from checker import ir
-from checker.checks.prune import Bounds, bounds, disjoint
-from checker.diagnostics import Diagnostic, Label, diagnostic
-from checker.encode import Encoder
-from checker.solver import DEFAULT_TIMEOUT_MS, Verdict, check, make_solver
-from checker.source import Span
-from checker.timeline import timeline
+from ruleproof.checker import ir
+from ruleproof.checker.checks.prune import Bounds, bounds, disjoint
+from ruleproof.checker.diagnostics import Diagnostic, Label, diagnostic
+from ruleproof.checker.encode import Encoder
+from ruleproof.checker.solver import DEFAULT_TIMEOUT_MS, Verdict, check, make_solver
+from ruleproof.checker.source import Span
+from ruleproof.checker.timeline import timeline
 
 PARALLEL_MIN_RULES = 1_500  # below this, process start-up and result transfer cost more than they save
 PROGRESS_EVERY = 1.0  # seconds between progress messages on long runs
@@ -187,7 +187,7 @@ class CheckContext:
     def compiled(self):
         """The evaluator, for timelines (compiled on first use: most runs find nothing)."""
         if self._compiled is None:
-            from checker.evaluate import CompiledPack
+            from ruleproof.checker.evaluate import CompiledPack
 
             self._compiled = CompiledPack(self.pack)
         return self._compiled
@@ -261,7 +261,7 @@ Check = Callable[..., list[Diagnostic]]
 
 def _catalogue() -> list[tuple[str, str, Check]]:
     """(name, what it checks one of: pack | decision | window | property, function)."""
-    from checker.checks import (
+    from ruleproof.checker.checks import (
         assumptions,
         boundary,
         conflict,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from checker.diagnostics import Diagnostic, Label, diagnostic
+from ruleproof.checker.diagnostics import Diagnostic, Label, diagnostic
 
 
 def check_assumptions(ctx) -> list[Diagnostic]:

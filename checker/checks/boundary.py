@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import itertools
 
-from checker import ir
-from checker.checks.prune import conjuncts
-from checker.diagnostics import Diagnostic, Label
+from ruleproof.checker import ir
+from ruleproof.checker.checks.prune import conjuncts
+from ruleproof.checker.diagnostics import Diagnostic, Label
 
 OVERLAP = {frozenset({">=", "<="}), frozenset({"==", ">="}), frozenset({"==", "<="})}
 MISS = {frozenset({">", "<"})}

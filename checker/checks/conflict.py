@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import z3
 
-from checker import ir
-from checker.diagnostics import Diagnostic, Label
+from ruleproof.checker import ir
+from ruleproof.checker.diagnostics import Diagnostic, Label
 
 
 def check_decision(ctx, decision: ir.Decision) -> list[Diagnostic]:
@@ -53,14 +53,14 @@ def conflict_between(ctx, decision: ir.Decision, a: ir.Rule, b: ir.Rule) -> Diag
     typ = decision.type
     va = enc.model_value(model, enc.values[key_a], typ)
     vb = enc.model_value(model, enc.values[key_b], typ)
-    from checker.values import show
+    from ruleproof.checker.values import show
 
     code = "E611" if a.origin == b.origin == "table" else "E602"
     what = "rows" if code == "E611" else "rules"
     story = f"`{a.name}` decides {decision.name} = {show(va, typ)}, `{b.name}` decides {show(vb, typ)}"
     marks = None
     if typ.kind == "date":
-        from checker.values import to_wire
+        from ruleproof.checker.values import to_wire
 
         marks = []
         for r, v in ((a, va), (b, vb)):

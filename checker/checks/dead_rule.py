@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from checker import ir
-from checker.diagnostics import Diagnostic
+from ruleproof.checker import ir
+from ruleproof.checker.diagnostics import Diagnostic
 
 
 def check_decision(ctx, decision: ir.Decision) -> list[Diagnostic]:

@@ -6,8 +6,8 @@ INVARIANT: `disjoint(bounds(a), bounds(b))` is True only if a ∧ b is unsatisfi
 encoding (checker/encode.py) with the facts' domains alone — pruning never hides a finding.
 tests/test_prune.py checks this against Z3 on random conditions.
 
->>> from checker import ir
->>> from checker.types import Type
+>>> from ruleproof.checker import ir
+>>> from ruleproof.checker.types import Type
 >>> days, boolean = Type("duration", "days"), Type("bool")
 >>> promised = ir.FactRef("promised", days, span=None)
 >>> def at_least(n): return ir.Compare(">=", promised, ir.Const(n, days, span=None), boolean, span=None)
@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from checker import ir
+from ruleproof.checker import ir
 
 INTEGER_KINDS = ("int", "duration", "date", "datetime")
 EXACT_KINDS = ("decimal", "rate", "money")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import z3
 
-from checker import ir
-from checker.diagnostics import Diagnostic, Label
+from ruleproof.checker import ir
+from ruleproof.checker.diagnostics import Diagnostic, Label
 
 
 def check_decision(ctx, decision: ir.Decision) -> list[Diagnostic]:

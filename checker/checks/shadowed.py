@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import z3
 
-from checker import ir
-from checker.diagnostics import Diagnostic
+from ruleproof.checker import ir
+from ruleproof.checker.diagnostics import Diagnostic
 
 
 def effective_win(ctx, decision: ir.Decision, rule: ir.Rule) -> z3.BoolRef:

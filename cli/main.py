@@ -11,19 +11,19 @@ import json
 import sys
 from pathlib import Path
 
-from checker.checks import run_checks
-from checker.decisions import decide_json, decision_text
-from checker.diagnostics import Severity, sorted_diagnostics
-from checker.diff import diff_packs, diff_text
-from checker.evaluate import CompiledPack
-from checker.examples import run_examples
-from checker.gitrev import RevisionError, read_revision
-from checker.partial import holding_days, partial_decisions
-from checker.pipeline import LoadResult, PackNotFound, load_pack, load_texts, pack_paths
-from checker.render import diagnostic_json, render_json, render_text
-from checker.render_ci import render_github, render_junit, render_sarif
-from checker.render_html import render_html
-from checker.values import InvalidFacts, read_facts
+from ruleproof.checker.checks import run_checks
+from ruleproof.checker.decisions import decide_json, decision_text
+from ruleproof.checker.diagnostics import Severity, sorted_diagnostics
+from ruleproof.checker.diff import diff_packs, diff_text
+from ruleproof.checker.evaluate import CompiledPack
+from ruleproof.checker.examples import run_examples
+from ruleproof.checker.gitrev import RevisionError, read_revision
+from ruleproof.checker.partial import holding_days, partial_decisions
+from ruleproof.checker.pipeline import LoadResult, PackNotFound, load_pack, load_texts, pack_paths
+from ruleproof.checker.render import diagnostic_json, render_json, render_text
+from ruleproof.checker.render_ci import render_github, render_junit, render_sarif
+from ruleproof.checker.render_html import render_html
+from ruleproof.checker.values import InvalidFacts, read_facts
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
@@ -163,7 +163,7 @@ def cmd_when(args: argparse.Namespace) -> int:
 
 
 def _check_names(pack, names) -> None:
-    from checker.values import FactError
+    from ruleproof.checker.values import FactError
 
     unknown = [n for n in names or [] if n not in pack.decisions]
     if unknown:
@@ -208,7 +208,7 @@ def _load(path: str) -> LoadResult:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     """Serve every pack under --policies over HTTP (gunicorn; see server/)."""
-    from server.config import ServerConfig
+    from ruleproof.server.config import ServerConfig
 
     if not Path(args.policies).is_dir():
         raise UsageError(f"no such folder: {args.policies}")
@@ -218,7 +218,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if args.reload_interval is not None:
         overrides["reload_interval"] = args.reload_interval
     config = ServerConfig.from_env(**overrides)
-    from server.serve import serve
+    from ruleproof.server.serve import serve
 
     serve(config, host=args.host, port=args.port, workers=args.workers, threads=args.threads, access_log=args.access_log)
     return EXIT_OK
@@ -228,7 +228,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
     """Re-decide the cases of a decision log with another version of a pack; report what changes."""
     import sqlite3
 
-    from server.replay import replay, replay_text
+    from ruleproof.server.replay import replay, replay_text
 
     pack = _load_ok(args.pack).pack
     if not Path(args.log).is_file():
