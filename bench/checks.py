@@ -35,7 +35,6 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 import checkgen  # noqa: E402
 import z3  # noqa: E402
-
 from ruleproof.checker.checks import PARALLEL_MIN_RULES, run_checks  # noqa: E402
 from ruleproof.checker.pipeline import load_pack, load_texts  # noqa: E402
 

@@ -37,12 +37,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.peers import check, measure  # noqa: E402
-from bench.peers.cases import generate  # noqa: E402
 from ruleproof.checker.evaluate import CompiledPack  # noqa: E402
 from ruleproof.checker.pipeline import load_pack  # noqa: E402
 from ruleproof.checker.render import render_text  # noqa: E402
 from ruleproof.checker.values import read_facts  # noqa: E402
+
+from bench.peers import check, measure  # noqa: E402
+from bench.peers.cases import generate  # noqa: E402
 
 QUESTION = "refund_request_allowed"
 GOALS = {"refund question, median µs": 2.0, "every decision, median µs": 50.0, "batch decisions/s": 200_000}

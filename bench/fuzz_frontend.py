@@ -59,6 +59,7 @@ sys.path.insert(0, str(ROOT))
 from ruleproof.checker.diagnostics import CODES  # noqa: E402
 from ruleproof.checker.pipeline import load_texts  # noqa: E402
 from ruleproof.checker.render import render_json, render_text  # noqa: E402
+
 from tests.doc_blocks import code_blocks, texts_of  # noqa: E402
 
 HEADER = 'pack fuzz version "1"\n'

@@ -12,7 +12,6 @@ import json
 from dataclasses import dataclass, field
 
 import z3
-
 from ruleproof.checker import ir
 from ruleproof.checker.encode import Encoder
 from ruleproof.checker.evaluate import CompiledPack

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 import z3
-
 from ruleproof.checker import ir
 from ruleproof.checker.evaluate import Calendar
 from ruleproof.checker.types import Type

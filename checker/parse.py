@@ -21,7 +21,6 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedTok
 from lark.lexer import Lexer
 from lark.parsers.lalr_parser_state import ParserState
 from lark.utils import TextSlice
-
 from ruleproof.checker import ast
 from ruleproof.checker.diagnostics import Diagnostic, diagnostic
 from ruleproof.checker.source import SourceFile, Span

@@ -8,7 +8,6 @@ all other facts, the days (of a date fact such as `today`) on which it holds, as
 from __future__ import annotations
 
 import z3
-
 from ruleproof.checker import ir
 from ruleproof.checker.encode import DATE_MAX, DATE_MIN, Encoder
 from ruleproof.checker.solver import check, make_solver

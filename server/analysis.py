@@ -10,7 +10,6 @@ import logging
 import time
 
 from flask import Blueprint
-
 from ruleproof.server.checkpool import CheckFailed, CheckUnavailable
 from ruleproof.server.decide import serving
 from ruleproof.server.errors import ApiError

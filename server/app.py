@@ -14,7 +14,6 @@ import time
 from dataclasses import dataclass, field
 
 from flask import Flask, g, request
-
 from ruleproof.server import analysis, decide, ops, packs, playground
 from ruleproof.server.checkpool import CheckPool
 from ruleproof.server.config import ServerConfig, coerce_config

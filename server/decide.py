@@ -11,7 +11,6 @@ from __future__ import annotations
 import time
 
 from flask import Blueprint
-
 from ruleproof.checker.decisions import decide_json
 from ruleproof.checker.timeline import timeline
 from ruleproof.checker.values import InvalidFacts

@@ -12,9 +12,8 @@ import re
 
 from flask import Flask, Response
 from pydantic import ValidationError
-from werkzeug.exceptions import HTTPException
-
 from ruleproof.checker.values import FactError
+from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger("ruleproof.server")
 

@@ -13,7 +13,6 @@ import sys
 from functools import lru_cache
 
 from pydantic.json_schema import models_json_schema
-
 from ruleproof.server import models as m
 
 API_VERSION = "1.0.0"

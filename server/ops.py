@@ -5,7 +5,6 @@ from __future__ import annotations
 import hmac
 
 from flask import Blueprint, Response, request
-
 from ruleproof.server.errors import ApiError
 from ruleproof.server.models import HealthV1, ReadyV1, ReloadResponseV1
 from ruleproof.server.openapi import document_text

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import Blueprint
-
 from ruleproof.server.errors import ApiError
 from ruleproof.server.models import PackDetailV1, PacksResponseV1
 from ruleproof.server.registry import PackState

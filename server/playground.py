@@ -7,7 +7,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Blueprint, send_from_directory
-
 from ruleproof.checker.timeline_svg import timeline_svg
 from ruleproof.server.decide import serving
 from ruleproof.server.errors import ApiError

@@ -15,7 +15,6 @@ from dataclasses import replace
 from pathlib import Path
 
 from gunicorn.app.base import BaseApplication
-
 from ruleproof.server.config import ServerConfig
 
 

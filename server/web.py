@@ -9,9 +9,8 @@ from typing import TypeVar
 import pydantic_core
 from flask import Response, current_app, request
 from pydantic import BaseModel, ValidationError
-from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
-
 from ruleproof.server.errors import ApiError, json_path, validation_errors
+from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
 
 M = TypeVar("M", bound=BaseModel)
 

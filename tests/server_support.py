@@ -7,7 +7,6 @@ import time
 from pathlib import Path
 
 from pydantic import BaseModel
-
 from ruleproof.server.app import create_app
 
 REPO = Path(__file__).resolve().parent.parent

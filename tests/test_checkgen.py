@@ -14,7 +14,6 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 
 import checkgen  # noqa: E402
-
 from ruleproof.checker import checks  # noqa: E402
 from ruleproof.checker.checks import run_checks  # noqa: E402
 from ruleproof.checker.pipeline import load_texts  # noqa: E402

@@ -8,7 +8,6 @@ import re
 from pathlib import Path
 
 import pytest
-
 from ruleproof.checker import ir
 from ruleproof.checker.checks import run_checks
 from ruleproof.checker.evaluate import CompiledPack

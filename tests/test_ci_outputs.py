@@ -8,7 +8,6 @@ from pathlib import Path
 from xml.etree import ElementTree as ET
 
 import jsonschema
-
 from ruleproof.main import main
 
 HERE = Path(__file__).parent

@@ -14,7 +14,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from ruleproof.main import main
 
 ROOT = Path(__file__).resolve().parent.parent

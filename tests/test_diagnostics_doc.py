@@ -13,7 +13,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from ruleproof.checker.diagnostics import CODES
 from ruleproof.checker.pipeline import load_texts
 

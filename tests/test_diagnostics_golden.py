@@ -17,7 +17,6 @@ import os
 from pathlib import Path
 
 import pytest
-
 from ruleproof.checker.diagnostics import CODES
 from ruleproof.checker.pipeline import load_pack
 from ruleproof.checker.render import render_json, render_text

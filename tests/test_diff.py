@@ -9,13 +9,12 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from ruleproof.checker import ir
-from ruleproof.main import main
 from ruleproof.checker.diff import diff_packs
 from ruleproof.checker.evaluate import CompiledPack
 from ruleproof.checker.pipeline import load_pack
 from ruleproof.checker.values import read_facts, to_wire
+from ruleproof.main import main
 
 PACK = Path(__file__).resolve().parents[1] / "policies" / "marketplace"
 

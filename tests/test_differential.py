@@ -29,7 +29,6 @@ import pytest
 import z3
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
-
 from ruleproof.checker import ir
 from ruleproof.checker.encode import Encoder
 from ruleproof.checker.evaluate import NO_VALUE, CompiledPack, Outcome, Undetermined

@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 
 import z3
-
 from ruleproof.checker import ir
 from ruleproof.checker.encode import Encoder
 from ruleproof.checker.pipeline import load_texts

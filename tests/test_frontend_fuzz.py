@@ -26,7 +26,6 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
 from ruleproof.checker.checks import run_checks
 from ruleproof.checker.decisions import decide_json
 from ruleproof.checker.diagnostics import CODES

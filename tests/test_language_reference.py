@@ -9,7 +9,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from ruleproof.checker.builtins import BUILTINS
 from ruleproof.checker.parse import reserved_words
 from ruleproof.checker.pipeline import load_texts

@@ -20,10 +20,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from shared_data import marketplace_file
-
 from ruleproof import main as cli
 from ruleproof.checker.pipeline import load_pack
+from shared_data import marketplace_file
 
 ROOT = Path(__file__).resolve().parents[1]
 PACK = ROOT / "policies" / "marketplace"

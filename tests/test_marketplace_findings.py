@@ -9,7 +9,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from ruleproof.checker.checks import run_checks
 from ruleproof.checker.diagnostics import Severity
 from ruleproof.checker.pipeline import load_pack

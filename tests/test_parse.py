@@ -6,7 +6,6 @@ import datetime as dt
 import doctest
 
 import pytest
-
 from ruleproof.checker import ast, parse
 from ruleproof.checker.parse import MAX_DEPTH, parse_module
 from ruleproof.checker.source import SourceFile, synthetic_span

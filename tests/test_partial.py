@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 import z3
-
 from ruleproof.checker import ir
 from ruleproof.checker.encode import Encoder
 from ruleproof.checker.evaluate import NO_VALUE, Calendar, CompiledPack

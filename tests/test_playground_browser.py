@@ -12,9 +12,8 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, sync_playwright
-from werkzeug.serving import make_server
-
 from ruleproof.server.app import create_app
+from werkzeug.serving import make_server
 
 REPO = Path(__file__).resolve().parent.parent
 ARTIFACTS = REPO / "tests" / "artifacts" / "playground"

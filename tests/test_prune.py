@@ -11,7 +11,6 @@ from fractions import Fraction
 import z3
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
 from ruleproof.checker import ir
 from ruleproof.checker import types as T
 from ruleproof.checker.checks.prune import bounds, disjoint, may_overlap

@@ -8,7 +8,6 @@ from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from ruleproof.checker import ir
 from ruleproof.checker.pipeline import load_pack, load_texts
 from ruleproof.checker.values import InvalidFacts, _read_slowly, read_facts

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from ruleproof.checker.parse import parse_module
 from ruleproof.checker.resolve import resolve
 from ruleproof.checker.source import SourceFile

@@ -7,10 +7,9 @@ import json
 from contextlib import redirect_stdout
 
 import pytest
-from server_support import CASE, CASE_DECISIONS, POLICIES, SHOP, close, copy_policies, make_app, shape
-
 from ruleproof import main as cli
 from ruleproof.server import models as m
+from server_support import CASE, CASE_DECISIONS, POLICIES, SHOP, close, copy_policies, make_app, shape
 
 
 @pytest.fixture(scope="module")

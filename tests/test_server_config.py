@@ -5,11 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from server_support import POLICIES
-
 from ruleproof import main as cli
 from ruleproof.server.config import MIB, ServerConfig, coerce_config
 from ruleproof.server.serve import bind_address
+from server_support import POLICIES
 
 
 def test_defaults():

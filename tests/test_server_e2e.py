@@ -15,9 +15,8 @@ import urllib.error
 import urllib.request
 
 import pytest
-from server_support import CASE, CASE_DECISIONS, REPO, copy_policies, wait_for
-
 from ruleproof.server.decision_log import read_log
+from server_support import CASE, CASE_DECISIONS, REPO, copy_policies, wait_for
 
 
 def free_port() -> int:

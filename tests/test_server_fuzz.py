@@ -8,10 +8,9 @@ import datetime as dt
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from server_support import REPO, close, make_app, shape
-
 from ruleproof.checker.pipeline import load_pack
 from ruleproof.server import models as m
+from server_support import REPO, close, make_app, shape
 
 PACK = load_pack(REPO / "policies" / "marketplace").pack
 

@@ -9,10 +9,9 @@ import sqlite3
 from contextlib import redirect_stdout
 
 import pytest
-from server_support import CASE, SHOP, close, make_app
-
 from ruleproof import main as cli
 from ruleproof.server.decision_log import DecisionLog, new_id, read_log
+from server_support import CASE, SHOP, close, make_app
 
 CASES = [
     CASE,                                                        # closed: not paid by 2026-01-11

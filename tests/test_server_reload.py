@@ -6,9 +6,8 @@ from __future__ import annotations
 import threading
 
 import pytest
-from server_support import CASE, close, copy_policies, edit, make_app, shape, wait_for
-
 from ruleproof.server import models as m
+from server_support import CASE, close, copy_policies, edit, make_app, shape, wait_for
 
 TOKEN = "t0ken"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}

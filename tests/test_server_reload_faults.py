@@ -16,9 +16,8 @@ import time
 from pathlib import Path
 
 import pytest
-from server_support import CASE, close, copy_policies, make_app, shape, wait_for
-
 from ruleproof.server import models as m
+from server_support import CASE, close, copy_policies, make_app, shape, wait_for
 
 #: payment_deadline of CASE by the version that decides it (payment period 10, 12, 14, ... days)
 DEADLINES = {f"1.{i}": f"2026-01-{11 + 2 * i:02d}" for i in range(10)}

@@ -17,9 +17,8 @@ import time
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from server_support import CASE, SHOP, close, make_app, shape, wait_for
-
 from ruleproof.server import models as m
+from server_support import CASE, SHOP, close, make_app, shape, wait_for
 
 SHOP_FILES = {p.name: p.read_text() for p in sorted(SHOP.glob("*.rules"))}
 #: one valid body per JSON endpoint

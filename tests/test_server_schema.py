@@ -9,11 +9,10 @@ import re
 import schemathesis
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from server_support import CASE, REPO, make_app
-
 from ruleproof.server import models as m
 from ruleproof.server.models import PACK_NAME_PATTERN
 from ruleproof.server.openapi import document
+from server_support import CASE, REPO, make_app
 
 app = make_app(admin_token="schema-token")
 # A request can fit the schema and still be refused with 422: facts that do not fit the pack,

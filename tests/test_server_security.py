@@ -9,13 +9,12 @@ import re
 from pathlib import Path
 
 import pytest
-from server_support import CASE, REPO, SHOP, close, copy_policies, make_app, shape
-
 from ruleproof.checker.decisions import decide_json
 from ruleproof.checker.evaluate import CompiledPack
 from ruleproof.checker.pipeline import load_texts
 from ruleproof.server import models as m
 from ruleproof.server.decision_log import read_log
+from server_support import CASE, REPO, SHOP, close, copy_policies, make_app, shape
 
 SECRET = "s3cret-outside-policies"
 TOKEN = "admin-t0ken"

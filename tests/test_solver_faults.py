@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from ruleproof.checker.checks import run_checks
-from ruleproof.main import main
 from ruleproof.checker.pipeline import load_pack
+from ruleproof.main import main
 
 NONLINEAR = Path(__file__).parent / "checks" / "faults" / "nonlinear.rules"
 

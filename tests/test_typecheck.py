@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from ruleproof.checker import ir
 from ruleproof.checker import types as T
 from ruleproof.checker.pipeline import load_texts

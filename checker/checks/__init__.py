@@ -37,7 +37,6 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 
 import z3
-
 from ruleproof.checker import ir
 from ruleproof.checker.checks.prune import Bounds, bounds, disjoint
 from ruleproof.checker.diagnostics import Diagnostic, Label, diagnostic

@@ -8,7 +8,6 @@ possible P: impossible iff assumptions ∧ P is unsatisfiable. A refuted window 
 from __future__ import annotations
 
 import z3
-
 from ruleproof.checker import ir
 from ruleproof.checker.diagnostics import Diagnostic
 

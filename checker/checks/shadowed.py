@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import z3
-
 from ruleproof.checker import ir
 from ruleproof.checker.diagnostics import Diagnostic
 

@@ -4,7 +4,6 @@ check (reported as E611); this module finds the cases no row of a table matches.
 from __future__ import annotations
 
 import z3
-
 from ruleproof.checker import ir
 from ruleproof.checker.diagnostics import Diagnostic
 
