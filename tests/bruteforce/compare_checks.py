@@ -97,6 +97,11 @@ def _missed(oracle: Oracle, key: tuple, example: int | None) -> str:
     if example is not None:
         case = oracle.cases[example]
         text += f"; case {show_case(case.wire)}: " + _state(oracle, key, example)
+    elif key[0] in ("E601", "E610"):
+        what = "the rule fires" if key[0] == "E601" else "the property holds"
+        text += f"; {what} on none of the {len(oracle.cases)} cases that satisfy the assumptions"
+    elif key[0] == "E614":
+        text += f"; none of the {oracle.total} cases of the domain satisfies the assumptions"
     if key[0] == "W605":
         text += "; removing the rule changes no outcome on any case"
     return text
@@ -119,8 +124,21 @@ def _spurious(oracle: Oracle, key: tuple, finding) -> str:
                 what = "is selected" if view.candidates[k] else "fires"
                 text += f"; rule `{key[2]}` {what} on case {show_case(oracle.cases[i].wire)} ({_state(oracle, key, i)})"
                 break
+    elif key[0] == "E610":
+        prop = next(p for p in oracle.pack.properties if p.name == key[1])
+        index = next((i for i in range(len(oracle.cases)) if oracle.expr(i, prop.condition) is True), None)
+        if index is not None:
+            text += f"; `{prop.name}` holds on case {show_case(oracle.cases[index].wire)}"
     elif key[0] == "E614" and oracle.cases:
         text += f"; case {show_case(oracle.cases[0].wire)} satisfies every assumption"
+    case = counterexample(finding)
+    if case is not None:
+        matching = oracle.matching(case)
+        text += f"; its counterexample {show_case(case)}"
+        if matching:
+            text += f" reads as {show_case(oracle.cases[matching[0]].wire)}: {_state(oracle, key, matching[0])}"
+    elif key[0] in ("E602", "E611", "E603", "W606", "E607", "E609", "W612"):
+        text += f"; none of the {len(oracle.cases)} cases that satisfy the assumptions shows it"
     return text
 
 
