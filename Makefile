@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test check bench lint clean install openapi browser
+.PHONY: run test check bench bruteforce lint clean install openapi browser
 
 install: $(STAMP)
 
@@ -38,6 +38,11 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/frontend.py
+
+# The brute-force comparison over many packs (tests/test_bruteforce.py runs 80 in `make test`).
+BRUTEFORCE_PACKS ?= 2000
+bruteforce: $(STAMP)
+	$(BIN)/python bench/bruteforce.py --packs $(BRUTEFORCE_PACKS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

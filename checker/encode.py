@@ -194,6 +194,7 @@ class Encoder(FactVariables):
         self.values: Mapping[tuple[str, str], object] = _RuleTerms(self)
         self.selected: Mapping[tuple[str, str], z3.BoolRef] = _RuleTerms(self)
         self._exprs: dict[int, tuple[ir.Expr, Sym]] = {}
+        self._changes: dict[tuple[str, str], z3.BoolRef] = {}
         self._order = {name: i for i, name in enumerate(pack.decision_order)}
         self.assumptions = [self.condition(a.condition) for a in pack.assumptions]
 
@@ -257,6 +258,13 @@ class Encoder(FactVariables):
         finally:
             for key, terms in self._rule_maps().items():
                 terms._terms = saved[key]
+
+    def outcome_changes(self, d: ir.Decision, removed: str) -> z3.BoolRef:
+        """The condition that deleting rule `removed` changes `d`'s outcome (built once)."""
+        key = (d.name, removed)
+        if key not in self._changes:
+            self._changes[key] = outcomes_differ(self.decisions[d.name], self.without(d, removed))
+        return self._changes[key]
 
     def _rule_maps(self) -> dict[str, _RuleTerms]:
         return {"fires": self.fires, "wins": self.wins, "selected": self.selected, "values": self.values}

@@ -9,7 +9,7 @@ from ruleproof.checker.diagnostics import Diagnostic
 def check_decision(ctx, decision: ir.Decision) -> list[Diagnostic]:
     """R is shadowed iff fires(R) is satisfiable but assumptions ∧ selected(R) is not: whenever
     it fires, an overriding, earlier (`first`) or higher-priority rule is selected instead."""
-    if len(decision.rules) < 2 or decision.hit == "collect":
+    if len(decision.rules) < 2:
         return []
     findings = []
     for rule in decision.rules:
