@@ -80,7 +80,6 @@ CODES: dict[str, Code] = _codes(
     ("E309", "table-duplicate-row", E),
     ("E310", "example-unknown-fact", E),
     ("E311", "example-unknown-decision", E),
-    ("E312", "example-missing-expectation", E),
     ("E313", "dependency-cycle", E),
     # warnings
     ("W401", "unused-fact", W),

@@ -490,11 +490,3 @@ def apply_acceptances(pack: ir.Pack, findings: list[Diagnostic]) -> list[Diagnos
                 acceptance.span, "matches nothing", help="the defect is gone or the names changed: remove the acceptance",
             ))
     return out
-
-
-def rule_label(rule: ir.Rule) -> str:
-    return f"rule `{rule.name}`" if rule.origin != "table" else f"row `{rule.name}`"
-
-
-def rule_span(rule: ir.Rule) -> Span:
-    return rule.span

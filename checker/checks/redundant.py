@@ -38,10 +38,6 @@ def check_decision(ctx, decision: ir.Decision) -> list[Diagnostic]:
     return findings
 
 
-def check_redundant(ctx) -> list[Diagnostic]:
-    return [f for d in ctx.decisions() for f in check_decision(ctx, d)]
-
-
 def _different_constants(r: ir.Rule, s: ir.Rule) -> bool:
     a, b = r.value, s.value
     return (isinstance(a, ir.Const) and isinstance(b, ir.Const) and a.value is not None and b.value is not None
