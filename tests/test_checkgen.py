@@ -15,7 +15,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 
 import checkgen  # noqa: E402
 from ruleproof.checker import checks  # noqa: E402
-from ruleproof.checker.checks import run_checks  # noqa: E402
+from ruleproof.checker.checks import run_checks, runner  # noqa: E402
 from ruleproof.checker.pipeline import load_texts  # noqa: E402
 
 
@@ -98,7 +98,7 @@ def _die(index: int) -> None:
 def test_a_broken_worker_pool_falls_back_to_this_process(monkeypatch) -> None:
     _, pack = _load(100)
     serial = run_checks(pack, jobs=1)
-    monkeypatch.setattr(checks, "_run_part", _die)
+    monkeypatch.setattr(runner, "_run_part", _die)
     messages: list[str] = []
     fallen_back = run_checks(pack, jobs=2, progress=messages.append)
     assert fallen_back.processes > 1, "run_checks forks workers from a single-threaded process"
