@@ -8,12 +8,15 @@ from __future__ import annotations
 
 from ruleproof.checker import ir
 from ruleproof.checker.evaluate import CompiledPack
+from ruleproof.checker.timeline import timeline as draw_timeline
 from ruleproof.checker.values import InvalidFacts, read_facts, to_wire
 
 
 def decide_json(compiled: CompiledPack, raw_facts: object, names: list[str] | None = None,
-                explain: bool = False) -> dict:
-    """Decide one case. Raises InvalidFacts (with JSON paths) for bad facts or unknown decisions."""
+                explain: bool = False, timeline: bool = False) -> dict:
+    """Decide one case; with `explain` add its trace, with `timeline` its timeline (drawn
+    from this outcome, not decided again). Raises InvalidFacts (with JSON paths) for bad
+    facts or unknown decisions."""
     pack = compiled.pack
     if names is not None:
         unknown = [n for n in names if n not in pack.decisions]
@@ -37,6 +40,8 @@ def decide_json(compiled: CompiledPack, raw_facts: object, names: list[str] | No
     }
     if explain:
         result["trace"] = compiled.explain(facts, outcome)
+    if timeline:
+        result["timeline"] = draw_timeline(pack, compiled, facts, outcome)
     return result
 
 

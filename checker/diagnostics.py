@@ -107,6 +107,31 @@ CODES: dict[str, Code] = _codes(
 )
 
 
+class CheckVerdict(StrEnum):
+    """What the solver said of the property a formal check states."""
+
+    PROVED = "proved"  # no case breaks it (the constraints are unsatisfiable)
+    REFUTED = "refuted"  # the case below breaks it
+    UNKNOWN = "unknown"  # the solver gave up (the reason says why)
+
+
+@dataclass(frozen=True)
+class Counterexample:
+    """What a formal check's finding rests on: its verdict, the names involved (an acceptance
+    matches them) and, when refuted, the case — wire facts, as `ruleproof decide` takes them —
+    with its timeline (checker/timeline.py); when unknown, the solver's reason.
+
+    >>> Counterexample(CheckVerdict.PROVED, ("late_fee", "fee")).case is None
+    True
+    """
+
+    verdict: CheckVerdict
+    involved: tuple[str, ...] = ()
+    case: dict[str, object] | None = field(default=None, compare=False)
+    timeline: dict | None = field(default=None, compare=False)
+    reason: str | None = None
+
+
 @dataclass(frozen=True)
 class Label:
     """A span with a short note printed under its carets."""
@@ -124,7 +149,7 @@ class Diagnostic:
     primary: Label
     secondary: tuple[Label, ...] = ()
     help: str | None = None
-    extra: dict = field(default_factory=dict, compare=False, hash=False)
+    counterexample: Counterexample | None = field(default=None, compare=False)  # formal checks' findings only
     accepted: str | None = None
 
     @property
@@ -134,6 +159,11 @@ class Diagnostic:
     @property
     def name(self) -> str:
         return CODES[self.code].name
+
+    @property
+    def involved(self) -> tuple[str, ...]:
+        """The names a formal check's finding is about (none for other diagnostics)."""
+        return self.counterexample.involved if self.counterexample is not None else ()
 
     def sort_key(self) -> tuple:
         return (*self.primary.span.sort_key(), self.code, self.message)
@@ -147,12 +177,12 @@ def diagnostic(
     *,
     secondary: tuple[Label, ...] = (),
     help: str | None = None,
-    extra: dict | None = None,
+    counterexample: Counterexample | None = None,
 ) -> Diagnostic:
     """Build a diagnostic; `code` must be registered in CODES."""
     if code not in CODES:
         raise KeyError(f"unregistered diagnostic code {code}")
-    return Diagnostic(code, message, Label(span, label), secondary, help, extra or {})
+    return Diagnostic(code, message, Label(span, label), secondary, help, counterexample)
 
 
 def sorted_diagnostics(diags: list[Diagnostic], cap: int = 500) -> list[Diagnostic]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from ruleproof.checker.diagnostics import Diagnostic, Label, Severity
+from ruleproof.checker.diagnostics import Counterexample, Diagnostic, Label, Severity
 
 
 def render_text(diags: list[Diagnostic]) -> str:
@@ -65,7 +65,22 @@ def diagnostic_json(d: Diagnostic) -> dict:
     }
     if d.accepted is not None:
         out["accepted"] = d.accepted
-    out.update(d.extra)
+    if d.counterexample is not None:
+        out.update(counterexample_json(d.counterexample))
+    return out
+
+
+def counterexample_json(c: Counterexample) -> dict:
+    """A finding's counterexample as the fields its JSON carries: `involved`, `check_verdict`,
+    and `counterexample` (the case), `timeline` or `reason` when there is one."""
+    out: dict = {"involved": list(c.involved)} if c.involved else {}
+    out["check_verdict"] = c.verdict.value
+    if c.case is not None:
+        out["counterexample"] = c.case
+    if c.timeline is not None:
+        out["timeline"] = c.timeline
+    if c.reason is not None:
+        out["reason"] = c.reason
     return out
 
 

@@ -27,7 +27,7 @@ def _load(rules: int):
 
 
 def _summary(findings) -> list[tuple[str, tuple[str, ...]]]:
-    return sorted((f.code, tuple(sorted(f.extra.get("involved", [])))) for f in findings)
+    return sorted((f.code, tuple(sorted(f.involved))) for f in findings)
 
 
 @pytest.mark.parametrize("rules", [10, 100])
@@ -38,7 +38,7 @@ def test_every_planted_defect_is_found_and_nothing_else(rules: int) -> None:
     started = time.perf_counter()
     report = run_checks(pack, timeout_ms=5_000, jobs=1)
     assert time.perf_counter() - started < 10
-    found = [(f.code, set(f.extra.get("involved", []))) for f in report.findings]
+    found = [(f.code, set(f.involved)) for f in report.findings]
     missed = [p for p in generated.planted if not any(c == p.code and set(p.names) <= names for c, names in found)]
     assert not missed, missed
     unplanted = [(c, sorted(n)) for c, n in found

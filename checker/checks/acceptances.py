@@ -15,7 +15,7 @@ def apply_acceptances(pack: ir.Pack, findings: list[Diagnostic]) -> list[Diagnos
     used = set()
     out = []
     for finding in findings:
-        involved = set(finding.extra.get("involved", []))
+        involved = set(finding.involved)
         match = next((a for a in pack.acceptances if a.code == finding.code and set(a.targets) <= involved), None)
         if match is not None:
             used.add(id(match))

@@ -23,11 +23,11 @@ from typing import ClassVar
 import z3
 from ruleproof.checker import ir
 from ruleproof.checker.checks.prune import Bounds, bounds, disjoint
-from ruleproof.checker.diagnostics import Diagnostic, Label, diagnostic
+from ruleproof.checker.diagnostics import CheckVerdict, Counterexample, Diagnostic, Label, diagnostic
 from ruleproof.checker.encode import Encoder
 from ruleproof.checker.solver import DEFAULT_TIMEOUT_MS, Verdict, check, make_solver
 from ruleproof.checker.source import Span
-from ruleproof.checker.timeline import timeline
+from ruleproof.checker.timeline import decide_case, timeline
 
 
 class ScopedModel(z3.ModelRef):
@@ -142,7 +142,7 @@ class CheckContext:
             self.unknowns.append(diagnostic(
                 "W613", f"the solver gave up on {what}: {verdict.reason}", span, "not proved, not refuted",
                 help="simplify the rules involved, or raise the time limit (--timeout)",
-                extra={"check_verdict": "unknown", "reason": verdict.reason},
+                counterexample=Counterexample(CheckVerdict.UNKNOWN, reason=verdict.reason),
             ))
         return verdict
 
@@ -175,17 +175,20 @@ class CheckContext:
     def finding(self, code: str, message: str, span: Span, label: str, model: z3.ModelRef | None,
                 involved: list[str], secondary: tuple[Label, ...] = (), help: str | None = None,
                 story: str = "", marks: list[dict] | None = None) -> Diagnostic:
-        """A finding with its counterexample case and timeline. The case gives the facts the
+        """A finding with its counterexample: proved when `model` is None (no case exists),
+        else refuted by the model's case, with its timeline. The case gives the facts the
         question was about (with those the assumptions tie to them); a fact left out is
         irrelevant to the defect."""
-        extra: dict = {"involved": involved, "check_verdict": "refuted" if model is not None else "proved"}
-        if model is not None:
+        if model is None:
+            evidence = Counterexample(CheckVerdict.PROVED, tuple(involved))
+        else:
             facts = getattr(model, "facts", None)
             case = self.encoder.case(model, facts)
-            extra["counterexample"] = case
-            extra["timeline"] = timeline(self.pack, self.compiled, case, story, marks,
-                                         None if facts is None else self._shown(facts))
-        return diagnostic(code, message, span, label, secondary=secondary, help=help, extra=extra)
+            shown = None if facts is None else self._shown(facts)
+            read, outcome = decide_case(self.pack, self.compiled, case, shown)
+            evidence = Counterexample(CheckVerdict.REFUTED, tuple(involved), case,
+                                      timeline(self.pack, self.compiled, read, outcome, story, marks, shown))
+        return diagnostic(code, message, span, label, secondary=secondary, help=help, counterexample=evidence)
 
 
     def _shown(self, facts: frozenset[str]) -> set[str]:
