@@ -6,6 +6,7 @@ the fix); a test keeps the registry and that document in step.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -191,7 +192,7 @@ def sorted_diagnostics(diags: list[Diagnostic], cap: int = 500) -> list[Diagnost
     return sorted(unique.values(), key=Diagnostic.sort_key)[:cap]
 
 
-def has_errors(diags: list[Diagnostic]) -> bool:
+def has_errors(diags: Iterable[Diagnostic]) -> bool:
     return any(d.severity is Severity.ERROR and d.accepted is None for d in diags)
 
 

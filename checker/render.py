@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from ruleproof.checker.diagnostics import Counterexample, Diagnostic, Label, Severity
+
+if TYPE_CHECKING:
+    from ruleproof.checker.report import Report
 
 
 def render_text(diags: list[Diagnostic]) -> str:
@@ -84,8 +89,27 @@ def counterexample_json(c: Counterexample) -> dict:
     return out
 
 
-def render_json(diags: list[Diagnostic], **fields) -> str:
+def render_json(diags: Sequence[Diagnostic], **fields) -> str:
+    """Diagnostics as a JSON document: `fields`, then the diagnostics and the counts of
+    unaccepted errors and warnings."""
+    return _dump(_body(diags, **fields))
+
+
+def report_json(report: Report) -> dict:
+    """A checked pack as `ruleproof check --format json` prints it (the server's ReportV1)."""
+    return _body(report.diagnostics, path=report.path, pack=report.pack, version=report.version)
+
+
+def render_report_json(report: Report) -> str:
+    """`report_json` as the text the CLI prints."""
+    return _dump(report_json(report))
+
+
+def _body(diags: Sequence[Diagnostic], **fields) -> dict:
     errors = sum(1 for d in diags if d.severity is Severity.ERROR and d.accepted is None)
-    body = {**fields, "diagnostics": [diagnostic_json(d) for d in diags], "errors": errors,
+    return {**fields, "diagnostics": [diagnostic_json(d) for d in diags], "errors": errors,
             "warnings": sum(1 for d in diags if d.severity is Severity.WARNING and d.accepted is None)}
+
+
+def _dump(body: dict) -> str:
     return json.dumps(body, indent=2, default=str) + "\n"

@@ -63,8 +63,10 @@ def _catalogue() -> list[tuple[str, str, Check]]:
     ]
 
 
-@dataclass
+@dataclass(frozen=True)
 class CheckReport:
+    """What a run of the formal checks found (sorted, acceptances applied) and what it cost."""
+
     findings: list[Diagnostic]
     queries: int
     seconds: float
