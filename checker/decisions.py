@@ -6,10 +6,29 @@ can never drift apart.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from ruleproof.checker import ir
 from ruleproof.checker.evaluate import CompiledPack
 from ruleproof.checker.timeline import timeline as draw_timeline
-from ruleproof.checker.values import InvalidFacts, read_facts, to_wire
+from ruleproof.checker.values import FactError, InvalidFacts, read_facts, to_wire
+
+
+class UnknownDecisions(InvalidFacts):
+    """Decision names asked for that the pack does not have."""
+
+
+def require_decisions(pack: ir.Pack, names: Sequence[str] | None) -> None:
+    """Raise UnknownDecisions naming each of `names` the pack has no decision of, by its place
+    in the request (`decisions[i]`: "unknown decision `name`"); None asks for every decision.
+
+    The one check of requested decision names: `ruleproof decide` (with or without
+    `--partial`) and the server's decide endpoints all report unknown names through it.
+    """
+    unknown = [FactError(f"decisions[{i}]", f"unknown decision `{n}`") for i, n in enumerate(names or ())
+               if n not in pack.decisions]
+    if unknown:
+        raise UnknownDecisions(unknown)
 
 
 def decide_json(compiled: CompiledPack, raw_facts: object, names: list[str] | None = None,
@@ -18,12 +37,7 @@ def decide_json(compiled: CompiledPack, raw_facts: object, names: list[str] | No
     from this outcome, not decided again). Raises InvalidFacts (with JSON paths) for bad
     facts or unknown decisions."""
     pack = compiled.pack
-    if names is not None:
-        unknown = [n for n in names if n not in pack.decisions]
-        if unknown:
-            from ruleproof.checker.values import FactError
-
-            raise InvalidFacts([FactError(f"decisions[{names.index(n)}]", f"unknown decision `{n}`") for n in unknown])
+    require_decisions(pack, names)
     facts = read_facts(pack, raw_facts)
     outcome = compiled.decide(facts, names)
     decisions = {}

@@ -11,7 +11,7 @@ import json
 import sys
 from pathlib import Path
 
-from ruleproof.checker.decisions import decide_json, decision_text
+from ruleproof.checker.decisions import decide_json, decision_text, require_decisions
 from ruleproof.checker.diagnostics import Severity
 from ruleproof.checker.diff import diff_packs, diff_text
 from ruleproof.checker.evaluate import CompiledPack
@@ -119,7 +119,7 @@ def cmd_decide(args: argparse.Namespace) -> int:
         raw = _read_json(args.facts)
         if args.partial:
             known = read_facts(result.pack, raw, fill_absent=False)
-            _check_names(result.pack, names)
+            require_decisions(result.pack, names)
             body = {"pack": result.pack.name, "version": result.pack.version,
                     "partial": partial_decisions(result.pack, known, names)}
             sys.stdout.write(json.dumps(body, indent=2) + "\n")
@@ -159,14 +159,6 @@ def cmd_when(args: argparse.Namespace) -> int:
         for span in spans:
             print(f"`{args.decision}` holds from {span['first']} to {span['last']}")
     return EXIT_OK
-
-
-def _check_names(pack, names) -> None:
-    from ruleproof.checker.values import FactError
-
-    unknown = [n for n in names or [] if n not in pack.decisions]
-    if unknown:
-        raise InvalidFacts([FactError("decision", f"unknown decision `{n}`") for n in unknown])
 
 
 def _report_invalid(err: InvalidFacts) -> int:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 
 from flask import Blueprint
-from ruleproof.checker.decisions import decide_json
+from ruleproof.checker.decisions import UnknownDecisions, decide_json, require_decisions
 from ruleproof.checker.values import InvalidFacts
 from ruleproof.server.decision_log import new_id, new_ids
 from ruleproof.server.errors import ApiError, fact_errors
@@ -37,12 +37,10 @@ def serving(name: str, field: str = "pack") -> Served:
 
 
 def _unknown_decisions(served: Served, names: list[str] | None) -> None:
-    if names is None:
-        return
-    decisions = served.compiled.pack.decisions
-    unknown = [{"path": f"decisions[{i}]", "message": f"unknown decision `{n}`"} for i, n in enumerate(names) if n not in decisions]
-    if unknown:
-        raise ApiError(422, "unknown_decision", "the pack has no such decision", unknown)
+    try:
+        require_decisions(served.compiled.pack, names)
+    except UnknownDecisions as err:
+        raise ApiError(422, "unknown_decision", "the pack has no such decision", fact_errors(err.errors)) from None
 
 
 @bp.post("/v1/decide")
