@@ -19,11 +19,19 @@ class UnknownDecisions(InvalidFacts):
 
 
 def require_decisions(pack: ir.Pack, names: Sequence[str] | None) -> None:
-    """Raise UnknownDecisions naming each of `names` the pack has no decision of, by its place
+    r"""Raise UnknownDecisions naming each of `names` the pack has no decision of, by its place
     in the request (`decisions[i]`: "unknown decision `name`"); None asks for every decision.
 
     The one check of requested decision names: `ruleproof decide` (with or without
     `--partial`) and the server's decide endpoints all report unknown names through it.
+
+    >>> from ruleproof.checker.pipeline import load_texts
+    >>> pack = load_texts({"a.rules": 'pack a version "1"\nfact paid: bool cite "x"\n'
+    ...                               'decision ok: bool cite "x" = paid'}).pack
+    >>> require_decisions(pack, ["ok", "okay"])
+    Traceback (most recent call last):
+    ...
+    ruleproof.checker.decisions.UnknownDecisions: decisions[1]: unknown decision `okay`
     """
     unknown = [FactError(f"decisions[{i}]", f"unknown decision `{n}`") for i, n in enumerate(names or ())
                if n not in pack.decisions]
