@@ -8,15 +8,7 @@ from collections.abc import Collection
 from ruleproof.checker import ir
 from ruleproof.checker.evaluate import CompiledPack, Outcome, Undetermined
 from ruleproof.checker.types import DATE
-from ruleproof.checker.values import read_facts, to_wire
-
-
-def decide_case(pack: ir.Pack, compiled: CompiledPack, case: dict,
-                only: Collection[str] | None = None) -> tuple[dict[str, object], Outcome]:
-    """A wire case read (checker.values.read_facts) and decided: the decisions in `only`
-    (default: all), for a case about part of a large pack. The pair is what `timeline` draws."""
-    facts = read_facts(pack, case)
-    return facts, compiled.decide(facts, None if only is None else [n for n in pack.decision_order if n in only])
+from ruleproof.checker.values import to_wire
 
 
 def timeline(pack: ir.Pack, compiled: CompiledPack, facts: dict[str, object], outcome: Outcome, story: str = "",

@@ -27,7 +27,8 @@ from ruleproof.checker.diagnostics import CheckVerdict, Counterexample, Diagnost
 from ruleproof.checker.encode import Encoder
 from ruleproof.checker.solver import DEFAULT_TIMEOUT_MS, Verdict, check, make_solver
 from ruleproof.checker.source import Span
-from ruleproof.checker.timeline import decide_case, timeline
+from ruleproof.checker.timeline import timeline
+from ruleproof.checker.values import read_facts
 
 
 class ScopedModel(z3.ModelRef):
@@ -185,7 +186,9 @@ class CheckContext:
             facts = getattr(model, "facts", None)
             case = self.encoder.case(model, facts)
             shown = None if facts is None else self._shown(facts)
-            read, outcome = decide_case(self.pack, self.compiled, case, shown)
+            # the case as `ruleproof decide` reads it, decided once for its timeline
+            read = read_facts(self.pack, case)
+            outcome = self.compiled.decide(read, None if shown is None else [n for n in self.pack.decision_order if n in shown])
             evidence = Counterexample(CheckVerdict.REFUTED, tuple(involved), case,
                                       timeline(self.pack, self.compiled, read, outcome, story, marks, shown))
         return diagnostic(code, message, span, label, secondary=secondary, help=help, counterexample=evidence)
