@@ -58,7 +58,7 @@ def _timed(pack, repeat: int, jobs: int | None, timeout_ms: int) -> dict:
 
 def _precision(generated, findings) -> tuple[int, int]:
     """(planted defects found, findings that were not planted)."""
-    found = [(f.code, set(f.extra.get("involved", []))) for f in findings]
+    found = [(f.code, set(f.involved)) for f in findings]
     hits = sum(any(c == p.code and set(p.names) <= n for c, n in found) for p in generated.planted)
     extra = sum(not any(c == p.code and set(p.names) <= n for p in generated.planted) for c, n in found)
     return hits, extra

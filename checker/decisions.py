@@ -6,21 +6,46 @@ can never drift apart.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from ruleproof.checker import ir
 from ruleproof.checker.evaluate import CompiledPack
-from ruleproof.checker.values import InvalidFacts, read_facts, to_wire
+from ruleproof.checker.timeline import timeline as draw_timeline
+from ruleproof.checker.values import FactError, InvalidFacts, read_facts, to_wire
+
+
+class UnknownDecisions(InvalidFacts):
+    """Decision names asked for that the pack does not have."""
+
+
+def require_decisions(pack: ir.Pack, names: Sequence[str] | None) -> None:
+    r"""Raise UnknownDecisions naming each of `names` the pack has no decision of, by its place
+    in the request (`decisions[i]`: "unknown decision `name`"); None asks for every decision.
+
+    The one check of requested decision names: `ruleproof decide` (with or without
+    `--partial`) and the server's decide endpoints all report unknown names through it.
+
+    >>> from ruleproof.checker.pipeline import load_texts
+    >>> pack = load_texts({"a.rules": 'pack a version "1"\nfact paid: bool cite "x"\n'
+    ...                               'decision ok: bool cite "x" = paid'}).pack
+    >>> require_decisions(pack, ["ok", "okay"])
+    Traceback (most recent call last):
+    ...
+    ruleproof.checker.decisions.UnknownDecisions: decisions[1]: unknown decision `okay`
+    """
+    unknown = [FactError(f"decisions[{i}]", f"unknown decision `{n}`") for i, n in enumerate(names or ())
+               if n not in pack.decisions]
+    if unknown:
+        raise UnknownDecisions(unknown)
 
 
 def decide_json(compiled: CompiledPack, raw_facts: object, names: list[str] | None = None,
-                explain: bool = False) -> dict:
-    """Decide one case. Raises InvalidFacts (with JSON paths) for bad facts or unknown decisions."""
+                explain: bool = False, timeline: bool = False) -> dict:
+    """Decide one case; with `explain` add its trace, with `timeline` its timeline (drawn
+    from this outcome, not decided again). Raises InvalidFacts (with JSON paths) for bad
+    facts or unknown decisions."""
     pack = compiled.pack
-    if names is not None:
-        unknown = [n for n in names if n not in pack.decisions]
-        if unknown:
-            from ruleproof.checker.values import FactError
-
-            raise InvalidFacts([FactError(f"decisions[{names.index(n)}]", f"unknown decision `{n}`") for n in unknown])
+    require_decisions(pack, names)
     facts = read_facts(pack, raw_facts)
     outcome = compiled.decide(facts, names)
     decisions = {}
@@ -37,6 +62,8 @@ def decide_json(compiled: CompiledPack, raw_facts: object, names: list[str] | No
     }
     if explain:
         result["trace"] = compiled.explain(facts, outcome)
+    if timeline:
+        result["timeline"] = draw_timeline(pack, compiled, facts, outcome)
     return result
 
 

@@ -6,6 +6,7 @@ the fix); a test keeps the registry and that document in step.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -80,7 +81,6 @@ CODES: dict[str, Code] = _codes(
     ("E309", "table-duplicate-row", E),
     ("E310", "example-unknown-fact", E),
     ("E311", "example-unknown-decision", E),
-    ("E312", "example-missing-expectation", E),
     ("E313", "dependency-cycle", E),
     # warnings
     ("W401", "unused-fact", W),
@@ -108,6 +108,31 @@ CODES: dict[str, Code] = _codes(
 )
 
 
+class CheckVerdict(StrEnum):
+    """What the solver said of the property a formal check states."""
+
+    PROVED = "proved"  # no case breaks it (the constraints are unsatisfiable)
+    REFUTED = "refuted"  # the case below breaks it
+    UNKNOWN = "unknown"  # the solver gave up (the reason says why)
+
+
+@dataclass(frozen=True)
+class Counterexample:
+    """What a formal check's finding rests on: its verdict, the names involved (an acceptance
+    matches them) and, when refuted, the case — wire facts, as `ruleproof decide` takes them —
+    with its timeline (checker/timeline.py); when unknown, the solver's reason.
+
+    >>> Counterexample(CheckVerdict.PROVED, ("late_fee", "fee")).case is None
+    True
+    """
+
+    verdict: CheckVerdict
+    involved: tuple[str, ...] = ()
+    case: dict[str, object] | None = field(default=None, compare=False)
+    timeline: dict | None = field(default=None, compare=False)
+    reason: str | None = None
+
+
 @dataclass(frozen=True)
 class Label:
     """A span with a short note printed under its carets."""
@@ -125,7 +150,7 @@ class Diagnostic:
     primary: Label
     secondary: tuple[Label, ...] = ()
     help: str | None = None
-    extra: dict = field(default_factory=dict, compare=False, hash=False)
+    counterexample: Counterexample | None = field(default=None, compare=False)  # formal checks' findings only
     accepted: str | None = None
 
     @property
@@ -135,6 +160,11 @@ class Diagnostic:
     @property
     def name(self) -> str:
         return CODES[self.code].name
+
+    @property
+    def involved(self) -> tuple[str, ...]:
+        """The names a formal check's finding is about (none for other diagnostics)."""
+        return self.counterexample.involved if self.counterexample is not None else ()
 
     def sort_key(self) -> tuple:
         return (*self.primary.span.sort_key(), self.code, self.message)
@@ -148,12 +178,12 @@ def diagnostic(
     *,
     secondary: tuple[Label, ...] = (),
     help: str | None = None,
-    extra: dict | None = None,
+    counterexample: Counterexample | None = None,
 ) -> Diagnostic:
     """Build a diagnostic; `code` must be registered in CODES."""
     if code not in CODES:
         raise KeyError(f"unregistered diagnostic code {code}")
-    return Diagnostic(code, message, Label(span, label), secondary, help, extra or {})
+    return Diagnostic(code, message, Label(span, label), secondary, help, counterexample)
 
 
 def sorted_diagnostics(diags: list[Diagnostic], cap: int = 500) -> list[Diagnostic]:
@@ -162,7 +192,7 @@ def sorted_diagnostics(diags: list[Diagnostic], cap: int = 500) -> list[Diagnost
     return sorted(unique.values(), key=Diagnostic.sort_key)[:cap]
 
 
-def has_errors(diags: list[Diagnostic]) -> bool:
+def has_errors(diags: Iterable[Diagnostic]) -> bool:
     return any(d.severity is Severity.ERROR and d.accepted is None for d in diags)
 
 

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from ruleproof.checker.diagnostics import Diagnostic, Label, Severity
+from ruleproof.checker.diagnostics import Counterexample, Diagnostic, Label, Severity
+
+if TYPE_CHECKING:
+    from ruleproof.checker.report import Report
 
 
 def render_text(diags: list[Diagnostic]) -> str:
@@ -65,12 +70,46 @@ def diagnostic_json(d: Diagnostic) -> dict:
     }
     if d.accepted is not None:
         out["accepted"] = d.accepted
-    out.update(d.extra)
+    if d.counterexample is not None:
+        out.update(counterexample_json(d.counterexample))
     return out
 
 
-def render_json(diags: list[Diagnostic], **fields) -> str:
+def counterexample_json(c: Counterexample) -> dict:
+    """A finding's counterexample as the fields its JSON carries: `involved`, `check_verdict`,
+    and `counterexample` (the case), `timeline` or `reason` when there is one."""
+    out: dict = {"involved": list(c.involved)} if c.involved else {}
+    out["check_verdict"] = c.verdict.value
+    if c.case is not None:
+        out["counterexample"] = c.case
+    if c.timeline is not None:
+        out["timeline"] = c.timeline
+    if c.reason is not None:
+        out["reason"] = c.reason
+    return out
+
+
+def render_json(diags: Sequence[Diagnostic], **fields) -> str:
+    """Diagnostics as a JSON document: `fields`, then the diagnostics and the counts of
+    unaccepted errors and warnings."""
+    return _dump(_body(diags, **fields))
+
+
+def report_json(report: Report) -> dict:
+    """A checked pack as `ruleproof check --format json` prints it (the server's ReportV1)."""
+    return _body(report.diagnostics, path=report.path, pack=report.pack, version=report.version)
+
+
+def render_report_json(report: Report) -> str:
+    """`report_json` as the text the CLI prints."""
+    return _dump(report_json(report))
+
+
+def _body(diags: Sequence[Diagnostic], **fields) -> dict:
     errors = sum(1 for d in diags if d.severity is Severity.ERROR and d.accepted is None)
-    body = {**fields, "diagnostics": [diagnostic_json(d) for d in diags], "errors": errors,
+    return {**fields, "diagnostics": [diagnostic_json(d) for d in diags], "errors": errors,
             "warnings": sum(1 for d in diags if d.severity is Severity.WARNING and d.accepted is None)}
+
+
+def _dump(body: dict) -> str:
     return json.dumps(body, indent=2, default=str) + "\n"

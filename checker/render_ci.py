@@ -6,6 +6,7 @@ import json
 from xml.etree import ElementTree as ET
 
 from ruleproof.checker.diagnostics import CODES, Diagnostic, Label, Severity
+from ruleproof.checker.render import counterexample_json
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 _LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
@@ -42,9 +43,8 @@ def render_sarif(diags: list[Diagnostic], version: str = "0.1.0") -> str:
         }
         if d.secondary:
             result["relatedLocations"] = [{"id": i, **_location(s)} for i, s in enumerate(d.secondary)]
-        properties = {k: v for k, v in d.extra.items() if k in ("counterexample", "timeline", "involved", "check_verdict")}
-        if properties:
-            result["properties"] = properties
+        if d.counterexample is not None:
+            result["properties"] = counterexample_json(d.counterexample)
         if d.accepted is not None:
             result["suppressions"] = [{"kind": "inSource", "justification": d.accepted}]
         results.append(result)
@@ -77,7 +77,7 @@ def render_junit(diags: list[Diagnostic], suite: str = "ruleproof") -> str:
 
 
 def _timeline(d: Diagnostic) -> str | None:
-    timeline = d.extra.get("timeline")
+    timeline = d.counterexample.timeline if d.counterexample else None
     return f"case: {timeline['text']}" if timeline else None
 
 

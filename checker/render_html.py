@@ -42,12 +42,11 @@ def _finding(index: int, d: Diagnostic) -> str:
         html.append(f"<p>accepted: {escape(d.accepted)}</p>")
     if d.help:
         html.append(f"<p class='help'>help: {escape(d.help)}</p>")
-    timeline = d.extra.get("timeline")
-    if timeline:
-        involved = d.extra.get("involved", [])
-        html.append(f"<p>{escape(timeline['text'])}</p>")
-        html.append(timeline_svg(timeline, involved, title=f"counterexample for {d.code}"))
+    evidence = d.counterexample
+    if evidence is not None and evidence.timeline:
+        html.append(f"<p>{escape(evidence.timeline['text'])}</p>")
+        html.append(timeline_svg(evidence.timeline, list(evidence.involved), title=f"counterexample for {d.code}"))
         html.append("<details><summary>counterexample facts</summary><pre>"
-                    + escape(json.dumps(d.extra.get("counterexample"), indent=2)) + "</pre></details>")
+                    + escape(json.dumps(evidence.case, indent=2)) + "</pre></details>")
     html.append("</section>")
     return "".join(html)

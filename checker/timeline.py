@@ -6,18 +6,18 @@ from __future__ import annotations
 from collections.abc import Collection
 
 from ruleproof.checker import ir
-from ruleproof.checker.evaluate import CompiledPack, Undetermined
+from ruleproof.checker.evaluate import CompiledPack, Outcome, Undetermined
 from ruleproof.checker.types import DATE
-from ruleproof.checker.values import read_facts, to_wire
+from ruleproof.checker.values import to_wire
 
 
-def timeline(pack: ir.Pack, compiled: CompiledPack, case: dict, story: str = "", marks: list[dict] | None = None,
-             only: Collection[str] | None = None) -> dict:
-    """The case's events (dated facts and date decisions, plus `marks` a finding adds, such as
-    the two dates conflicting rules decide) and windows, plus a readable text. `only`: the
-    decisions and windows to show (default: all), for a case about part of a large pack."""
-    facts = read_facts(pack, case)
-    outcome = compiled.decide(facts, None if only is None else [n for n in pack.decision_order if n in only])
+def timeline(pack: ir.Pack, compiled: CompiledPack, facts: dict[str, object], outcome: Outcome, story: str = "",
+             marks: list[dict] | None = None, only: Collection[str] | None = None) -> dict:
+    """The events of a case already read and decided — `facts` as read_facts gives them, and
+    the outcome `compiled.decide` gave on them, which is not decided again: dated facts and
+    date decisions, plus `marks` a finding adds (such as the two dates conflicting rules
+    decide) — and its windows, plus a readable text. `only`: the windows to show (default:
+    all); the decisions shown are those in `outcome`."""
     events = []
     for name, fact in pack.facts.items():
         if fact.type.required().kind == "date" and facts.get(name) is not None:

@@ -29,9 +29,6 @@ class Type:
     def maybe(self) -> Type:
         return replace(self, optional=True)
 
-    def same_base(self, other: Type) -> bool:
-        return self.required() == other.required()
-
     @property
     def is_numeric(self) -> bool:
         return self.kind in NUMERIC
@@ -79,7 +76,3 @@ def enum(name: str, members: tuple[str, ...]) -> Type:
 
 def set_of(element: Type) -> Type:
     return Type("set", element=element)
-
-
-def window_of(point: Type) -> Type:
-    return Type("window", element=point)

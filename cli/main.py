@@ -11,18 +11,18 @@ import json
 import sys
 from pathlib import Path
 
-from ruleproof.checker.checks import run_checks
-from ruleproof.checker.decisions import decide_json, decision_text
-from ruleproof.checker.diagnostics import Severity, sorted_diagnostics
+from ruleproof.checker.decisions import decide_json, decision_text, require_decisions
+from ruleproof.checker.diagnostics import Severity
 from ruleproof.checker.diff import diff_packs, diff_text
 from ruleproof.checker.evaluate import CompiledPack
 from ruleproof.checker.examples import run_examples
 from ruleproof.checker.gitrev import RevisionError, read_revision
 from ruleproof.checker.partial import holding_days, partial_decisions
 from ruleproof.checker.pipeline import LoadResult, PackNotFound, load_pack, load_texts, pack_paths
-from ruleproof.checker.render import diagnostic_json, render_json, render_text
+from ruleproof.checker.render import diagnostic_json, render_report_json, render_text
 from ruleproof.checker.render_ci import render_github, render_junit, render_sarif
 from ruleproof.checker.render_html import render_html
+from ruleproof.checker.report import Report, check_pack
 from ruleproof.checker.values import InvalidFacts, read_facts
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
@@ -32,9 +32,9 @@ class UsageError(Exception):
     """A problem with how the command was called, or with reading its inputs."""
 
 
-def _fails(result: LoadResult, fail_on: str) -> bool:
+def _fails(report: Report, fail_on: str) -> bool:
     levels = {"error": {Severity.ERROR}, "warning": {Severity.ERROR, Severity.WARNING}}[fail_on]
-    return any(d.severity in levels and d.accepted is None for d in result.diagnostics)
+    return any(d.severity in levels and d.accepted is None for d in report.diagnostics)
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -43,20 +43,19 @@ def cmd_check(args: argparse.Namespace) -> int:
     everything = []
     outputs = []
     paths = [p for given in args.paths for p in pack_paths(Path(given))]
+    progress = (lambda name: print(f"checking: {name}", file=sys.stderr)) if args.progress else None
     for path in paths:
-        result = _load(str(path))
-        if result.ok and not args.front_end_only:
-            progress = (lambda name: print(f"checking: {name}", file=sys.stderr)) if args.progress else None
-            report = run_checks(result.pack, timeout_ms=args.timeout, progress=progress, jobs=args.jobs)
-            result.diagnostics = sorted_diagnostics(result.diagnostics + report.findings)
-        failed |= _fails(result, args.fail_on)
-        everything.extend(result.diagnostics)
+        try:
+            report = check_pack(path, formal=not args.front_end_only, timeout_ms=args.timeout, progress=progress,
+                                jobs=args.jobs)
+        except PackNotFound as err:
+            raise UsageError(str(err)) from None
+        failed |= _fails(report, args.fail_on)
+        everything.extend(report.diagnostics)
         if args.format == "json":
-            pack = result.pack
-            outputs.append(render_json(result.diagnostics, path=str(path), pack=pack.name if pack else None,
-                                       version=pack.version if pack else None))
+            outputs.append(render_report_json(report))
         elif args.format == "text":
-            outputs.append(render_text(result.diagnostics))
+            outputs.append(render_text(report.diagnostics))
     renderers = {"sarif": render_sarif, "junit": render_junit, "github": render_github, "html": render_html}
     if args.format in renderers:
         outputs.append(renderers[args.format](everything))
@@ -120,7 +119,7 @@ def cmd_decide(args: argparse.Namespace) -> int:
         raw = _read_json(args.facts)
         if args.partial:
             known = read_facts(result.pack, raw, fill_absent=False)
-            _check_names(result.pack, names)
+            require_decisions(result.pack, names)
             body = {"pack": result.pack.name, "version": result.pack.version,
                     "partial": partial_decisions(result.pack, known, names)}
             sys.stdout.write(json.dumps(body, indent=2) + "\n")
@@ -160,14 +159,6 @@ def cmd_when(args: argparse.Namespace) -> int:
         for span in spans:
             print(f"`{args.decision}` holds from {span['first']} to {span['last']}")
     return EXIT_OK
-
-
-def _check_names(pack, names) -> None:
-    from ruleproof.checker.values import FactError
-
-    unknown = [n for n in names or [] if n not in pack.decisions]
-    if unknown:
-        raise InvalidFacts([FactError("decision", f"unknown decision `{n}`") for n in unknown])
 
 
 def _report_invalid(err: InvalidFacts) -> int:

@@ -10,10 +10,12 @@ import logging
 import time
 
 from flask import Blueprint
+from ruleproof.checker.report import Report
 from ruleproof.server.checkpool import CheckFailed, CheckUnavailable
 from ruleproof.server.decide import serving
 from ruleproof.server.errors import ApiError
 from ruleproof.server.models import DiffRequestV1, DiffResponseV1, PackSourceV1, ValidateRequestV1, ValidateResponseV1
+from ruleproof.server.registry import validation_json
 from ruleproof.server.web import json_response, parse_body, services
 
 bp = Blueprint("analysis", __name__)
@@ -83,7 +85,7 @@ def validate():
         return json_response(ValidateResponseV1.model_validate(state.latest_report))
     texts = _checked_files(req.files, "")
     result = _run("validate", "files", texts, "request", cfg.check_timeout_ms, cfg.max_pack_rules)
-    return json_response(ValidateResponseV1.model_validate(result))
+    return json_response(ValidateResponseV1.model_validate(validation_json(Report.from_wire(result))))
 
 
 @bp.post("/v1/diff")

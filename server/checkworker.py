@@ -10,32 +10,21 @@ from __future__ import annotations
 import json
 import os
 import sys
-import time
 
-from ruleproof.checker.checks import run_checks
-from ruleproof.checker.diagnostics import Severity, has_errors, sorted_diagnostics
+from ruleproof.checker.diagnostics import Severity
 from ruleproof.checker.diff import diff_packs
 from ruleproof.checker.pipeline import load_texts
-from ruleproof.checker.render import render_json
+from ruleproof.checker.render import diagnostic_json
+from ruleproof.checker.report import TooManyRules, check_pack
 
 
 def validate_job(texts: dict[str, str], label: str, timeout_ms: int, max_rules: int) -> dict:
-    """`ruleproof check --format json` of one pack given as texts, plus `ok` and `seconds`;
+    """The checker.report.Report of one pack given as texts, in its wire form (Report.to_wire);
     or `{"limit": message}` when the pack has more rules than `max_rules`."""
-    started = time.perf_counter()
-    result = load_texts(texts)
-    diags = result.diagnostics
-    if result.ok:
-        rules = len(result.pack.rules())
-        if rules > max_rules:
-            return {"limit": f"the pack has {rules} rules; at most {max_rules} are checked here"}
-        diags = sorted_diagnostics(diags + run_checks(result.pack, timeout_ms=timeout_ms).findings)
-    pack = result.pack
-    body = json.loads(render_json(diags, path=label, pack=pack.name if pack else None,
-                                  version=pack.version if pack else None))
-    body["ok"] = pack is not None and not has_errors(diags)
-    body["seconds"] = round(time.perf_counter() - started, 4)
-    return body
+    try:
+        return check_pack(texts, label=label, timeout_ms=timeout_ms, max_rules=max_rules).to_wire()
+    except TooManyRules as err:
+        return {"limit": str(err)}
 
 
 def diff_job(old: dict[str, str], new: dict[str, str], timeout_ms: int, max_rules: int) -> dict:
@@ -47,7 +36,7 @@ def diff_job(old: dict[str, str], new: dict[str, str], timeout_ms: int, max_rule
         result = load_texts(texts)
         if not result.ok:
             errors = [d for d in result.diagnostics if d.severity is Severity.ERROR and d.accepted is None]
-            invalid[side] = json.loads(render_json(errors))["diagnostics"]
+            invalid[side] = [diagnostic_json(d) for d in errors]
             continue
         rules = len(result.pack.rules())
         if rules > max_rules:

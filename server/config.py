@@ -7,7 +7,7 @@ decides). Every limit the service enforces is here, with its default.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 MIB = 1024 * 1024
@@ -51,9 +51,6 @@ class ServerConfig:
     max_pack_files: int = 64
     max_pack_bytes: int = 256 * 1024
     max_pack_rules: int = 500
-
-    def with_overrides(self, **changes) -> ServerConfig:
-        return replace(self, **changes)
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides) -> ServerConfig:

@@ -11,8 +11,7 @@ from __future__ import annotations
 import time
 
 from flask import Blueprint
-from ruleproof.checker.decisions import decide_json
-from ruleproof.checker.timeline import timeline
+from ruleproof.checker.decisions import UnknownDecisions, decide_json, require_decisions
 from ruleproof.checker.values import InvalidFacts
 from ruleproof.server.decision_log import new_id, new_ids
 from ruleproof.server.errors import ApiError, fact_errors
@@ -38,12 +37,10 @@ def serving(name: str, field: str = "pack") -> Served:
 
 
 def _unknown_decisions(served: Served, names: list[str] | None) -> None:
-    if names is None:
-        return
-    decisions = served.compiled.pack.decisions
-    unknown = [{"path": f"decisions[{i}]", "message": f"unknown decision `{n}`"} for i, n in enumerate(names) if n not in decisions]
-    if unknown:
-        raise ApiError(422, "unknown_decision", "the pack has no such decision", unknown)
+    try:
+        require_decisions(served.compiled.pack, names)
+    except UnknownDecisions as err:
+        raise ApiError(422, "unknown_decision", "the pack has no such decision", fact_errors(err.errors)) from None
 
 
 @bp.post("/v1/decide")
@@ -54,7 +51,7 @@ def decide():
     svc = services()
     _unknown_decisions(served, req.decisions)
     try:
-        result = decide_json(served.compiled, req.facts, req.decisions, explain=req.explain)
+        result = decide_json(served.compiled, req.facts, req.decisions, explain=req.explain, timeline=req.timeline)
     except InvalidFacts as err:
         svc.metrics.decision_errors.labels(req.pack).inc()
         raise ApiError(422, "invalid_facts", "the facts do not fit the pack", fact_errors(err.errors)) from None
@@ -64,8 +61,7 @@ def decide():
     if req.explain:
         body["trace"] = result["trace"]
     if req.timeline:
-        pack = served.compiled.pack
-        body["timeline"] = timeline(pack, served.compiled, {k: v for k, v in req.facts.items() if k in pack.facts})
+        body["timeline"] = result["timeline"]
     if svc.log is not None:
         svc.log.append([(decision_id, time.time(), result["pack"], result["version"], req.facts,
                          result["decisions"], result["undetermined"], req.decisions)])

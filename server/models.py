@@ -182,10 +182,10 @@ class LocationV1(Out):
 
 
 class DiagnosticV1(Out):
-    """One finding, as `ruleproof check --format json` prints it; checks add fields such as
-    `counterexample`, `timeline`, `involved` and `check_verdict`."""
+    """One finding, as `ruleproof check --format json` prints it; the formal checks' findings
+    add their counterexample (`check_verdict`, `involved`, and `counterexample` with `timeline`
+    when refuted, `reason` when unknown)."""
 
-    model_config = ConfigDict(extra="allow")
     code: str
     name: str
     severity: Literal["error", "warning", "info"]
@@ -194,6 +194,11 @@ class DiagnosticV1(Out):
     related: list[LocationV1]
     help: str | None = None
     accepted: str | None = None
+    involved: list[str] | None = Field(default=None, description="the names the finding is about (an acceptance matches them)")
+    check_verdict: Literal["proved", "refuted", "unknown"] | None = None
+    counterexample: Facts | None = Field(default=None, description="refuted: a case that shows the defect")
+    timeline: dict[str, Any] | None = Field(default=None, description="refuted: that case on a date axis (see TimelineV1)")
+    reason: str | None = Field(default=None, description="unknown: why the solver gave up")
 
 
 class ReportV1(Out):

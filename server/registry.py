@@ -16,11 +16,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ruleproof.checker.checks import run_checks
-from ruleproof.checker.diagnostics import Diagnostic, diagnostic, has_errors, sorted_diagnostics
+from ruleproof.checker.diagnostics import Diagnostic, diagnostic
 from ruleproof.checker.evaluate import CompiledPack
-from ruleproof.checker.pipeline import SUFFIX, load_texts
-from ruleproof.checker.render import render_json
+from ruleproof.checker.pipeline import SUFFIX
+from ruleproof.checker.render import report_json
+from ruleproof.checker.report import Report, check_pack
 from ruleproof.checker.source import SourceFile, Span
 from ruleproof.checker.values import to_wire
 
@@ -195,20 +195,13 @@ class PackRegistry:
         return state
 
     def _build(self, name: str, folder: Path, sig: tuple, previous: Served | None) -> PackState:
-        started = time.perf_counter()
         texts, read_errors = self._read(folder)
-        result = load_texts(texts)
-        diags = sorted_diagnostics(read_errors + result.diagnostics)
-        if result.ok and not read_errors:
-            report = run_checks(result.pack, timeout_ms=self.check_timeout_ms)
-            diags = sorted_diagnostics(diags + report.findings)
-        pack = result.pack
-        report_json = _report(name, diags, pack)
-        report_json["ok"] = pack is not None and not has_errors(diags)
-        report_json["seconds"] = round(time.perf_counter() - started, 4)
-        if pack is None or has_errors(diags):
-            stage = "formal checks" if pack is not None and not has_errors(result.diagnostics + read_errors) else "front end"
-            message = f"the {stage} found {report_json['errors']} error{'s' if report_json['errors'] != 1 else ''}"
+        report = check_pack(texts, label=name, unreadable=read_errors, timeout_ms=self.check_timeout_ms)
+        report_json = validation_json(report)
+        pack = report.ir
+        if pack is None or not report.ok:
+            stage = "formal checks" if report.checked else "front end"
+            message = f"the {stage} found {report.errors} error{'s' if report.errors != 1 else ''}"
             return PackState(name, previous, Failure(now(), message, report_json, sig))
         served = Served(CompiledPack(pack), texts, report_json, now(), sig, _facts(pack), _decisions(pack))
         return PackState(name, served, None)
@@ -308,11 +301,9 @@ class PackRegistry:
             self._watcher.join(timeout=5)
 
 
-def _report(name: str, diags: list[Diagnostic], pack) -> dict:
-    import json
-
-    return json.loads(render_json(diags, path=name, pack=pack.name if pack else None,
-                                  version=pack.version if pack else None))
+def validation_json(report: Report) -> dict:
+    """A checked pack as /v1/validate answers: `ruleproof check --format json` plus `ok` and `seconds`."""
+    return {**report_json(report), "ok": report.ok, "seconds": round(report.seconds, 4)}
 
 
 def _facts(pack) -> list[dict]:

@@ -15,7 +15,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 
 import checkgen  # noqa: E402
 from ruleproof.checker import checks  # noqa: E402
-from ruleproof.checker.checks import run_checks  # noqa: E402
+from ruleproof.checker.checks import run_checks, runner  # noqa: E402
 from ruleproof.checker.pipeline import load_texts  # noqa: E402
 
 
@@ -27,7 +27,7 @@ def _load(rules: int):
 
 
 def _summary(findings) -> list[tuple[str, tuple[str, ...]]]:
-    return sorted((f.code, tuple(sorted(f.extra.get("involved", [])))) for f in findings)
+    return sorted((f.code, tuple(sorted(f.involved))) for f in findings)
 
 
 @pytest.mark.parametrize("rules", [10, 100])
@@ -38,7 +38,7 @@ def test_every_planted_defect_is_found_and_nothing_else(rules: int) -> None:
     started = time.perf_counter()
     report = run_checks(pack, timeout_ms=5_000, jobs=1)
     assert time.perf_counter() - started < 10
-    found = [(f.code, set(f.extra.get("involved", []))) for f in report.findings]
+    found = [(f.code, set(f.involved)) for f in report.findings]
     missed = [p for p in generated.planted if not any(c == p.code and set(p.names) <= names for c, names in found)]
     assert not missed, missed
     unplanted = [(c, sorted(n)) for c, n in found
@@ -98,7 +98,7 @@ def _die(index: int) -> None:
 def test_a_broken_worker_pool_falls_back_to_this_process(monkeypatch) -> None:
     _, pack = _load(100)
     serial = run_checks(pack, jobs=1)
-    monkeypatch.setattr(checks, "_run_part", _die)
+    monkeypatch.setattr(runner, "_run_part", _die)
     messages: list[str] = []
     fallen_back = run_checks(pack, jobs=2, progress=messages.append)
     assert fallen_back.processes > 1, "run_checks forks workers from a single-threaded process"

@@ -47,7 +47,7 @@ def test_fixture_findings(path: Path) -> None:
         got = [f for f in findings if (f.accepted is not None) == accepted]
         assert sorted(f.code for f in got) == sorted(code for code, _ in expected), [f.message for f in got]
         for code, names in expected:
-            assert any(f.code == code and names <= set(f.extra.get("involved", [])) for f in got), (code, names)
+            assert any(f.code == code and names <= set(f.involved) for f in got), (code, names)
 
 
 def test_every_check_code_has_a_triggering_fixture() -> None:
@@ -61,7 +61,7 @@ def test_counterexamples_replay_in_the_evaluator(path: Path) -> None:
     pack, findings = _findings(path)
     compiled = CompiledPack(pack)
     for finding in findings:
-        case = finding.extra.get("counterexample")
+        case = finding.counterexample.case if finding.counterexample else None
         if case is None:
             continue
         facts = read_facts(pack, case)
@@ -71,7 +71,7 @@ def test_counterexamples_replay_in_the_evaluator(path: Path) -> None:
 
 def shows_defect(pack: ir.Pack, compiled: CompiledPack, finding, facts, outcome) -> bool:
     """Whether the evaluator, on the finding's case, exhibits the defect the finding names."""
-    involved = finding.extra["involved"]
+    involved = finding.involved
     code = finding.code
     if code in ("E602", "E611"):
         decision = involved[-1]

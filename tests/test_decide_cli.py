@@ -347,6 +347,14 @@ def test_unknown_decision_is_named(capsys, tmp_path, pack):
     assert "`refund_allowed`" in err
 
 
+@pytest.mark.parametrize("partial", [[], ["--partial"]], ids=["decide", "partial"])
+def test_unknown_decisions_have_one_error_shape(capsys, tmp_path, pack, partial):
+    """The same wording as the server's `unknown_decision` errors (checker.decisions.require_decisions)."""
+    code, _, err = run(capsys, "decide", pack, "--facts", facts_file(tmp_path, CASE), *partial,
+                       "--decision", "refund_request_allowed", "--decision", "nope")
+    assert (code, err) == (2, "ruleproof: decisions[1]: unknown decision `nope`\n")
+
+
 # ---------------------------------------------------------------- the marketplace pack
 
 

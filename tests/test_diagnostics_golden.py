@@ -27,7 +27,6 @@ JSON_GOLDENS = ("E101", "E203", "E309")
 
 # Codes in the registry that no front-end fixture can show, and why.
 NOT_FROM_THE_FRONT_END = {
-    "E312": "dead: the grammar requires at least one `expect`, so no input reaches it",
     "W405": "reported by the formal checks (`ruleproof check`), after acceptances are matched",
     "E501": "reported by `ruleproof test` when an example fails",
 }

@@ -33,7 +33,7 @@ def test_no_unaccepted_error_and_reasons_cite_the_text(findings) -> None:
 def test_findings_md_lists_every_finding(findings) -> None:
     text = (PACK / "FINDINGS.md").read_text()
     for finding in findings:
-        name = finding.extra["involved"][0]
+        name = finding.involved[0]
         assert f"`{name}`" in text and finding.code in text, (finding.code, name)
 
 
@@ -46,6 +46,6 @@ def test_articles_36_and_39_conflict_without_the_override(tmp_path) -> None:
     refunds.write_text(text)
     found = run_checks(load_pack(copy).pack).findings
     conflicts = [f for f in found if f.code == "E602" and f.accepted is None]
-    assert any({"refund_after_ten_days", "refund_immediately_special_orders"} <= set(f.extra["involved"]) for f in conflicts)
-    case = next(f for f in conflicts if "refund_immediately_special_orders" in f.extra["involved"]).extra["counterexample"]
+    assert any({"refund_after_ten_days", "refund_immediately_special_orders"} <= set(f.involved) for f in conflicts)
+    case = next(f for f in conflicts if "refund_immediately_special_orders" in f.involved).counterexample.case
     assert case["order_kind"] in ("russian_boutique", "local_warehouse")

@@ -21,11 +21,11 @@ from ruleproof.checker.render import render_text
 from ruleproof.checker.values import read_facts
 
 try:
-    from tests.bruteforce.compare_checks import involved, run_pack_checks
+    from tests.bruteforce.compare_checks import counterexample, involved, run_pack_checks
     from tests.bruteforce.compare_questions import reported_outcomes
     from tests.bruteforce.oracle import outcome_of
 except ImportError:  # pytest run without the repository root on sys.path
-    from bruteforce.compare_checks import involved, run_pack_checks
+    from bruteforce.compare_checks import counterexample, involved, run_pack_checks
     from bruteforce.compare_questions import reported_outcomes
     from bruteforce.oracle import outcome_of
 
@@ -38,7 +38,7 @@ def load(body: str):
 
 def findings(pack) -> list[tuple[str, list[str], object]]:
     """(code, involved names, counterexample) of every finding."""
-    return [(f.code, involved(f), f.extra.get("counterexample")) for f in run_pack_checks(pack)]
+    return [(f.code, involved(f), counterexample(f)) for f in run_pack_checks(pack)]
 
 
 def codes_on(pack, code: str) -> list[list[str]]:

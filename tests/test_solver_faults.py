@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ruleproof.checker.checks import run_checks
+from ruleproof.checker.diagnostics import CheckVerdict
 from ruleproof.checker.pipeline import load_pack
 from ruleproof.main import main
 
@@ -21,9 +22,9 @@ def test_time_limit_gives_unknown_with_the_reason() -> None:
     assert loaded.ok, [d.message for d in loaded.diagnostics]
     report = run_checks(loaded.pack, timeout_ms=1)
     [unknown] = _unknowns(report.findings, "fee_is_no_single_cube")
-    assert unknown.extra["check_verdict"] == "unknown"
-    assert unknown.extra["reason"] in ("canceled", "timeout")
-    assert unknown.message.endswith(unknown.extra["reason"])
+    assert unknown.counterexample.verdict is CheckVerdict.UNKNOWN
+    assert unknown.counterexample.reason in ("canceled", "timeout")
+    assert unknown.message.endswith(unknown.counterexample.reason)
     # neither proved (no finding) nor refuted (no E609 without a case)
     assert not [f for f in report.findings if f.code == "E609"]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ruleproof.checker.diagnostics import Diagnostic, Label, diagnostic
+from ruleproof.checker.diagnostics import CheckVerdict, Counterexample, Diagnostic, Label, diagnostic
 
 
 def check_assumptions(ctx) -> list[Diagnostic]:
@@ -22,5 +22,5 @@ def check_assumptions(ctx) -> list[Diagnostic]:
         "E614", "the pack's assumptions contradict each other: no case satisfies them all", first.span,
         "one of the assumptions", secondary=tuple(Label(a.span, "") for a in rest[:5]),
         help="every property would hold vacuously; find the assumption that excludes every case",
-        extra={"involved": [a.name for a in pack.assumptions], "check_verdict": "proved"},
+        counterexample=Counterexample(CheckVerdict.PROVED, tuple(a.name for a in pack.assumptions)),
     )]

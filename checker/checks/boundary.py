@@ -56,7 +56,3 @@ def check_decision(ctx, decision: ir.Decision) -> list[Diagnostic]:
                     help="use `>=` on one side and `<` on the other so each value falls on exactly one side",
                 ))
     return findings
-
-
-def check_boundaries(ctx) -> list[Diagnostic]:
-    return [f for d in ctx.decisions() for f in check_decision(ctx, d)]

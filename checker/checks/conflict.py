@@ -26,10 +26,6 @@ def check_decision(ctx, decision: ir.Decision) -> list[Diagnostic]:
     return findings
 
 
-def check_conflicts(ctx) -> list[Diagnostic]:
-    return [f for d in ctx.decisions() for f in check_decision(ctx, d)]
-
-
 def _may_conflict(ctx, decision: ir.Decision, a: ir.Rule, b: ir.Rule) -> bool:
     if a.value == b.value:
         return False

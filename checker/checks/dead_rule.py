@@ -19,7 +19,3 @@ def check_decision(ctx, decision: ir.Decision) -> list[Diagnostic]:
                 help="no case satisfying the pack's assumptions meets this condition; fix the condition or remove the rule",
             ))
     return findings
-
-
-def check_dead_rules(ctx) -> list[Diagnostic]:
-    return [f for d in ctx.decisions() for f in check_decision(ctx, d)]

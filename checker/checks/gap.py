@@ -22,7 +22,3 @@ def check_decision(ctx, decision: ir.Decision) -> list[Diagnostic]:
         help="add a rule for these cases or a default, or drop `complete` if leaving them undecided is intended",
         story=f"no rule decides {decision.name}",
     )]
-
-
-def check_gaps(ctx) -> list[Diagnostic]:
-    return [f for d in ctx.decisions() for f in check_decision(ctx, d)]

@@ -33,7 +33,3 @@ def check_property(ctx, prop: ir.Property) -> list[Diagnostic]:
         verdict.model, [prop.name, *prop.windows], story=f"`{prop.name}` fails",
         help="fix the rules, or if the text itself is defective, accept the finding with the reason",
     )]
-
-
-def check_properties(ctx) -> list[Diagnostic]:
-    return [f for p in ctx.properties() for f in check_property(ctx, p)]

@@ -50,9 +50,10 @@ def _decides_alone(ctx, decision: ir.Decision, rule: ir.Rule) -> bool:
             # no other rule can fire with it, nothing in it can be undetermined: wherever it
             # fires (the dead-rule check's question) it alone decides, and differently
             return ctx.can_fire(decision, rule).refuted
-        if decision.hit == "unique" and all(_different_constants(rule, o) for o in overlapping):
-            # wherever it wins it decides alone or conflicts with another constant: without it
-            # the fallback or the other rule decides (the shadowed check's question)
+        if (decision.hit == "unique" and all(_different_constants(rule, o) for o in overlapping)
+                and _agree_when_together(ctx, decision, overlapping)):
+            # wherever it wins it decides alone, or conflicts with others that agree among
+            # themselves: without it the fallback or they decide (the shadowed check's question)
             return ctx.sat(enc.selected[key], what=f"whether `{rule.name}` can decide", span=rule.span,
                            scope=ctx.decision_scope(decision), model=False).refuted
     others = [z3.Not(enc.wins[(decision.name, o.name)]) for o in overlapping]
@@ -71,6 +72,12 @@ def _fallback_differs(decision: ir.Decision, rule: ir.Rule) -> bool:
         return True
     a, b = decision.default, rule.value
     return isinstance(a, ir.Const) and isinstance(b, ir.Const) and a.value != b.value
+
+
+def _agree_when_together(ctx, decision: ir.Decision, rules: list[ir.Rule]) -> bool:
+    """Whether any of `rules` that can fire together conclude the same constant."""
+    return all(a.value == b.value or not ctx.may_overlap(decision, a, b)
+               for i, a in enumerate(rules) for b in rules[i + 1:])
 
 
 def _different_constants(a: ir.Rule, b: ir.Rule) -> bool:

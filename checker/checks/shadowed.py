@@ -26,7 +26,3 @@ def check_decision(ctx, decision: ir.Decision) -> list[Diagnostic]:
                 help="whenever it applies another rule wins; remove it or narrow the rule that shadows it",
             ))
     return findings
-
-
-def check_shadowed(ctx) -> list[Diagnostic]:
-    return [f for d in ctx.decisions() for f in check_decision(ctx, d)]

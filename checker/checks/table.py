@@ -31,7 +31,3 @@ def check_decision(ctx, decision: ir.Decision) -> list[Diagnostic]:
                 help="add a row (or an `otherwise` row), or accept the gap if such cases are meant to stay undecided",
             ))
     return findings
-
-
-def check_tables(ctx) -> list[Diagnostic]:
-    return [f for d in ctx.decisions() for f in check_decision(ctx, d)]

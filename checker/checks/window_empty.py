@@ -22,7 +22,3 @@ def check_window(ctx, window: ir.Window) -> list[Diagnostic]:
         verdict.model, [window.name], story=f"the {window.name} window is empty",
         help="if an empty window is a defect, state `property p: never " + window.name + " is empty` and fix the bounds",
     )]
-
-
-def check_windows(ctx) -> list[Diagnostic]:
-    return [f for w in ctx.windows() for f in check_window(ctx, w)]

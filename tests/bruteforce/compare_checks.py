@@ -26,20 +26,12 @@ def run_pack_checks(pack: ir.Pack) -> list:
 
 
 def involved(finding) -> list[str]:
-    names = getattr(finding, "involved", None)
-    if names is None:
-        names = finding.extra.get("involved", [])
-    return list(names)
+    return list(finding.involved)
 
 
 def counterexample(finding) -> dict | None:
-    case = getattr(finding, "counterexample", None)
-    if case is None:
-        case = getattr(finding, "extra", {}).get("counterexample")
-    for attr in ("wire", "facts"):
-        if case is not None and not isinstance(case, dict) and hasattr(case, attr):
-            case = getattr(case, attr)
-    return case
+    """The finding's case (wire facts), if it has one."""
+    return finding.counterexample.case if finding.counterexample is not None else None
 
 
 def finding_key(finding) -> tuple | None:

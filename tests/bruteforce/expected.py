@@ -11,8 +11,10 @@ Definitions (issue 11, item 4), over the cases that satisfy the assumptions:
 - E601: r fires on no case. W604: r fires on some case, is a candidate on none.
 - W605: r is a candidate on some case, and removing r (all its conclusions, and its name from
   every `overrides`) changes no decision's outcome on any case.
-- E602 (E611 for two table rows): on some case the decision is undetermined by a conflict and
-  a and b are both candidates with different values (unique and priority decisions).
+- E602 (E611 for two table rows): on some case every condition of the decision and every
+  candidate's value can be computed, and a and b are candidates with different values (unique
+  and priority decisions): the decision's own rules disagree (a conflict upstream that makes a
+  condition undetermined comes first, semantics/outcomes.py).
 - E603: a complete decision without default is undetermined by a gap on some case.
 - W612: a decision with table rows, no default, not complete, not collect, has no value on
   some case.
@@ -72,7 +74,7 @@ def _decision(oracle: Oracle, d: ir.Decision, out: Expected) -> None:
             if view.candidates[k]:
                 chosen.setdefault(k, i)
         outcome = oracle.cases[i].outcomes[d.name]
-        if d.hit in ("unique", "priority") and outcome == ("undetermined", "conflict"):
+        if d.hit in ("unique", "priority") and outcome == ("undetermined", "conflict") and view.settled:
             for a, b in conflicting_pairs(d, view):
                 code = "E611" if d.rules[a].origin == d.rules[b].origin == "table" else "E602"
                 out.add((code, d.name, frozenset((d.rules[a].name, d.rules[b].name))), i)

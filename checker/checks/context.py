@@ -1,0 +1,241 @@
+"""What every check shares: the pack, its encoding, the solvers and the answers so far.
+
+Each question is asked only of the assumptions about the facts it reads. Facts fall into
+independent groups — two facts are in one group when an assumption mentions both — and each
+question carries the domains and assumptions of the groups its decision, window or property
+reads (`CheckContext.sat`, `scope=`) to one shared, otherwise empty solver (push, add, check,
+pop). When the assumptions as a whole are satisfiable (the assumptions check runs first) this
+is exact, and it keeps every query as small as its decision instead of as large as the pack. A
+counterexample then gives the facts of those groups; the others do not matter.
+
+Identical questions are asked once: dead rule, shadowed and redundant all ask whether a rule
+can fire (or win); the answers are memoised on the Z3 terms. A question whose refutation is no
+finding asks for no model. Pairs of rules whose conditions cannot overlap
+(checker/checks/prune.py) are never sent to Z3.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+import z3
+from ruleproof.checker import ir
+from ruleproof.checker.checks.prune import Bounds, bounds, disjoint
+from ruleproof.checker.diagnostics import CheckVerdict, Counterexample, Diagnostic, Label, diagnostic
+from ruleproof.checker.encode import Encoder
+from ruleproof.checker.solver import DEFAULT_TIMEOUT_MS, Verdict, check, make_solver
+from ruleproof.checker.source import Span
+from ruleproof.checker.timeline import timeline
+from ruleproof.checker.values import read_facts
+
+
+class ScopedModel(z3.ModelRef):
+    """A model of a question asked of part of the pack: `facts` are the facts it covers."""
+
+    def __init__(self, model: z3.ModelRef, facts: frozenset[str]):
+        super().__init__(model.model, model.ctx)
+        self.facts = facts
+
+
+@dataclass
+class CheckContext:
+    """What every check shares: the pack, its encoding, the solvers (one holding the whole
+    pack's domains and assumptions, one holding nothing to which each question brings the
+    assumptions it needs; both used with push/pop), the answers given so far, and the
+    evaluator for timelines."""
+
+    pack: ir.Pack
+    timeout_ms: int = DEFAULT_TIMEOUT_MS
+    encoder: Encoder = field(init=False)
+    queries: int = 0  # questions sent to Z3
+    cached: int = 0  # questions answered from the memo
+    unknowns: list[Diagnostic] = field(default_factory=list)
+    # Ask each question of the assumptions about its facts only (False: of all of them; the
+    # tests compare the two).
+    sliced: ClassVar[bool] = True
+
+    def __post_init__(self) -> None:
+        self.encoder = Encoder(self.pack)
+        self._dependencies = ir.fact_dependencies(self.pack)
+        self._group, self._members, self._group_assumptions, self._loose = _groups(self.pack, self._dependencies)
+        self._full: z3.Solver | None = None
+        self._shared = make_solver(self.timeout_ms)
+        self._scopes: dict[frozenset, tuple[tuple[z3.BoolRef, ...], frozenset[str]]] = {}
+        self._memo: dict[tuple, tuple[Verdict, tuple]] = {}
+        self._bounds: dict[tuple[str, str], Bounds] = {}
+        self._compiled = None
+        self._window_reads: dict[str, frozenset[str]] | None = None
+
+    # ------------------------------------------------------------ what to check
+    def decisions(self) -> list[ir.Decision]:
+        """Every decision, dependencies first."""
+        return [self.pack.decisions[n] for n in self.pack.decision_order]
+
+    def windows(self) -> list[ir.Window]:
+        return list(self.pack.windows.values())
+
+    def properties(self) -> list[ir.Property]:
+        return list(self.pack.properties)
+
+    # ------------------------------------------------------------ scopes and solvers
+    def decision_scope(self, decision: ir.Decision | str) -> frozenset[str]:
+        """The facts a decision reads, directly or through other decisions."""
+        return self._dependencies[decision if isinstance(decision, str) else decision.name]
+
+    def expr_scope(self, *exprs: ir.Expr) -> frozenset[str]:
+        """The facts expressions read, directly or through decisions."""
+        facts: set[str] = set()
+        for e in exprs:
+            direct, decisions = ir.references(e)
+            facts |= direct
+            for d in decisions:
+                facts |= self._dependencies.get(d, frozenset())
+        return frozenset(facts)
+
+    @property
+    def solver(self) -> z3.Solver:
+        """The solver holding every domain and assumption of the pack."""
+        if self._full is None:
+            self._full = make_solver(self.timeout_ms)
+            self._full.add(*self.encoder.domain, *self.encoder.assumptions)
+        return self._full
+
+    def _scope(self, key: frozenset) -> tuple[tuple[z3.BoolRef, ...], frozenset[str]]:
+        """The domains and assumptions of the groups of facts in `key`, and those facts."""
+        entry = self._scopes.get(key)
+        if entry is None:
+            enc = self.encoder
+            groups = sorted(key)  # a fixed order: the same question gets the same model on every run
+            facts = [f for g in groups for f in self._members[g]]
+            constraints = [c for f in facts for c in enc.fact_domain[f]]
+            constraints += [enc.assumptions[i] for g in groups for i in self._group_assumptions.get(g, ())]
+            constraints += [enc.assumptions[i] for i in self._loose]
+            entry = self._scopes[key] = (tuple(constraints), frozenset(facts))
+        return entry
+
+    def sat(self, *constraints: z3.BoolRef, what: str, span: Span, scope: Iterable[str] | None = None,
+            model: bool = True) -> Verdict:
+        """Check satisfiability with the assumptions about the facts in `scope` (all when
+        None); an unknown answer is recorded as a W613 finding. A model covers the groups of
+        facts the scope touches (ScopedModel); `model=False` when a refutation needs none."""
+        key = None if scope is None or not self.sliced else frozenset(self._group[f] for f in scope)
+        memo_key = (key, tuple(c.get_id() for c in constraints))
+        hit = self._memo.get(memo_key)
+        if hit is not None and not (model and hit[0].refuted and hit[0].model is None):
+            self.cached += 1
+            return hit[0]
+        self.queries += 1
+        if key is None:
+            facts = None
+            verdict = check(self.solver, *constraints, model=model)
+        else:
+            # One solver holding nothing: each question brings the assumptions it needs, so
+            # no solver is built per scope and every query stays as small as its decision.
+            given, facts = self._scope(key)
+            verdict = check(self._shared, *given, *constraints, model=model)
+        if verdict.model is not None and facts is not None:
+            verdict = Verdict(verdict.status, ScopedModel(verdict.model, facts), verdict.reason)
+        # INVARIANT: the memo holds the constraints, so their ids are not reused while it lives.
+        self._memo[memo_key] = (verdict, constraints)
+        if verdict.status == "unknown" and hit is None:
+            self.unknowns.append(diagnostic(
+                "W613", f"the solver gave up on {what}: {verdict.reason}", span, "not proved, not refuted",
+                help="simplify the rules involved, or raise the time limit (--timeout)",
+                counterexample=Counterexample(CheckVerdict.UNKNOWN, reason=verdict.reason),
+            ))
+        return verdict
+
+    def can_fire(self, decision: ir.Decision, rule: ir.Rule) -> Verdict:
+        """Whether `rule`'s condition can hold (asked once per rule, whichever check asks)."""
+        return self.sat(self.encoder.fires[(decision.name, rule.name)], what=f"whether rule `{rule.name}` can fire",
+                        span=rule.span, scope=self.decision_scope(decision), model=False)
+
+    def may_overlap(self, decision: ir.Decision, a: ir.Rule, b: ir.Rule) -> bool:
+        """False only when the two rules' conditions certainly cannot both hold."""
+        return not disjoint(self._rule_bounds(decision, a), self._rule_bounds(decision, b))
+
+    def _rule_bounds(self, decision: ir.Decision, rule: ir.Rule) -> Bounds:
+        key = (decision.name, rule.name)
+        found = self._bounds.get(key)
+        if found is None:
+            found = self._bounds[key] = bounds(rule.condition)
+        return found
+
+    # ------------------------------------------------------------ findings
+    @property
+    def compiled(self):
+        """The evaluator, for timelines (compiled on first use: most runs find nothing)."""
+        if self._compiled is None:
+            from ruleproof.checker.evaluate import CompiledPack
+
+            self._compiled = CompiledPack(self.pack)
+        return self._compiled
+
+    def finding(self, code: str, message: str, span: Span, label: str, model: z3.ModelRef | None,
+                involved: list[str], secondary: tuple[Label, ...] = (), help: str | None = None,
+                story: str = "", marks: list[dict] | None = None) -> Diagnostic:
+        """A finding with its counterexample: proved when `model` is None (no case exists),
+        else refuted by the model's case, with its timeline. The case gives the facts the
+        question was about (with those the assumptions tie to them); a fact left out is
+        irrelevant to the defect."""
+        if model is None:
+            evidence = Counterexample(CheckVerdict.PROVED, tuple(involved))
+        else:
+            facts = getattr(model, "facts", None)
+            case = self.encoder.case(model, facts)
+            shown = None if facts is None else self._shown(facts)
+            # the case as `ruleproof decide` reads it, decided once for its timeline
+            read = read_facts(self.pack, case)
+            outcome = self.compiled.decide(read, None if shown is None else [n for n in self.pack.decision_order if n in shown])
+            evidence = Counterexample(CheckVerdict.REFUTED, tuple(involved), case,
+                                      timeline(self.pack, self.compiled, read, outcome, story, marks, shown))
+        return diagnostic(code, message, span, label, secondary=secondary, help=help, counterexample=evidence)
+
+
+    def _shown(self, facts: frozenset[str]) -> set[str]:
+        """The decisions and windows a case giving only `facts` decides: its timeline's content."""
+        if self._window_reads is None:
+            self._window_reads = {w.name: self.expr_scope(w.exists, w.low, w.high) for w in self.pack.windows.values()}
+        shown = {name for name, reads in self._dependencies.items() if reads <= facts}
+        shown.update(name for name, reads in self._window_reads.items() if reads <= facts)
+        return shown
+
+
+def _groups(pack: ir.Pack, dependencies: dict[str, frozenset[str]]):
+    """Union-find over facts: two facts are in one group when an assumption reads both.
+    Returns (fact -> group, group -> facts, group -> assumption indexes, indexes of
+    assumptions that read no fact)."""
+    parent = {f: f for f in pack.facts}
+
+    def find(f: str) -> str:
+        while parent[f] != f:
+            parent[f] = parent[parent[f]]
+            f = parent[f]
+        return f
+
+    reads = []
+    for assumption in pack.assumptions:
+        facts, decisions = ir.references(assumption.condition)
+        for d in decisions:
+            facts |= dependencies.get(d, frozenset())
+        facts = [f for f in facts if f in parent]
+        reads.append(facts)
+        for other in facts[1:]:
+            a, b = find(facts[0]), find(other)
+            if a != b:
+                parent[b] = a
+    group = {f: find(f) for f in pack.facts}
+    members: dict[str, list[str]] = {}
+    for f, g in group.items():
+        members.setdefault(g, []).append(f)
+    group_assumptions: dict[str, list[int]] = {}
+    loose = []
+    for i, facts in enumerate(reads):
+        if facts:
+            group_assumptions.setdefault(group[facts[0]], []).append(i)
+        else:
+            loose.append(i)
+    return group, members, group_assumptions, loose
+
