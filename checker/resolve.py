@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from ruleproof.checker import ast
 from ruleproof.checker.diagnostics import Diagnostic, Label, diagnostic, did_you_mean
-from ruleproof.checker.parse import reserved_words
+from ruleproof.checker.lexer import reserved_words
 from ruleproof.checker.source import Span
 
 SYMBOL_KIND = {
