@@ -10,7 +10,7 @@ from ruleproof.checker.diagnostics import Label, diagnostic, did_you_mean
 from ruleproof.checker.ir_build import all_of, any_of
 from ruleproof.checker.lower_windows import WINDOW_RELATIONS
 from ruleproof.checker.source import Span
-from ruleproof.checker.typecheck.narrowing import present_if_true
+from ruleproof.checker.typecheck.narrowing import present_when
 from ruleproof.checker.typecheck.pack import ERROR, HIT_POLICIES, date_value, fits
 from ruleproof.checker.types import Type
 
@@ -66,7 +66,7 @@ class Declarations:
                            f"this is {value.type}")
             self.out.defaults[name] = value
         if decl.body is not None:
-            env = present_if_true(decl.when, self.lets) if decl.when is not None else frozenset()
+            env = present_when(decl.when, True, self.lets) if decl.when is not None else frozenset()
             when = self.condition(decl.when, frozenset()) if decl.when is not None else ir.TRUE
             value = self.expr(decl.body, env, declared)
             if not fits(value.type, declared):
@@ -76,7 +76,7 @@ class Declarations:
 
     def decl_RuleDecl(self, decl: ast.RuleDecl) -> None:
         condition = self.condition(decl.condition, frozenset(), "a rule's condition")
-        env = present_if_true(decl.condition, self.lets)
+        env = present_when(decl.condition, True, self.lets)
         conclusions = []
         for conclusion in decl.conclusions:
             target = conclusion.target.name
@@ -212,7 +212,7 @@ class Declarations:
             self.error("E307", f"obligation `{decl.name.name}` needs a `today: date` fact to tell if it is late",
                        decl.name.span, "no `today`", help="declare `fact today: date`")
         when = self.condition(decl.when, frozenset()) if decl.when is not None else ir.TRUE
-        env = present_if_true(decl.when, self.lets) if decl.when is not None else frozenset()
+        env = present_when(decl.when, True, self.lets) if decl.when is not None else frozenset()
         if decl.by is None:
             self.error("E201", f"obligation `{decl.name.name}` has no deadline", decl.span, "no `by` clause",
                        help="add `by DATE-EXPRESSION`")

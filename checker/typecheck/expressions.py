@@ -12,7 +12,7 @@ from ruleproof.checker.builtins import arithmetic, elaborate_call
 from ruleproof.checker.diagnostics import diagnostic, did_you_mean
 from ruleproof.checker.lower_windows import WindowRelation
 from ruleproof.checker.resolve import Symbol
-from ruleproof.checker.typecheck.narrowing import present_if_false, present_if_true
+from ruleproof.checker.typecheck.narrowing import present_when
 from ruleproof.checker.typecheck.pack import ERROR, date_value, datetime_value
 from ruleproof.checker.types import Type
 
@@ -141,8 +141,8 @@ class Expressions:
 
     def _e_If(self, e: ast.If, env, expected, allow_optional) -> ir.Expr:
         cond = self.condition(e.cond, env)
-        then = self.expr(e.then, env | present_if_true(e.cond, self.lets), expected)
-        other = self.expr(e.otherwise, env | present_if_false(e.cond, self.lets), expected if expected else then.type)
+        then = self.expr(e.then, env | present_when(e.cond, True, self.lets), expected)
+        other = self.expr(e.otherwise, env | present_when(e.cond, False, self.lets), expected if expected else then.type)
         if ERROR in (cond.type, then.type, other.type):
             return ir.Const(None, ERROR, span=e.span)
         joined = self.join(then.type, other.type)
@@ -187,7 +187,8 @@ class Expressions:
         op = e.op
         if op in ("and", "or", "implies"):
             left = self.condition(e.left, env)
-            narrowed = env | (present_if_false(e.left, self.lets) if op == "or" else present_if_true(e.left, self.lets))
+            # The right side is read only when the left is true (`and`, `implies`) or false (`or`).
+            narrowed = env | present_when(e.left, op != "or", self.lets)
             right = self.condition(e.right, narrowed)
             if op == "implies":
                 return ir.BoolOp("or", (ir.Not(left, T.BOOL, span=e.left.span), right), T.BOOL, span=e.span)

@@ -9,37 +9,25 @@ from __future__ import annotations
 from ruleproof.checker import ast
 
 
-def present_if_true(expr: ast.Expr, lets: dict[str, ast.Expr], seen: frozenset[str] = frozenset()) -> frozenset[str]:
-    """Names certainly present when `expr` is true; a `let` condition narrows like its formula.
+def present_when(expr: ast.Expr, truth: bool, lets: dict[str, ast.Expr],
+                 seen: frozenset[str] = frozenset()) -> frozenset[str]:
+    """Names certainly present when `expr` evaluates to `truth`; a `let` condition narrows like
+    its formula.
 
-    >>> x = ast.Name("x", span=None)
-    >>> sorted(present_if_true(ast.Test("present", x, span=None), {}))
-    ['x']
+    >>> x, y = ast.Name("x", span=None), ast.Name("y", span=None)
+    >>> test = ast.Binary("or", ast.Test("absent", x, span=None), ast.Test("absent", y, span=None), span=None)
+    >>> sorted(present_when(test, False, {})), sorted(present_when(test, True, {}))
+    (['x', 'y'], [])
     """
-    if isinstance(expr, ast.Test) and expr.op == "present" and isinstance(expr.operand, ast.Name):
+    if isinstance(expr, ast.Test) and isinstance(expr.operand, ast.Name) and expr.op == ("present" if truth else "absent"):
         return frozenset({expr.operand.name})
-    if isinstance(expr, ast.Binary) and expr.op == "and":
-        return present_if_true(expr.left, lets, seen) | present_if_true(expr.right, lets, seen)
-    if isinstance(expr, ast.Binary) and expr.op == "or":
-        return present_if_true(expr.left, lets, seen) & present_if_true(expr.right, lets, seen)
+    if isinstance(expr, ast.Binary) and expr.op in ("and", "or"):
+        left = present_when(expr.left, truth, lets, seen)
+        right = present_when(expr.right, truth, lets, seen)
+        # Both sides hold when `and` is true or `or` is false; otherwise either may be the one.
+        return left | right if (expr.op == "and") == truth else left & right
     if isinstance(expr, ast.Unary) and expr.op == "not":
-        return present_if_false(expr.operand, lets, seen)
+        return present_when(expr.operand, not truth, lets, seen)
     if isinstance(expr, ast.Name) and expr.name in lets and expr.name not in seen:
-        return present_if_true(lets[expr.name], lets, seen | {expr.name})
+        return present_when(lets[expr.name], truth, lets, seen | {expr.name})
     return frozenset()
-
-
-def present_if_false(expr: ast.Expr, lets: dict[str, ast.Expr], seen: frozenset[str] = frozenset()) -> frozenset[str]:
-    """Names certainly present when `expr` is false."""
-    if isinstance(expr, ast.Test) and expr.op == "absent" and isinstance(expr.operand, ast.Name):
-        return frozenset({expr.operand.name})
-    if isinstance(expr, ast.Binary) and expr.op == "or":
-        return present_if_false(expr.left, lets, seen) | present_if_false(expr.right, lets, seen)
-    if isinstance(expr, ast.Binary) and expr.op == "and":
-        return present_if_false(expr.left, lets, seen) & present_if_false(expr.right, lets, seen)
-    if isinstance(expr, ast.Unary) and expr.op == "not":
-        return present_if_true(expr.operand, lets, seen)
-    if isinstance(expr, ast.Name) and expr.name in lets and expr.name not in seen:
-        return present_if_false(lets[expr.name], lets, seen | {expr.name})
-    return frozenset()
-
