@@ -19,7 +19,8 @@ from pathlib import Path
 from ruleproof.checker.checks import run_checks
 from ruleproof.checker.diagnostics import Diagnostic, diagnostic, has_errors, sorted_diagnostics
 from ruleproof.checker.evaluate import CompiledPack
-from ruleproof.checker.pipeline import SUFFIX, load_texts
+from ruleproof.checker.packs import pack_files, pack_folders
+from ruleproof.checker.pipeline import load_texts
 from ruleproof.checker.render import render_json
 from ruleproof.checker.source import SourceFile, Span
 from ruleproof.checker.values import to_wire
@@ -109,20 +110,13 @@ class PackRegistry:
     # ------------------------------------------------------------ discovery
     def discover(self) -> dict[str, Path]:
         """Pack folders: direct subfolders of the root holding `.rules` files (at any depth)."""
-        root = self.root
-        if not root.is_dir():
-            return {}
-        found = {}
-        for folder in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
-            if any(folder.rglob("*" + SUFFIX)):
-                found[folder.name] = folder
-        return found
+        return {folder.name: folder for folder in pack_folders(self.root)}
 
     @staticmethod
     def signature(folder: Path) -> tuple:
         """What a change shows in: each file's path, size, mtime, ctime and inode."""
         items = []
-        for file in sorted(folder.rglob("*" + SUFFIX)):
+        for file in pack_files(folder):
             try:
                 st = file.stat()
             except OSError:
@@ -218,7 +212,7 @@ class PackRegistry:
         texts: dict[str, str] = {}
         errors: list[Diagnostic] = []
         base = self.root.resolve()
-        for file in sorted(folder.rglob("*" + SUFFIX)):
+        for file in pack_files(folder):
             try:
                 key = f"{base.name}/{file.resolve().relative_to(base).as_posix()}"
             except ValueError:  # a symbolic link out of the policies folder: never followed

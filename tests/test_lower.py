@@ -211,3 +211,11 @@ rule small cite "t": when n >= 0 then band = low
     rules = pack.decisions["band"].rules
     assert [r.name for r in rules] == ["bands[1]", "small"]
     assert [r.order for r in rules] == [0, 1]
+
+
+def test_pipeline_docstring_example():
+    import doctest
+
+    from ruleproof.checker import pipeline
+
+    assert doctest.testmod(pipeline).failed == 0
