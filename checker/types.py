@@ -63,6 +63,8 @@ RATE = Type("rate")
 STRING = Type("string")
 DATE = Type("date")
 DATETIME = Type("datetime")
+#: the type of an expression already reported as wrong; it fits everywhere, so errors do not cascade
+ERROR = Type("error")
 
 
 def duration(unit: str) -> Type:
@@ -79,7 +81,3 @@ def enum(name: str, members: tuple[str, ...]) -> Type:
 
 def set_of(element: Type) -> Type:
     return Type("set", element=element)
-
-
-def window_of(point: Type) -> Type:
-    return Type("window", element=point)

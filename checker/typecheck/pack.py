@@ -9,9 +9,8 @@ from dataclasses import dataclass, field
 from ruleproof.checker import ast, ir
 from ruleproof.checker import types as T
 from ruleproof.checker.resolve import OBLIGATION_STATUS_ENUM, OBLIGATION_STATUSES, Resolution
-from ruleproof.checker.types import Type
+from ruleproof.checker.types import ERROR, Type
 
-ERROR = Type("error")
 HIT_POLICIES = ("unique", "first", "priority", "collect")
 #: the status an obligation decides
 OBLIGATION_STATUS = T.enum(OBLIGATION_STATUS_ENUM, OBLIGATION_STATUSES)

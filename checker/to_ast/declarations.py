@@ -1,74 +1,17 @@
-"""Part of stage 1: the AST built from what the parser recognises. One method per grammar rule
-or `-> alias` of grammar/ruleproof.lark (those names are the contract with the grammar); the
-parser (checker/parse.py) calls each with the span of the rule's text and its children, and
-the method returns an AST node.
-
-Literals that parse but are invalid (a day that does not exist, a number too large, an empty
-integer range) are reported here and do not stop the parse.
-"""
+"""The AST of declarations: one method per grammar rule or alias of the module, its
+declarations, types, rules, tables, windows, properties, obligations and examples."""
 
 from __future__ import annotations
 
-import datetime as dt
-import re
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 from lark import Token
 from ruleproof.checker import ast
-from ruleproof.checker.diagnostics import Diagnostic, diagnostic, shortened
-from ruleproof.checker.source import SourceFile, Span
-
-MAX_INT = 10**15
-#: digits a number literal may have before, and after, the decimal point (E005)
-MAX_DIGITS = 15
-
-# Per-thread state of the parse under way: the file (spans point into it) and the diagnostics
-# of invalid literals found so far.
-_local = threading.local()
+from ruleproof.checker.diagnostics import diagnostic
+from ruleproof.checker.to_ast.base import Builder, node_of, report, unquote
 
 
-@contextmanager
-def building(source: SourceFile) -> Iterator[list[Diagnostic]]:
-    """While parsing `source`: the AST's spans point into it, and the list yielded collects
-    the diagnostics of invalid literals."""
-    _local.source, _local.diags = source, []
-    try:
-        yield _local.diags
-    finally:
-        _local.source = _local.diags = None
-
-
-def _report(diag: Diagnostic) -> None:
-    """Report a literal that parses but is invalid; parsing goes on."""
-    _local.diags.append(diag)
-
-
-def _ident(source: SourceFile, token: Token) -> ast.Ident:
-    return ast.Ident(str(token), span=Span(source, token.start_pos, token.end_pos))
-
-
-def _unquote(token: Token) -> str:
-    return re.sub(r"\\(.)", r"\1", str(token)[1:-1])
-
-
-class _ToAst:
-    """One method per grammar rule or alias: (meta, children) to an AST node. Keyword and
-    punctuation tokens are already dropped from `children`; options inside declarations come
-    back as tagged tuples."""
-
-    @property
-    def source(self) -> SourceFile:
-        return _local.source
-
-    def _span(self, meta) -> Span:
-        if getattr(meta, "empty", True):
-            return Span(self.source, 0, 0)
-        return Span(self.source, meta.start_pos, meta.end_pos)
-
-    def _id(self, token: Token) -> ast.Ident:
-        return _ident(self.source, token)
+class Declarations(Builder):
+    """Declarations, mixed into the builder: keyword and punctuation tokens are already dropped
+    from `children`; options inside declarations come back as tagged tuples."""
 
     # ------------------------------------------------------------ module
     def start(self, meta, children):
@@ -77,10 +20,10 @@ class _ToAst:
         return header, decls
 
     def header(self, meta, children):
-        return ast.Header(self._id(children[0]), _unquote(children[1]), span=self._span(meta))
+        return ast.Header(self._id(children[0]), unquote(children[1]), span=self._span(meta))
 
     def cite(self, meta, children):
-        return _unquote(children[0])
+        return unquote(children[0])
 
     def cite_opt(self, meta, children):
         return ("cite", children[0])
@@ -124,7 +67,7 @@ class _ToAst:
     def accept_decl(self, meta, children):
         code, *targets, reason = children
         return ast.AcceptDecl(
-            _unquote(code), tuple(self._id(t) for t in targets), _unquote(reason), span=self._span(meta)
+            unquote(code), tuple(self._id(t) for t in targets), unquote(reason), span=self._span(meta)
         )
 
     # ------------------------------------------------------------ types
@@ -132,10 +75,7 @@ class _ToAst:
         return ast.TypeExpr(children[0], len(children) > 1, span=self._span(meta))
 
     def _prim(name):
-        def make(self, meta, children):
-            return ast.PrimType(name, span=self._span(meta))
-
-        return make
+        return node_of(ast.PrimType, name)
 
     bool_type = _prim("bool")
     decimal_type = _prim("decimal")
@@ -151,7 +91,7 @@ class _ToAst:
     def int_range(self, meta, children):
         low, high = (int(self._sized(meta, str(end))) for end in children[:2])
         if low > high:
-            _report(diagnostic(
+            report(diagnostic(
                 "E009", f"empty integer range `{low}..{high}`", self._span(meta),
                 "the low end is above the high end", help=f"write `{high}..{low}`",
             ))
@@ -224,7 +164,7 @@ class _ToAst:
         return tuple(self._id(t) for t in children)
 
     def because(self, meta, children):
-        return _unquote(children[0])
+        return unquote(children[0])
 
     def overrides_rel(self, meta, children):
         return ("overrides", children[0], children[1] if len(children) > 1 else None)
@@ -324,7 +264,7 @@ class _ToAst:
         party, duty, *clauses = rest
         opts = dict(clauses)
         return ast.ObligationDecl(
-            self._id(name), cite, self._id(party), _unquote(duty), opts.get("when"), opts.get("by"),
+            self._id(name), cite, self._id(party), unquote(duty), opts.get("when"), opts.get("by"),
             opts.get("done"), span=self._span(meta),
         )
 
@@ -349,118 +289,5 @@ class _ToAst:
         cite = next((c for c in rest if isinstance(c, str)), None)
         opts = dict(c for c in rest if isinstance(c, tuple))
         return ast.ExampleDecl(
-            _unquote(title), cite, opts.get("given", ()), opts["expect"], span=self._span(meta)
+            unquote(title), cite, opts.get("given", ()), opts["expect"], span=self._span(meta)
         )
-
-    # ------------------------------------------------------------ expressions
-    def if_expr(self, meta, c):
-        return ast.If(c[0], c[1], c[2], span=self._span(meta))
-
-    def _binary(op):
-        def make(self, meta, c):
-            return ast.Binary(op, c[0], c[-1], span=self._span(meta))
-
-        return make
-
-    implies = _binary("implies")
-    or_ = _binary("or")
-    and_ = _binary("and")
-    in_ = _binary("in")
-    not_in = _binary("not in")
-    within = _binary("within")
-    before = _binary("before")
-    disjoint = _binary("disjoint")
-    overlaps = _binary("overlaps")
-    add = _binary("+")
-    sub = _binary("-")
-    mul = _binary("*")
-    div = _binary("/")
-
-    def compare(self, meta, c):
-        return ast.Binary(str(c[1]), c[0], c[2], span=self._span(meta))
-
-    def not_(self, meta, c):
-        return ast.Unary("not", c[0], span=self._span(meta))
-
-    def neg(self, meta, c):
-        return ast.Unary("neg", c[0], span=self._span(meta))
-
-    def _test(op):
-        def make(self, meta, c):
-            return ast.Test(op, c[0], span=self._span(meta))
-
-        return make
-
-    is_present = _test("present")
-    is_absent = _test("absent")
-    is_empty = _test("empty")
-
-    def name_ref(self, meta, c):
-        return ast.Name(str(c[0]), span=self._span(meta))
-
-    def call(self, meta, c):
-        return ast.Call(self._id(c[0]), tuple(a for a in c[1:] if a is not None), span=self._span(meta))
-
-    def set_literal(self, meta, c):
-        return ast.SetLit(tuple(a for a in c if a is not None), span=self._span(meta))
-
-    def _sized(self, meta, text: str) -> str:
-        """`text`, or after an E005 a number of allowed size standing in for it (Python refuses
-        to convert numbers of more than 4,300 digits, so the huge one must not travel on)."""
-        sign = "-" if text.startswith("-") else ""
-        whole, dot, fraction = text.removeprefix("-").partition(".")
-        if len(whole) <= MAX_DIGITS and len(fraction) <= MAX_DIGITS:
-            return text
-        if len(whole) > MAX_DIGITS:
-            _report(diagnostic(
-                "E005", f"number `{shortened(text)}` is too large", self._span(meta),
-                f"at most {MAX_INT - 1}", help="numbers in policies stay below 10^15",
-            ))
-        else:
-            _report(diagnostic(
-                "E005", f"number `{shortened(text)}` is too precise", self._span(meta),
-                f"at most {MAX_DIGITS} decimal places", help=f"numbers in policies have at most {MAX_DIGITS} decimal places",
-            ))
-        return sign + whole[:MAX_DIGITS] + dot + fraction[:MAX_DIGITS]
-
-    def number(self, meta, c):
-        text = self._sized(meta, str(c[0]))
-        kind = "decimal" if "." in text else "int"
-        unit = c[1] if len(c) > 1 else None
-        return ast.Literal(kind, text, unit, span=self._span(meta))
-
-    def percent(self, meta, c):
-        return ast.Literal("percent", self._sized(meta, str(c[0])), span=self._span(meta))
-
-    def _moment(kind: str, parse, what: str, label: str, form: str):
-        """A date or date-time literal; one that does not exist is reported (E004) and a stand-in
-        (year 1) goes on: errors stop the pack before lowering."""
-
-        def make(self, meta, c):
-            token = c[0]
-            span = Span(self.source, token.start_pos, token.end_pos)
-            try:
-                value = parse(str(token))
-            except ValueError:
-                _report(diagnostic("E004", f"`{token}` is not {what}", span, label,
-                                   help=f"{kind.replace('datetime', 'date-time')}s are written {form} and must exist"))
-                value = parse("0001-01-01")
-            return ast.Literal(kind, value, span=span)
-
-        return make
-
-    date_lit = _moment("date", dt.date.fromisoformat, "a calendar date", "no such day", "YYYY-MM-DD")
-    datetime_lit = _moment("datetime", dt.datetime.fromisoformat, "a valid date-time", "no such moment", "YYYY-MM-DDTHH:MM")
-
-    def string_lit(self, meta, c):
-        return ast.Literal("string", _unquote(c[0]), span=self._span(meta))
-
-    def true_lit(self, meta, c):
-        return ast.Literal("bool", True, span=self._span(meta))
-
-    def false_lit(self, meta, c):
-        return ast.Literal("bool", False, span=self._span(meta))
-
-
-#: the one builder the parser calls into (it keeps no state of its own)
-TO_AST = _ToAst()
