@@ -33,6 +33,7 @@ class LoadResult:
 
     @property
     def ok(self) -> bool:
+        """Whether the front end produced a pack and found no unaccepted error."""
         return self.pack is not None and not has_errors(self.diagnostics)
 
 
@@ -53,6 +54,8 @@ def parse_files(sources: dict[str, SourceFile]) -> tuple[dict[str, ast.Module], 
 
 
 class StageName(StrEnum):
+    """The stages of the front end, in the order they run."""
+
     PARSE = "parse"
     RESOLVE = "resolve"
     TYPECHECK = "typecheck"

@@ -70,14 +70,17 @@ class Checker(Declarations, Expressions):
 
     # ------------------------------------------------------------ helpers
     def error(self, code: str, message: str, span: Span, label: str = "", **kw) -> ir.Const:
+        """Report a diagnostic; returns the ERROR constant that stands for the bad expression."""
         self.diags.append(diagnostic(code, message, span, label, **kw))
         return ir.Const(None, ERROR, span=span)
 
     def symbol(self, name: str) -> Symbol | None:
+        """The pack's symbol of that name, or None."""
         return self.res.symbols.get(name)
 
     # ------------------------------------------------------------ types
     def enum_type(self, name: str) -> Type:
+        """The type of enum `name` (a declared enum, an inline one named after its owner, or obligation statuses)."""
         if name == OBLIGATION_STATUS.param:
             return OBLIGATION_STATUS
         if name not in self._enum_types:
@@ -87,6 +90,7 @@ class Checker(Declarations, Expressions):
         return self._enum_types[name]
 
     def type_of(self, owner: str, texpr: ast.TypeExpr) -> Type:
+        """The type a type expression written for `owner` denotes (ERROR for an unknown enum, reported by resolve)."""
         base = texpr.base
         if isinstance(base, ast.PrimType):
             result = Type(base.name)
@@ -109,6 +113,7 @@ class Checker(Declarations, Expressions):
         return result.maybe() if texpr.optional else result
 
     def decision_is_total(self, decl) -> bool:
+        """Whether the decision always has a value: a default, `complete`, `collect`, or an unconditional formula."""
         if isinstance(decl, ast.ObligationDecl):
             return False
         return (
@@ -117,6 +122,7 @@ class Checker(Declarations, Expressions):
         )
 
     def decision_type(self, name: str) -> Type:
+        """The type a reader of decision (or obligation) `name` sees: optional unless the decision is total."""
         symbol = self.symbol(name)
         decl = symbol.decl
         if isinstance(decl, ast.ObligationDecl):

@@ -20,12 +20,14 @@ class Declarations:
     declaration, each adding what it elaborates to `self.out`."""
 
     def declare_fact(self, decl: ast.FactDecl) -> None:
+        """Record the fact's type and integer range (its default comes later, once every fact is known)."""
         typ = self.type_of(decl.name.name, decl.type)
         base = decl.type.base
         low, high = (base.low, base.high) if isinstance(base, ast.IntType) else (None, None)
         self.out.facts[decl.name.name] = ir.Fact(decl.name.name, typ, None, False, low, high, decl.cite, span=decl.span)
 
     def fact_default(self, decl: ast.FactDecl) -> None:
+        """Check and record the fact's default, a constant of its type."""
         if decl.default is None:
             return
         fact = self.out.facts[decl.name.name]
@@ -100,6 +102,7 @@ class Declarations:
         self.out.rules.append((decl, condition, conclusions))
 
     def check_conclusion(self, decision: ast.DecisionDecl, declared: Type, value: ir.Expr, span: Span) -> None:
+        """E201 unless `value` fits the decision (a `collect` decision also takes one element)."""
         if decision.hit and decision.hit.name == "collect" and declared.kind == "set":
             if value.type == declared.element or fits(value.type, declared):
                 return
@@ -128,6 +131,7 @@ class Declarations:
         self.out.tables.append((decl, rows))
 
     def cell(self, cell: ast.Cell, value: ir.Expr, table: ast.TableDecl, row: int, col: int) -> ir.Expr:
+        """The condition of one table cell on the input `value` (an optional input must be present to match)."""
         span = cell.span
         if cell.kind == "any" or value.type == ERROR:
             return ir.Const(True, T.BOOL, span=span)
@@ -168,6 +172,7 @@ class Declarations:
         return values
 
     def duplicate_rows(self, decl: ast.TableDecl) -> None:
+        """E309 for each row of a `unique` table listed twice."""
         seen: dict[tuple, ast.TableRow] = {}
         for row in decl.rows:
             key = row.cells
@@ -260,6 +265,7 @@ class Declarations:
         self.out.examples.append(ir.Example(decl.title, given, expect, decl.cite, span=decl.span, expect_spans=spans))
 
     def check_decisions_concluded(self) -> None:
+        """E301 for each decision with no rule, table, formula or default."""
         concluded = {t for _, _, cs in self.out.rules for t, _ in cs}
         concluded |= {decl.decision.name for decl, _ in self.out.tables}
         for symbol in self.res.symbols.values():
@@ -271,6 +277,7 @@ class Declarations:
                            help=f"add a rule `then {symbol.name} = ...`, a table `for {symbol.name}`, a formula or a default")
 
     def check_unused_facts(self) -> None:
+        """W401 for each fact nothing reads."""
         for fact in self.out.facts.values():
             if fact.name not in self.used_facts:
                 self.diags.append(diagnostic("W401", f"fact `{fact.name}` is never used", fact.span, "unused",

@@ -22,10 +22,13 @@ class Expressions:
 
     # ------------------------------------------------------------ expressions
     def expr(self, e: ast.Expr, env: frozenset[str], expected: Type | None = None, allow_optional: bool = False) -> ir.Expr:
+        """Elaborate `e` with the names of `env` known present; `expected` types bare enum members and sets;
+        an optional value is an error unless `allow_optional`."""
         method = getattr(self, "_e_" + type(e).__name__)
         return method(e, env, expected, allow_optional)
 
     def condition(self, e: ast.Expr, env: frozenset[str], what: str = "a condition") -> ir.Expr:
+        """Elaborate `e` as a condition: E206 unless it is true or false."""
         result = self.expr(e, env, T.BOOL)
         if result.type not in (T.BOOL, ERROR):
             return self.error("E206", f"{what} must be true or false, not {result.type}", e.span, f"this is {result.type}",
@@ -88,6 +91,7 @@ class Expressions:
         return self.maybe_unwrap(ref, env, allow_optional)
 
     def maybe_unwrap(self, ref: ir.Expr, env: frozenset[str], allow_optional: bool) -> ir.Expr:
+        """The reference itself, or its value where its presence is known (E205 where it is not)."""
         if not ref.type.optional or allow_optional:
             return ref
         if ref.name in env:
@@ -117,6 +121,8 @@ class Expressions:
                           "ambiguous member", help="compare it with a fact of the enum you mean")
 
     def named_value(self, symbol: Symbol) -> ir.Expr:
+        """The elaborated formula of a constant or `let` (once; E313 when it reads itself, E213 for a
+        constant that is not one)."""
         name = symbol.name
         if name in self._named_cache:
             return self._named_cache[name]
@@ -215,6 +221,7 @@ class Expressions:
         return left, self.expr(e.right, env, left.type if e.op in ("==", "!=") else None)
 
     def compare(self, e: ast.Binary, op: str, left: ir.Expr, right: ir.Expr) -> ir.Expr:
+        """`left op right`, or E201/E202/E203/E204/E205 when the two cannot be compared."""
         a, b = left.type, right.type
         ordered = op not in ("==", "!=")
         ok = self.join(a, b) is not None and (not ordered or a.kind in ("int", "decimal", "rate", "money", "duration", "date", "datetime"))
@@ -234,6 +241,7 @@ class Expressions:
         return None
 
     def membership(self, e: ast.Binary, env) -> ir.Expr:
+        """`x in w` for a window `w`, else `x in set` (E201 when the types do not match)."""
         if isinstance(e.right, ast.Name) and self.symbol(e.right.name) and self.symbol(e.right.name).kind == "window":
             window = self.window_named(e.right)
             point = self.expr(e.left, env)
@@ -262,6 +270,7 @@ class Expressions:
 
     # ------------------------------------------------------------ windows
     def window_named(self, e: ast.Expr) -> ir.Window | None:
+        """The window `e` names, or None after E211 when it names something else."""
         symbol = self.symbol(e.name) if isinstance(e, ast.Name) else None
         if symbol is None or symbol.kind != "window":
             if not (isinstance(e, ast.Name) and symbol is None):
@@ -271,6 +280,8 @@ class Expressions:
         return self.window(symbol)
 
     def window(self, symbol: Symbol) -> ir.Window | None:
+        """The lowered window of a window symbol (once), or None after an error in its bounds; E306 when
+        literal bounds make it empty."""
         if symbol.name in self.out.windows:
             return self.out.windows[symbol.name]
         decl: ast.WindowDecl = symbol.decl
@@ -308,6 +319,7 @@ class Expressions:
         return value, tests
 
     def window_relation(self, e: ast.Binary) -> ir.Expr:
+        """`a within/before/disjoint/overlaps b`, lowered once both sides are windows of one kind of point."""
         a, b = self.window_named(e.left), self.window_named(e.right)
         if a is None or b is None:
             return ir.Const(None, ERROR, span=e.span)
