@@ -15,12 +15,14 @@ class PackNotFound(Exception):
 
 
 def pack_files(folder: Path) -> list[Path]:
-    """Every `.rules` file under `folder`, subfolders included, sorted by path; [] if none."""
-    return sorted(p for p in folder.rglob("*" + SUFFIX) if p.is_file())
+    """Every `.rules` file under `folder`, subfolders included, sorted by path; [] if none.
+    Whatever is named `*.rules` counts: one that cannot be read as a file is reported
+    unreadable (E001), never silently left out."""
+    return sorted(folder.rglob("*" + SUFFIX))
 
 
 def _holds_pack(folder: Path) -> bool:
-    return any(p.is_file() for p in folder.rglob("*" + SUFFIX))
+    return next(folder.rglob("*" + SUFFIX), None) is not None
 
 
 def pack_folders(root: Path) -> list[Path]:
@@ -34,7 +36,7 @@ def pack_folders(root: Path) -> list[Path]:
 def pack_paths(path: Path) -> list[Path]:
     """The packs a path names: a `.rules` file, a pack folder (with `.rules` files of its own),
     or a folder of packs (one holding `.rules` files only in subfolders, such as `policies/`)."""
-    if path.is_dir() and not any(p.is_file() for p in path.glob("*" + SUFFIX)):
+    if path.is_dir() and next(path.glob("*" + SUFFIX), None) is None:
         return pack_folders(path) or [path]
     return [path]
 

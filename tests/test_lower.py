@@ -1,4 +1,4 @@
-"""Stage 4, lowering to the IR (checker/lower.py, with the pieces typecheck.py elaborates)."""
+"""Stage 4, lowering to the IR (checker/lower.py, with the pieces checker/typecheck/ elaborates)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Stage 1, text to AST (checker/parse.py): shapes, precedence, spans, error recovery."""
+"""Stage 1, text to AST (checker/parse.py, lexer.py, to_ast/, syntax_errors.py): shapes, precedence, spans, error recovery."""
 
 from __future__ import annotations
 

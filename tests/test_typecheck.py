@@ -1,4 +1,4 @@
-"""Stage 3, types, units and presence tests (checker/typecheck.py, checker/builtins.py)."""
+"""Stage 3, types, units and presence tests (checker/typecheck/, checker/builtins.py)."""
 
 from __future__ import annotations
 
