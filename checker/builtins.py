@@ -9,9 +9,7 @@ from __future__ import annotations
 from ruleproof.checker import ast, ir
 from ruleproof.checker import types as T
 from ruleproof.checker.diagnostics import did_you_mean
-from ruleproof.checker.types import Type
-
-ERROR = Type("error")
+from ruleproof.checker.types import ERROR, Type
 
 BUILTINS = {
     "max": "max(a, b, ...): the larger of two or more values of one type",

@@ -202,3 +202,12 @@ def did_you_mean(name: str, candidates: list[str]) -> str | None:
 
     close = difflib.get_close_matches(name, candidates, n=1, cutoff=0.6)
     return f"did you mean `{close[0]}`?" if close else None
+
+
+def shortened(text: str, limit: int = 40) -> str:
+    """User input cut to `limit` characters for a one-line message (an ellipsis marks the cut).
+
+    >>> shortened("a" * 50, 5)
+    'aaaa…'
+    """
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import replace
+from fractions import Fraction
 
 import z3
 from ruleproof.checker import ir
@@ -430,7 +431,7 @@ class Encoder(FactVariables):
             return Sym(absolute(args[0], z3.If), None, why)
         if op is ArithOp.CAST:
             return Sym(operands[0].value, None, why)
-        return Sym(round_half_up(args[0], e.digits, lambda x: z3.ToReal(z3.ToInt(x)), z3.RealVal("1/2")), None, why)
+        return Sym(round_half_up(args[0], e.digits, lambda x: z3.ToReal(z3.ToInt(x)), _real), None, why)
 
     def evaluate(self, facts: dict[str, object], names: Collection[str] | None = None) -> dict[str, tuple[Cause | None, object]]:
         """Each decision's outcome under a concrete case, read off the encoding by substitution
@@ -463,6 +464,10 @@ def distinct(a, b) -> z3.BoolRef:
     if isinstance(a, tuple):
         return z3.Or(*[x != y for x, y in zip(a, b)])
     return a != b
+
+
+def _real(number: Fraction) -> z3.ArithRef:
+    return z3.RealVal(f"{number.numerator}/{number.denominator}")
 
 
 def _to_real(x):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import subprocess
 
-from ruleproof.checker.pipeline import SUFFIX
+from ruleproof.checker.packs import SUFFIX
 
 
 class RevisionError(Exception):

@@ -1,23 +1,26 @@
-"""The front end as one table of stages: parse -> resolve -> type check -> lower.
+"""The front end as one table of stages, run in order: parse -> resolve -> type check -> lower.
 
-`load_pack` is the one entry point the CLI, the tests and the service use to turn files into
+Each row of STAGES names a stage and the function that runs it; a function takes what the
+stage before produced and returns what it produces with the diagnostics it found. `load_pack`
+and `load_texts` are the entry points the CLI, the tests and the service use to turn files into
 an IR pack with every diagnostic found on the way.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 
-from ruleproof.checker import ir
+from ruleproof.checker import ast, ir
 from ruleproof.checker.diagnostics import Diagnostic, diagnostic, has_errors, sorted_diagnostics
 from ruleproof.checker.lower import lower
+from ruleproof.checker.packs import SUFFIX, files_of
 from ruleproof.checker.parse import parse_module
 from ruleproof.checker.resolve import resolve
 from ruleproof.checker.source import SourceFile, Span
 from ruleproof.checker.typecheck import typecheck
-
-SUFFIX = ".rules"
 
 
 @dataclass
@@ -30,41 +33,85 @@ class LoadResult:
 
     @property
     def ok(self) -> bool:
+        """Whether the front end produced a pack and found no unaccepted error."""
         return self.pack is not None and not has_errors(self.diagnostics)
 
 
-class PackNotFound(Exception):
-    """The path names no readable pack (a usage or I/O problem, not a finding)."""
+def parse_files(sources: dict[str, SourceFile]) -> tuple[dict[str, ast.Module], list[Diagnostic]]:
+    """Parse every file into a module named after its file's stem; two files with one stem are E102."""
+    diags: list[Diagnostic] = []
+    modules: dict[str, ast.Module] = {}
+    for path, source in sources.items():
+        name = Path(path).name.removesuffix(SUFFIX)
+        module, parse_diags = parse_module(source, name)
+        diags.extend(parse_diags)
+        if name in modules:
+            diags.append(diagnostic("E102", f"two files define module `{name}`", Span(source, 0, 0),
+                                    "duplicate module", help="module names are file names; rename one file"))
+            continue
+        modules[name] = module
+    return modules, diags
 
 
-def pack_paths(path: Path) -> list[Path]:
-    """The packs a path names: a file, a pack folder (holding `.rules` files), or a folder of
-    pack folders (such as `policies/`)."""
-    if path.is_dir() and not any(path.glob("*" + SUFFIX)):
-        packs = sorted(p for p in path.iterdir() if p.is_dir() and any(p.glob("*" + SUFFIX)))
-        if packs:
-            return packs
-    return [path]
+class StageName(StrEnum):
+    """The stages of the front end, in the order they run."""
+
+    PARSE = "parse"
+    RESOLVE = "resolve"
+    TYPECHECK = "typecheck"
+    LOWER = "lower"
 
 
-def pack_files(path: Path) -> list[Path]:
-    """The `.rules` files of a pack folder, or the single file given."""
-    if path.is_dir():
-        files = sorted(p for p in path.glob("*" + SUFFIX) if p.is_file())
-        if not files:
-            raise PackNotFound(f"no {SUFFIX} files in {path}")
-        return files
-    if path.is_file():
-        return [path]
-    raise PackNotFound(f"no such file or folder: {path}")
+@dataclass(frozen=True)
+class Stage:
+    """One row of the table: a stage, its function, and whether it runs after an error (the
+    stages before lowering do, so that one run reports as much as it can)."""
+
+    name: StageName
+    run: Callable[[object], tuple[object, list[Diagnostic]]]
+    after_errors: bool = True
+
+
+STAGES: tuple[Stage, ...] = (
+    Stage(StageName.PARSE, parse_files),
+    Stage(StageName.RESOLVE, resolve),
+    Stage(StageName.TYPECHECK, typecheck),
+    # Lowering assumes a well-typed pack; it returns None for a decision dependency cycle.
+    Stage(StageName.LOWER, lower, after_errors=False),
+)
+
+
+def run_stages(sources: dict[str, SourceFile]) -> tuple[ir.Pack | None, list[Diagnostic]]:
+    """Run STAGES in order on the sources: the IR pack (None if a stage stopped short) and
+    every diagnostic, unsorted."""
+    value: object = sources
+    diags: list[Diagnostic] = []
+    for stage in STAGES:
+        if not stage.after_errors and has_errors(diags):
+            return None, diags
+        value, found = stage.run(value)
+        diags.extend(found)
+    return value, diags
+
+
+def load_texts(texts: dict[str, str]) -> LoadResult:
+    """Run the front end on in-memory files: path -> text. Module names are the file stems.
+
+    >>> result = load_texts({"a.rules": 'pack a version "1"  fact paid: bool  decision ok: bool = paid'})
+    >>> result.ok, sorted(result.pack.decisions)
+    (True, ['ok'])
+    """
+    sources = {path: SourceFile(path, text) for path, text in texts.items()}
+    pack, diags = run_stages(sources)
+    return LoadResult(pack, sorted_diagnostics(diags), sources)
 
 
 def load_pack(path: Path | str) -> LoadResult:
-    """Run the front end on a pack folder or one file."""
-    path = Path(path)
+    """Run the front end on a pack folder (every `.rules` file under it, see checker/packs.py)
+    or one file; raises PackNotFound when the path holds none."""
     texts = {}
     diags: list[Diagnostic] = []
-    for file in pack_files(path):
+    for file in files_of(Path(path)):
         try:
             texts[str(file)] = file.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as err:
@@ -75,28 +122,3 @@ def load_pack(path: Path | str) -> LoadResult:
     result = load_texts(texts)
     result.diagnostics = sorted_diagnostics(diags + result.diagnostics)
     return result
-
-
-def load_texts(texts: dict[str, str]) -> LoadResult:
-    """Run the front end on in-memory files: path -> text. Module names are the file stems."""
-    diags: list[Diagnostic] = []
-    sources = {path: SourceFile(path, text) for path, text in texts.items()}
-    modules = {}
-    for path, source in sources.items():
-        name = Path(path).name.removesuffix(SUFFIX)
-        module, parse_diags = parse_module(source, name)
-        diags.extend(parse_diags)
-        if name in modules:
-            diags.append(diagnostic("E102", f"two files define module `{name}`", Span(source, 0, 0),
-                                    "duplicate module", help="module names are file names; rename one file"))
-            continue
-        modules[name] = module
-    resolution, resolve_diags = resolve(modules)
-    diags.extend(resolve_diags)
-    typed, type_diags = typecheck(resolution)
-    diags.extend(type_diags)
-    pack = None
-    if not has_errors(diags):
-        pack, lower_diags = lower(typed)
-        diags.extend(lower_diags)
-    return LoadResult(pack, sorted_diagnostics(diags), sources)

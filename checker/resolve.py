@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 
 from ruleproof.checker import ast
 from ruleproof.checker.diagnostics import Diagnostic, Label, diagnostic, did_you_mean
-from ruleproof.checker.parse import reserved_words
+from ruleproof.checker.lexer import NameKind, reserved_words
+from ruleproof.checker.resolve_relations import check_relations
 from ruleproof.checker.source import Span
 
 SYMBOL_KIND = {
@@ -55,6 +56,7 @@ def resolve(modules: dict[str, ast.Module]) -> tuple[Resolution, list[Diagnostic
     _check_member_clashes(res, diags)
     for name in order:
         _check_references(res, modules[name], diags)
+    check_relations(res, diags)
     return res, diags
 
 
@@ -135,7 +137,7 @@ def _declare(res: Resolution, module: ast.Module, diags: list[Diagnostic]) -> No
 
 def _add(res, name, kind, decl, module, span, diags) -> bool:
     """Declare `name`; False (after an E102) when it is taken."""
-    reserved_kind = "type" if kind == "enum" else "value" if kind in VALUE_KINDS else None
+    reserved_kind = NameKind.TYPE if kind == "enum" else NameKind.VALUE if kind in VALUE_KINDS else None
     if reserved_kind is not None and name in reserved_words(reserved_kind):
         diags.append(_reserved(name, span, reserved_kind))
     previous = res.symbols.get(name)
@@ -167,13 +169,13 @@ def _check_member_clashes(res: Resolution, diags: list[Diagnostic]) -> None:
 
 def _add_members(res: Resolution, enum_name: str, members: tuple[ast.Ident, ...], diags: list[Diagnostic]) -> None:
     for member in members:
-        if member.name in reserved_words("value"):
-            diags.append(_reserved(member.name, member.span, "value"))
+        if member.name in reserved_words(NameKind.VALUE):
+            diags.append(_reserved(member.name, member.span, NameKind.VALUE))
         res.enum_members.setdefault(member.name, []).append(enum_name)
 
 
-def _reserved(name: str, span: Span, kind: str) -> Diagnostic:
-    where = "in a type" if kind == "type" else "in an expression or a table cell"
+def _reserved(name: str, span: Span, kind: NameKind) -> Diagnostic:
+    where = "in a type" if kind is NameKind.TYPE else "in an expression or a table cell"
     return diagnostic(
         "E110", f"`{name}` is a reserved word", span, "cannot be a name",
         help=f"rename it, e.g. `{name}_value`: {where}, `{name}` would be read as the keyword",

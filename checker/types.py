@@ -60,6 +60,8 @@ RATE = Type("rate")
 STRING = Type("string")
 DATE = Type("date")
 DATETIME = Type("datetime")
+#: the type of an expression already reported as wrong; it fits everywhere, so errors do not cascade
+ERROR = Type("error")
 
 
 def duration(unit: str) -> Type:

@@ -17,8 +17,9 @@ from ruleproof.checker.diff import diff_packs, diff_text
 from ruleproof.checker.evaluate import CompiledPack
 from ruleproof.checker.examples import run_examples
 from ruleproof.checker.gitrev import RevisionError, read_revision
+from ruleproof.checker.packs import PackNotFound, pack_paths
 from ruleproof.checker.partial import holding_days, partial_decisions
-from ruleproof.checker.pipeline import LoadResult, PackNotFound, load_pack, load_texts, pack_paths
+from ruleproof.checker.pipeline import LoadResult, load_pack, load_texts
 from ruleproof.checker.render import diagnostic_json, render_report_json, render_text
 from ruleproof.checker.render_ci import render_github, render_junit, render_sarif
 from ruleproof.checker.render_html import render_html

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from ruleproof.checker.diagnostics import Diagnostic, diagnostic
 from ruleproof.checker.evaluate import CompiledPack
-from ruleproof.checker.pipeline import SUFFIX
+from ruleproof.checker.packs import pack_files, pack_folders
 from ruleproof.checker.render import report_json
 from ruleproof.checker.report import Report, check_pack
 from ruleproof.checker.source import SourceFile, Span
@@ -109,20 +109,13 @@ class PackRegistry:
     # ------------------------------------------------------------ discovery
     def discover(self) -> dict[str, Path]:
         """Pack folders: direct subfolders of the root holding `.rules` files (at any depth)."""
-        root = self.root
-        if not root.is_dir():
-            return {}
-        found = {}
-        for folder in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
-            if any(folder.rglob("*" + SUFFIX)):
-                found[folder.name] = folder
-        return found
+        return {folder.name: folder for folder in pack_folders(self.root)}
 
     @staticmethod
     def signature(folder: Path) -> tuple:
         """What a change shows in: each file's path, size, mtime, ctime and inode."""
         items = []
-        for file in sorted(folder.rglob("*" + SUFFIX)):
+        for file in pack_files(folder):
             try:
                 st = file.stat()
             except OSError:
@@ -211,7 +204,7 @@ class PackRegistry:
         texts: dict[str, str] = {}
         errors: list[Diagnostic] = []
         base = self.root.resolve()
-        for file in sorted(folder.rglob("*" + SUFFIX)):
+        for file in pack_files(folder):
             try:
                 key = f"{base.name}/{file.resolve().relative_to(base).as_posix()}"
             except ValueError:  # a symbolic link out of the policies folder: never followed

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from ruleproof.checker.builtins import BUILTINS
-from ruleproof.checker.parse import reserved_words
+from ruleproof.checker.lexer import reserved_words
 from ruleproof.checker.pipeline import load_texts
 
 try:

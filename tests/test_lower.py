@@ -1,4 +1,4 @@
-"""Stage 4, lowering to the IR (checker/lower.py, with the pieces typecheck.py elaborates)."""
+"""Stage 4, lowering to the IR (checker/lower.py, with the pieces checker/typecheck/ elaborates)."""
 
 from __future__ import annotations
 
@@ -211,3 +211,11 @@ rule small cite "t": when n >= 0 then band = low
     rules = pack.decisions["band"].rules
     assert [r.name for r in rules] == ["bands[1]", "small"]
     assert [r.order for r in rules] == [0, 1]
+
+
+def test_pipeline_docstring_example():
+    import doctest
+
+    from ruleproof.checker import pipeline
+
+    assert doctest.testmod(pipeline).failed == 0

@@ -1,4 +1,4 @@
-"""Stage 1, text to AST (checker/parse.py): shapes, precedence, spans, error recovery."""
+"""Stage 1, text to AST (checker/parse.py, lexer.py, to_ast/, syntax_errors.py): shapes, precedence, spans, error recovery."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import datetime as dt
 import doctest
 
 import pytest
-from ruleproof.checker import ast, parse
+from ruleproof.checker import ast, lexer, parse
 from ruleproof.checker.parse import MAX_DEPTH, parse_module
 from ruleproof.checker.source import SourceFile, synthetic_span
 
@@ -56,6 +56,7 @@ def ID(name: str) -> ast.Ident:  # noqa: N802
 
 def test_docstring_example():
     assert doctest.testmod(parse).failed == 0
+    assert doctest.testmod(lexer).failed == 0
 
 
 def test_spans_are_ignored_by_equality():
@@ -280,3 +281,20 @@ def test_odd_inputs_give_diagnostics_not_exceptions(text):
     module, diags = _parse(text)
     assert isinstance(module, ast.Module)
     assert all(d.code.startswith("E0") for d in diags)
+
+
+def test_reserved_words_are_those_the_parse_table_accepts_with_a_name():
+    """checker/lexer.py lists the reserved words; they must be what the LALR table says: the
+    keywords accepted in a state that also accepts NAME, split by whether a type is written there.
+    (Only this test reads Lark's table, which is not public API.)"""
+    from ruleproof.checker.lexer import reserved_words
+
+    lark = parse._grammar().lark
+    word_of = {t.name: t.pattern.value for t in lark.terminals
+               if t.pattern.type == "str" and t.pattern.value.isidentifier()}
+    states = lark.parser.parser.parser.parse_table.states.values()
+    clashing = {word_of[a] for acts in states if "NAME" in acts for a in acts if a in word_of}
+    type_words = {word_of[sym.name] for rule in lark.rules if rule.origin.name in ("base_type", "duration_unit")
+                  for sym in rule.expansion if sym.name in word_of}
+    assert reserved_words("type") == clashing & type_words
+    assert reserved_words("value") == clashing - type_words

@@ -46,14 +46,14 @@ def test_division_by_zero_is_undetermined():
     assert err.value.cause is Cause.DIVISION_BY_ZERO
 
 
-@given(st.fractions(min_value=-1000, max_value=1000, max_denominator=10_000), st.integers(0, 4))
+@given(st.fractions(min_value=-1000, max_value=1000, max_denominator=10_000), st.integers(-3, 4))
 def test_rounding_agrees_on_values_and_terms(value, digits):
     concrete = round_half_up(value, digits)
     term = round_half_up(z3.RealVal(f"{value.numerator}/{value.denominator}"), digits,
-                         lambda x: z3.ToReal(z3.ToInt(x)), z3.RealVal("1/2"))
+                         lambda x: z3.ToReal(z3.ToInt(x)), lambda f: z3.RealVal(f"{f.numerator}/{f.denominator}"))
     simplified = z3.simplify(term)
     assert Fraction(simplified.numerator_as_long(), simplified.denominator_as_long()) == concrete
-    assert abs(concrete - value) <= Fraction(1, 2 * 10 ** digits)
+    assert abs(concrete - value) <= Fraction(10) ** -digits / 2
 
 
 def test_min_and_max_keep_python_semantics():

@@ -1,4 +1,4 @@
-"""Stage 3, types, units and presence tests (checker/typecheck.py, checker/builtins.py)."""
+"""Stage 3, types, units and presence tests (checker/typecheck/, checker/builtins.py)."""
 
 from __future__ import annotations
 
@@ -253,3 +253,14 @@ rule s cite "t": when not not_shipped then days_since = today - shipped_on
     assert [d.code for d in result.diagnostics if d.severity.value == "error"] == []
     unnarrowed = load_texts({"t.rules": text.replace("when not not_shipped", "when not_shipped")})
     assert "E205" in [d.code for d in unnarrowed.diagnostics]
+
+
+def test_docstring_examples():
+    import doctest
+
+    from ruleproof.checker import diagnostics
+    from ruleproof.checker.typecheck import narrowing, pack
+
+    for module in (narrowing, pack, diagnostics):
+        assert doctest.testmod(module).failed == 0, module.__name__
+

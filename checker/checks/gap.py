@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import z3
 from ruleproof.checker import ir
 from ruleproof.checker.diagnostics import Diagnostic
-from ruleproof.checker.semantics.outcomes import Cause
 
 
 def check_decision(ctx, decision: ir.Decision) -> list[Diagnostic]:
-    """A complete decision D has a gap iff assumptions ∧ D is undetermined by a gap (every
-    condition determined, no rule selected) is satisfiable."""
+    """A complete decision D has a gap iff assumptions ∧ every condition of D determined ∧ no
+    rule selected is satisfiable: D's own rules leave the case undecided (a gap inherited
+    through a condition that reads an undetermined decision comes first, and is that
+    decision's finding)."""
     if not decision.complete or decision.default is not None or decision.hit == "collect":
         return []
-    verdict = ctx.sat(ctx.encoder.decisions[decision.name].is_(Cause.GAP),
+    sym = ctx.encoder.decisions[decision.name]
+    verdict = ctx.sat(sym.settled, z3.Not(sym.defined),
                       what=f"a gap in `{decision.name}`", span=decision.span, scope=ctx.decision_scope(decision))
     if not verdict.refuted:
         return []

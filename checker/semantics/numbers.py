@@ -32,18 +32,21 @@ def quotient(dividend, divisor) -> Fraction:
     return dividend / divisor  # a Fraction on either side keeps the quotient exact
 
 
-def round_half_up(value, digits: int, floor: Callable = None, half=HALF):
-    """`value` rounded to `digits` places, halves away from minus infinity:
-    floor(value · 10^digits + 1/2) / 10^digits. `floor` and `half` are the target's (concrete
-    values by default).
+def round_half_up(value, digits: int, floor: Callable | None = None, constant: Callable | None = None):
+    """`value` rounded to `digits` places (negative: to tens, hundreds…), halves towards plus
+    infinity: floor(value · 10^digits + 1/2) / 10^digits. For a symbolic target, `floor` and
+    `constant` (an exact Fraction as the target's number) are the target's; concrete values
+    by default.
 
     >>> round_half_up(Fraction(5, 2), 0), round_half_up(Fraction(-5, 2), 0), round_half_up(Fraction(1234, 1000), 2)
     (Fraction(3, 1), Fraction(-2, 1), Fraction(123, 100))
+    >>> round_half_up(Fraction(150), -2)
+    Fraction(200, 1)
     """
-    scale = 10 ** digits
+    scale = Fraction(10) ** digits
     if floor is None:
-        return Fraction((Fraction(value) * scale + half).__floor__(), scale)
-    return floor(value * scale + half) / scale
+        return Fraction((Fraction(value) * scale + HALF).__floor__()) / scale
+    return floor(value * constant(scale) + constant(HALF)) / constant(scale)
 
 
 def extreme(values, pick_later: Callable, ite: Callable):
