@@ -9,10 +9,12 @@ case of the domain matches it and EVERY matching case shows the defect.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from ruleproof.checker import ir
 
 from .expected import CODES, conflicting_pairs, expected_findings, property_refuted, redundancy_breaker, window_empty
-from .oracle import Oracle, show_outcome
+from .oracle import UNDETERMINED, Oracle, show_outcome
 from .report import Disagreement, show_case
 
 
@@ -154,12 +156,20 @@ def _state(oracle: Oracle, key: tuple, index: int) -> str:
         return f"`{d.name}` is {show_outcome(case.outcomes[d.name])} (rules, + fires, * selected: {rules})"
     if code == "W606":
         w = oracle.pack.windows[key[1]]
-        return f"window `{w.name}` from {oracle.expr(index, w.low)} to {oracle.expr(index, w.high)} (ordinals)"
+        exists = oracle.expr(index, w.exists)
+        bounds = f"from {_day(oracle.expr(index, w.low))} to {_day(oracle.expr(index, w.high))} (ends included)"
+        return f"window `{w.name}` " + (bounds if exists is True else f"does not exist ({_day(exists)})")
     if code in ("E607", "E609", "E610"):
         prop = next(p for p in oracle.pack.properties if p.name == key[1])
         value = oracle.expr(index, prop.condition)
-        return f"`{prop.name}` ({prop.kind}) is {'undetermined' if value not in (True, False) else value}"
+        return f"`{prop.name}` ({prop.kind}) is {_day(value)}"
     return ""
+
+
+def _day(value: object) -> str:
+    if value is UNDETERMINED:
+        return "undetermined"
+    return dt.date.fromordinal(value).isoformat() if isinstance(value, int) and not isinstance(value, bool) else str(value)
 
 
 def shows(oracle: Oracle, key: tuple, index: int) -> bool:

@@ -17,6 +17,7 @@ evaluator's expression API).
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 
@@ -30,14 +31,14 @@ UNDETERMINED = object()  # an expression that has no value on a case
 def reason_class(reason: object) -> str:
     """The class of an undetermined reason, whatever its spelling (string or enum)."""
     text = str(getattr(reason, "value", reason)).lower()
+    if "is undetermined" in text or "upstream" in text:  # first: the name it quotes may say "conflict"
+        return "upstream"
     if "conflict" in text:
         return "conflict"
     if text.startswith("gap") or " gap" in text:
         return "gap"
     if "division" in text or "zero" in text:
         return "division by zero"
-    if "is undetermined" in text or "upstream" in text:
-        return "upstream"
     if "missing" in text:
         return "missing"
     return text
@@ -190,11 +191,10 @@ def without_rule(pack: ir.Pack, name: str) -> ir.Pack:
     return replace(pack, decisions=decisions)
 
 
-def outcomes_without(oracle: Oracle, name: str) -> list[dict[str, tuple]]:
-    """Every decision's outcome on every case of `oracle`, with rule `name` removed."""
+def outcomes_without(oracle: Oracle, name: str) -> Iterator[dict[str, tuple]]:
+    """Every decision's outcome on each case of `oracle` in turn, with rule `name` removed."""
     reduced = without_rule(oracle.pack, name)
     compiled = CompiledPack(reduced)
-    out = []
     for case in oracle.cases:
         try:
             decided = compiled.decide(case.facts)
@@ -202,7 +202,6 @@ def outcomes_without(oracle: Oracle, name: str) -> list[dict[str, tuple]]:
             # removing the formula of a decision read without a presence test leaves its readers
             # comparing "no value": the pack without the rule is not one the front end accepts,
             # and the removal certainly changes that decision
-            out.append({})
+            yield {}
             continue
-        out.append({d: outcome_of(reduced, decided, d) for d in reduced.decision_order})
-    return out
+        yield {d: outcome_of(reduced, decided, d) for d in reduced.decision_order}
