@@ -181,7 +181,7 @@ def _block_manifest(k: str) -> list[Planted]:
         Planted("E602", (f"refund_wait_{k}_long", f"refund_wait_{k}_short", f"refund_wait_{k}"), "both at 10 days"),
         Planted("W608", (f"refund_wait_{k}_long", f"refund_wait_{k}_short", f"refund_wait_{k}"), ">= and <= at 10 days"),
         Planted("W604", (f"band_{k}_large", f"band_{k}"), "an earlier rule covers every large amount"),
-        Planted("W605", (f"positive_{k}_top", f"positive_{k}_high", f"positive_{k}"), "five stars is four or more"),
+        Planted("W605", (f"positive_{k}_top", f"positive_{k}"), "five stars is four or more: removing it changes nothing"),
         Planted("E609", (f"positive_{k}_only_top",), "four stars is positive too"),
         Planted("E610", (f"positive_{k}_low",), "positive needs four stars"),
         Planted("E611", (f"commission_{k}_rates[1]", f"commission_{k}_rates[2]", f"commission_{k}"), "refurbished phones"),

@@ -11,9 +11,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-import z3
 from ruleproof.checker import ir
-from ruleproof.checker.encode import Encoder
+from ruleproof.checker.encode import Encoder, outcomes_differ
 from ruleproof.checker.evaluate import CompiledPack
 from ruleproof.checker.solver import DEFAULT_TIMEOUT_MS, check, make_solver
 from ruleproof.checker.values import read_facts, to_wire
@@ -78,10 +77,7 @@ def diff_packs(old: ir.Pack, new: ir.Pack, timeout_ms: int = DEFAULT_TIMEOUT_MS)
 
 
 def _compare(name, enc_old: Encoder, enc_new: Encoder, solver, compiled_old, compiled_new) -> DecisionDiff:
-    a, b = enc_old.decisions[name], enc_new.decisions[name]
-    values_differ = z3.Or(*[x != y for x, y in zip(a.value, b.value)]) if isinstance(a.value, tuple) else a.value != b.value
-    differ = z3.Or(a.defined != b.defined, z3.And(a.defined, values_differ))
-    verdict = check(solver, differ, z3.Not(a.conflict), z3.Not(b.conflict))
+    verdict = check(solver, outcomes_differ(enc_old.decisions[name], enc_new.decisions[name]))
     if verdict.status == "unknown":
         return DecisionDiff(name, "unknown", reason=verdict.reason)
     if verdict.proved:

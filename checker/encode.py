@@ -1,64 +1,117 @@
-"""Back end 2: the Z3 encoding of a pack's IR, with exactly the evaluator's semantics
-(see checker/evaluate.py's docstring; tests/test_differential.py compares the two).
+"""Back end 2: the Z3 encoding of a pack's IR, built from the same definitions as the
+evaluator (checker/semantics/; tests/test_differential.py compares the two on every decision,
+cause included).
 
 Facts are variables: optional facts carry a presence flag; dates and date-times are integers
-(ordinals, minutes); money, rates and decimals are exact (integer cents or ten-thousandths over
-a fixed denominator, so every model is a case the evaluator can replay); enums are indices;
-sets of enums are one boolean per member. Working days are day-of-week arithmetic with the
-pack's holidays folded in.
+(ordinals, minutes); money, rates and decimals are exact (integer units of their kind's scale
+over a fixed denominator, so every model is a case the evaluator can replay); enums are
+indices; sets of enums are one boolean per member. Working days are day-of-week arithmetic
+with the pack's holidays folded in.
+
+Undetermined outcomes are encoded as a *cause* term beside each value: an integer that is 0
+when the value is determined and `Cause.code` otherwise, combined in the evaluation order
+`semantics.outcomes` states. An expression that can never be undetermined has no cause term
+(None), so packs without division or decision reads pay nothing for it.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import operator
 from collections.abc import Callable, Collection, Iterator, Mapping
-from dataclasses import dataclass
-from fractions import Fraction
+from dataclasses import replace
 
 import z3
 from ruleproof.checker import ir
-from ruleproof.checker.evaluate import Calendar
+from ruleproof.checker.encode_facts import FactVariables, Sym, constant_value, zero
+from ruleproof.checker.semantics.calendar import Calendar
+from ruleproof.checker.semantics.kinds import Kind
+from ruleproof.checker.semantics.numbers import absolute, divisor_is_zero, extreme, round_half_up
+from ruleproof.checker.semantics.operators import COMPARE, INFIX, ArithOp, CompareOp, Connective
+from ruleproof.checker.semantics.outcomes import Cause
+from ruleproof.checker.semantics.selection import HitPolicy, select
 from ruleproof.checker.types import Type
 
-# Dates in counterexamples stay in a range people recognise and the evaluator can print.
-# Date variables count days from DATE_BASE, so the small numbers solvers like to pick are
-# days near it rather than near year 1.
-DATE_MIN = dt.date(1970, 1, 1).toordinal()
-DATE_MAX = dt.date(2199, 12, 31).toordinal()
-DATE_BASE = dt.date(2026, 3, 2).toordinal()
-SCALE = {"money": 100, "decimal": 10_000, "rate": 10_000}
-_COMPARE = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge, "==": operator.eq, "!=": operator.ne}
+NONE = z3.IntVal(0)
 
 
-@dataclass(frozen=True)
-class Sym:
-    """A symbolic value: `value`, and `present` for optional values (None when always present).
+def outcomes_differ(a: DecisionSym, b: DecisionSym) -> z3.BoolRef:
+    """The condition that two encodings of a decision decide a case differently: another cause,
+    or both determined with another value (or a value on one side only)."""
+    why_a, why_b = a.why if a.why is not None else NONE, b.why if b.why is not None else NONE
+    if isinstance(a.value, tuple):
+        values_differ = z3.Or(*[x != y for x, y in zip(a.value, b.value)])
+    else:
+        values_differ = a.value != b.value
+    return z3.Or(why_a != why_b, z3.And(why_a == 0, z3.Or(a.defined != b.defined, z3.And(a.defined, values_differ))))
 
-    Enums are integer indices; sets are tuples of booleans, one per member."""
 
-    value: object
-    present: z3.BoolRef | None = None
+def first_cause(*whys: z3.ArithRef | None) -> z3.ArithRef | None:
+    """The cause of the first undetermined part, parts taken in evaluation order."""
+    parts = [w for w in whys if w is not None]
+    if not parts:
+        return None
+    result = parts[-1]
+    for w in reversed(parts[:-1]):
+        result = z3.If(w != 0, w, result)
+    return result
+
+
+def cause_if(condition: z3.BoolRef, why: z3.ArithRef | None) -> z3.ArithRef | None:
+    """`why` where `condition` holds (a part evaluated only then), else no cause."""
+    return None if why is None else z3.If(condition, why, NONE)
+
+
+def determined(why: z3.ArithRef | None) -> z3.BoolRef:
+    """The condition that a cause term says "determined"."""
+    return z3.BoolVal(True) if why is None else why == 0
+
+
+class Z3Algebra:
+    """`semantics.algebra.BooleanAlgebra` over Z3 terms (shared already: `share` is identity)."""
+
+    def and_(self, *terms):
+        return z3.And(*terms) if terms else z3.BoolVal(True)
+
+    def or_(self, *terms):
+        return z3.Or(*terms) if terms else z3.BoolVal(False)
+
+    def not_(self, term):
+        return z3.Not(term)
+
+    def share(self, term, hint: str):
+        return term
+
+
+Z3 = Z3Algebra()
 
 
 class DecisionSym:
-    """A decision's value, whether it has one, and whether its winners conflict.
+    """A decision's value, whether it has one (`defined`), which rules the hit policy selects,
+    and its cause term (`why`, built on first use: only readers of the decision and a few
+    checks need it)."""
 
-    `conflict` is built on first use: it has a clause per pair of rules, and the checks never
-    read it (they ask about pairs of rules directly)."""
+    __slots__ = ("value", "defined", "selected", "_why", "_build_why")
 
-    __slots__ = ("value", "defined", "_conflict", "_build_conflict")
-
-    def __init__(self, value: object, defined: z3.BoolRef, conflict: z3.BoolRef | Callable[[], z3.BoolRef]):
+    def __init__(self, value: object, defined: z3.BoolRef, selected: tuple, why: Callable[[], z3.ArithRef | None]):
         self.value = value
         self.defined = defined
-        self._conflict, self._build_conflict = (None, conflict) if callable(conflict) else (conflict, None)
+        self.selected = selected
+        self._why, self._build_why = None, why
 
     @property
-    def conflict(self) -> z3.BoolRef:
-        if self._conflict is None:
-            self._conflict = self._build_conflict()
-        return self._conflict
+    def why(self) -> z3.ArithRef | None:
+        if self._build_why is not None:
+            self._why, self._build_why = self._build_why(), None
+        return self._why
+
+    def is_(self, cause: Cause) -> z3.BoolRef:
+        """The condition that the decision is undetermined for `cause`."""
+        why = self.why
+        return z3.BoolVal(False) if why is None else why == cause.code
+
+    @property
+    def has_value(self) -> z3.BoolRef:
+        """Determined and defined: the decision has a value."""
+        return z3.And(determined(self.why), self.defined)
 
 
 class _Decisions(Mapping):
@@ -121,7 +174,7 @@ class _RuleTerms(Mapping):
         return sum(len(pack.decisions[name].rules) for name in pack.decision_order)
 
 
-class Encoder:
+class Encoder(FactVariables):
     """Encodes one pack. `tag` keeps the variables of two encodings apart (for diff)."""
 
     def __init__(self, pack: ir.Pack, tag: str = ""):
@@ -139,6 +192,9 @@ class Encoder:
         self.fires: Mapping[tuple[str, str], z3.BoolRef] = _RuleTerms(self)
         self.wins: Mapping[tuple[str, str], z3.BoolRef] = _RuleTerms(self)
         self.values: Mapping[tuple[str, str], object] = _RuleTerms(self)
+        self.selected: Mapping[tuple[str, str], z3.BoolRef] = _RuleTerms(self)
+        self._exprs: dict[int, tuple[ir.Expr, Sym]] = {}
+        self._changes: dict[tuple[str, str], z3.BoolRef] = {}
         self._order = {name: i for i, name in enumerate(pack.decision_order)}
         self.assumptions = [self.condition(a.condition) for a in pack.assumptions]
 
@@ -156,141 +212,118 @@ class Encoder:
         for current in sorted(needed, key=lambda n: self._order.get(n, -1)):
             done[current] = self._decision(self.pack.decisions[current])
 
-    # ------------------------------------------------------------ facts
-    def _declare_fact(self, fact: ir.Fact) -> None:
-        name = self.tag + fact.name
-        typ = fact.type
-        atoms: list[z3.ExprRef] = []
-        first_domain = len(self.domain)
-        value = self._variable(name, typ, atoms)
-        self.fact_domain[fact.name] = self.domain[first_domain:]
-        present = None
-        if typ.optional:
-            present = z3.Bool(name + "?")
-            atoms.append(present)
-        self.facts[fact.name] = Sym(value, present)
-        self.fact_atoms[fact.name] = atoms
-
-    def _variable(self, name: str, typ: Type, atoms: list) -> object:
-        kind = typ.kind
-        if kind == "bool":
-            var = z3.Bool(name)
-        elif kind in ("int", "duration", "datetime"):
-            var = z3.Int(name)
-        elif kind == "date":
-            offset = z3.Int(name)
-            atoms.append(offset)
-            self.domain.append(z3.And(offset >= DATE_MIN - DATE_BASE, offset <= DATE_MAX - DATE_BASE))
-            return offset + DATE_BASE
-        elif kind in SCALE:
-            units = z3.Int(name + "#units")
-            atoms.append(units)
-            return z3.ToReal(units) / SCALE[kind]
-        elif kind == "enum":
-            var = z3.Int(name)
-            self.domain.append(z3.And(var >= 0, var < len(typ.members)))
-        elif kind == "string":
-            var = z3.String(name)
-        elif kind == "set":
-            members = typ.element.members
-            bits = tuple(z3.Bool(f"{name}.{m}") for m in members)
-            atoms.extend(bits)
-            return bits
-        else:
-            raise ValueError(f"cannot encode facts of type {typ}")
-        atoms.append(var)
-        return var
-
     # ------------------------------------------------------------ decisions
     def _decision(self, d: ir.Decision) -> DecisionSym:
-        fired = [self.condition(r.condition) for r in d.rules]
-        index = {r.name: i for i, r in enumerate(d.rules)}
-        winners = []
+        """A decision in the order semantics.outcomes states: conditions, selection,
+        conclusions, agreement, fallback."""
+        conditions = [self.expr(r.condition) for r in d.rules]
+        fired = [z3.And(c.why == 0, c.value) if c.why is not None else c.value for c in conditions]
+        chosen = select(d.hit, d.rules, fired, Z3)
+        concluded = [self.expr(r.value) for r in d.rules]
+        values = [_real_if(c.value, d.type) for c in concluded]
         for i, rule in enumerate(d.rules):
-            beaten = [fired[index[o]] for o in d.overriders(rule.name)]
-            winners.append(z3.And(fired[i], *[z3.Not(b) for b in beaten]) if beaten else fired[i])
-            self.fires._terms[(d.name, rule.name)] = fired[i]
-            self.wins._terms[(d.name, rule.name)] = winners[i]
-        values = [_real_if(self.plain(r.value), d.type) for r in d.rules]
-        for rule, value in zip(d.rules, values):
-            self.values._terms[(d.name, rule.name)] = value
-        any_winner = z3.Or(*winners) if winners else z3.BoolVal(False)
-        if d.hit == "collect":
-            return DecisionSym(self._collect(d, winners, values), z3.BoolVal(True), z3.BoolVal(False))
-        order = list(range(len(d.rules)))
-        conflict = z3.BoolVal(False)
-        if d.hit == "priority":
-            order.sort(key=lambda i: -(d.rules[i].priority or 0))
-        if d.hit in ("unique", "priority"):
-            conflict = lambda: self._conflicts(d, winners, values)  # noqa: E731 -- built on first use
-        fallback = _real_if(self.plain(d.default), d.type) if d.default is not None else self._dummy(d.type)
-        value = fallback
-        for i in reversed(order):
-            value = z3.If(winners[i], values[i], value) if not isinstance(value, tuple) else self._ite_tuple(winners[i], values[i], value)
-        defined = z3.BoolVal(True) if d.default is not None else any_winner
-        return DecisionSym(value, defined, conflict)
+            key = (d.name, rule.name)
+            self.fires._terms[key] = fired[i]
+            self.wins._terms[key] = chosen.wins[i]
+            self.selected._terms[key] = chosen.selected[i]
+            self.values._terms[key] = values[i]
+        why_conditions = first_cause(*(c.why for c in conditions))
+        why_values = first_cause(*(cause_if(s, c.why) for s, c in zip(chosen.selected, concluded)))
+        policy = HitPolicy(d.hit)
+        if policy is HitPolicy.COLLECT:
+            bits = self._collect(d, chosen.selected, values)
+            return DecisionSym(bits, z3.BoolVal(True), chosen.selected, lambda: first_cause(why_conditions, why_values))
+        default = self.expr(d.default) if d.default is not None else None
+        value = _real_if(default.value, d.type) if default is not None else self._dummy(d.type)
+        for i in reversed(range(len(d.rules))):
+            value = self._ite(chosen.selected[i], values[i], value)
+        some = z3.Or(*chosen.selected) if d.rules else z3.BoolVal(False)
+        defined = z3.BoolVal(True) if default is not None else some
 
-    def _conflicts(self, d: ir.Decision, winners, values) -> z3.BoolRef:
-        pairs = []
-        rules = d.rules
-        for i in range(len(rules)):
-            for j in range(i + 1, len(rules)):
-                if d.hit == "priority" and (rules[i].priority or 0) != (rules[j].priority or 0):
-                    continue
-                if rules[i].value == rules[j].value:
-                    continue
-                clause = [winners[i], winners[j], _distinct(values[i], values[j])]
-                if d.hit == "priority":
-                    top = rules[i].priority or 0
-                    clause += [z3.Not(winners[k]) for k in range(len(rules)) if (rules[k].priority or 0) > top]
-                pairs.append(z3.And(*clause))
-        return z3.Or(*pairs) if pairs else z3.BoolVal(False)
+        def why() -> z3.ArithRef | None:
+            fallback = default.why if default is not None else (z3.IntVal(Cause.GAP.code) if d.complete else None)
+            disagree = self._disagreement(d, chosen.selected, values, value) if policy.agrees else None
+            return first_cause(why_conditions, why_values, disagree, cause_if(z3.Not(some), fallback))
 
-    def _collect(self, d: ir.Decision, winners, values) -> tuple:
+        return DecisionSym(value, defined, chosen.selected, why)
+
+    def without(self, d: ir.Decision, removed: str) -> DecisionSym:
+        """`d` as if rule `removed` were deleted (and struck from every `overrides`), over the
+        same facts and upstream decisions: what W605 compares `d` against."""
+        rules = tuple(replace(r, overrides=tuple(o for o in r.overrides if o != removed))
+                      for r in d.rules if r.name != removed)
+        saved = {key: dict(terms._terms) for key, terms in self._rule_maps().items()}
+        try:
+            return self._decision(replace(d, rules=rules))
+        finally:
+            for key, terms in self._rule_maps().items():
+                terms._terms = saved[key]
+
+    def outcome_changes(self, d: ir.Decision, removed: str) -> z3.BoolRef:
+        """The condition that deleting rule `removed` changes `d`'s outcome (built once)."""
+        key = (d.name, removed)
+        if key not in self._changes:
+            self._changes[key] = outcomes_differ(self.decisions[d.name], self.without(d, removed))
+        return self._changes[key]
+
+    def _rule_maps(self) -> dict[str, _RuleTerms]:
+        return {"fires": self.fires, "wins": self.wins, "selected": self.selected, "values": self.values}
+
+    def _disagreement(self, d: ir.Decision, selected, values, value) -> z3.ArithRef | None:
+        """CONFLICT where a selected rule concludes other than the first selected one."""
+        first = d.rules[0].value if d.rules else None
+        if all(r.value == first for r in d.rules):
+            return None  # one conclusion, written once per rule: nothing to disagree about
+        differs = [z3.And(s, _distinct(v, value)) for s, v in zip(selected, values)]
+        return z3.If(z3.Or(*differs), z3.IntVal(Cause.CONFLICT.code), NONE)
+
+    def _collect(self, d: ir.Decision, selected, values) -> tuple:
         members = d.type.element.members
         bits = []
         for m_index, _ in enumerate(members):
             terms = []
-            for rule, won, value in zip(d.rules, winners, values):
-                hit = value[m_index] if rule.value.type.kind == "set" else value == m_index
-                terms.append(z3.And(won, hit))
+            for rule, chosen, value in zip(d.rules, selected, values):
+                hit = value[m_index] if rule.value.type.kind == Kind.SET else value == m_index
+                terms.append(z3.And(chosen, hit))
             bits.append(z3.Or(*terms) if terms else z3.BoolVal(False))
         return tuple(bits)
 
-    def _ite_tuple(self, cond, a: tuple, b: tuple) -> tuple:
-        return tuple(z3.If(cond, x, y) for x, y in zip(a, b))
+    def _ite(self, cond, a, b):
+        if isinstance(a, tuple):
+            return tuple(z3.If(cond, x, y) for x, y in zip(a, b))
+        return z3.If(cond, a, b)
 
     def _dummy(self, typ: Type) -> object:
-        return self.constant(_zero(typ), typ)
+        return self.constant(zero(typ), typ)
 
     # ------------------------------------------------------------ expressions
     def condition(self, e: ir.Expr) -> z3.BoolRef:
+        """The value of a boolean expression (meaningful where its cause term is 0)."""
         return self.plain(e)
+
+    def holds(self, e: ir.Expr) -> z3.BoolRef:
+        """The condition that a boolean expression is determined and true."""
+        sym = self.expr(e)
+        return sym.value if sym.why is None else z3.And(sym.why == 0, sym.value)
+
+    def fails(self, e: ir.Expr) -> z3.BoolRef:
+        """The condition that a boolean expression is determined and false."""
+        sym = self.expr(e)
+        return z3.Not(sym.value) if sym.why is None else z3.And(sym.why == 0, z3.Not(sym.value))
 
     def plain(self, e: ir.Expr):
         """The value of an expression whose type is not optional (or of its Unwrap)."""
         return self.expr(e).value
 
     def expr(self, e: ir.Expr) -> Sym:
-        method = getattr(self, "_" + type(e).__name__)
-        return method(e)
-
-    def constant(self, value: object, typ: Type):
-        kind = typ.kind
-        if kind == "bool":
-            return z3.BoolVal(bool(value))
-        if kind in ("int", "duration", "date", "datetime"):
-            return z3.IntVal(int(value))
-        if kind in ("decimal", "rate", "money"):
-            value = Fraction(value)
-            return z3.RealVal(f"{value.numerator}/{value.denominator}")
-        if kind == "enum":
-            return z3.IntVal(typ.members.index(value))
-        if kind == "string":
-            return z3.StringVal(value)
-        if kind == "set":
-            return tuple(z3.BoolVal(m in value) for m in typ.element.members)
-        raise ValueError(f"cannot encode a constant of type {typ}")
+        """The symbolic value of an IR expression (memoised on the node)."""
+        key = id(e)
+        hit = self._exprs.get(key)
+        if hit is not None and hit[0] is e:
+            return hit[1]
+        sym = getattr(self, "_" + type(e).__name__)(e)
+        self._exprs[key] = (e, sym)
+        return sym
 
     def _Const(self, e: ir.Const) -> Sym:
         if e.type.optional and e.value is None:
@@ -302,198 +335,124 @@ class Encoder:
 
     def _DecisionRef(self, e: ir.DecisionRef) -> Sym:
         d = self.decisions[e.name]
-        return Sym(d.value, d.defined if e.type.optional else None)
+        return Sym(d.value, d.defined if e.type.optional else None, d.why)
 
     def _Unwrap(self, e: ir.Unwrap) -> Sym:
-        return Sym(self.expr(e.operand).value)
+        inner = self.expr(e.operand)
+        return Sym(inner.value, None, inner.why)
 
     def _IsPresent(self, e: ir.IsPresent) -> Sym:
-        present = self.expr(e.operand).present
-        return Sym(present if present is not None else z3.BoolVal(True))
+        inner = self.expr(e.operand)
+        return Sym(inner.present if inner.present is not None else z3.BoolVal(True), None, inner.why)
 
     def _Not(self, e: ir.Not) -> Sym:
-        return Sym(z3.Not(self.plain(e.operand)))
+        inner = self.expr(e.operand)
+        return Sym(z3.Not(inner.value), None, inner.why)
 
     def _BoolOp(self, e: ir.BoolOp) -> Sym:
-        parts = [self.plain(o) for o in e.operands]
-        return Sym(z3.And(*parts) if e.op == "and" else z3.Or(*parts))
+        parts = [self.expr(o) for o in e.operands]
+        conjunction = Connective(e.op) is Connective.AND
+        value = z3.And(*[p.value for p in parts]) if conjunction else z3.Or(*[p.value for p in parts])
+        if all(p.why is None for p in parts):
+            return Sym(value)
+        # an operand counts only when every operand before it left the result open
+        whys, open_so_far = [], []
+        for p in parts:
+            whys.append(cause_if(z3.And(*open_so_far), p.why) if open_so_far else p.why)
+            open_so_far.append(p.value if conjunction else z3.Not(p.value))
+        return Sym(value, None, first_cause(*whys))
 
     def _Ite(self, e: ir.Ite) -> Sym:
-        cond, a, b = self.plain(e.cond), self.plain(e.then), self.plain(e.otherwise)
-        if isinstance(a, tuple):
-            return Sym(self._ite_tuple(cond, a, b))
-        return Sym(z3.If(cond, _real_if(a, e.type), _real_if(b, e.type)))
+        cond, a, b = self.expr(e.cond), self.expr(e.then), self.expr(e.otherwise)
+        value = self._ite(cond.value, _real_if(a.value, e.type), _real_if(b.value, e.type))
+        branch = None if a.why is None and b.why is None else z3.If(cond.value, _why0(a.why), _why0(b.why))
+        return Sym(value, None, first_cause(cond.why, branch))
 
     def _Compare(self, e: ir.Compare) -> Sym:
-        a, b = self.plain(e.left), self.plain(e.right)
-        op = e.op
+        left, right = self.expr(e.left), self.expr(e.right)
+        a, b = left.value, right.value
+        op = CompareOp(e.op)
         if isinstance(a, tuple):
             same = z3.And(*[x == y for x, y in zip(a, b)])
-            return Sym(same if op == "==" else z3.Not(same))
-        # only the operator asked for: booleans have == and != but no order
-        return Sym(_COMPARE[op](a, b))
+            value = same if op is CompareOp.EQ else z3.Not(same)
+        else:
+            value = COMPARE[op](a, b)
+        return Sym(value, None, first_cause(left.why, right.why))
 
     def _InSet(self, e: ir.InSet) -> Sym:
-        element = self.plain(e.element)
+        element = self.expr(e.element)
         if isinstance(e.set, ir.Const):
-            members = e.set.value
-            options = [self.constant(m, e.element.type) for m in members]
-            return Sym(z3.Or(*[element == o for o in options]) if options else z3.BoolVal(False))
-        bits = self.plain(e.set)
-        return Sym(z3.Or(*[z3.And(element == i, bit) for i, bit in enumerate(bits)]))
+            options = [self.constant(m, e.element.type) for m in e.set.value]
+            return Sym(z3.Or(*[element.value == o for o in options]) if options else z3.BoolVal(False), None, element.why)
+        members = self.expr(e.set)
+        value = z3.Or(*[z3.And(element.value == i, bit) for i, bit in enumerate(members.value)])
+        return Sym(value, None, first_cause(element.why, members.why))
 
     def _SetOf(self, e: ir.SetOf) -> Sym:
         members = e.type.element.members
-        items = [self.plain(i) for i in e.items]
-        return Sym(tuple(z3.Or(*[item == i for item in items]) if items else z3.BoolVal(False) for i in range(len(members))))
+        items = [self.expr(i) for i in e.items]
+        bits = tuple(z3.Or(*[item.value == i for item in items]) if items else z3.BoolVal(False)
+                     for i in range(len(members)))
+        return Sym(bits, None, first_cause(*(item.why for item in items)))
 
     def _AddWorkingDays(self, e: ir.AddWorkingDays) -> Sym:
-        day = self.plain(e.date)
+        date = self.expr(e.date)
+        day = date.value
         for _ in range(e.days):
-            day = self._next_working_day(day)
-        return Sym(day)
-
-    def _next_working_day(self, day):
-        weekday = (day - 1) % 7  # 0 = Monday, as the evaluator's Calendar counts
-        candidate = day + z3.If(weekday == 4, 3, z3.If(weekday == 5, 2, 1))
-        for holiday in sorted(self.calendar.holidays, reverse=True):
-            candidate = z3.If(candidate == holiday, self.calendar.add(holiday, 1), candidate)
-        return candidate
+            day = self.calendar.next_working_day(day, z3.If)
+        return Sym(day, None, date.why)
 
     def _Arith(self, e: ir.Arith) -> Sym:
-        args = [_real_if(self.plain(o), e.type) if e.op not in ("floordiv",) else self.plain(o) for o in e.operands]
-        op = e.op
-        if op == "add":
-            return Sym(args[0] + args[1])
-        if op == "sub":
-            return Sym(args[0] - args[1])
-        if op == "mul":
-            return Sym(args[0] * args[1])
-        if op == "div":
-            return Sym(z3.ToReal(args[0]) / z3.ToReal(args[1]) if not _is_real(args[0]) else args[0] / args[1])
-        if op == "floordiv":
-            return Sym(args[0] / args[1])
-        if op == "neg":
-            return Sym(-args[0])
-        if op in ("min", "max"):
-            value = args[0]
-            for other in args[1:]:
-                value = z3.If(other < value, other, value) if op == "min" else z3.If(other > value, other, value)
-            return Sym(value)
-        if op == "abs":
-            return Sym(z3.If(args[0] >= 0, args[0], -args[0]))
-        if op == "cast":
-            return Sym(self.plain(e.operands[0]))
-        if op == "round":
-            scale = 10 ** e.digits
-            return Sym(z3.ToReal(z3.ToInt(args[0] * scale + z3.RealVal("1/2"))) / scale)
-        raise ValueError(f"unknown arithmetic operator {op}")
+        op = ArithOp(e.op)
+        operands = [self.expr(o) for o in e.operands]
+        why = first_cause(*(o.why for o in operands))
+        args = [o.value if op is ArithOp.FLOORDIV else _real_if(o.value, e.type) for o in operands]
+        if op in INFIX:
+            return Sym(INFIX[op][1](args[0], args[1]), None, why)
+        if op is ArithOp.DIV:
+            a, b = args
+            by_zero = divisor_is_zero(b)
+            cause = z3.If(by_zero, z3.IntVal(Cause.DIVISION_BY_ZERO.code), NONE)
+            return Sym(_to_real(a) / _to_real(b), None, first_cause(why, cause))
+        if op is ArithOp.FLOORDIV:  # INVARIANT: the divisor is a positive constant, where Z3's div floors
+            return Sym(args[0] / args[1], None, why)
+        if op is ArithOp.NEG:
+            return Sym(-args[0], None, why)
+        if op is ArithOp.MIN:
+            return Sym(extreme(args, lambda a, b: b < a, z3.If), None, why)
+        if op is ArithOp.MAX:
+            return Sym(extreme(args, lambda a, b: b > a, z3.If), None, why)
+        if op is ArithOp.ABS:
+            return Sym(absolute(args[0], z3.If), None, why)
+        if op is ArithOp.CAST:
+            return Sym(operands[0].value, None, why)
+        return Sym(round_half_up(args[0], e.digits, lambda x: z3.ToReal(z3.ToInt(x)), z3.RealVal("1/2")), None, why)
 
-    # ------------------------------------------------------------ models back to cases
-    def case(self, model: z3.ModelRef, names: Collection[str] | None = None) -> dict[str, object]:
-        """The facts of a model as a wire-format case (absent optional facts left out); only
-        the facts in `names`, when given."""
-        from ruleproof.checker.values import to_wire
-
-        facts = {}
-        for fact in self.pack.facts.values():
-            if names is not None and fact.name not in names:
-                continue
-            sym = self.facts[fact.name]
-            if sym.present is not None and not z3.is_true(model.eval(sym.present, model_completion=True)):
-                continue
-            facts[fact.name] = to_wire(self.model_value(model, sym.value, fact.type.required()), fact.type.required())
-        return facts
-
-    def model_value(self, model: z3.ModelRef, value, typ: Type):
-        """An IR value read from a model."""
-        if isinstance(value, tuple):
-            return frozenset(m for m, bit in zip(typ.element.members, value)
-                             if z3.is_true(model.eval(bit, model_completion=True)))
-        return _constant_value(model.eval(value, model_completion=True), typ)
-
-    def substitution(self, facts: dict[str, object]) -> list[tuple[z3.ExprRef, z3.ExprRef]]:
-        """Pairs (variable, constant) that put a concrete case into the encoding.
-
-        `facts` holds IR values for every fact (None for an absent optional fact)."""
-        pairs = []
-        for name, value in facts.items():
-            fact = self.pack.facts[name]
-            typ = fact.type.required()
-            atoms = self.fact_atoms[name]
-            if fact.type.optional:
-                pairs.append((atoms[-1], z3.BoolVal(value is not None)))
-                atoms = atoms[:-1]
-                if value is None:
-                    value = _zero(typ)
-            if typ.kind == "set":
-                pairs.extend((bit, z3.BoolVal(m in value)) for bit, m in zip(atoms, typ.element.members))
-            elif typ.kind in SCALE:
-                pairs.append((atoms[0], z3.IntVal(int(Fraction(value) * SCALE[typ.kind]))))
-            elif typ.kind == "date":
-                pairs.append((atoms[0], z3.IntVal(value - DATE_BASE)))
-            else:
-                pairs.append((atoms[0], self.constant(value, typ)))
-        return pairs
-
-    def evaluate(self, facts: dict[str, object]) -> dict[str, tuple[bool, bool, object]]:
-        """Each decision's (defined, conflict, value) under a concrete case, read off the
-        encoding by substitution — the symbolic side of the differential test."""
+    def evaluate(self, facts: dict[str, object], names: Collection[str] | None = None) -> dict[str, tuple[Cause | None, object]]:
+        """Each decision's outcome under a concrete case, read off the encoding by substitution
+        (the symbolic side of the differential test): (None, value), (NO_VALUE, None) or
+        (cause, None). `facts` holds IR values for every fact (None for an absent optional one)."""
         pairs = self.substitution(facts)
+
+        def concrete(term):
+            return z3.simplify(z3.substitute(term, *pairs))
+
         out = {}
-        for name, sym in self.decisions.items():
+        for name in names if names is not None else self.pack.decision_order:
+            sym = self.decisions[name]
             typ = self.pack.decisions[name].type
-            defined = z3.is_true(z3.simplify(z3.substitute(sym.defined, *pairs)))
-            conflict = z3.is_true(z3.simplify(z3.substitute(sym.conflict, *pairs)))
-            if isinstance(sym.value, tuple):
-                value = frozenset(m for m, bit in zip(typ.element.members, sym.value)
-                                  if z3.is_true(z3.simplify(z3.substitute(bit, *pairs))))
-            else:
-                term = z3.simplify(z3.substitute(sym.value, *pairs))
-                # a division by zero leaves a term that is no constant: the value is unknown
-                value = _constant_value(term, typ) if _is_literal(term) else None
-            out[name] = (defined, conflict, value)
-        return out
-
-    def fix_facts(self, facts: dict[str, object]) -> list[z3.BoolRef]:
-        """Constraints pinning facts to IR values (a None value pins an optional fact absent)."""
-        out = []
-        for name, value in facts.items():
-            fact = self.pack.facts[name]
-            sym = self.facts[name]
-            if sym.present is not None:
-                if value is None:
-                    out.append(z3.Not(sym.present))
+            if sym.why is not None:
+                cause = Cause.from_code(concrete(sym.why).as_long())
+                if cause is not None:
+                    out[name] = (cause, None)
                     continue
-                out.append(sym.present)
-            constant = self.constant(value, fact.type.required())
-            if isinstance(constant, tuple):
-                out.extend(a == b for a, b in zip(sym.value, constant))
+            if not z3.is_true(concrete(sym.defined)):
+                out[name] = (Cause.NO_VALUE, None)
+            elif isinstance(sym.value, tuple):
+                out[name] = (None, frozenset(m for m, bit in zip(typ.element.members, sym.value) if z3.is_true(concrete(bit))))
             else:
-                out.append(sym.value == constant)
+                out[name] = (None, constant_value(concrete(sym.value), typ))
         return out
-
-
-def _constant_value(term: z3.ExprRef, typ: Type) -> object:
-    """The IR value of a z3 constant (a literal term) of type `typ`."""
-    kind = typ.kind
-    if kind == "bool":
-        return z3.is_true(term)
-    if kind in ("int", "duration", "date", "datetime"):
-        return term.as_long()
-    if kind in ("decimal", "rate", "money"):
-        return Fraction(term.numerator_as_long(), term.denominator_as_long())
-    if kind == "enum":
-        return typ.members[term.as_long()]
-    if kind == "string":
-        return term.as_string()
-    raise ValueError(f"cannot read a constant of type {typ}")
-
-
-def _is_literal(term: z3.ExprRef) -> bool:
-    return (z3.is_true(term) or z3.is_false(term) or z3.is_int_value(term) or z3.is_rational_value(term)
-            or z3.is_string_value(term))
-
 
 def _distinct(a, b) -> z3.BoolRef:
     if isinstance(a, tuple):
@@ -501,8 +460,12 @@ def _distinct(a, b) -> z3.BoolRef:
     return a != b
 
 
-def _is_real(x) -> bool:
-    return isinstance(x, z3.ArithRef) and x.is_real()
+def _to_real(x):
+    return x if isinstance(x, z3.ArithRef) and x.is_real() else z3.ToReal(x)
+
+
+def _why0(why: z3.ArithRef | None) -> z3.ArithRef:
+    return NONE if why is None else why
 
 
 def _real_if(x, typ: Type):
@@ -512,16 +475,3 @@ def _real_if(x, typ: Type):
     return x
 
 
-def _zero(typ: Type) -> object:
-    kind = typ.kind
-    if kind == "bool":
-        return False
-    if kind == "enum":
-        return typ.members[0]
-    if kind == "string":
-        return ""
-    if kind == "set":
-        return frozenset()
-    if kind == "date":
-        return DATE_MIN
-    return 0

@@ -11,6 +11,7 @@ plain expressions over their bounds.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Union
 
 from ruleproof.checker.source import Span
@@ -294,6 +295,16 @@ class Pack:
 
     def rules(self) -> list[Rule]:
         return [r for name in self.decision_order for r in self.decisions[name].rules]
+
+    @cached_property
+    def concluding(self) -> dict[str, tuple[str, ...]]:
+        """For each rule name, the decisions its conclusions decide, in decision order."""
+        out: dict[str, list[str]] = {}
+        for name in self.decision_order:
+            for rule in self.decisions[name].rules:
+                if name not in out.setdefault(rule.name, []):
+                    out[rule.name].append(name)
+        return {rule: tuple(names) for rule, names in out.items()}
 
 
 def decision_reads(decision: Decision) -> tuple[set[str], set[str]]:

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import z3
 from ruleproof.checker import ir
-from ruleproof.checker.encode import DATE_MAX, DATE_MIN, Encoder
+from ruleproof.checker.encode import Encoder
+from ruleproof.checker.encode_facts import DATE_MAX, DATE_MIN
+from ruleproof.checker.semantics.outcomes import Cause
 from ruleproof.checker.solver import check, make_solver
 from ruleproof.checker.values import to_wire
 
@@ -24,9 +26,12 @@ def _base_solver(encoder: Encoder, known: dict[str, object], timeout_ms: int) ->
 
 def partial_decisions(pack: ir.Pack, known: dict[str, object], names: list[str] | None = None,
                       limit: int = 5, timeout_ms: int = 5_000) -> dict[str, dict]:
-    """For each decision: `forced` (its one value), or `values` it can still take (up to `limit`,
-    each with a `witness` case), or `unknown` with the solver's reason; plus `depends_on`, the
-    facts it reads that are not known. `known` maps fact names to IR values (None = absent)."""
+    """For each decision, the outcomes the cases extending `known` give it: `forced` (its one
+    value, None for no value) or `undetermined` (its one cause), or `values` it can still take
+    (up to `limit`; each a value, `no_value` or `undetermined` with its cause), every outcome
+    with a `witness` case the evaluator replays; or `unknown` with the solver's reason; plus
+    `depends_on`, the facts it reads that are not known. `known` maps fact names to IR values
+    (None = absent)."""
     encoder = Encoder(pack)
     solver = _base_solver(encoder, known, timeout_ms)
     if check(solver).proved:
@@ -36,8 +41,9 @@ def partial_decisions(pack: ir.Pack, known: dict[str, object], names: list[str] 
     for name in names or pack.decision_order:
         decision = pack.decisions[name]
         sym = encoder.decisions[name]
+        why = sym.why if sym.why is not None else z3.IntVal(0)
         outcomes, reason = [], None
-        blocks: list[z3.BoolRef] = [z3.Not(sym.conflict)]
+        blocks: list[z3.BoolRef] = []
         while len(outcomes) <= limit:
             verdict = check(solver, *blocks)
             if verdict.status == "unknown":
@@ -46,21 +52,26 @@ def partial_decisions(pack: ir.Pack, known: dict[str, object], names: list[str] 
             if verdict.proved:
                 break
             model = verdict.model
-            defined = z3.is_true(model.eval(sym.defined, model_completion=True))
             witness = encoder.case(model)
-            if defined:
+            cause = Cause.from_code(model.eval(why, model_completion=True).as_long())
+            if cause is not None:
+                outcomes.append({"undetermined": cause.value, "witness": witness})
+                blocks.append(why != cause.code)
+            elif z3.is_true(model.eval(sym.defined, model_completion=True)):
                 value = encoder.model_value(model, sym.value, decision.type)
                 outcomes.append({"value": to_wire(value, decision.type), "witness": witness})
-                blocks.append(z3.Not(z3.And(sym.defined, _equals(encoder, sym.value, value, decision.type))))
+                blocks.append(z3.Not(z3.And(why == 0, sym.defined, _equals(encoder, sym.value, value, decision.type))))
             else:
                 outcomes.append({**NO_VALUE, "witness": witness})
-                blocks.append(sym.defined)
+                blocks.append(z3.Not(z3.And(why == 0, z3.Not(sym.defined))))
         entry: dict = {"depends_on": sorted(f for f in deps[name] if f not in known)}
         if reason is not None:
             entry["unknown"] = reason
             entry["values"] = outcomes
+        elif len(outcomes) == 1 and "undetermined" in outcomes[0]:
+            entry.update(outcomes[0])
         elif len(outcomes) == 1:
-            entry["forced"] = outcomes[0].get("value") if "value" in outcomes[0] else None
+            entry["forced"] = outcomes[0].get("value")
             entry["witness"] = outcomes[0]["witness"]
         else:
             entry["values"] = outcomes[:limit]
@@ -78,17 +89,35 @@ def _equals(encoder: Encoder, sym_value, value, typ) -> z3.BoolRef:
 
 def holding_days(pack: ir.Pack, decision: str, known: dict[str, object], day_fact: str = "today",
                  max_intervals: int = 10, timeout_ms: int = 5_000) -> dict:
-    """The days (values of `day_fact`) on which boolean `decision` is true, given the other facts.
+    """The days (values of `day_fact`) on which boolean `decision` is determined and true, given
+    the other facts: a day counts when some case extending `known` with that day satisfies the
+    assumptions and decides true. An optional day fact counts as given.
 
     Returns `intervals` [{first, last}], with `first` and `last` overall, or `unknown` with the
-    reason. Every fact other than `day_fact` that is not in `known` stays free: a day counts if
-    some case with those facts makes the decision true on it."""
+    reason. Intervals are given when the day alone settles the answer (every fact the decision
+    reads, and every fact an assumption ties to the day, is known); otherwise only `first` and
+    `last`."""
     encoder = Encoder(pack)
-    solver = _base_solver(encoder, {k: v for k, v in known.items() if k != day_fact}, timeout_ms)
-    day = encoder.facts[day_fact].value
+    others = {k: v for k, v in known.items() if k != day_fact}
+    settled = set(others) | {day_fact}
+    # An assumption over the day and known facts only excludes days: it joins `holds`. The
+    # others are asserted; one tying the day to a free fact leaves only first and last.
+    on_day, asserted, loose = [], [], False
+    for assumption, term in zip(pack.assumptions, encoder.assumptions):
+        reads = _reads(pack, assumption.condition)
+        if day_fact in reads and reads <= settled:
+            on_day.append(term)
+        else:
+            asserted.append(term)
+            loose |= day_fact in reads
+    solver = make_solver(timeout_ms)
+    solver.add(*encoder.domain, *encoder.fix_facts(others), *asserted)
+    day_sym = encoder.facts[day_fact]
+    if day_sym.present is not None:
+        solver.add(day_sym.present)
+    day = day_sym.value
     sym = encoder.decisions[decision]
-    holds = z3.And(sym.defined, sym.value, z3.Not(sym.conflict))
-
+    holds = z3.And(*on_day, sym.has_value, sym.value)
     def exists(lo: int, hi: int, condition) -> bool | str:
         verdict = check(solver, day >= lo, day <= hi, condition)
         return verdict.reason if verdict.status == "unknown" else verdict.refuted
@@ -127,7 +156,7 @@ def holding_days(pack: ir.Pack, decision: str, known: dict[str, object], day_fac
     if first is None:
         return result
     result.update(first=to_wire(first, point), last=to_wire(last, point))
-    if any(f not in known for f in ir.fact_dependencies(pack)[decision] if f != day_fact):
+    if loose or not ir.fact_dependencies(pack)[decision] <= settled:
         # with facts left free, a day counts if some case holds on it; gaps between days are
         # not meaningful for one case, so only the first and last day are given
         result["intervals"] = None
@@ -145,3 +174,10 @@ def holding_days(pack: ir.Pack, decision: str, known: dict[str, object], day_fac
         if isinstance(cursor, str):
             return {**result, "unknown": cursor}
     return result
+
+
+def _reads(pack: ir.Pack, condition: ir.Expr) -> set[str]:
+    """The facts a condition reads, directly or through decisions."""
+    facts, decisions = ir.references(condition)
+    deps = ir.fact_dependencies(pack)
+    return set(facts).union(*(deps[d] for d in decisions))

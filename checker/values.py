@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from ruleproof.checker import ir
+from ruleproof.checker.semantics.kinds import DECIMALS, EXACT_KINDS
 from ruleproof.checker.types import Type
 
 
@@ -33,10 +34,6 @@ class InvalidFacts(Exception):
         self.errors = errors
 
 
-# The finest amount, rate and decimal a fact may hold: the Z3 encoding counts them in these
-# units (INVARIANT: checker.encode.SCALE is 10 ** DECIMALS), so a finer one would be decided by
-# the evaluator and rounded away by the solver.
-DECIMALS = {"money": 2, "rate": 4, "decimal": 4}
 
 
 def from_wire(value: object, typ: Type, path: str) -> object:
@@ -55,7 +52,7 @@ def from_wire(value: object, typ: Type, path: str) -> object:
                     return int(value)
                 raise _bad(path, "an integer" if kind == "int" else f"a whole number of {typ.param.replace('_', ' ')}", value)
             return value
-        if kind in ("decimal", "rate", "money"):
+        if kind in EXACT_KINDS:
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
                 raise _bad(path, "a number", value)
             number = Fraction(str(value)) if isinstance(value, float) else Fraction(value)
@@ -213,7 +210,7 @@ def _converter(fact: ir.Fact):
             if type(value) is str and value in members:
                 return value
             return absent(value)
-    elif kind in ("decimal", "rate", "money"):
+    elif kind in EXACT_KINDS:
         scale = 10 ** DECIMALS[kind]
 
         def read(value):
@@ -280,7 +277,7 @@ def to_wire(value: object, typ: Type) -> object:
     if kind == "datetime":
         day, minute = divmod(value, 1440)
         return dt.datetime.combine(dt.date.fromordinal(day), dt.time(minute // 60, minute % 60)).isoformat(timespec="minutes")
-    if kind in ("decimal", "rate", "money"):
+    if kind in EXACT_KINDS:
         value = Fraction(value)
         if value.denominator == 1 or abs(value) >= _FLOAT_WHOLE:
             # past 2^53 a float has no fraction left to show, and past 1.8e308 it overflows

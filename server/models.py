@@ -102,6 +102,8 @@ class PackFilesV1(Out):
 
 class UndeterminedV1(Out):
     reason: str
+    cause: Literal["no_value", "missing_fact", "conflict", "gap", "division_by_zero"] = Field(
+        description="the class of the reason (checker/semantics/outcomes.py): no_value is not an error, the others are")
     depends_on: list[str] = Field(default_factory=list, description="facts the caller did not send that would decide it")
     rules: list[str] | None = Field(default=None, description="the rules in conflict")
 
@@ -118,7 +120,7 @@ class RuleTraceV1(Out):
     rule: str
     cite: str | None = None
     at: str | None = None
-    status: Literal["fired", "overridden", "not fired"]
+    status: Literal["fired", "overridden", "outranked", "not fired"]
     overridden_by: list[str] | None = None
     why_not: WhyNotV1 | None = None
     value_needs: str | None = Field(default=None, description="fired, but its conclusion reads this fact or decision, which the case lacks")

@@ -149,7 +149,7 @@ def test_decide_one_decision_and_undetermined(capsys, tmp_path, pack):
     assert code == 0
     body = json.loads(out)
     assert body["decisions"] == {"refund_request_opens": "2025-06-23"}
-    assert body["undetermined"] == {"refund_request_allowed": {"reason": "missing facts", "depends_on": ["today"]}}
+    assert body["undetermined"] == {"refund_request_allowed": {"reason": "missing facts", "cause": "missing_fact", "depends_on": ["today"]}}
 
 
 def test_decide_not_shipped_says_why(capsys, tmp_path, pack):
@@ -158,7 +158,7 @@ def test_decide_not_shipped_says_why(capsys, tmp_path, pack):
     assert code == 0
     body = json.loads(out)
     assert body["decisions"]["refund_request_allowed"] is False
-    assert body["undetermined"]["refund_request_opens"] == {"reason": "no rule applies", "depends_on": ["shipped_on"]}
+    assert body["undetermined"]["refund_request_opens"] == {"reason": "no rule applies", "cause": "no_value", "depends_on": ["shipped_on"]}
 
 
 def test_decide_reads_standard_input(capsys, monkeypatch, pack):

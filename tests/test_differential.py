@@ -6,11 +6,12 @@ to deadlines, window ends and holidays, weekends, absent optional facts, default
 out, zero and negative durations where the assumptions allow, amounts with cents — and, for
 every decision:
 
-  * the evaluator decides a value  -> Z3 says defined, no conflict, the same value;
-  * "no rule applies" (or a gap)   -> Z3 says not defined;
-  * the evaluator reports conflict -> Z3's conflict flag is true;
-  * undetermined for another reason (division by zero, or reading an undetermined decision)
-    -> skipped, and counted.
+  * the evaluator decides a value -> Z3's cause term is 0, the decision defined, the same value;
+  * no value ("no rule applies")  -> cause 0, not defined;
+  * undetermined                  -> Z3's cause term names the same cause (conflict, gap,
+    division by zero — also when it comes from an upstream decision the case reads).
+
+Nothing is skipped: every decision of every case is compared, its cause included.
 
 A failing case is written to tests/artifacts/ as a wire facts file (and, for a generated pack,
 the pack's files) that `ruleproof decide` replays; the assertion message names both.
@@ -31,9 +32,10 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from ruleproof.checker import ir
 from ruleproof.checker.encode import Encoder
-from ruleproof.checker.evaluate import NO_VALUE, CompiledPack, Outcome, Undetermined
+from ruleproof.checker.evaluate import CompiledPack, Outcome
 from ruleproof.checker.pipeline import load_pack, load_texts
 from ruleproof.checker.render import render_text
+from ruleproof.checker.semantics.outcomes import Cause, Undetermined
 from ruleproof.checker.values import read_facts, to_wire
 
 try:
@@ -92,7 +94,7 @@ class Subject:
         self._terms = _all_terms(self.encoder)
         self.compared = 0
 
-    def symbolic(self, facts: dict) -> dict[str, tuple[bool, bool, object]]:
+    def symbolic(self, facts: dict) -> dict[str, tuple[Cause | None, object]]:
         """What Encoder.evaluate returns, read off one substitution and one simplification of
         every decision's terms together (they share their upstream decisions' terms, which
         Encoder.evaluate simplifies again for each decision: 32 ms per marketplace case, here 4)."""
@@ -104,14 +106,17 @@ class Subject:
         args = [z3.Z3_get_app_arg(ctx, app, i) for i in range(z3.Z3_get_app_num_args(ctx, app))]
         out = {}
         for name, start, typ in layout:
-            defined = z3.Z3_get_ast_id(ctx, args[start]) == TRUE_ID
-            conflict = z3.Z3_get_ast_id(ctx, args[start + 1]) == TRUE_ID
-            if typ.kind == "set":
+            cause = Cause.from_code(int(z3.Z3_get_numeral_string(ctx, args[start])))
+            defined = z3.Z3_get_ast_id(ctx, args[start + 1]) == TRUE_ID
+            if cause is not None:
+                out[name] = (cause, None)
+            elif not defined:
+                out[name] = (Cause.NO_VALUE, None)
+            elif typ.kind == "set":
                 members = typ.element.members
-                value = frozenset(m for i, m in enumerate(members) if z3.Z3_get_ast_id(ctx, args[start + 2 + i]) == TRUE_ID)
+                out[name] = (None, frozenset(m for i, m in enumerate(members) if z3.Z3_get_ast_id(ctx, args[start + 2 + i]) == TRUE_ID))
             else:
-                value = _literal(ctx, args[start + 2], typ, result.ctx)
-            out[name] = (defined, conflict, value)
+                out[name] = (None, _literal(ctx, args[start + 2], typ, result.ctx))
         return out
 
     def holds(self, facts: dict) -> bool:
@@ -186,11 +191,12 @@ class Subject:
 
 
 def _all_terms(encoder: Encoder):
-    """Every decision's (defined, conflict, value...) as the arguments of one application."""
+    """Every decision's (cause, defined, value...) as the arguments of one application."""
     terms, layout = [], []
     for name, sym in encoder.decisions.items():
         layout.append((name, len(terms), encoder.pack.decisions[name].type))
-        terms += [sym.defined, sym.conflict, *(sym.value if isinstance(sym.value, tuple) else (sym.value,))]
+        why = sym.why if sym.why is not None else z3.IntVal(0)
+        terms += [why, sym.defined, *(sym.value if isinstance(sym.value, tuple) else (sym.value,))]
     terms = [t if isinstance(t, z3.ExprRef) else z3.BoolVal(t) for t in terms]
     every = z3.Function("every_decision", *[t.sort() for t in terms], z3.BoolSort())
     return every(*terms), layout
@@ -496,33 +502,22 @@ def compare(subject: Subject, wire: dict) -> tuple[list[str], Counter]:
     problems: list[str] = []
     seen: Counter = Counter()
     for name in pack.decision_order:
-        defined, conflict, value = symbolic[name]
         typ = pack.decisions[name].type
         if name in outcome.values:
-            expected = outcome.values[name]
+            expected = (None, outcome.values[name])
             seen["value"] += 1
-            if not defined or conflict or value != expected:
-                problems.append(f"{name}: evaluator decides {to_wire(expected, typ)!r}; Z3 says defined={defined} "
-                                f"conflict={conflict} value={_shown(value, typ)!r}")
-            continue
-        reason = outcome.undetermined[name]["reason"]
-        if reason == NO_VALUE or reason.startswith("gap"):
-            seen["no value"] += 1
-            if defined or conflict:
-                problems.append(f"{name}: evaluator says {reason!r}; Z3 says defined={defined} conflict={conflict} "
-                                f"value={_shown(value, typ)!r}")
-        elif reason.startswith("conflict"):
-            seen["conflict"] += 1
-            if not conflict:
-                problems.append(f"{name}: evaluator reports {reason!r}; Z3's conflict flag is false "
-                                f"(defined={defined}, value={_shown(value, typ)!r})")
-        elif reason == "division by zero":
-            seen["skipped: division by zero"] += 1
-        elif reason.endswith("is undetermined"):
-            seen["skipped: reads an undetermined decision"] += 1
         else:
-            seen[f"skipped: {reason}"] += 1
+            expected = (outcome.undetermined[name]["cause"], None)
+            seen[expected[0].value] += 1
+        got = symbolic[name]
+        if got != expected:
+            problems.append(f"{name}: evaluator says {_outcome(expected, typ)}; Z3 says {_outcome(got, typ)}")
     return problems, seen
+
+
+def _outcome(outcome: tuple, typ) -> str:
+    cause, value = outcome
+    return f"undetermined ({cause.value})" if cause is not None else repr(_shown(value, typ))
 
 
 def _shown(value, typ):
@@ -622,4 +617,5 @@ def test_summary_counts_enough_cases(capsys):
         print(f"\ndifferential: {market + gen} cases (marketplace {market}, generated {gen} over "
               f"{GENERATED_PACKS} packs); decisions: " + ", ".join(f"{k} {v}" for k, v in sorted(decisions.items())))
     assert market + gen >= MIN_TOTAL_CASES * min(SCALE, 1)
-    assert decisions.get("conflict", 0) > 0 and decisions.get("no value", 0) > 0
+    assert decisions.get("conflict", 0) > 0 and decisions.get("no_value", 0) > 0
+    assert decisions.get("division_by_zero", 0) > 0

@@ -204,7 +204,8 @@ def test_working_days_in_both_back_ends(start, plus_zero, plus_one, plus_three):
     # the Z3 encoding, by substitution and by a model of the solver
     encoder = Encoder(pack)
     symbolic = encoder.evaluate(facts)
-    assert {n: to_wire(v, pack.decisions[n].type) for n, (_, _, v) in symbolic.items()} == expected
+    assert all(cause is None for cause, _ in symbolic.values())
+    assert {n: to_wire(v, pack.decisions[n].type) for n, (_, v) in symbolic.items()} == expected
     solver = make_solver()
     solver.add(*encoder.domain, *encoder.fix_facts({"start": day(start)}))
     verdict = check(solver)

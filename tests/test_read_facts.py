@@ -4,8 +4,10 @@ path gives: the same values for good facts, the same errors for bad ones."""
 from __future__ import annotations
 
 import functools
+from fractions import Fraction
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from ruleproof.checker import ir
@@ -108,8 +110,12 @@ def test_repeated_dates_are_read_alike():
 def test_precision_is_the_encodings():
     """An amount finer than a cent is refused: the Z3 encoding counts money in cents (and rates
     and decimals in ten-thousandths), so it would decide such a case differently."""
-    from ruleproof.checker.encode import SCALE
-    from ruleproof.checker.values import DECIMALS
+    from ruleproof.checker.semantics.kinds import scale
+    from ruleproof.checker.types import money
+    from ruleproof.checker.values import from_wire
 
-    assert SCALE == {kind: 10 ** places for kind, places in DECIMALS.items()}
+    cent = Fraction(1, scale("money"))
+    assert from_wire(float(1 + cent), money("USD"), "$.x") == 1 + cent
+    with pytest.raises(InvalidFacts, match=r"\$\.x"):
+        from_wire(float(1 + cent / 10), money("USD"), "$.x")
 

@@ -153,7 +153,7 @@ def test_decide(client):
     assert list(body) == ["pack", "version", "decision_id", "decisions", "undetermined"]
     assert body["pack"] == "shop" and body["version"] == "1.0"
     assert body["decisions"] == CASE_DECISIONS
-    assert body["undetermined"] == {"confirmation_deadline": {"reason": "no rule applies", "depends_on": ["shipped_on"]}}
+    assert body["undetermined"] == {"confirmation_deadline": {"reason": "no rule applies", "cause": "no_value", "depends_on": ["shipped_on"]}}
     assert len(body["decision_id"]) == 36
 
 

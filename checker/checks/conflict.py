@@ -5,12 +5,14 @@ from __future__ import annotations
 import z3
 from ruleproof.checker import ir
 from ruleproof.checker.diagnostics import Diagnostic, Label
+from ruleproof.checker.semantics.outcomes import Cause
 
 
 def check_decision(ctx, decision: ir.Decision) -> list[Diagnostic]:
-    """For rules A, B of a unique (or same-priority) decision: they conflict iff
-    assumptions ∧ wins(A) ∧ wins(B) ∧ value(A) ≠ value(B) is satisfiable. Pairs whose
-    conditions cannot overlap (checker/checks/prune.py) are not asked."""
+    """For rules A, B of a unique (or same-priority) decision: they conflict iff assumptions ∧
+    the decision is undetermined by a conflict ∧ the policy selects A and B ∧ value(A) ≠
+    value(B) is satisfiable. Pairs whose conditions cannot overlap (checker/checks/prune.py)
+    are not asked."""
     if decision.hit not in ("unique", "priority"):
         return []
     findings = []
@@ -43,7 +45,8 @@ def conflict_between(ctx, decision: ir.Decision, a: ir.Rule, b: ir.Rule) -> Diag
     enc = ctx.encoder
     key_a, key_b = (decision.name, a.name), (decision.name, b.name)
     differ = _distinct(enc.values[key_a], enc.values[key_b])
-    verdict = ctx.sat(enc.wins[key_a], enc.wins[key_b], differ,
+    conflicted = enc.decisions[decision.name].is_(Cause.CONFLICT)
+    verdict = ctx.sat(conflicted, enc.selected[key_a], enc.selected[key_b], differ,
                       what=f"a conflict between `{a.name}` and `{b.name}`", span=b.span,
                       scope=ctx.decision_scope(decision))
     if not verdict.refuted:

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import z3
 from ruleproof.checker import ir
 from ruleproof.checker.diagnostics import Diagnostic
+from ruleproof.checker.semantics.outcomes import Cause
 
 
 def check_decision(ctx, decision: ir.Decision) -> list[Diagnostic]:
-    """A complete decision D has a gap iff assumptions ∧ no rule of D wins is satisfiable."""
+    """A complete decision D has a gap iff assumptions ∧ D is undetermined by a gap (every
+    condition determined, no rule selected) is satisfiable."""
     if not decision.complete or decision.default is not None or decision.hit == "collect":
         return []
-    wins = [ctx.encoder.wins[(decision.name, r.name)] for r in decision.rules]
-    verdict = ctx.sat(z3.Not(z3.Or(*wins)) if wins else z3.BoolVal(True),
+    verdict = ctx.sat(ctx.encoder.decisions[decision.name].is_(Cause.GAP),
                       what=f"a gap in `{decision.name}`", span=decision.span, scope=ctx.decision_scope(decision))
     if not verdict.refuted:
         return []

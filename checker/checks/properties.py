@@ -1,20 +1,21 @@
 """E609/E610/E607: the properties an author states, proved or refuted with a case.
 
-always P: refuted iff assumptions ∧ ¬P is satisfiable; never P: iff assumptions ∧ P is;
-possible P: impossible iff assumptions ∧ P is unsatisfiable. A refuted window relation
+always P: refuted iff assumptions ∧ P is determined and false is satisfiable; never P: iff
+assumptions ∧ P is determined and true is; possible P: impossible iff assumptions ∧ P is
+determined and true is unsatisfiable. A case on which P is undetermined (it reads a conflicted
+decision, divides by zero) refutes nothing and shows nothing possible. A refuted window relation
 (within, before, disjoint, overlaps) is reported as E607.
 """
 
 from __future__ import annotations
 
-import z3
 from ruleproof.checker import ir
 from ruleproof.checker.diagnostics import Diagnostic
 
 
 def check_property(ctx, prop: ir.Property) -> list[Diagnostic]:
-    p = ctx.encoder.condition(prop.condition)
-    goal = {"always": z3.Not(p), "never": p, "possible": p}[prop.kind]
+    enc = ctx.encoder
+    goal = enc.fails(prop.condition) if prop.kind == "always" else enc.holds(prop.condition)
     verdict = ctx.sat(goal, what=f"property `{prop.name}`", span=prop.span, scope=ctx.expr_scope(prop.condition))
     if prop.kind == "possible":
         if not verdict.proved:

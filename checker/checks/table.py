@@ -6,12 +6,14 @@ from __future__ import annotations
 import z3
 from ruleproof.checker import ir
 from ruleproof.checker.diagnostics import Diagnostic
+from ruleproof.checker.encode import determined
 
 
 def check_decision(ctx, decision: ir.Decision) -> list[Diagnostic]:
-    """A table has a gap iff assumptions ∧ no row fires is satisfiable (tables of complete
-    decisions are left to the gap check, which reports E603)."""
-    if decision.complete:
+    """A table's decision has a gap iff it has no default and assumptions ∧ the decision is
+    determined and has no value (no rule selected) is satisfiable. Complete decisions are left
+    to the gap check (E603); collect decisions always have a value (possibly empty)."""
+    if decision.complete or decision.default is not None or decision.hit == "collect":
         return []
     tables: dict[str, list[ir.Rule]] = {}
     for rule in decision.rules:
@@ -19,8 +21,8 @@ def check_decision(ctx, decision: ir.Decision) -> list[Diagnostic]:
             tables.setdefault(rule.name.split("[")[0], []).append(rule)
     findings = []
     for table, rows in tables.items():
-        fires = [ctx.encoder.fires[(decision.name, r.name)] for r in rows]
-        verdict = ctx.sat(z3.Not(z3.Or(*fires)), what=f"a gap in table `{table}`", span=rows[0].span,
+        sym = ctx.encoder.decisions[decision.name]
+        verdict = ctx.sat(determined(sym.why), z3.Not(sym.defined), what=f"a gap in table `{table}`", span=rows[0].span,
                           scope=ctx.decision_scope(decision))
         if verdict.refuted:
             findings.append(ctx.finding(

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from ruleproof.checker import ir
 from ruleproof.checker.diagnostics import Diagnostic
+from ruleproof.checker.encode import determined
 
 
 def check_window(ctx, window: ir.Window) -> list[Diagnostic]:
-    """Window W can be empty iff assumptions ∧ exists(W) ∧ low(W) > high(W) is satisfiable."""
+    """Window W can be empty iff assumptions ∧ exists(W) ∧ low(W) > high(W) is satisfiable, with
+    its existence and bounds determined."""
     enc = ctx.encoder
-    verdict = ctx.sat(enc.condition(window.exists), enc.plain(window.low) > enc.plain(window.high),
+    low, high = enc.expr(window.low), enc.expr(window.high)
+    verdict = ctx.sat(enc.holds(window.exists), determined(low.why), determined(high.why), low.value > high.value,
                       what=f"whether window `{window.name}` can be empty", span=window.span,
                       scope=ctx.expr_scope(window.exists, window.low, window.high))
     if not verdict.refuted:

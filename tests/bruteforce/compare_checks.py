@@ -48,7 +48,7 @@ def finding_key(finding) -> tuple | None:
     """The finding's key as expected.py builds them (by the order of `involved`)."""
     code, names = finding.code, involved(finding)
     if code in ("E601", "W604", "W605"):
-        return (code, names[-1], names[0])
+        return (code, names[1], names[0])  # the rule, then the decisions it concludes (the first judges it)
     if code in ("E602", "E611"):
         return (code, names[2], frozenset(names[:2]))
     if code == "W612":

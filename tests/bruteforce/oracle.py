@@ -6,8 +6,9 @@ decision on one case, reduced to a comparable tuple:
 
 - ("value", V) with V the wire value (sets as sorted tuples),
 - ("no value",) for a decision no rule decides (no default, not complete),
-- ("undetermined", REASON) with the reason's class: conflict, gap, division by zero, upstream
-  (it reads an undetermined decision), missing (a fact not given).
+- ("undetermined", CAUSE) with the cause's class: conflict, gap, division by zero, missing (a
+  fact not given). A decision that reads an undetermined decision has that decision's cause
+  (checker/semantics/outcomes.py).
 
 Rule-level facts (whether a rule fires, its value, whether the hit policy selects it) come from
 evaluating the rule's IR with the evaluator (`evaluate_expr`, the one place that reads the
@@ -52,10 +53,10 @@ def outcome_of(pack: ir.Pack, outcome: Outcome, name: str) -> tuple:
     """One decision's outcome on a decided case, as a comparable tuple."""
     if name in outcome.values:
         return ("value", hashable(to_wire(outcome.values[name], pack.decisions[name].type)))
-    reason = outcome.undetermined.get(name, {}).get("reason", NO_VALUE)
-    if reason == NO_VALUE:
+    entry = outcome.undetermined.get(name, {})
+    if entry.get("reason", NO_VALUE) == NO_VALUE:
         return ("no value",)
-    return ("undetermined", reason_class(reason))
+    return ("undetermined", reason_class(entry["cause"]))
 
 
 def show_outcome(out: tuple) -> str:

@@ -1,0 +1,16 @@
+"""What the language means, written once and consumed by every back end.
+
+The evaluator (checker/evaluate.py: IR compiled to Python source), the Z3 encoder
+(checker/encode.py: IR as constraints) and any later target take from here:
+
+- `kinds`: the value kinds and the exact scale of money, rates and decimals;
+- `operators`: every comparison, connective and arithmetic operator as an enum, with the one
+  function that computes it (Python's operators are overloaded by Z3 terms, so the same
+  function serves concrete values and terms) and the spelling a source target writes;
+- `outcomes`: why a decision can be undetermined (`Cause`), and the order in which causes win;
+- `numbers`: exact division, half-up rounding, min/max/abs over a target's primitives;
+- `calendar`: working days, concrete and symbolic;
+- `selection`: which rules a hit policy selects, with overrides and priorities, over a target's
+  boolean primitives;
+- `algebra`: the primitives a target supplies (the `Algebra` protocol).
+"""
