@@ -169,6 +169,10 @@ class _Generator:
             return f"({self.cond(readable, depth - 1, narrowed)} {op} {self.cond(readable, depth - 1, narrowed)})"
         if roll < 0.9:
             return f"(not {self.cond(readable, depth - 1, narrowed)})"
+        if roll < 0.95:
+            self.features.add("if-then-else")
+            parts = [self.cond(readable, depth - 1, narrowed) for _ in range(3)]
+            return f"(if {parts[0]} then {parts[1]} else {parts[2]})"
         return self.atom(readable, narrowed)
 
     def atom(self, readable: list[Name], narrowed: frozenset) -> str:
@@ -177,6 +181,10 @@ class _Generator:
         if windows and self.chance(0.15):
             self.features.add("window test")
             w = rng.choice(windows)
+            if len(windows) >= 2 and self.chance(0.25):
+                self.features.add("window relation test")
+                other = rng.choice([v for v in windows if v != w])
+                return f"({w} {rng.choice(['within', 'before', 'disjoint', 'overlaps'])} {other})"
             return f"(today in {w})" if self.chance(0.8) else f"({w} is empty)"
         pick = rng.choice(readable)
         if pick.optional and pick.name not in narrowed:
@@ -256,7 +264,7 @@ class _Generator:
         if kind == "dec":
             if not plain and "count" in present and self.chance(0.7):
                 self.features.add("division")
-                return rng.choice(["12 / count", "6 / (count + 1)", "count / 2"])
+                return rng.choice(["12 / count", "6 / (count + 1)", "count / 2", "(if count > 0 then 12 / count else 0)"])
             return rng.choice(["2.5", "4", "6"])
         # dates
         roll = rng.random()
@@ -374,11 +382,13 @@ class _Generator:
     def table(self, kind: str) -> None:
         rng = self.rng
         name = self.fresh("x")
-        inputs = [f for f in self.facts if f.kind in ("bool", "kind", "int")]
+        inputs = [n for n in self.names if n.kind in ("bool", "kind", "int", "level")]
         if not inputs:
             self.rules_decision(kind, "first")
             return
         inputs = rng.sample(inputs, min(len(inputs), rng.randint(1, 2)))
+        if any(n not in self.facts for n in inputs):
+            self.features.add("table reads a decision")
         hit = rng.choice(["unique", "first"])
         options = [f"hit {hit}"] if hit == "first" or self.chance(0.5) else []
         if self.chance(0.3):
@@ -394,17 +404,18 @@ class _Generator:
         self.lines.extend(rows)
         self.features.update({"table", f"hit {hit}"})
 
-    def cell(self, fact: Name) -> str:
+    def cell(self, given: Name) -> str:
         rng = self.rng
         roll = rng.random()
         if roll < 0.15:
             return "any"
         if roll < 0.25:
             return "otherwise"
-        if fact.kind == "bool":
+        if given.kind == "bool":
             return rng.choice(["true", "false"])
-        if fact.kind == "kind":
-            return rng.choice(KINDS) if self.chance(0.6) else "in {" + ", ".join(rng.sample(KINDS, 2)) + "}"
+        if given.kind in ("kind", "level"):
+            members = KINDS if given.kind == "kind" else LEVELS
+            return rng.choice(members) if self.chance(0.6) else "in {" + ", ".join(rng.sample(members, 2)) + "}"
         return rng.choice([str(rng.randint(0, 2)), f">= {rng.randint(1, 2)}", f"< {rng.randint(1, 2)}"])
 
     # ------------------------------------------------------------ windows and properties
