@@ -56,7 +56,7 @@ def outcome_of(pack: ir.Pack, outcome: Outcome, name: str) -> tuple:
     entry = outcome.undetermined.get(name, {})
     if entry.get("reason", NO_VALUE) == NO_VALUE:
         return ("no value",)
-    return ("undetermined", reason_class(entry["cause"]))
+    return ("undetermined", reason_class(entry.get("cause", entry.get("reason"))))  # reason: before causes
 
 
 def show_outcome(out: tuple) -> str:
