@@ -43,7 +43,7 @@ from ruleproof.checker.render import render_text  # noqa: E402
 from ruleproof.checker.values import read_facts  # noqa: E402
 
 from bench.peers import check, measure  # noqa: E402
-from bench.peers.cases import generate  # noqa: E402
+from bench.peers.cases import completed, generate  # noqa: E402
 
 QUESTION = "refund_request_allowed"
 GOALS = {"refund question, median µs": 2.0, "every decision, median µs": 50.0, "batch decisions/s": 200_000}
@@ -76,23 +76,6 @@ def ruleproof_peers(pack, compiled) -> dict[str, measure.Peer]:
         "ruleproof": measure.Peer(wire, decide_batch=wire_batch),
         "ruleproof-ir": measure.Peer(ir_facts, prepare=lambda facts: read_facts(pack, facts), decide_batch=ir_batch),
     }
-
-
-def completed(pack, facts: dict) -> dict:
-    """Wire facts with a fixed value for every required fact the peers' cases do not send."""
-    out = dict(facts)
-    today = dt.date.fromisoformat(facts["today"]).toordinal()
-    for fact in pack.facts.values():
-        if fact.name in out or fact.has_default or fact.type.optional:
-            continue
-        typ = fact.type
-        value = {
-            "date": dt.date.fromordinal(today - 3).isoformat(), "datetime": dt.date.fromordinal(today - 3).isoformat() + "T12:00",
-            "duration": 5, "int": fact.low if fact.low is not None else 1, "money": 100, "rate": 0.1, "decimal": 1,
-            "bool": False, "enum": typ.members[0] if typ.members else "", "string": "", "set": [],
-        }[typ.kind]
-        out[fact.name] = value
-    return out
 
 
 def timed(fn, inputs: list, warmup: int, iterations: int) -> tuple[float, float]:

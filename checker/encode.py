@@ -89,12 +89,14 @@ class DecisionSym:
     and its cause term (`why`, built on first use: only readers of the decision and a few
     checks need it)."""
 
-    __slots__ = ("value", "defined", "selected", "_why", "_build_why")
+    __slots__ = ("value", "defined", "selected", "settled", "_why", "_build_why")
 
-    def __init__(self, value: object, defined: z3.BoolRef, selected: tuple, why: Callable[[], z3.ArithRef | None]):
+    def __init__(self, value: object, defined: z3.BoolRef, selected: tuple, settled: z3.BoolRef,
+                 why: Callable[[], z3.ArithRef | None]):
         self.value = value
         self.defined = defined
         self.selected = selected
+        self.settled = settled  # every condition, and every selected rule's conclusion, determined
         self._why, self._build_why = None, why
 
     @property
@@ -229,10 +231,12 @@ class Encoder(FactVariables):
             self.values._terms[key] = values[i]
         why_conditions = first_cause(*(c.why for c in conditions))
         why_values = first_cause(*(cause_if(s, c.why) for s, c in zip(chosen.selected, concluded)))
+        settled = z3.And(determined(why_conditions), determined(why_values))
         policy = HitPolicy(d.hit)
         if policy is HitPolicy.COLLECT:
             bits = self._collect(d, chosen.selected, values)
-            return DecisionSym(bits, z3.BoolVal(True), chosen.selected, lambda: first_cause(why_conditions, why_values))
+            return DecisionSym(bits, z3.BoolVal(True), chosen.selected, settled,
+                               lambda: first_cause(why_conditions, why_values))
         default = self.expr(d.default) if d.default is not None else None
         value = _real_if(default.value, d.type) if default is not None else self._dummy(d.type)
         for i in reversed(range(len(d.rules))):
@@ -245,7 +249,7 @@ class Encoder(FactVariables):
             disagree = self._disagreement(d, chosen.selected, values, value) if policy.agrees else None
             return first_cause(why_conditions, why_values, disagree, cause_if(z3.Not(some), fallback))
 
-        return DecisionSym(value, defined, chosen.selected, why)
+        return DecisionSym(value, defined, chosen.selected, settled, why)
 
     def without(self, d: ir.Decision, removed: str) -> DecisionSym:
         """`d` as if rule `removed` were deleted (and struck from every `overrides`), over the
@@ -274,7 +278,7 @@ class Encoder(FactVariables):
         first = d.rules[0].value if d.rules else None
         if all(r.value == first for r in d.rules):
             return None  # one conclusion, written once per rule: nothing to disagree about
-        differs = [z3.And(s, _distinct(v, value)) for s, v in zip(selected, values)]
+        differs = [z3.And(s, distinct(v, value)) for s, v in zip(selected, values)]
         return z3.If(z3.Or(*differs), z3.IntVal(Cause.CONFLICT.code), NONE)
 
     def _collect(self, d: ir.Decision, selected, values) -> tuple:
@@ -454,7 +458,8 @@ class Encoder(FactVariables):
                 out[name] = (None, constant_value(concrete(sym.value), typ))
         return out
 
-def _distinct(a, b) -> z3.BoolRef:
+def distinct(a, b) -> z3.BoolRef:
+    """The condition that two values (sets: member by member) differ."""
     if isinstance(a, tuple):
         return z3.Or(*[x != y for x, y in zip(a, b)])
     return a != b

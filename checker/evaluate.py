@@ -19,7 +19,7 @@ from ruleproof.checker.semantics.calendar import Calendar
 from ruleproof.checker.semantics.numbers import quotient, round_half_up
 from ruleproof.checker.semantics.operators import INFIX, ArithOp, CompareOp, Connective
 from ruleproof.checker.semantics.outcomes import NO_RULE_APPLIES, Cause, Undetermined
-from ruleproof.checker.semantics.selection import HitPolicy, select
+from ruleproof.checker.semantics.selection import HitPolicy, select, winners
 
 NO_VALUE = NO_RULE_APPLIES
 
@@ -133,7 +133,7 @@ def _decision_source(d: ir.Decision, compile_expr: ExprCompiler) -> str:
     values = [compile_expr(rule.value) for rule in d.rules]
     if policy is HitPolicy.FIRST:
         # the first winner in rule order (selection.select), taken by returning at once
-        wins = select(d.hit, d.rules, [f"f{i}" for i in range(len(d.rules))], SourceAlgebra(lines)).wins
+        wins = winners(d.rules, [f"f{i}" for i in range(len(d.rules))], SourceAlgebra(lines))
         lines += [f"    if {won}: return {value}" for won, value in zip(wins, values)]
         return "\n".join(lines + _fallback(d, compile_expr))
     chosen = select(d.hit, d.rules, [f"f{i}" for i in range(len(d.rules))], SourceAlgebra(lines)).selected
@@ -145,8 +145,13 @@ def _decision_source(d: ir.Decision, compile_expr: ExprCompiler) -> str:
         return "\n".join(lines)
     if not d.rules:
         return "\n".join(lines + _fallback(d, compile_expr))
-    # one selected rule (the common case) returns its value; several must agree
-    lines.append(f"    k = sum(({''.join(s + ', ' for s in chosen)}))")
+    if len(d.rules) == 1:  # one rule cannot disagree with itself
+        lines.append(f"    if {chosen[0]}: return {values[0]}")
+        return "\n".join(lines + _fallback(d, compile_expr))
+    # one selected rule (the common case) returns its value; several must agree. A long sum
+    # is a tuple: a chain of `+` that long would exhaust the compiler's recursion.
+    count = " + ".join(chosen) if len(chosen) <= 16 else f"sum(({''.join(s + ', ' for s in chosen)}))"
+    lines.append(f"    k = {count}")
     lines.append("    if k == 1:")
     lines += [f"        if {sel}: return {value}" for sel, value in zip(chosen, values)]
     lines.append("    if k:")

@@ -7,6 +7,7 @@ the opening day and its neighbours, the deadline and its neighbours, and a day
 inside the window, so that every comparison in the rule is exercised at its edge.
 """
 
+import datetime as dt
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -121,3 +122,20 @@ def _candidate_days(rng: random.Random, shipped: int, opening: int, deadline: in
 def _iso(ordinal: int) -> str:
     """ISO ``YYYY-MM-DD`` text of an ordinal day."""
     return date.fromordinal(ordinal).isoformat()
+
+
+def completed(pack, facts: dict) -> dict:
+    """Wire facts with a fixed value for every required fact the peers' cases do not send."""
+    out = dict(facts)
+    today = dt.date.fromisoformat(facts["today"]).toordinal()
+    for fact in pack.facts.values():
+        if fact.name in out or fact.has_default or fact.type.optional:
+            continue
+        typ = fact.type
+        value = {
+            "date": dt.date.fromordinal(today - 3).isoformat(), "datetime": dt.date.fromordinal(today - 3).isoformat() + "T12:00",
+            "duration": 5, "int": fact.low if fact.low is not None else 1, "money": 100, "rate": 0.1, "decimal": 1,
+            "bool": False, "enum": typ.members[0] if typ.members else "", "string": "", "set": [],
+        }[typ.kind]
+        out[fact.name] = value
+    return out

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import z3
 from ruleproof.checker import ir
 from ruleproof.checker.diagnostics import Diagnostic, Label
-from ruleproof.checker.semantics.outcomes import Cause
+from ruleproof.checker.encode import distinct
 
 
 def check_decision(ctx, decision: ir.Decision) -> list[Diagnostic]:
@@ -44,9 +43,10 @@ def _may_conflict(ctx, decision: ir.Decision, a: ir.Rule, b: ir.Rule) -> bool:
 def conflict_between(ctx, decision: ir.Decision, a: ir.Rule, b: ir.Rule) -> Diagnostic | None:
     enc = ctx.encoder
     key_a, key_b = (decision.name, a.name), (decision.name, b.name)
-    differ = _distinct(enc.values[key_a], enc.values[key_b])
-    conflicted = enc.decisions[decision.name].is_(Cause.CONFLICT)
-    verdict = ctx.sat(conflicted, enc.selected[key_a], enc.selected[key_b], differ,
+    differ = distinct(enc.values[key_a], enc.values[key_b])
+    # settled, both selected, different values: exactly a conflict between them
+    settled = enc.decisions[decision.name].settled
+    verdict = ctx.sat(settled, enc.selected[key_a], enc.selected[key_b], differ,
                       what=f"a conflict between `{a.name}` and `{b.name}`", span=b.span,
                       scope=ctx.decision_scope(decision))
     if not verdict.refuted:
@@ -80,8 +80,3 @@ def conflict_between(ctx, decision: ir.Decision, a: ir.Rule, b: ir.Rule) -> Diag
         story=story, marks=marks,
     )
 
-
-def _distinct(x, y) -> z3.BoolRef:
-    if isinstance(x, tuple):
-        return z3.Or(*[p != q for p, q in zip(x, y)])
-    return x != y

@@ -5,6 +5,7 @@ from __future__ import annotations
 import z3
 from ruleproof.checker import ir
 from ruleproof.checker.diagnostics import Diagnostic
+from ruleproof.checker.encode import determined, distinct
 
 
 def check_decision(ctx, decision: ir.Decision) -> list[Diagnostic]:
@@ -17,6 +18,8 @@ def check_decision(ctx, decision: ir.Decision) -> list[Diagnostic]:
     for r in decision.rules:
         if r.origin == "obligation":
             continue
+        if _decides_alone(ctx, decision, r):
+            continue  # the one question most rules need: selected, and removing it changes the value
         if not ctx.sat(enc.selected[(decision.name, r.name)], what=f"whether `{r.name}` can decide", span=r.span,
                        scope=ctx.decision_scope(decision), model=False).refuted:
             continue  # never selected here: the dead-rule and shadowed checks report it
@@ -28,6 +31,50 @@ def check_decision(ctx, decision: ir.Decision) -> list[Diagnostic]:
                 help=f"remove `{r.name}`, or keep it only if it cites a different article on purpose",
             ))
     return findings
+
+
+def _decides_alone(ctx, decision: ir.Decision, rule: ir.Rule) -> bool:
+    """A cheap sign that removing `rule` changes `decision` (asked before the full question): a
+    case where it wins and no other rule does, the decision is determined, and its fallback
+    (the default, a gap or no value) differs from the rule's value. Then, without the rule,
+    nothing wins and the fallback decides. Only for rules that override nothing (otherwise
+    their removal brings the overridden rules back) and outside `collect`."""
+    if rule.overrides or decision.hit == "collect":
+        return False
+    enc = ctx.encoder
+    key = (decision.name, rule.name)
+    overlapping = [o for o in decision.rules if o.name != rule.name and ctx.may_overlap(decision, rule, o)]
+    settled = enc.decisions[decision.name].settled
+    if z3.is_true(z3.simplify(settled)) and _fallback_differs(decision, rule):
+        if not overlapping:
+            # no other rule can fire with it, nothing in it can be undetermined: wherever it
+            # fires (the dead-rule check's question) it alone decides, and differently
+            return ctx.can_fire(decision, rule).refuted
+        if decision.hit == "unique" and all(_different_constants(rule, o) for o in overlapping):
+            # wherever it wins it decides alone or conflicts with another constant: without it
+            # the fallback or the other rule decides (the shadowed check's question)
+            return ctx.sat(enc.selected[key], what=f"whether `{rule.name}` can decide", span=rule.span,
+                           scope=ctx.decision_scope(decision), model=False).refuted
+    others = [z3.Not(enc.wins[(decision.name, o.name)]) for o in overlapping]
+    goal = [enc.wins[key], *others, settled]
+    if decision.default is not None:
+        default = enc.expr(decision.default)
+        goal.append(z3.Or(z3.Not(determined(default.why)), distinct(default.value, enc.values[key])))
+    return ctx.sat(*goal, what=f"whether `{rule.name}` alone decides `{decision.name}`", span=rule.span,
+                   scope=ctx.decision_scope(decision), model=False).refuted
+
+
+def _fallback_differs(decision: ir.Decision, rule: ir.Rule) -> bool:
+    """Whether the decision's fallback surely differs from the rule's value: no default (a gap
+    or no value is no value), or two different constants."""
+    if decision.default is None:
+        return True
+    a, b = decision.default, rule.value
+    return isinstance(a, ir.Const) and isinstance(b, ir.Const) and a.value != b.value
+
+
+def _different_constants(a: ir.Rule, b: ir.Rule) -> bool:
+    return isinstance(a.value, ir.Const) and isinstance(b.value, ir.Const) and a.value.value != b.value.value
 
 
 def _removal_changes_nothing(ctx, rule: ir.Rule, concluded: tuple[str, ...]) -> bool:

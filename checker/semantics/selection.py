@@ -45,15 +45,25 @@ class Selection(Generic[T]):
     selected: tuple[T, ...]
 
 
+def winners(rules: Sequence, fired: Sequence[T], alg: BooleanAlgebra[T]) -> list[T]:
+    """Per rule: it fires and no rule that overrides it fires."""
+    index = {rule.name: i for i, rule in enumerate(rules)}
+    overriders: dict[str, list[int]] = {}
+    for i, rule in enumerate(rules):
+        for target in rule.overrides:
+            overriders.setdefault(target, []).append(i)
+    wins = []
+    for i, rule in enumerate(rules):
+        beaten = [alg.not_(fired[j]) for j in overriders.get(rule.name, ()) if j != index.get(rule.name)]
+        wins.append(alg.share(alg.and_(fired[i], *beaten), f"w{i}") if beaten else fired[i])
+    return wins
+
+
 def select(hit: str, rules: Sequence, fired: Sequence[T], alg: BooleanAlgebra[T]) -> Selection[T]:
     """The winners and selected rules of a decision whose rules (`ir.Rule`, in order) fire as
     `fired` says, under hit policy `hit`."""
     policy = HitPolicy(hit)
-    index = {rule.name: i for i, rule in enumerate(rules)}
-    wins = []
-    for i, rule in enumerate(rules):
-        beaten = [alg.not_(fired[index[o.name]]) for o in rules if rule.name in o.overrides]
-        wins.append(alg.share(alg.and_(fired[i], *beaten), f"w{i}") if beaten else fired[i])
+    wins = winners(rules, fired, alg)
     if policy is HitPolicy.FIRST:
         selected, earlier = [], None  # `earlier`: some rule before this one wins
         for i, won in enumerate(wins):

@@ -1,0 +1,123 @@
+"""This version of ruleproof against an earlier one, in one run: decisions and checks.
+
+Run from the repository root: ``python bench/versions.py [--base REV]``. The earlier version
+(default: the last commit before checker/semantics/ existed) is checked out into a temporary
+git worktree and imported from there under the same name, `ruleproof`; each measure runs in a
+fresh process per version, the versions alternating, ``--rounds`` times; the table gives the
+median of each and the ratio (this / base: below 1 is faster).
+
+Measures: the refund question from wire facts (read + decide, µs); every marketplace decision
+on one case from wire facts (µs); `run_checks` on the marketplace pack, warm (s); `run_checks`
+on a generated 1,000-rule pack in one process (s).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BASE = "b103265"  # one import name, before checker/semantics/
+
+MEASURE = r'''
+import json, sys, time, statistics
+sys.path[:0] = [sys.argv[2], sys.argv[2] + "/bench"]
+from ruleproof.checker.pipeline import load_pack, load_texts
+from ruleproof.checker.evaluate import CompiledPack
+from ruleproof.checker.values import read_facts
+from ruleproof.checker.checks import run_checks
+from bench.peers.cases import completed, generate
+import checkgen
+
+what = sys.argv[1]
+pack = load_pack("policies/marketplace").pack
+compiled = CompiledPack(pack)
+cases = [c.facts for c in generate(2000)]
+
+def per_call_us(fn, inputs, rounds=5):
+    best = []
+    for _ in range(rounds):
+        t = time.perf_counter()
+        for x in inputs:
+            fn(x)
+        best.append((time.perf_counter() - t) / len(inputs) * 1e6)
+    return statistics.median(best)
+
+if what == "refund":
+    names = ["refund_request_allowed"]
+    out = per_call_us(lambda f: compiled.decide(read_facts(pack, f), names), cases)
+elif what == "all":
+    complete = [completed(pack, f) for f in cases[:500]]
+    out = per_call_us(lambda f: compiled.decide(read_facts(pack, f)), complete)
+elif what == "check-marketplace":
+    run_checks(pack)
+    times = []
+    for _ in range(3):
+        t = time.perf_counter(); run_checks(pack, jobs=1); times.append(time.perf_counter() - t)
+    out = statistics.median(times)
+else:
+    generated = checkgen.generate(1000)
+    big = load_texts(generated.files).pack
+    t = time.perf_counter(); run_checks(big, jobs=1); out = time.perf_counter() - t
+print(json.dumps(out))
+'''
+
+MEASURES = {"refund": "refund question from JSON, µs", "all": "every decision on one case from JSON, µs",
+            "check-marketplace": "check the marketplace pack (warm), s", "check-1000": "check 1,000 generated rules, s"}
+
+
+def importable(tree: Path, into: Path) -> Path:
+    """A folder holding `ruleproof` laid out as installed, from a source tree's folders."""
+    package = into / "ruleproof"
+    package.mkdir(parents=True)
+    for item in (tree / "cli").iterdir():
+        (package / item.name).symlink_to(item)
+    for folder in ("checker", "server", "grammar"):
+        (package / folder).symlink_to(tree / folder)
+    return into
+
+
+def run(path: Path, cwd: Path, what: str) -> float:
+    done = subprocess.run([sys.executable, "-c", MEASURE, what, str(ROOT)], cwd=cwd, capture_output=True, text=True,
+                          env={"PYTHONPATH": str(path), "PATH": "/usr/bin:/bin"})
+    if done.returncode != 0:
+        raise SystemExit(f"{what} failed in {cwd}:\n{done.stderr[-2000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--base", default=BASE)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--only", nargs="*", choices=list(MEASURES), help="these measures only")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        base_tree = Path(tmp) / "base"
+        subprocess.run(["git", "worktree", "add", "--detach", str(base_tree), args.base], cwd=ROOT, check=True,
+                       capture_output=True)
+        try:
+            trees = {"base": (importable(base_tree, Path(tmp) / "base-path"), base_tree),
+                     "this": (importable(ROOT, Path(tmp) / "this-path"), ROOT)}
+            results: dict[tuple[str, str], list[float]] = {}
+            for _ in range(args.rounds):
+                for what in args.only or MEASURES:
+                    for version, (path, cwd) in trees.items():
+                        results.setdefault((what, version), []).append(run(path, cwd, what))
+        finally:
+            subprocess.run(["git", "worktree", "remove", "--force", str(base_tree)], cwd=ROOT, capture_output=True)
+    print(f"| measure | base {args.base} | this | this / base |")
+    print("| --- | --- | --- | --- |")
+    for what, label in MEASURES.items():
+        if (what, "base") not in results:
+            continue
+        base, this = statistics.median(results[(what, "base")]), statistics.median(results[(what, "this")])
+        print(f"| {label} | {base:.3g} | {this:.3g} | {this / base:.2f} |")
+
+
+if __name__ == "__main__":
+    main()
