@@ -108,6 +108,11 @@ def _expected(body: str) -> set[tuple]:
     ('decision x: bool\nrule a cite "c": when p then x = true\nrule b cite "c": when p then x = false\n'
      'decision y: bool default false\nrule c cite "c": when x is present and x then y = true\n',
      {("E602", "x", frozenset({"a", "b"})), ("E601", "y", "c")}),
+    # c only ever joins a conflict that a and b make anyway: removing it changes no outcome
+    ('decision x: int\nrule a cite "c": when p then x = 1\nrule b cite "c": when p then x = 2\n'
+     'rule c cite "c": when p and n == 0 then x = 3\n',
+     {("E602", "x", frozenset({"a", "b"})), ("E602", "x", frozenset({"a", "c"})), ("E602", "x", frozenset({"b", "c"})),
+      ("W605", "x", "c")}),
     ('assume never_: n > 2\ndecision x: bool = p\n', {("E614",)}),
 ])
 def test_oracle_on_known_packs(body, wanted):
