@@ -153,7 +153,8 @@ def _state(oracle: Oracle, key: tuple, index: int) -> str:
         view = oracle.view(index, d.name)
         rules = ", ".join(f"{r.name}{'*' if view.candidates[k] else '+' if view.fires[k] else ''}"
                           for k, r in enumerate(d.rules))
-        return f"`{d.name}` is {show_outcome(case.outcomes[d.name])} (rules, + fires, * selected: {rules})"
+        unsettled = "" if view.settled else "; a condition or selected conclusion is undetermined"
+        return f"`{d.name}` is {show_outcome(case.outcomes[d.name])} (rules, + fires, * selected: {rules}{unsettled})"
     if code == "W606":
         w = oracle.pack.windows[key[1]]
         exists = oracle.expr(index, w.exists)
@@ -178,12 +179,13 @@ def shows(oracle: Oracle, key: tuple, index: int) -> bool:
     case = oracle.cases[index]
     if code in ("E602", "E611"):
         d = oracle.pack.decisions[key[1]]
-        if case.outcomes[d.name] != ("undetermined", "conflict"):
+        view = oracle.view(index, d.name)
+        if case.outcomes[d.name] != ("undetermined", "conflict") or not view.settled:
             return False
-        pairs = conflicting_pairs(d, oracle.view(index, d.name))
+        pairs = conflicting_pairs(d, view)
         return key[2] in {frozenset((d.rules[a].name, d.rules[b].name)) for a, b in pairs}
     if code == "E603":
-        return case.outcomes[key[1]] == ("undetermined", "gap")
+        return case.outcomes[key[1]] == ("undetermined", "gap") and oracle.view(index, key[1]).settled
     if code == "W612":
         return case.outcomes[key[1]] == ("no value",)
     if code == "W606":

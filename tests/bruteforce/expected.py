@@ -14,6 +14,9 @@ Definitions (issue 11, item 4), over the cases that satisfy the assumptions:
 - E602 (E611 for two table rows): on some case the decision is undetermined by a conflict and
   a and b are both candidates with different values (unique and priority decisions).
 - E603: a complete decision without default is undetermined by a gap on some case.
+  For both, the conflict or gap must be the decision's own: every rule condition and every
+  selected conclusion is determined on the case (`RuleView.settled`). A decision that reads a
+  conflicted or gap decision is undetermined with that cause, but its rules did not make it.
 - W612: a decision with table rows, no default, not complete, not collect, has no value on
   some case.
 - E609: `always p` has a case where p is false (`never p`: true); undetermined refutes nothing.
@@ -72,11 +75,11 @@ def _decision(oracle: Oracle, d: ir.Decision, out: Expected) -> None:
             if view.candidates[k]:
                 chosen.setdefault(k, i)
         outcome = oracle.cases[i].outcomes[d.name]
-        if d.hit in ("unique", "priority") and outcome == ("undetermined", "conflict"):
+        if d.hit in ("unique", "priority") and outcome == ("undetermined", "conflict") and view.settled:
             for a, b in conflicting_pairs(d, view):
                 code = "E611" if d.rules[a].origin == d.rules[b].origin == "table" else "E602"
                 out.add((code, d.name, frozenset((d.rules[a].name, d.rules[b].name))), i)
-        if d.complete and d.default is None and outcome == ("undetermined", "gap"):
+        if d.complete and d.default is None and outcome == ("undetermined", "gap") and view.settled:
             out.add(("E603", d.name), i)
         if (any(r.origin == "table" for r in d.rules) and d.default is None and not d.complete and d.hit != "collect"
                 and outcome == ("no value",)):

@@ -88,11 +88,15 @@ class Case:
 @dataclass(frozen=True)
 class RuleView:
     """What the rules of one decision do on one case: whether each fires, its value
-    (UNDETERMINED when it cannot be computed) and whether the hit policy selects it."""
+    (UNDETERMINED when it cannot be computed) and whether the hit policy selects it.
+    `settled`: every condition and every selected rule's value could be computed, so an
+    undetermined outcome is the decision's own (a conflict or gap of its rules), not one read
+    from a decision upstream."""
 
     fires: tuple[bool, ...]
     values: tuple[object, ...]
     candidates: tuple[bool, ...]
+    settled: bool = True
 
 
 class Oracle:
@@ -127,7 +131,8 @@ class Oracle:
         return found
 
     def _view(self, case: Case, d: ir.Decision) -> RuleView:
-        fires = [evaluate_expr(self.compiled, r.condition, case.facts, case.outcome) is True for r in d.rules]
+        conditions = [evaluate_expr(self.compiled, r.condition, case.facts, case.outcome) for r in d.rules]
+        fires = [c is True for c in conditions]
         values = [evaluate_expr(self.compiled, r.value, case.facts, case.outcome) if f else UNDETERMINED
                   for r, f in zip(d.rules, fires)]
         index = {r.name: i for i, r in enumerate(d.rules)}
@@ -141,7 +146,9 @@ class Oracle:
             candidates = [w and (r.priority or 0) == top for r, w in zip(d.rules, wins)]
         else:
             candidates = wins
-        return RuleView(tuple(fires), tuple(values), tuple(candidates))
+        settled = all(c is not UNDETERMINED for c in conditions) and all(
+            v is not UNDETERMINED for v, chosen in zip(values, candidates) if chosen)
+        return RuleView(tuple(fires), tuple(values), tuple(candidates), settled)
 
     def expr(self, index: int, expr: ir.Expr) -> object:
         case = self.cases[index]
