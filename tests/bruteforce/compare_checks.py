@@ -13,7 +13,7 @@ import datetime as dt
 
 from ruleproof.checker import ir
 
-from .expected import CODES, conflicting_pairs, expected_findings, property_refuted, redundancy_breaker, window_empty
+from .expected import CODES, conflicting_pairs, expected_findings, own, property_refuted, redundancy_breaker, window_empty
 from .oracle import UNDETERMINED, Oracle, show_outcome
 from .report import Disagreement, show_case
 
@@ -180,12 +180,12 @@ def shows(oracle: Oracle, key: tuple, index: int) -> bool:
     if code in ("E602", "E611"):
         d = oracle.pack.decisions[key[1]]
         view = oracle.view(index, d.name)
-        if case.outcomes[d.name] != ("undetermined", "conflict") or not view.settled:
+        if case.outcomes[d.name] != ("undetermined", "conflict") or not own(view):
             return False
         pairs = conflicting_pairs(d, view)
         return key[2] in {frozenset((d.rules[a].name, d.rules[b].name)) for a, b in pairs}
     if code == "E603":
-        return case.outcomes[key[1]] == ("undetermined", "gap") and oracle.view(index, key[1]).settled
+        return case.outcomes[key[1]] == ("undetermined", "gap") and own(oracle.view(index, key[1]))
     if code == "W612":
         return case.outcomes[key[1]] == ("no value",)
     if code == "W606":

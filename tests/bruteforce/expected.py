@@ -14,9 +14,8 @@ Definitions (issue 11, item 4), over the cases that satisfy the assumptions:
 - E602 (E611 for two table rows): on some case the decision is undetermined by a conflict and
   a and b are both candidates with different values (unique and priority decisions).
 - E603: a complete decision without default is undetermined by a gap on some case.
-  For both, the conflict or gap must be the decision's own: every rule condition and every
-  selected conclusion is determined on the case (`RuleView.settled`). A decision that reads a
-  conflicted or gap decision is undetermined with that cause, but its rules did not make it.
+  A decision that reads a conflicted or gap decision is undetermined with that cause too; the
+  definitions count such cases (OWN_CAUSE below asks for the decision's own conflict or gap).
 - W612: a decision with table rows, no default, not complete, not collect, has no value on
   some case.
 - E609: `always p` has a case where p is false (`never p`: true); undetermined refutes nothing.
@@ -27,11 +26,19 @@ Definitions (issue 11, item 4), over the cases that satisfy the assumptions:
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 
 from ruleproof.checker import ir
 
 from .oracle import UNDETERMINED, Oracle, outcomes_without
+
+# Whether E602 and E603 need the decision's own conflict or gap: every rule condition and every
+# selected conclusion determined on the case (`RuleView.settled`), so that the cause was not read
+# from a decision upstream. The definitions of issue 11 say "undetermined with reason conflict"
+# (gap), which an inherited cause also is: False keeps to them. RULEPROOF_BRUTEFORCE_OWN_CAUSE=1
+# compares with the other reading.
+OWN_CAUSE = os.environ.get("RULEPROOF_BRUTEFORCE_OWN_CAUSE", "") == "1"
 
 CODES = ("E601", "E602", "E603", "W604", "W605", "W606", "E607", "E609", "E610", "E611", "W612", "E614")
 
@@ -75,11 +82,11 @@ def _decision(oracle: Oracle, d: ir.Decision, out: Expected) -> None:
             if view.candidates[k]:
                 chosen.setdefault(k, i)
         outcome = oracle.cases[i].outcomes[d.name]
-        if d.hit in ("unique", "priority") and outcome == ("undetermined", "conflict") and view.settled:
+        if d.hit in ("unique", "priority") and outcome == ("undetermined", "conflict") and own(view):
             for a, b in conflicting_pairs(d, view):
                 code = "E611" if d.rules[a].origin == d.rules[b].origin == "table" else "E602"
                 out.add((code, d.name, frozenset((d.rules[a].name, d.rules[b].name))), i)
-        if d.complete and d.default is None and outcome == ("undetermined", "gap") and view.settled:
+        if d.complete and d.default is None and outcome == ("undetermined", "gap") and own(view):
             out.add(("E603", d.name), i)
         if (any(r.origin == "table" for r in d.rules) and d.default is None and not d.complete and d.hit != "collect"
                 and outcome == ("no value",)):
@@ -91,6 +98,11 @@ def _decision(oracle: Oracle, d: ir.Decision, out: Expected) -> None:
             out.add(("W604", d.name, rule.name), fired[k])
         elif redundant(oracle, rule.name):
             out.add(("W605", d.name, rule.name), chosen[k])
+
+
+def own(view) -> bool:
+    """Whether an undetermined outcome counts as the decision's own (see OWN_CAUSE)."""
+    return view.settled or not OWN_CAUSE
 
 
 def conflicting_pairs(d: ir.Decision, view) -> list[tuple[int, int]]:
