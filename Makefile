@@ -39,7 +39,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/frontend.py
 
-# The brute-force comparison over many packs (tests/test_bruteforce.py runs 80 in `make test`).
+# The brute-force comparison over many packs (tests/test_bruteforce.py runs 48 in `make test`).
 BRUTEFORCE_PACKS ?= 2000
 bruteforce: $(STAMP)
 	$(BIN)/python bench/bruteforce.py --packs $(BRUTEFORCE_PACKS)

@@ -66,7 +66,7 @@ def test_lower_priorities_do_not_conflict():
     assert decide(pack, {"p": True})["x"] == ("value", 3)
     assert codes_on(pack, "E602") == []
     # a and b fire but never decide: shadowed, which is right
-    assert sorted(names[0] for names in codes_on(pack, "W604")) == ["a", "b"]
+    assert sorted(map(sorted, codes_on(pack, "W604"))) == [["a", "x"], ["b", "x"]]
 
 
 def test_lower_priority_rows_do_not_overlap():
@@ -216,8 +216,8 @@ def test_checks_read_a_conflict_upstream_as_undetermined():
     pack = load(UPSTREAM)
     assert decide(pack, {"p": True, "today": "2026-03-02"})["x"] == ("undetermined", "conflict")
     # x is never true: d never fires, and the possible-property never holds
-    assert ["d", "y"] in codes_on(pack, "E601")
-    assert ["x_can_hold"] in codes_on(pack, "E610")
+    assert {"d", "y"} in [set(names) for names in codes_on(pack, "E601")]
+    assert {"x_can_hold"} in [set(names) for names in codes_on(pack, "E610")]
 
 
 def test_partial_reads_a_gap_upstream_as_undetermined():

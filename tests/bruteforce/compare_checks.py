@@ -9,10 +9,12 @@ case of the domain matches it and EVERY matching case shows the defect.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from ruleproof.checker import ir
 
-from .expected import CODES, conflicting_pairs, expected_findings, property_refuted, redundancy_breaker, window_empty
-from .oracle import Oracle, show_outcome
+from .expected import CODES, conflicting_pairs, expected_findings, own, property_refuted, redundancy_breaker, window_empty
+from .oracle import UNDETERMINED, Oracle, show_outcome
 from .report import Disagreement, show_case
 
 
@@ -143,15 +145,24 @@ def _state(oracle: Oracle, key: tuple, index: int) -> str:
         view = oracle.view(index, d.name)
         rules = ", ".join(f"{r.name}{'*' if view.candidates[k] else '+' if view.fires[k] else ''}"
                           for k, r in enumerate(d.rules))
-        return f"`{d.name}` is {show_outcome(case.outcomes[d.name])} (rules, + fires, * selected: {rules})"
+        unsettled = "" if view.settled else "; a condition or selected conclusion is undetermined"
+        return f"`{d.name}` is {show_outcome(case.outcomes[d.name])} (rules, + fires, * selected: {rules}{unsettled})"
     if code == "W606":
         w = oracle.pack.windows[key[1]]
-        return f"window `{w.name}` from {oracle.expr(index, w.low)} to {oracle.expr(index, w.high)} (ordinals)"
+        exists = oracle.expr(index, w.exists)
+        bounds = f"from {_day(oracle.expr(index, w.low))} to {_day(oracle.expr(index, w.high))} (ends included)"
+        return f"window `{w.name}` " + (bounds if exists is True else f"does not exist ({_day(exists)})")
     if code in ("E607", "E609", "E610"):
         prop = next(p for p in oracle.pack.properties if p.name == key[1])
         value = oracle.expr(index, prop.condition)
-        return f"`{prop.name}` ({prop.kind}) is {'undetermined' if value not in (True, False) else value}"
+        return f"`{prop.name}` ({prop.kind}) is {_day(value)}"
     return ""
+
+
+def _day(value: object) -> str:
+    if value is UNDETERMINED:
+        return "undetermined"
+    return dt.date.fromordinal(value).isoformat() if isinstance(value, int) and not isinstance(value, bool) else str(value)
 
 
 def shows(oracle: Oracle, key: tuple, index: int) -> bool:
@@ -160,12 +171,13 @@ def shows(oracle: Oracle, key: tuple, index: int) -> bool:
     case = oracle.cases[index]
     if code in ("E602", "E611"):
         d = oracle.pack.decisions[key[1]]
-        if case.outcomes[d.name] != ("undetermined", "conflict"):
+        view = oracle.view(index, d.name)
+        if case.outcomes[d.name] != ("undetermined", "conflict") or not own(view):
             return False
-        pairs = conflicting_pairs(d, oracle.view(index, d.name))
+        pairs = conflicting_pairs(d, view)
         return key[2] in {frozenset((d.rules[a].name, d.rules[b].name)) for a, b in pairs}
     if code == "E603":
-        return case.outcomes[key[1]] == ("undetermined", "gap")
+        return case.outcomes[key[1]] == ("undetermined", "gap") and own(oracle.view(index, key[1]))
     if code == "W612":
         return case.outcomes[key[1]] == ("no value",)
     if code == "W606":

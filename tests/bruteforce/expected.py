@@ -11,11 +11,12 @@ Definitions (issue 11, item 4), over the cases that satisfy the assumptions:
 - E601: r fires on no case. W604: r fires on some case, is a candidate on none.
 - W605: r is a candidate on some case, and removing r (all its conclusions, and its name from
   every `overrides`) changes no decision's outcome on any case.
-- E602 (E611 for two table rows): on some case every condition of the decision and every
-  candidate's value can be computed, and a and b are candidates with different values (unique
-  and priority decisions): the decision's own rules disagree (a conflict upstream that makes a
-  condition undetermined comes first, semantics/outcomes.py).
-- E603: a complete decision without default is undetermined by a gap on some case.
+- E602 (E611 for two table rows): on some case the decision is undetermined by its own
+  conflict (every rule condition and selected conclusion determined) and a and b are both
+  candidates with different values (unique and priority decisions).
+- E603: a complete decision without default is undetermined by its own gap on some case. A
+  decision whose condition reads a conflicted or gap decision is undetermined with that cause
+  first (semantics/outcomes.py): the finding belongs to the decision upstream.
 - W612: a decision with table rows, no default, not complete, not collect, has no value on
   some case.
 - E609: `always p` has a case where p is false (`never p`: true); undetermined refutes nothing.
@@ -74,11 +75,11 @@ def _decision(oracle: Oracle, d: ir.Decision, out: Expected) -> None:
             if view.candidates[k]:
                 chosen.setdefault(k, i)
         outcome = oracle.cases[i].outcomes[d.name]
-        if d.hit in ("unique", "priority") and outcome == ("undetermined", "conflict") and view.settled:
+        if d.hit in ("unique", "priority") and outcome == ("undetermined", "conflict") and own(view):
             for a, b in conflicting_pairs(d, view):
                 code = "E611" if d.rules[a].origin == d.rules[b].origin == "table" else "E602"
                 out.add((code, d.name, frozenset((d.rules[a].name, d.rules[b].name))), i)
-        if d.complete and d.default is None and outcome == ("undetermined", "gap"):
+        if d.complete and d.default is None and outcome == ("undetermined", "gap") and own(view):
             out.add(("E603", d.name), i)
         if (any(r.origin == "table" for r in d.rules) and d.default is None and not d.complete and d.hit != "collect"
                 and outcome == ("no value",)):
@@ -90,6 +91,13 @@ def _decision(oracle: Oracle, d: ir.Decision, out: Expected) -> None:
             out.add(("W604", d.name, rule.name), fired[k])
         elif redundant(oracle, rule.name):
             out.add(("W605", d.name, rule.name), chosen[k])
+
+
+def own(view) -> bool:
+    """Whether an undetermined outcome is the decision's own: every rule condition and every
+    selected conclusion determined on the case (`RuleView.settled`), so that the cause was not
+    read from a decision upstream (semantics/outcomes.py orders the causes that way)."""
+    return view.settled
 
 
 def conflicting_pairs(d: ir.Decision, view) -> list[tuple[int, int]]:

@@ -18,6 +18,7 @@ evaluator's expression API).
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 
@@ -31,14 +32,14 @@ UNDETERMINED = object()  # an expression that has no value on a case
 def reason_class(reason: object) -> str:
     """The class of an undetermined reason, whatever its spelling (string or enum)."""
     text = str(getattr(reason, "value", reason)).lower()
+    if "is undetermined" in text or "upstream" in text:  # first: the name it quotes may say "conflict"
+        return "upstream"
     if "conflict" in text:
         return "conflict"
     if text.startswith("gap") or " gap" in text:
         return "gap"
     if "division" in text or "zero" in text:
         return "division by zero"
-    if "is undetermined" in text or "upstream" in text:
-        return "upstream"
     if "missing" in text:
         return "missing"
     return text
@@ -55,7 +56,7 @@ def outcome_of(pack: ir.Pack, outcome: Outcome, name: str) -> tuple:
     entry = outcome.undetermined.get(name, {})
     if entry.get("reason", NO_VALUE) == NO_VALUE:
         return ("no value",)
-    return ("undetermined", reason_class(entry["cause"]))
+    return ("undetermined", reason_class(entry.get("cause", entry.get("reason"))))  # reason: before causes
 
 
 def show_outcome(out: tuple) -> str:
@@ -87,9 +88,10 @@ class Case:
 @dataclass(frozen=True)
 class RuleView:
     """What the rules of one decision do on one case: whether each fires, its value
-    (UNDETERMINED when it cannot be computed), whether the hit policy selects it, and whether
-    every condition and every selected rule's value can be computed (`settled`: only then can
-    the rules disagree — semantics/outcomes.py: steps 1 and 3 come before the conflict)."""
+    (UNDETERMINED when it cannot be computed) and whether the hit policy selects it.
+    `settled`: every condition and every selected rule's value could be computed, so an
+    undetermined outcome is the decision's own (a conflict or gap of its rules), not one read
+    from a decision upstream."""
 
     fires: tuple[bool, ...]
     values: tuple[object, ...]
@@ -145,7 +147,7 @@ class Oracle:
         else:
             candidates = wins
         settled = all(c is not UNDETERMINED for c in conditions) and all(
-            v is not UNDETERMINED for v, c in zip(values, candidates) if c)
+            v is not UNDETERMINED for v, chosen in zip(values, candidates) if chosen)
         return RuleView(tuple(fires), tuple(values), tuple(candidates), settled)
 
     def expr(self, index: int, expr: ir.Expr) -> object:
@@ -197,11 +199,10 @@ def without_rule(pack: ir.Pack, name: str) -> ir.Pack:
     return replace(pack, decisions=decisions)
 
 
-def outcomes_without(oracle: Oracle, name: str) -> list[dict[str, tuple]]:
-    """Every decision's outcome on every case of `oracle`, with rule `name` removed."""
+def outcomes_without(oracle: Oracle, name: str) -> Iterator[dict[str, tuple]]:
+    """Every decision's outcome on each case of `oracle` in turn, with rule `name` removed."""
     reduced = without_rule(oracle.pack, name)
     compiled = CompiledPack(reduced)
-    out = []
     for case in oracle.cases:
         try:
             decided = compiled.decide(case.facts)
@@ -209,7 +210,6 @@ def outcomes_without(oracle: Oracle, name: str) -> list[dict[str, tuple]]:
             # removing the formula of a decision read without a presence test leaves its readers
             # comparing "no value": the pack without the rule is not one the front end accepts,
             # and the removal certainly changes that decision
-            out.append({})
+            yield {}
             continue
-        out.append({d: outcome_of(reduced, decided, d) for d in reduced.decision_order})
-    return out
+        yield {d: outcome_of(reduced, decided, d) for d in reduced.decision_order}
