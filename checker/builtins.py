@@ -9,6 +9,7 @@ from __future__ import annotations
 from ruleproof.checker import ast, ir
 from ruleproof.checker import types as T
 from ruleproof.checker.diagnostics import did_you_mean
+from ruleproof.checker.semantics.kinds import EXACT_KINDS, NUMBER_KINDS
 from ruleproof.checker.types import ERROR, Type
 
 BUILTINS = {
@@ -88,11 +89,11 @@ def elaborate_call(checker, e: ast.Call, env, expected: Type | None) -> ir.Expr:
         factor = T.MINUTES_PER[x.type.param] // T.MINUTES_PER[target]
         return ir.Arith("mul", (x, ir.Const(factor, T.INT, span=e.span)), T.duration(target), span=e.span)
     if name == "abs":
-        if x.type.kind not in ("int", "decimal", "rate", "money", "duration"):
+        if x.type.kind not in NUMBER_KINDS:
             return _bad_arg(checker, e, name, x)
         return ir.Arith("abs", (x,), x.type, span=e.span)
     digits = rest[0]
-    if x.type.kind not in ("decimal", "rate", "money") or not (isinstance(digits, ir.Const) and digits.type == T.INT):
+    if x.type.kind not in EXACT_KINDS or not (isinstance(digits, ir.Const) and digits.type == T.INT):
         return _bad_arg(checker, e, name, x)
     if abs(digits.value) > MAX_ROUND_DIGITS:
         return checker.error("E201", f"`round` keeps at most {MAX_ROUND_DIGITS} decimal places, not {digits.value}",

@@ -24,7 +24,7 @@ import z3
 from ruleproof.checker import ir
 from ruleproof.checker.encode_facts import FactVariables, Sym, constant_value, zero
 from ruleproof.checker.semantics.calendar import Calendar
-from ruleproof.checker.semantics.kinds import Kind
+from ruleproof.checker.semantics.kinds import EXACT_KINDS, Kind
 from ruleproof.checker.semantics.numbers import absolute, divisor_is_zero, extreme, round_half_up
 from ruleproof.checker.semantics.operators import COMPARE, INFIX, ArithOp, CompareOp, Connective
 from ruleproof.checker.semantics.outcomes import Cause
@@ -480,7 +480,7 @@ def _why0(why: z3.ArithRef | None) -> z3.ArithRef:
 
 def _real_if(x, typ: Type):
     """Integers used where an exact number is expected become reals (z3 would coerce anyway)."""
-    if typ.kind in ("decimal", "rate", "money") and isinstance(x, z3.ArithRef) and x.is_int():
+    if typ.kind in EXACT_KINDS and isinstance(x, z3.ArithRef) and x.is_int():
         return z3.ToReal(x)
     return x
 

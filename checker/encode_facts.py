@@ -173,7 +173,7 @@ def constant_value(term: z3.ExprRef, typ: Type) -> object:
         return z3.is_true(term)
     if kind in ("int", "duration", "date", "datetime"):
         return term.as_long()
-    if kind in ("decimal", "rate", "money"):
+    if kind in EXACT_KINDS:
         return Fraction(term.numerator_as_long(), term.denominator_as_long())
     if kind == "enum":
         return typ.members[term.as_long()]

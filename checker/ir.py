@@ -14,12 +14,22 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Union
 
+from ruleproof.checker.semantics.operators import ArithOp, CompareOp, Connective
+from ruleproof.checker.semantics.selection import HitPolicy
 from ruleproof.checker.source import Span
 from ruleproof.checker.types import Type
 
 
 def _span() -> Span:
     return field(compare=False, repr=False, kw_only=True)
+
+
+def _coerce(node, name: str, enum) -> None:
+    """INVARIANT: operator and policy fields hold their enum (a misspelt one fails here, when
+    the IR is built, not in a back end)."""
+    value = getattr(node, name)
+    if type(value) is not enum:
+        object.__setattr__(node, name, enum(value))
 
 
 # ---------------------------------------------------------------- expressions
@@ -75,10 +85,13 @@ class Not:
 class BoolOp:
     """`and` / `or` over two or more operands, evaluated left to right."""
 
-    op: str
+    op: Connective
     operands: tuple[Expr, ...]
     type: Type
     span: Span = _span()
+
+    def __post_init__(self) -> None:
+        _coerce(self, "op", Connective)
 
 
 @dataclass(frozen=True)
@@ -94,20 +107,26 @@ class Ite:
 class Arith:
     """add, sub, mul, div (exact), neg, floordiv (integers), min, max, abs, round(digits)."""
 
-    op: str
+    op: ArithOp
     operands: tuple[Expr, ...]
     type: Type
     digits: int = 0
     span: Span = _span()
 
+    def __post_init__(self) -> None:
+        _coerce(self, "op", ArithOp)
+
 
 @dataclass(frozen=True)
 class Compare:
-    op: str  # < <= == != > >=
+    op: CompareOp
     left: Expr
     right: Expr
     type: Type
     span: Span = _span()
+
+    def __post_init__(self) -> None:
+        _coerce(self, "op", CompareOp)
 
 
 @dataclass(frozen=True)
@@ -209,13 +228,16 @@ class Rule:
 class Decision:
     name: str
     type: Type
-    hit: str
+    hit: HitPolicy
     rules: tuple[Rule, ...]
     default: Expr | None = None
     complete: bool = False
     cite: str | None = None
     origin: str = "decision"  # decision | obligation
     span: Span = _span()
+
+    def __post_init__(self) -> None:
+        _coerce(self, "hit", HitPolicy)
 
     def overriders(self, rule_name: str) -> list[str]:
         """The rules of this decision that override `rule_name`."""

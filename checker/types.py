@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-NUMERIC = frozenset({"int", "decimal", "rate"})
+from ruleproof.checker.semantics.kinds import Kind
+
+NUMERIC = frozenset({Kind.INT, Kind.DECIMAL, Kind.RATE})  # plain numbers: no currency, no unit
 DURATION_UNITS = ("days", "working_days", "hours", "minutes")
 UNIT_WORDS = {"days": "natural days", "working_days": "working days", "hours": "hours", "minutes": "minutes"}
 MINUTES_PER = {"days": 1440, "hours": 60, "minutes": 1}
@@ -17,11 +19,16 @@ class Type:
     `members` lists an enum's members in order; `element` is a set's or window's element type.
     """
 
-    kind: str
+    kind: Kind
     param: str | None = None
     members: tuple[str, ...] = ()
     element: Type | None = None
     optional: bool = False
+
+    def __post_init__(self) -> None:
+        # INVARIANT: `kind` is a Kind (a misspelt kind fails here, not in a back end)
+        if type(self.kind) is not Kind:
+            object.__setattr__(self, "kind", Kind(self.kind))
 
     def required(self) -> Type:
         return replace(self, optional=False) if self.optional else self

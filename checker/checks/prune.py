@@ -22,11 +22,9 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from ruleproof.checker import ir
+from ruleproof.checker.semantics.kinds import EXACT_KINDS, INTEGER_KINDS
+from ruleproof.checker.semantics.operators import CompareOp
 
-INTEGER_KINDS = ("int", "duration", "date", "datetime")
-EXACT_KINDS = ("decimal", "rate", "money")
-FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
-NEGATE = {"<": ">=", "<=": ">", ">": "<=", ">=": "<", "==": "!=", "!=": "=="}
 
 
 @dataclass
@@ -159,7 +157,7 @@ def _narrow(part: ir.Expr, out: Bounds) -> None:
     if isinstance(part.right, ir.Const):
         subject, op, value = part.left, part.op, part.right.value
     elif isinstance(part.left, ir.Const):
-        subject, op, value = part.right, FLIP[part.op], part.left.value
+        subject, op, value = part.right, CompareOp(part.op).flipped, part.left.value
     else:
         return
     key = _subject(subject)
@@ -168,7 +166,7 @@ def _narrow(part: ir.Expr, out: Bounds) -> None:
     kind, members = _kind(subject)
     if op not in ("==", "!=") and kind not in INTEGER_KINDS and kind not in EXACT_KINDS:
         return  # strings and the like: only equality is understood
-    _bound(out, key, kind, members).admit(NEGATE[op] if negated else op, value)
+    _bound(out, key, kind, members).admit(CompareOp(op).negated if negated else op, value)
 
 
 def _bound(out: Bounds, key, kind: str, members: tuple) -> Bound:

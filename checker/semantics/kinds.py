@@ -25,6 +25,7 @@ class Kind(StrEnum):
     STRING = "string"
     SET = "set"
     WINDOW = "window"
+    ERROR = "error"  # the type checker's type of an expression it already reported
 
 
 EXACT_KINDS = frozenset({Kind.DECIMAL, Kind.RATE, Kind.MONEY})
@@ -34,7 +35,10 @@ INTEGER_KINDS = frozenset({Kind.INT, Kind.DURATION, Kind.DATE, Kind.DATETIME})
 """Kinds held as integers: counts, day ordinals, minutes."""
 
 NUMBER_KINDS = frozenset({Kind.INT, Kind.DURATION} | EXACT_KINDS)
-"""Kinds that arithmetic and ordering apply to, besides dates."""
+"""Kinds that arithmetic applies to (dates take durations only)."""
+
+ORDERED_KINDS = NUMBER_KINDS | {Kind.DATE, Kind.DATETIME}
+"""Kinds that `<`, `<=`, `>`, `>=`, min and max apply to."""
 
 DECIMALS = {Kind.MONEY: 2, Kind.RATE: 4, Kind.DECIMAL: 4}
 """The finest fraction of each exact kind, in decimal places."""

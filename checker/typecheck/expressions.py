@@ -12,6 +12,7 @@ from ruleproof.checker.builtins import arithmetic, elaborate_call
 from ruleproof.checker.diagnostics import diagnostic, did_you_mean
 from ruleproof.checker.lower_windows import WindowRelation
 from ruleproof.checker.resolve import Symbol
+from ruleproof.checker.semantics.kinds import EXACT_KINDS, NUMBER_KINDS, ORDERED_KINDS, Kind
 from ruleproof.checker.typecheck.narrowing import present_when
 from ruleproof.checker.typecheck.pack import ERROR, date_value, datetime_value
 from ruleproof.checker.types import Type
@@ -163,7 +164,7 @@ class Expressions:
         operand = self.expr(e.operand, env, expected)
         if operand.type == ERROR:
             return operand
-        if operand.type.kind not in ("int", "decimal", "rate", "money", "duration"):
+        if operand.type.kind not in NUMBER_KINDS:
             return self.error("E201", f"cannot negate {operand.type}", e.span, "not a number")
         if isinstance(operand, ir.Const):
             return ir.Const(-operand.value, operand.type, span=e.span)
@@ -224,7 +225,7 @@ class Expressions:
         """`left op right`, or E201/E202/E203/E204/E205 when the two cannot be compared."""
         a, b = left.type, right.type
         ordered = op not in ("==", "!=")
-        ok = self.join(a, b) is not None and (not ordered or a.kind in ("int", "decimal", "rate", "money", "duration", "date", "datetime"))
+        ok = self.join(a, b) is not None and (not ordered or a.kind in ORDERED_KINDS)
         if not ok:
             code, helptext = _mismatch_code(a, b)
             return self.error(code, f"cannot compare {a} with {b}", e.span, f"{a} {op} {b}", help=helptext)
@@ -340,7 +341,7 @@ def _mismatch_code(a: Type, b: Type) -> tuple[str, str | None]:
     if {a.kind, b.kind} == {"int", "duration"}:
         unit = a.param or b.param
         return "E201", f"give the number a unit, e.g. `10 {T.UNIT_WORDS[unit]}`"
-    if {a.kind, b.kind} <= {"int", "decimal", "rate", "money"} and "money" in (a.kind, b.kind):
+    if {a.kind, b.kind} <= {Kind.INT, *EXACT_KINDS} and Kind.MONEY in (a.kind, b.kind):
         cur = a.param or b.param
         return "E201", f"give the number a currency, e.g. `15 {cur}`"
     if a.optional or b.optional:
