@@ -26,7 +26,6 @@ from ruleproof.checker.semantics.kinds import EXACT_KINDS, INTEGER_KINDS
 from ruleproof.checker.semantics.operators import CompareOp
 
 
-
 @dataclass
 class Bound:
     """What a condition's conjuncts say about one subject (a fact's or decision's value, or its presence)."""
