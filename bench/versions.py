@@ -4,7 +4,8 @@ Run from the repository root: ``python bench/versions.py [--base REV]``. The ear
 (default: the last commit before checker/semantics/ existed) is checked out into a temporary
 git worktree and imported from there under the same name, `ruleproof`; each measure runs in a
 fresh process per version, the versions alternating, ``--rounds`` times; the table gives the
-median of each and the ratio (this / base: below 1 is faster).
+least of each (the run the machine disturbed least: it is shared and noisy) and the ratio
+(this / base: below 1 is faster).
 
 Measures: the refund question from wire facts (read + decide, µs); every marketplace decision
 on one case from wire facts (µs); `run_checks` on the marketplace pack, warm (s); `run_checks`
@@ -15,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BASE = "b103265"  # one import name, before checker/semantics/
 
 MEASURE = r'''
-import json, sys, time, statistics
+import json, sys, time
 sys.path[:0] = [sys.argv[2], sys.argv[2] + "/bench"]
 from ruleproof.checker.pipeline import load_pack, load_texts
 from ruleproof.checker.evaluate import CompiledPack
@@ -46,7 +46,7 @@ def per_call_us(fn, inputs, rounds=5):
         for x in inputs:
             fn(x)
         best.append((time.perf_counter() - t) / len(inputs) * 1e6)
-    return statistics.median(best)
+    return min(best)
 
 if what == "refund":
     names = ["refund_request_allowed"]
@@ -59,7 +59,7 @@ elif what == "check-marketplace":
     times = []
     for _ in range(3):
         t = time.perf_counter(); run_checks(pack, jobs=1); times.append(time.perf_counter() - t)
-    out = statistics.median(times)
+    out = min(times)
 else:
     generated = checkgen.generate(1000)
     big = load_texts(generated.files).pack
@@ -115,7 +115,7 @@ def main() -> None:
     for what, label in MEASURES.items():
         if (what, "base") not in results:
             continue
-        base, this = statistics.median(results[(what, "base")]), statistics.median(results[(what, "this")])
+        base, this = min(results[(what, "base")]), min(results[(what, "this")])
         print(f"| {label} | {base:.3g} | {this:.3g} | {this / base:.2f} |")
 
 

@@ -23,6 +23,7 @@ from fractions import Fraction
 import z3
 from ruleproof.checker import ir
 from ruleproof.checker.encode_facts import FactVariables, Sym, constant_value, zero
+from ruleproof.checker.overlap import bounds, disjoint
 from ruleproof.checker.semantics.calendar import Calendar
 from ruleproof.checker.semantics.kinds import EXACT_KINDS, Kind
 from ruleproof.checker.semantics.numbers import absolute, divisor_is_zero, extreme, round_half_up
@@ -32,6 +33,7 @@ from ruleproof.checker.semantics.selection import HitPolicy, select
 from ruleproof.checker.types import Type
 
 NONE = z3.IntVal(0)
+PAIRWISE_RULES = 200  # up to this many rules, a conflict term names the pairs that can overlap
 
 
 def outcomes_differ(a: DecisionSym, b: DecisionSym) -> z3.BoolRef:
@@ -275,11 +277,19 @@ class Encoder(FactVariables):
         return {"fires": self.fires, "wins": self.wins, "selected": self.selected, "values": self.values}
 
     def _disagreement(self, d: ir.Decision, selected, values, value) -> z3.ArithRef | None:
-        """CONFLICT where a selected rule concludes other than the first selected one."""
-        first = d.rules[0].value if d.rules else None
-        if all(r.value == first for r in d.rules):
-            return None  # one conclusion, written once per rule: nothing to disagree about
-        differs = [z3.And(s, distinct(v, value)) for s, v in zip(selected, values)]
+        """CONFLICT where two selected rules conclude different values. Only pairs of rules
+        that may fire together and conclude different expressions can (checker/overlap.py): a
+        decision without such a pair has no conflict term at all, and neither do its readers."""
+        rules = d.rules
+        if len(rules) > PAIRWISE_RULES:  # linear: a selected rule that differs from the first
+            differs = [z3.And(s, distinct(v, value)) for s, v in zip(selected, values)]
+        else:
+            found = [bounds(r.condition) for r in rules]
+            differs = [z3.And(selected[i], selected[j], distinct(values[i], values[j]))
+                       for i in range(len(rules)) for j in range(i + 1, len(rules))
+                       if rules[i].value != rules[j].value and not disjoint(found[i], found[j])]
+        if not differs:
+            return None
         return z3.If(z3.Or(*differs), z3.IntVal(Cause.CONFLICT.code), NONE)
 
     def _collect(self, d: ir.Decision, selected, values) -> tuple:

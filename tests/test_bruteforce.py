@@ -18,12 +18,12 @@ import pytest
 from ruleproof.checker.pipeline import load_texts
 
 try:
-    from tests.bruteforce import expected, packs
+    from tests.bruteforce import packs
     from tests.bruteforce.expected import expected_findings
     from tests.bruteforce.oracle import Oracle
     from tests.bruteforce.run import run_seed
 except ImportError:  # pytest run without the repository root on sys.path
-    from bruteforce import expected, packs
+    from bruteforce import packs
     from bruteforce.expected import expected_findings
     from bruteforce.oracle import Oracle
     from bruteforce.run import run_seed

@@ -1,4 +1,4 @@
-"""Pruning (checker/checks/prune.py) never prunes a pair of conditions that can hold together:
+"""Pruning (checker/overlap.py) never prunes a pair of conditions that can hold together:
 whenever `may_overlap(a, b)` says no, Z3 proves a ∧ b unsatisfiable in the encoding (with the
 facts' domains). Checked on random conjunctions of the atoms pruning understands (and some it
 does not), over every kind of subject it reasons about."""
@@ -13,8 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ruleproof.checker import ir
 from ruleproof.checker import types as T
-from ruleproof.checker.checks.prune import bounds, disjoint, may_overlap
 from ruleproof.checker.encode import Encoder
+from ruleproof.checker.overlap import bounds, disjoint, may_overlap
 
 MEMBERS = ("standard", "express", "bulk")
 KIND = T.enum("kind", MEMBERS)

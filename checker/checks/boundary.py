@@ -6,8 +6,8 @@ from __future__ import annotations
 import itertools
 
 from ruleproof.checker import ir
-from ruleproof.checker.checks.prune import conjuncts
 from ruleproof.checker.diagnostics import Diagnostic, Label
+from ruleproof.checker.overlap import conjuncts
 
 OVERLAP = {frozenset({">=", "<="}), frozenset({"==", ">="}), frozenset({"==", "<="})}
 MISS = {frozenset({">", "<"})}

@@ -10,7 +10,7 @@ from ruleproof.checker.encode import distinct
 def check_decision(ctx, decision: ir.Decision) -> list[Diagnostic]:
     """For rules A, B of a unique (or same-priority) decision: they conflict iff assumptions ∧
     the decision is undetermined by a conflict ∧ the policy selects A and B ∧ value(A) ≠
-    value(B) is satisfiable. Pairs whose conditions cannot overlap (checker/checks/prune.py)
+    value(B) is satisfiable. Pairs whose conditions cannot overlap (checker/overlap.py)
     are not asked."""
     if decision.hit not in ("unique", "priority"):
         return []

@@ -11,7 +11,7 @@ counterexample then gives the facts of those groups; the others do not matter.
 Identical questions are asked once: dead rule, shadowed and redundant all ask whether a rule
 can fire (or win); the answers are memoised on the Z3 terms. A question whose refutation is no
 finding asks for no model. Pairs of rules whose conditions cannot overlap
-(checker/checks/prune.py) are never sent to Z3.
+(checker/overlap.py) are never sent to Z3.
 """
 
 from __future__ import annotations
@@ -22,9 +22,9 @@ from typing import ClassVar
 
 import z3
 from ruleproof.checker import ir
-from ruleproof.checker.checks.prune import Bounds, bounds, disjoint
 from ruleproof.checker.diagnostics import CheckVerdict, Counterexample, Diagnostic, Label, diagnostic
 from ruleproof.checker.encode import Encoder
+from ruleproof.checker.overlap import Bounds, bounds, disjoint
 from ruleproof.checker.solver import DEFAULT_TIMEOUT_MS, Verdict, check, make_solver
 from ruleproof.checker.source import Span
 from ruleproof.checker.timeline import timeline
