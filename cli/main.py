@@ -212,6 +212,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     if not Path(args.policies).is_dir():
         raise UsageError(f"no such folder: {args.policies}")
+    if not 0 < args.port < 65536:
+        raise UsageError(f"--port {args.port}: a port is a number from 1 to 65535")
+    if args.workers < 1:
+        raise UsageError(f"--workers {args.workers}: at least one worker process is needed to serve")
+    if args.threads < 2:
+        raise UsageError(f"--threads {args.threads}: at least two, one is always kept for decisions")
     overrides = {"policies_dir": Path(args.policies)}
     if args.decision_log is not None:
         overrides["decision_log"] = None if args.decision_log in ("", "off") else Path(args.decision_log)

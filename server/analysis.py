@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import time
 
-from flask import Blueprint
+from flask import Blueprint, g
 from ruleproof.server.checkpool import CheckFailed, CheckUnavailable
 from ruleproof.server.decide import serving
 from ruleproof.server.errors import ApiError
@@ -55,7 +55,7 @@ def _run(kind: str, path: str, *args) -> dict:
     svc = services()
     started = time.perf_counter()
     try:
-        result = svc.pool.run(kind, *args)
+        result = svc.pool.run(kind, *args, started=g.get("started"))
     except CheckUnavailable as err:
         raise ApiError(503, err.code, err.message, headers={"Retry-After": str(err.retry_after)}) from None
     except CheckFailed as err:

@@ -45,8 +45,9 @@ class ServerConfig:
     check_deadline_s: float = 60.0
     #: processes that run validations and diffs (off the request threads)
     check_workers: int = 1
-    #: validations and diffs admitted at once per server process, running or queued (503 past it)
-    check_queue: int = 4
+    #: validations and diffs admitted at once per server process, running or queued (503 past it);
+    #: `ruleproof serve` keeps it below the threads per process, so decisions always have a thread
+    check_queue: int = 2
     #: limits on a pack sent to /v1/validate or /v1/diff
     max_pack_files: int = 64
     max_pack_bytes: int = 256 * 1024

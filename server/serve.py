@@ -50,6 +50,11 @@ def serve(config: ServerConfig, host: str = "127.0.0.1", port: int = 8080, worke
     unless one is set) so that /metrics aggregates every worker, and an admin reload answered by
     one worker reaches the others through a shared reload stamp.
     """
+    if workers < 1 or threads < 2:
+        raise ValueError("at least one worker of two threads: one thread is always kept for decisions")
+    if config.check_queue >= threads:
+        # validations waiting for the solver hold request threads: leave one for decisions
+        config = replace(config, check_queue=threads - 1)
     cleanup = tempfile.mkdtemp(prefix="ruleproof-serve-")
     if workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = os.path.join(cleanup, "metrics")

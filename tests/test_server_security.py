@@ -383,7 +383,7 @@ def test_the_limits_by_default():
         cfg = app.extensions["ruleproof"].config
         assert (cfg.max_request_bytes, cfg.max_pack_files, cfg.max_pack_bytes, cfg.max_pack_rules, cfg.max_batch_cases,
                 cfg.check_timeout_ms, cfg.check_deadline_s, cfg.check_queue) == (
-            1024 * 1024, 64, 256 * 1024, 500, 10_000, 5_000, 60.0, 4)
+            1024 * 1024, 64, 256 * 1024, 500, 10_000, 5_000, 60.0, 2)
         assert app.config["MAX_CONTENT_LENGTH"] == cfg.max_request_bytes
     finally:
         close(app)
