@@ -224,6 +224,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if args.reload_interval is not None:
         overrides["reload_interval"] = args.reload_interval
     config = ServerConfig.from_env(**overrides)
+    if config.decision_log is not None:
+        from ruleproof.server.logstore import LogError, open_store
+
+        try:  # a clear message now, not a traceback in every worker
+            open_store(config.decision_log).close()
+        except LogError as err:
+            raise UsageError(str(err)) from None
     from ruleproof.server.serve import serve
 
     serve(config, host=args.host, port=args.port, workers=args.workers, threads=args.threads, access_log=args.access_log)
@@ -232,17 +239,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_replay(args: argparse.Namespace) -> int:
     """Re-decide the cases of a decision log with another version of a pack; report what changes."""
-    import sqlite3
-
+    from ruleproof.server.logstore import LogError
     from ruleproof.server.replay import replay, replay_text
 
     pack = _load_ok(args.pack).pack
-    if not Path(args.log).is_file():
-        raise UsageError(f"no decision log at {args.log}")
     try:
         report = replay(args.log, pack, pack_name=args.pack_name, limit=args.limit, examples=args.examples)
-    except sqlite3.DatabaseError as err:
-        raise UsageError(f"{args.log} is not a decision log: {err}") from None
+    except LogError as err:
+        raise UsageError(str(err)) from None
     if args.format == "json":
         sys.stdout.write(json.dumps(report.to_json(), indent=2) + "\n")
     else:

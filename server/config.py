@@ -10,6 +10,8 @@ import os
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
+from ruleproof.server.decision_log import LogMode
+
 MIB = 1024 * 1024
 
 
@@ -30,6 +32,13 @@ class ServerConfig:
     admin_token: str | None = None
     #: SQLite file of the decision log; None turns the log off
     decision_log: Path | None = Path("decisions.sqlite")
+    #: durable: a decision is answered once its row is committed (503 when the log cannot keep
+    #: up); best_effort: rows are queued, and dropped and counted when the queue is full
+    decision_log_mode: LogMode = LogMode.DURABLE
+    #: values (decisions, plus one per row) waiting for the log's writer at most, per process
+    log_max_pending_values: int = 1_000_000
+    #: seconds a decision waits for its row's commit before it is answered 503
+    log_wait_s: float = 10.0
     #: whether each case of a batch is logged too (every decision is logged by default)
     log_batch_decisions: bool = True
     #: seconds between polls of policies/ for changes; 0 turns the watcher off
@@ -80,6 +89,8 @@ def _parse(name: str, raw: str) -> object:
         return raw or None
     if name == "decision_log":
         return None if raw.strip().lower() in ("", "off", "none", "false", "0") else Path(raw)
+    if name == "decision_log_mode":
+        return LogMode(raw.strip().lower().replace("-", "_"))
     if name in ("policies_dir", "reload_stamp"):
         return Path(raw) if raw else None
     if isinstance(default, bool):
@@ -102,4 +113,6 @@ def coerce_config(config: ServerConfig | dict | None) -> ServerConfig:
     for key in ("policies_dir", "decision_log", "reload_stamp"):
         if isinstance(values.get(key), str):
             values[key] = Path(values[key])
+    if isinstance(values.get("decision_log_mode"), str):
+        values["decision_log_mode"] = LogMode(values["decision_log_mode"])
     return ServerConfig(**values)

@@ -14,11 +14,11 @@ from flask import Blueprint
 from ruleproof.checker.decisions import decide_json
 from ruleproof.checker.timeline import timeline
 from ruleproof.checker.values import InvalidFacts
-from ruleproof.server.decision_log import new_id, new_ids
+from ruleproof.server.decision_log import LogBusy, Row, new_id, new_ids
 from ruleproof.server.errors import ApiError, fact_errors
 from ruleproof.server.models import BatchRequestV1, DecideRequestV1
 from ruleproof.server.registry import Served
-from ruleproof.server.web import json_response, parse_body, services
+from ruleproof.server.web import json_response, parse_body, release_memory_after, services
 
 bp = Blueprint("decide", __name__)
 
@@ -66,9 +66,8 @@ def decide():
     if req.timeline:
         pack = served.compiled.pack
         body["timeline"] = timeline(pack, served.compiled, {k: v for k, v in req.facts.items() if k in pack.facts})
-    if svc.log is not None:
-        svc.log.append([(decision_id, time.time(), result["pack"], result["version"], req.facts,
-                         result["decisions"], result["undetermined"], req.decisions)])
+    _log([(decision_id, time.time(), result["pack"], result["version"], req.facts,
+           result["decisions"], result["undetermined"], req.decisions)])
     svc.metrics.decisions.labels(req.pack).inc()
     return json_response(body)
 
@@ -106,10 +105,25 @@ def decide_batch():
                         "undetermined": result["undetermined"]})
         if log_cases:
             rows.append((decision_id, now, pack, version, facts, result["decisions"], result["undetermined"], names))
-    if rows:
-        svc.log.append(rows)
+    _log(rows)  # one transaction
+    del rows
     decided = len(results) - failed
     svc.metrics.decisions.labels(req.pack).inc(decided)
     if failed:
         svc.metrics.decision_errors.labels(req.pack).inc(failed)
-    return json_response({"pack": pack, "version": version, "results": results, "decided": decided, "failed": failed})
+    response = json_response({"pack": pack, "version": version, "results": results, "decided": decided, "failed": failed})
+    if len(req.cases) >= 1000:
+        release_memory_after(response)
+    return response
+
+
+def _log(rows: list[Row]) -> None:
+    """Log the rows of one answer before it is given (see DecisionLog.record): 503 when the
+    log cannot take them, so that no decision id is answered without its row on record."""
+    log = services().log
+    if log is None:
+        return
+    try:
+        log.record(rows)
+    except LogBusy as err:
+        raise ApiError(503, "log_busy", err.message, headers={"Retry-After": str(err.retry_after)}) from None

@@ -40,8 +40,11 @@ class Metrics:
         self.reload_failures = Counter("ruleproof_reload_failures", "pack loads refused (the last good version kept serving)",
                                        ["pack"], registry=r)
         self.log_written = Counter("ruleproof_decision_log_written", "decisions written to the decision log", registry=r)
-        self.log_dropped = Counter("ruleproof_decision_log_dropped", "decisions the decision log could not keep up with",
+        self.log_dropped = Counter("ruleproof_decision_log_dropped",
+                                   "decisions not logged (only in best-effort mode: the durable log refuses instead)",
                                    registry=r)
+        self.log_refused = Counter("ruleproof_decision_log_refused",
+                                   "decisions answered 503 because the decision log could not keep up", registry=r)
         self.packs_serving = Gauge("ruleproof_packs_serving", "packs with a good version serving",
                                    registry=r, multiprocess_mode="livemax")
 

@@ -326,6 +326,11 @@ class ReadyV1(Out):
     ready: bool
     packs: dict[str, Literal["ok", "failed"]]
     message: str
+    #: what a 200 from /v1/decide promises: `durable` (its row is committed), `best_effort` (its
+    #: row may be dropped, and counted), or `off`
+    decision_log: Literal["durable", "best_effort", "off"] = "off"
+    #: decisions not logged since this process started (best effort only)
+    decision_log_dropped: int = 0
 
 
 class ReloadOutcomeV1(Out):
