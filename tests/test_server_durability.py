@@ -5,11 +5,11 @@ logged whole (one transaction each), the workers' memory back near where it star
 
 from __future__ import annotations
 
-import http.client
 import os
 import signal
 import threading
 import time
+from http.client import HTTPException
 from pathlib import Path
 
 from ruleproof.server.decision_log import read_log
@@ -53,7 +53,7 @@ def test_kill_9_loses_no_acknowledged_decision(tmp_path):
                 else:
                     status, body, _ = http(served.base, "/v1/decide", {"pack": "shop", "facts": CASE}, timeout=5)
                     ids = [body["decision_id"]] if "decision_id" in body else []
-            except (OSError, http.client.HTTPException, ValueError):
+            except (OSError, HTTPException, ValueError):
                 time.sleep(0.01)  # a killed worker's connection; the master starts another
                 continue
             if status == 200:
