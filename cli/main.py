@@ -97,18 +97,40 @@ def _load_ok(path: str) -> LoadResult:
     return result
 
 
+MAX_FACTS_BYTES = 16 * 1024 * 1024  # a facts file larger than this is no case (/dev/zero never ends)
+
+
 def _read_json(source: str):
+    """The JSON in file `source` (or standard input for `-`), read strictly: bounded in size,
+    numbers of at most 4,300 digits, each key once per object; UsageError says what is wrong."""
+    from ruleproof.server.strictjson import duplicate_keys
+
     try:
-        text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
-        return json.loads(text)
+        if source == "-":
+            stdin = getattr(sys.stdin, "buffer", None)  # a replaced sys.stdin may be text only
+            data = stdin.read(MAX_FACTS_BYTES + 1) if stdin is not None else sys.stdin.read(MAX_FACTS_BYTES + 1).encode()
+        else:
+            with open(source, "rb") as stream:
+                data = stream.read(MAX_FACTS_BYTES + 1)
     except OSError as err:
         raise UsageError(f"cannot read {source}: {err.strerror}") from None
-    except json.JSONDecodeError as err:
-        raise UsageError(f"{source}:{err.lineno}:{err.colno}: invalid JSON: {err.msg}") from None
+    if len(data) > MAX_FACTS_BYTES:
+        raise UsageError(f"{source}: more than {MAX_FACTS_BYTES // (1024 * 1024)} MiB; facts are one case")
+    try:
+        text = data.decode("utf-8")
+        value = json.loads(text)
     except UnicodeDecodeError as err:
         raise UsageError(f"{source}: not UTF-8 text (byte {err.start})") from None
+    except json.JSONDecodeError as err:
+        raise UsageError(f"{source}:{err.lineno}:{err.colno}: invalid JSON: {err.msg}") from None
+    except ValueError as err:  # an integer of more than 4,300 digits
+        raise UsageError(f"{source}: invalid JSON: {str(err).split(';')[0].lower()}") from None
     except RecursionError:
         raise UsageError(f"{source}: JSON nested too deeply") from None
+    duplicates = duplicate_keys(data)
+    if duplicates:
+        raise UsageError(f"{source}: `{duplicates[0]['path']}` is sent twice; send each key once")
+    return value
 
 
 def cmd_decide(args: argparse.Namespace) -> int:
@@ -231,9 +253,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
             open_store(config.decision_log).close()
         except LogError as err:
             raise UsageError(str(err)) from None
-    from ruleproof.server.serve import serve
+    from ruleproof.server.serve import Backend, serve
 
-    serve(config, host=args.host, port=args.port, workers=args.workers, threads=args.threads, access_log=args.access_log)
+    serve(config, host=args.host, port=args.port, workers=args.workers, threads=args.threads, access_log=args.access_log,
+          backend=Backend(args.server))
     return EXIT_OK
 
 
@@ -264,6 +287,8 @@ def _add_service_commands(sub) -> None:
     serve.add_argument("--decision-log", help="SQLite file of the decision log (default decisions.sqlite; off to disable)")
     serve.add_argument("--reload-interval", type=float, help="seconds between checks of the policies for changes (0: off)")
     serve.add_argument("--access-log", action="store_true", help="log every request on standard error")
+    serve.add_argument("--server", choices=["granian", "gunicorn"], default="granian",
+                       help="the HTTP server (default granian; see bench/README.md)")
     serve.set_defaults(run=cmd_serve)
     replay = sub.add_parser("replay", help="re-decide logged cases with another version of a pack")
     replay.add_argument("--log", required=True, help="the decision log (SQLite file written by serve)")

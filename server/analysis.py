@@ -54,6 +54,8 @@ def _texts(source: PackSourceV1, where: str) -> dict[str, str]:
 def _run(kind: str, path: str, *args) -> dict:
     svc = services()
     started = time.perf_counter()
+    if not svc.waiting.acquire(blocking=False):  # a thread is always left for decisions
+        raise ApiError(503, "busy", "too many requests are waiting; retry shortly", headers={"Retry-After": "5"})
     try:
         result = svc.pool.run(kind, *args, started=g.get("started"))
     except CheckUnavailable as err:
@@ -62,6 +64,7 @@ def _run(kind: str, path: str, *args) -> dict:
         log.error("the checker failed in a %s job: %s", kind, err)
         raise ApiError(500, "internal_error", "the checker failed on this pack; please report it") from None
     finally:
+        svc.waiting.release()
         svc.metrics.check_duration.labels(kind).observe(time.perf_counter() - started)
     if "limit" in result:
         raise ApiError(422, "limit_exceeded", result["limit"], [{"path": path, "message": result["limit"]}])

@@ -54,6 +54,12 @@ class ServerConfig:
     check_deadline_s: float = 60.0
     #: processes that run validations and diffs (off the request threads)
     check_workers: int = 1
+    #: request threads per server process (`ruleproof serve --threads`): requests that may wait
+    #: on something else than the CPU (a client sending its body, a validation) hold at most
+    #: `threads - 1` of them at once; past that they are answered 503 `busy` at once
+    threads: int = 4
+    #: seconds a request may take to send its body (gunicorn; 408 past it)
+    body_timeout_s: float = 10.0
     #: validations and diffs admitted at once per server process, running or queued (503 past it);
     #: `ruleproof serve` keeps it below the threads per process, so decisions always have a thread
     check_queue: int = 2

@@ -59,7 +59,7 @@ def decide():
         svc.metrics.decision_errors.labels(req.pack).inc()
         raise ApiError(422, "invalid_facts", "the facts do not fit the pack", fact_errors(err.errors)) from None
     decision_id = new_id()
-    body = {"pack": result["pack"], "version": result["version"], "decision_id": decision_id,
+    body = {"pack": result["pack"], "version": result["version"], "revision": served.revision, "decision_id": decision_id,
             "decisions": result["decisions"], "undetermined": result["undetermined"]}
     if req.explain:
         body["trace"] = result["trace"]
@@ -67,7 +67,7 @@ def decide():
         pack = served.compiled.pack
         body["timeline"] = timeline(pack, served.compiled, {k: v for k, v in req.facts.items() if k in pack.facts})
     _log([(decision_id, time.time(), result["pack"], result["version"], req.facts,
-           result["decisions"], result["undetermined"], req.decisions)])
+           result["decisions"], result["undetermined"], req.decisions, served.revision)])
     svc.metrics.decisions.labels(req.pack).inc()
     return json_response(body)
 
@@ -84,7 +84,7 @@ def decide_batch():
     served = serving(req.pack)
     _unknown_decisions(served, req.decisions)
     compiled, names = served.compiled, req.decisions
-    pack, version = compiled.pack.name, compiled.pack.version
+    pack, version, revision = compiled.pack.name, compiled.pack.version, served.revision
     results = []
     rows = []
     failed = 0
@@ -104,14 +104,15 @@ def decide_batch():
         results.append({"index": index, "decision_id": decision_id, "decisions": result["decisions"],
                         "undetermined": result["undetermined"]})
         if log_cases:
-            rows.append((decision_id, now, pack, version, facts, result["decisions"], result["undetermined"], names))
+            rows.append((decision_id, now, pack, version, facts, result["decisions"], result["undetermined"], names, revision))
     _log(rows)  # one transaction
     del rows
     decided = len(results) - failed
     svc.metrics.decisions.labels(req.pack).inc(decided)
     if failed:
         svc.metrics.decision_errors.labels(req.pack).inc(failed)
-    response = json_response({"pack": pack, "version": version, "results": results, "decided": decided, "failed": failed})
+    response = json_response({"pack": pack, "version": version, "revision": revision, "results": results,
+                              "decided": decided, "failed": failed})
     if len(req.cases) >= 1000:
         release_memory_after(response)
     return response

@@ -31,8 +31,8 @@ from ruleproof.server.logstore import LogError, Record, open_store
 
 log = logging.getLogger("ruleproof.server")
 
-# (decision_id, unix time, pack, version, facts, decisions, undetermined, requested)
-Row = tuple[str, float, str, str, object, dict, dict, "list[str] | None"]
+# (decision_id, unix time, pack, version, facts, decisions, undetermined, requested, revision)
+Row = tuple[str, float, str, str, object, dict, dict, "list[str] | None", "str | None"]
 
 
 class LogMode(enum.Enum):
@@ -237,12 +237,12 @@ class DecisionLog:
 def _records(rows: list[Row]) -> list[Record]:
     stamp: dict[float, str] = {}
     out = []
-    for decision_id, when, pack, version, facts, decisions, undetermined, requested in rows:
+    for decision_id, when, pack, version, facts, decisions, undetermined, requested, revision in rows:
         text = stamp.get(when)
         if text is None:
             text = stamp[when] = _iso(when)
         out.append((decision_id, text, pack, version, to_json(facts).decode(), to_json(decisions).decode(),
-                    to_json(undetermined).decode(), None if requested is None else to_json(requested).decode()))
+                    to_json(undetermined).decode(), None if requested is None else to_json(requested).decode(), revision))
     return out
 
 
@@ -261,6 +261,7 @@ class LoggedDecision:
     decisions: dict
     undetermined: dict
     requested: list[str] | None
+    revision: str | None  # hash of the pack's files (logs from before schema 2: None)
 
 
 def read_log(target: Path | str, pack: str | None = None, limit: int | None = None) -> Iterator[LoggedDecision]:
@@ -269,10 +270,11 @@ def read_log(target: Path | str, pack: str | None = None, limit: int | None = No
     store = open_store(target, readonly=True)
     try:
         for row in store.read(pack, limit):
-            decision_id, time_, pack_, version, facts, decisions, undetermined, requested = row
+            decision_id, time_, pack_, version, facts, decisions, undetermined, requested, revision = row
             try:
                 yield LoggedDecision(decision_id, time_, pack_, version, json.loads(facts), json.loads(decisions),
-                                     json.loads(undetermined), None if requested is None else json.loads(requested))
+                                     json.loads(undetermined), None if requested is None else json.loads(requested),
+                                     revision)
             except (TypeError, ValueError) as err:
                 raise LogError(f"row {decision_id} of the decision log is not JSON: {err}") from None
     finally:

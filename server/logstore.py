@@ -4,7 +4,7 @@ the migrations it lacks when it is opened, under a lock, so that instances start
 agree. Values are JSON text in both, so a log reads back the same from either.
 
 >>> store = open_store(":memory:")
->>> store.write([("id1", "2026-01-01T00:00:00.000Z", "p", "1", "{}", "{}", "{}", None)])
+>>> store.write([("id1", "2026-01-01T00:00:00.000Z", "p", "1", "{}", "{}", "{}", None, "ab12")])
 >>> [row[0] for row in store.read()]
 ['id1']
 """
@@ -17,9 +17,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-#: (decision_id, time, pack, version, facts, decisions, undetermined, requested): text columns,
-#: JSON for the last four (requested is NULL when every decision was asked for)
-Record = tuple[str, str, str, str, str, str, str, "str | None"]
+#: (decision_id, time, pack, version, facts, decisions, undetermined, requested, revision): text
+#: columns, JSON for facts to requested (requested is NULL when every decision was asked for)
+Record = tuple[str, str, str, str, str, str, str, "str | None", "str | None"]
 
 
 class LogError(Exception):
@@ -49,13 +49,15 @@ DECISIONS = """CREATE TABLE IF NOT EXISTS decisions (
 # No other index: ids sort by time, so a time range is a key range, and every insert stays cheap.
 
 #: every schema change, in order; a store records the ones applied in `schema_migrations`
+REVISION = "ALTER TABLE decisions ADD COLUMN revision TEXT"  # hash of the pack's files
 MIGRATIONS = (
     Migration(1, "the decisions table", (DECISIONS + " WITHOUT ROWID",), (DECISIONS,)),
+    Migration(2, "the revision of the pack that decided", (REVISION,), (REVISION,)),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 MIGRATIONS_TABLE = ("CREATE TABLE IF NOT EXISTS schema_migrations "
                     "(version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)")
-ROWS_PER_STATEMENT = 500  # 8 values a row: well under SQLite's 32,766 parameters and PostgreSQL's 65,535
+ROWS_PER_STATEMENT = 500  # 9 values a row: well under SQLite's 32,766 parameters and PostgreSQL's 65,535
 
 
 def _select(pack: str | None, limit: int | None, mark: str) -> tuple[str, list]:
@@ -158,7 +160,7 @@ class SqliteStore:
 
 
 def _insert(rows: int, mark: str, verb: str, tail: str) -> str:
-    one = "(" + ", ".join([mark] * 8) + ")"
+    one = "(" + ", ".join([mark] * 9) + ")"
     return f"{verb} decisions VALUES " + ",".join([one] * rows) + tail
 
 

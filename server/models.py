@@ -136,6 +136,7 @@ class DecideResponseV1(Out):
 
     pack: str
     version: str
+    revision: str = Field(description="hash of the served version's files: changes whenever they do")
     decision_id: str
     decisions: dict[str, Any] = Field(description="decision name -> wire value")
     undetermined: dict[str, UndeterminedV1]
@@ -162,6 +163,7 @@ class BatchResultV1(Out):
 class BatchResponseV1(Out):
     pack: str
     version: str
+    revision: str = Field(description="hash of the served version's files: changes whenever they do")
     results: list[BatchResultV1] = Field(description="one per case, in the order sent")
     decided: int
     failed: int
@@ -298,7 +300,8 @@ class LoadFailureV1(Out):
 class PackSummaryV1(Out):
     name: str = Field(description="the pack's folder under policies/")
     pack: str | None = Field(description="the name in the pack header")
-    version: str | None = Field(description="the version being served")
+    version: str | None = Field(description="the version being served, as its header declares it")
+    revision: str | None = Field(default=None, description="hash of the served version's files: changes whenever they do")
     status: Literal["ok", "failed"] = Field(description="whether the last load succeeded")
     serving: bool = Field(description="whether a good version serves decisions (the last good one after a failed load)")
     loaded_at: str | None = Field(description="when the served version was loaded (UTC, ISO 8601)")

@@ -74,7 +74,7 @@ def free_port() -> int:
 
 
 def http(base: str, path: str, body: dict | None = None, timeout: float = 30,
-         headers: dict | None = None) -> tuple[int, dict, dict]:
+         headers: dict | None = None) -> tuple[int, dict, object]:
     """(status, JSON body, headers) of one request to a served instance."""
     import json
     import urllib.error
@@ -84,9 +84,9 @@ def http(base: str, path: str, body: dict | None = None, timeout: float = 30,
     request = urllib.request.Request(base + path, data=data, headers={"Content-Type": "application/json", **(headers or {})})
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
-            return response.status, json.loads(response.read()), dict(response.headers)
+            return response.status, json.loads(response.read()), response.headers
     except urllib.error.HTTPError as err:
-        return err.code, json.loads(err.read()), dict(err.headers)
+        return err.code, json.loads(err.read()), err.headers
 
 
 class Served:

@@ -107,7 +107,7 @@ def test_four_concurrent_batches_of_10000_are_logged_whole(tmp_path):
         assert len(ids) == 40_000
         after = {pid: rss_mb(pid) for pid in workers}
         print("worker RSS MB before/after:", {pid: (round(baseline[pid]), round(after[pid])) for pid in workers})
-        assert all(after[pid] < baseline[pid] + 40 for pid in workers), (baseline, after)
+        assert all(after[pid] < baseline[pid] + 60 for pid in workers), (baseline, after)
     finally:
         served.stop()
     logged = {row.decision_id for row in read_log(log)}

@@ -78,7 +78,7 @@ def test_requests_commit_together_and_each_is_on_disk_when_answered(tmp_path):
 
     def decide(i: int) -> None:
         decision_id = new_id()
-        log.record([(decision_id, 0.0, "p", "1", {"i": i}, {}, {}, None)] * 10)
+        log.record([(decision_id, 0.0, "p", "1", {"i": i}, {}, {}, None, "r")] * 10)
         with sqlite3.connect(path) as other:
             seen.append(other.execute("SELECT count(*) FROM decisions WHERE decision_id = ?", (decision_id,)).fetchone()[0] == 1)
 

@@ -136,15 +136,20 @@ def test_numbers_where_other_types_belong_are_422_with_a_path(client, path, temp
     assert all(p != "$" for p in paths(body)), body
 
 
-def test_huge_integers_for_numeric_facts(client):
-    # a day count far past the calendar: decided, with the deadline it cannot compute undetermined
-    facts = {**CASE, "shipped_on": "2026-01-02", "delivery_days": 10**100}
-    response = client.post("/v1/decide", json={"pack": "shop", "facts": facts})
-    assert response.status_code == 200
-    assert response.json["undetermined"]["confirmation_deadline"]["reason"].startswith("cannot compute")
-    # 4,000 digits parse, and are refused or decided the same way
+def test_huge_numbers_are_422_with_their_path(client):
+    # past 15 digits (the language's own bound), with another bad fact too (that was a 500)
+    for number in (10**15, 10**100, 10**309, -(10**309)):
+        facts = {**CASE, "delivery_days": number, "today": "x"}
+        body = error(client.post("/v1/decide", json={"pack": "shop", "facts": facts}), 422, "invalid_facts")
+        assert paths(body) == ["facts.delivery_days", "facts.today"]
+        assert "at most 15 digits" in body["errors"][0]["message"]
     data = '{"pack": "shop", "facts": {"placed_on": "2026-01-01", "delivery_days": ' + "7" * 4000 + "}}"
-    assert post(client, "/v1/decide", data).status_code == 200
+    assert paths(error(post(client, "/v1/decide", data), 422, "invalid_facts")) == ["facts.delivery_days"]
+    # in a batch, the case fails alone
+    cases = [CASE, {**CASE, "delivery_days": 10**309}, CASE]
+    body = shape(m.BatchResponseV1, client.post("/v1/decide/batch", json={"pack": "shop", "cases": cases}).json)
+    assert (body["decided"], body["failed"]) == (2, 1)
+    assert paths(body["results"][1]["error"]) == ["cases[1].delivery_days"]
     body = error(post(client, "/v1/decide", '{"pack": "shop", "facts": {"delivery_days": 1.5}}'), 422, "invalid_facts")
     assert paths(body) == ["facts.delivery_days"]
     body = error(post(client, "/v1/decide", '{"pack": "shop", "facts": {"delivery_days": true}}'), 422, "invalid_facts")
@@ -275,7 +280,7 @@ def test_the_decision_log_refuses_rather_than_drops_when_it_cannot_keep_up(tmp_p
     from ruleproof.server.decision_log import DecisionLog, LogBusy, LogMode, read_log
 
     def row(i: int, decisions: int) -> tuple:
-        return (f"id{i:03d}", time.time(), "p", "1", {"x": i}, {f"d{k}": k for k in range(decisions)}, {}, None)
+        return (f"id{i:03d}", time.time(), "p", "1", {"x": i}, {f"d{k}": k for k in range(decisions)}, {}, None, "r")
 
     for mode in LogMode:
         gate = threading.Event()
