@@ -242,7 +242,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         raise UsageError(f"--threads {args.threads}: at least two, one is always kept for decisions")
     overrides = {"policies_dir": Path(args.policies)}
     if args.decision_log is not None:
-        overrides["decision_log"] = None if args.decision_log in ("", "off") else Path(args.decision_log)
+        from ruleproof.server.config import log_target
+
+        overrides["decision_log"] = None if args.decision_log in ("", "off") else log_target(args.decision_log)
     if args.reload_interval is not None:
         overrides["reload_interval"] = args.reload_interval
     config = ServerConfig.from_env(**overrides)
@@ -284,14 +286,15 @@ def _add_service_commands(sub) -> None:
     serve.add_argument("--workers", type=int, default=2, help="worker processes (default 2)")
     serve.add_argument("--threads", type=int, default=4, help="threads per worker (default 4)")
     serve.add_argument("--policies", default="policies", help="folder of packs, one per subfolder (default policies)")
-    serve.add_argument("--decision-log", help="SQLite file of the decision log (default decisions.sqlite; off to disable)")
+    serve.add_argument("--decision-log", help="the decision log: an SQLite file (default decisions.sqlite), a "
+                       "postgresql://user@host/db URL, or off")
     serve.add_argument("--reload-interval", type=float, help="seconds between checks of the policies for changes (0: off)")
     serve.add_argument("--access-log", action="store_true", help="log every request on standard error")
     serve.add_argument("--server", choices=["granian", "gunicorn"], default="granian",
                        help="the HTTP server (default granian; see bench/README.md)")
     serve.set_defaults(run=cmd_serve)
     replay = sub.add_parser("replay", help="re-decide logged cases with another version of a pack")
-    replay.add_argument("--log", required=True, help="the decision log (SQLite file written by serve)")
+    replay.add_argument("--log", required=True, help="the decision log: SQLite file or postgresql:// URL")
     replay.add_argument("--pack", required=True, help="pack folder or .rules file: the version to replay with")
     replay.add_argument("--pack-name", help="replay the logged cases of this pack (default: the pack's own name)")
     replay.add_argument("--limit", type=int, help="only the newest N logged cases")

@@ -11,6 +11,7 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 from ruleproof.server.decision_log import LogMode
+from ruleproof.server.logstore import is_postgres
 
 MIB = 1024 * 1024
 
@@ -30,8 +31,11 @@ class ServerConfig:
     max_batch_cases: int = 10_000
     #: bearer token for POST /v1/admin/reload; None disables the endpoint (403)
     admin_token: str | None = None
-    #: SQLite file of the decision log; None turns the log off
-    decision_log: Path | None = Path("decisions.sqlite")
+    #: the decision log: an SQLite file, or a `postgresql://` URL (a str); None turns it off
+    decision_log: Path | str | None = Path("decisions.sqlite")
+    #: with PostgreSQL: the local SQLite file that holds acknowledged rows while the database
+    #: cannot be written; drained into it as soon as it can (and when the service starts)
+    decision_spool: Path = Path("decisions.spool.sqlite")
     #: durable: a decision is answered once its row is committed (503 when the log cannot keep
     #: up); best_effort: rows are queued, and dropped and counted when the queue is full
     decision_log_mode: LogMode = LogMode.DURABLE
@@ -94,10 +98,10 @@ def _parse(name: str, raw: str) -> object:
     if name == "admin_token":
         return raw or None
     if name == "decision_log":
-        return None if raw.strip().lower() in ("", "off", "none", "false", "0") else Path(raw)
+        return None if raw.strip().lower() in ("", "off", "none", "false", "0") else log_target(raw)
     if name == "decision_log_mode":
         return LogMode(raw.strip().lower().replace("-", "_"))
-    if name in ("policies_dir", "reload_stamp"):
+    if name in ("policies_dir", "reload_stamp", "decision_spool"):
         return Path(raw) if raw else None
     if isinstance(default, bool):
         return raw.strip().lower() in ("1", "true", "yes", "on")
@@ -108,6 +112,11 @@ def _parse(name: str, raw: str) -> object:
     return raw
 
 
+def log_target(text: str) -> Path | str:
+    """A decision log given as text: a `postgresql://` URL stays a URL, anything else is a file."""
+    return text if is_postgres(text) else Path(text)
+
+
 def coerce_config(config: ServerConfig | dict | None) -> ServerConfig:
     """A `ServerConfig` from what `create_app` was given: nothing (the environment decides),
     a whole config, or a mapping of fields over the defaults (the environment is not read)."""
@@ -116,9 +125,11 @@ def coerce_config(config: ServerConfig | dict | None) -> ServerConfig:
     if isinstance(config, ServerConfig):
         return config
     values = dict(config)
-    for key in ("policies_dir", "decision_log", "reload_stamp"):
+    for key in ("policies_dir", "reload_stamp", "decision_spool"):
         if isinstance(values.get(key), str):
             values[key] = Path(values[key])
+    if isinstance(values.get("decision_log"), str):
+        values["decision_log"] = log_target(values["decision_log"])
     if isinstance(values.get("decision_log_mode"), str):
         values["decision_log_mode"] = LogMode(values["decision_log_mode"])
     return ServerConfig(**values)

@@ -9,6 +9,10 @@ cannot keep up — more rows waiting than `max_pending_values` allows, or no com
 with Retry-After: backpressure, never a silent drop. A best-effort mode, only when configured,
 queues and returns at once, drops what does not fit and counts it.
 
+With PostgreSQL, rows that cannot be written to the database (it is down, or unreachable) are
+committed to a local SQLite spool instead, and that is what acknowledges them; the writer moves
+them into the database as soon as it takes writes again, and when the service starts.
+
 `read_log` gives the rows back for `ruleproof replay`.
 """
 
@@ -27,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pydantic_core import to_json
-from ruleproof.server.logstore import LogError, Record, open_store
+from ruleproof.server.logstore import LogError, Record, SqliteStore, is_postgres, open_store
 
 log = logging.getLogger("ruleproof.server")
 
@@ -117,11 +121,14 @@ class DecisionLog:
     thread, one transaction per group of requests."""
 
     def __init__(self, target: Path | str, mode: LogMode = LogMode.DURABLE, max_pending_values: int = 1_000_000,
-                 wait_s: float = 10.0, on_written: Callable[[int], None] | None = None,
+                 wait_s: float = 10.0, spool: Path | None = None, on_written: Callable[[int], None] | None = None,
                  on_dropped: Callable[[int], None] | None = None, on_refused: Callable[[int], None] | None = None):
         self.target = target
         self.mode = mode
         self.store = open_store(target)  # raises LogError now rather than on the first decision
+        #: the local spool (PostgreSQL only): rows acknowledged while the database was unavailable
+        self.spool = SqliteStore(spool or Path("decisions.spool.sqlite")) if is_postgres(target) else None
+        self._spooled = self.spool is not None and self.spool.count() > 0
         #: values (decisions and undetermined ones, plus one per row) handed in and not yet
         #: written: about 200 bytes each, so the default bounds the rows waiting near 200 MB
         self.max_pending_values = max_pending_values
@@ -192,9 +199,29 @@ class DecisionLog:
     def _run(self) -> None:
         # INVARIANT: a group's rows live only in _write_group's frame, so nothing of a big
         # batch stays in memory once it is committed
+        self._drain()  # what an earlier run spooled
         while self._write_group(self._gather()):
-            pass
+            if self._spooled:
+                self._drain()
         self.store.close()
+        if self.spool is not None:
+            self.spool.close()
+
+    def _drain(self, chunk: int = 5000) -> None:
+        """Move spooled rows into the database, oldest first, a chunk per transaction; stop at
+        the first failure (the rows stay in the spool)."""
+        while self._spooled:
+            records = self.spool.take(chunk)
+            if not records:
+                self._spooled = False
+                return
+            try:
+                self.store.write(records)
+            except LogError:
+                self._reconnect()
+                return
+            self.spool.delete([record[0] for record in records])
+            log.info("decision log: %d spooled decisions written to the database", len(records))
 
     def _gather(self) -> list[_Entry | None]:
         """What the request threads handed in: at least one entry, then all that is waiting."""
@@ -227,11 +254,30 @@ class DecisionLog:
         try:
             self.store.write(records)
         except LogError as err:
-            log.error("decision log: %d decisions not written: %s", len(records), err)
-            return str(err)
+            if self.spool is None:
+                log.error("decision log: %d decisions not written: %s", len(records), err)
+                return str(err)
+            try:
+                self.spool.write(records)
+            except LogError as spool_err:
+                log.error("decision log: %d decisions not written: %s; nor spooled: %s", len(records), err, spool_err)
+                return str(err)
+            self._spooled = True
+            log.warning("decision log: %d decisions spooled locally: %s", len(records), err)
+            self._reconnect()
         if self.on_written:
             self.on_written(len(records))
         return None
+
+
+    def _reconnect(self) -> None:
+        """A new connection to the database, if it takes one now (the old one may be broken)."""
+        try:
+            fresh = open_store(self.target)
+        except LogError:
+            return
+        self.store.close()
+        self.store = fresh
 
 
 def _records(rows: list[Row]) -> list[Record]:

@@ -60,7 +60,7 @@ MIGRATIONS_TABLE = ("CREATE TABLE IF NOT EXISTS schema_migrations "
 ROWS_PER_STATEMENT = 500  # 9 values a row: well under SQLite's 32,766 parameters and PostgreSQL's 65,535
 
 
-def _select(pack: str | None, limit: int | None, mark: str) -> tuple[str, list]:
+def select_sql(pack: str | None, limit: int | None, mark: str) -> tuple[str, list]:
     where, params = (f"WHERE pack = {mark}", [pack]) if pack else ("", [])
     query = f"SELECT * FROM decisions {where} ORDER BY decision_id"
     if limit is not None:
@@ -128,7 +128,7 @@ class SqliteStore:
                 # many rows per statement: sqlite3 releases the GIL once per statement
                 for start in range(0, len(records), ROWS_PER_STATEMENT):
                     chunk = records[start:start + ROWS_PER_STATEMENT]
-                    self.conn.execute(_insert(len(chunk), "?", "INSERT OR IGNORE INTO", ""),
+                    self.conn.execute(insert_sql(len(chunk), "?", "INSERT OR IGNORE INTO", ""),
                                       [value for record in chunk for value in record])
                 self.conn.execute("COMMIT")
             except BaseException:
@@ -138,11 +138,14 @@ class SqliteStore:
             raise LogError(f"cannot write the decision log {self.path}: {err}") from None
 
     def read(self, pack: str | None = None, limit: int | None = None) -> Iterator[tuple]:
-        query, params = _select(pack, limit, "?")
+        query, params = select_sql(pack, limit, "?")
         try:
             yield from self.conn.execute(query, params)
         except sqlite3.DatabaseError as err:
             raise LogError(f"{self.path} is not a decision log: {err}") from None
+
+    def count(self) -> int:
+        return self.conn.execute("SELECT count(*) FROM decisions").fetchone()[0]
 
     def take(self, count: int) -> list[Record]:
         """The oldest `count` records (for draining a spool)."""
@@ -159,12 +162,21 @@ class SqliteStore:
         self.conn.close()
 
 
-def _insert(rows: int, mark: str, verb: str, tail: str) -> str:
+def insert_sql(rows: int, mark: str, verb: str, tail: str) -> str:
     one = "(" + ", ".join([mark] * 9) + ")"
     return f"{verb} decisions VALUES " + ",".join([one] * rows) + tail
+
+
+def is_postgres(target: str | Path) -> bool:
+    """Whether `target` names a PostgreSQL database (else it is an SQLite file)."""
+    return isinstance(target, str) and target.startswith(("postgresql://", "postgres://"))
 
 
 def open_store(target: str | Path, readonly: bool = False):
     """The store at `target`: a `postgresql://` URL or an SQLite file path; migrated to the
     current schema unless `readonly`. Raises LogError with a message for a person."""
+    if is_postgres(target):
+        from ruleproof.server.pgstore import PostgresStore
+
+        return PostgresStore(str(target), readonly=readonly)
     return SqliteStore(target, readonly=readonly)

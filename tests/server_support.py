@@ -149,3 +149,47 @@ class Served:
         except (ProcessLookupError, PermissionError):
             pass
         self.proc.wait()
+
+
+class Postgres:
+    """A real PostgreSQL server (Debian's `postgresql` package) in a temporary folder, on a free
+    loopback port, run by the `postgres` user when the tests run as root (initdb refuses root)."""
+
+    def __init__(self, folder: Path):
+        import glob
+        import os
+        import subprocess
+
+        found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+        assert found, "Debian's postgresql is needed (.ci/run and `make test` install it)"
+        self.bin = Path(found[-1]).parent
+        self.data = folder / "pgdata"
+        self.port = free_port()
+        self.url = f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+        self.as_user = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        folder.mkdir(parents=True, exist_ok=True)
+        if os.geteuid() == 0:
+            import shutil
+
+            os.chmod(folder, 0o755)
+            for parent in folder.parents:  # the postgres user must reach the folder
+                if str(parent).startswith("/tmp/") or str(parent) == "/tmp":
+                    os.chmod(parent, os.stat(parent).st_mode | 0o011)
+            self.data.mkdir()
+            shutil.chown(self.data, "postgres", "postgres")
+        subprocess.run([*self.as_user, str(self.bin / "initdb"), "-D", str(self.data), "-U", "postgres", "-A", "trust",
+                        "--no-sync"], check=True, capture_output=True)
+        self.start()
+
+    def start(self) -> None:
+        import subprocess
+
+        options = f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.data} -c fsync=off"
+        subprocess.run([*self.as_user, str(self.bin / "pg_ctl"), "-D", str(self.data), "-o", options, "-w", "-t", "60",
+                        "-l", str(self.data / "server.log"), "start"], check=True, capture_output=True)
+
+    def stop(self, mode: str = "fast") -> None:
+        import subprocess
+
+        subprocess.run([*self.as_user, str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", mode, "-w", "stop"],
+                       capture_output=True)
