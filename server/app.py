@@ -55,6 +55,7 @@ class Services:
         self.registry.on_reloaded = _refreeze
         _refreeze()
         self.registry.start_watching(self.config.reload_interval)
+        self.metrics.tally.start()
 
     def _on_load(self, pack: str, outcome: str, seconds: float) -> None:
         self.metrics.on_load(pack, outcome, seconds)
@@ -66,6 +67,7 @@ class Services:
     def close(self) -> None:
         """Stop the watcher, flush the decision log, stop the check pool."""
         self.registry.close()
+        self.metrics.tally.close()
         if self.log is not None:
             self.log.close()
         self.pool.close()
@@ -121,8 +123,9 @@ def _instrument(app: Flask, metrics: Metrics) -> None:
             series = children.get(key)
             if series is None:
                 series = children[key] = (metrics.requests.labels(*key), metrics.latency.labels(key[0]))
-            series[0].inc()
-            series[1].observe(time.monotonic() - started)
+            tally = metrics.tally
+            tally.inc(series[0])
+            tally.observe(series[1], time.monotonic() - started)
         return response
 
 

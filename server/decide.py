@@ -56,7 +56,7 @@ def decide():
     try:
         result = decide_json(served.compiled, req.facts, req.decisions, explain=req.explain)
     except InvalidFacts as err:
-        svc.metrics.decision_errors.labels(req.pack).inc()
+        svc.metrics.tally.inc(svc.metrics.decision_errors.labels(req.pack))
         raise ApiError(422, "invalid_facts", "the facts do not fit the pack", fact_errors(err.errors)) from None
     decision_id = new_id()
     body = {"pack": result["pack"], "version": result["version"], "revision": served.revision, "decision_id": decision_id,
@@ -68,7 +68,7 @@ def decide():
         body["timeline"] = timeline(pack, served.compiled, {k: v for k, v in req.facts.items() if k in pack.facts})
     _log([(decision_id, time.time(), result["pack"], result["version"], req.facts,
            result["decisions"], result["undetermined"], req.decisions, served.revision)])
-    svc.metrics.decisions.labels(req.pack).inc()
+    svc.metrics.tally.inc(svc.metrics.decisions.labels(req.pack))
     return json_response(body)
 
 
@@ -108,12 +108,12 @@ def decide_batch():
     _log(rows)  # one transaction
     del rows
     decided = len(results) - failed
-    svc.metrics.decisions.labels(req.pack).inc(decided)
+    svc.metrics.tally.inc(svc.metrics.decisions.labels(req.pack), decided)
     if failed:
-        svc.metrics.decision_errors.labels(req.pack).inc(failed)
+        svc.metrics.tally.inc(svc.metrics.decision_errors.labels(req.pack), failed)
     response = json_response({"pack": pack, "version": version, "revision": revision, "results": results,
                               "decided": decided, "failed": failed})
-    if len(req.cases) >= 1000:
+    if len(req.cases) >= 5000:  # handing memory back costs a walk of the heap: only after big ones
         release_memory_after(response)
     return response
 

@@ -63,7 +63,9 @@ def _body() -> bytes:
     if length is None and not environ.get("wsgi.input_terminated"):
         return b""
     waiting = services().waiting
-    if not waiting.acquire(blocking=False):
+    # a body that is all there takes a slot for microseconds: wait a moment for one before
+    # concluding that slow clients hold them all
+    if not waiting.acquire(timeout=0.05):
         raise ApiError(503, "busy", "too many requests are waiting; retry shortly", headers={"Retry-After": "1"})
     try:
         sock = environ.get("gunicorn.socket")
