@@ -39,9 +39,6 @@ class InvalidFacts(Exception):
 DECIMALS = {"money": 2, "rate": 4, "decimal": 4}
 
 
-_HUGE = 10 ** 15  # as in the language (E005): at most 15 digits before the point
-
-
 def from_wire(value: object, typ: Type, path: str) -> object:
     """The IR value of a JSON value of type `typ`; raises InvalidFacts naming `path`."""
     if value is None:
@@ -55,17 +52,12 @@ def from_wire(value: object, typ: Type, path: str) -> object:
         if kind in ("int", "duration"):
             if isinstance(value, bool) or not isinstance(value, int):
                 if isinstance(value, float) and value.is_integer():
-                    value = int(value)
-                else:
-                    raise _bad(path, "an integer" if kind == "int" else f"a whole number of {typ.param.replace('_', ' ')}", value)
-            if abs(value) >= _HUGE:
-                raise _bad(path, "a number of at most 15 digits", value)
+                    return int(value)
+                raise _bad(path, "an integer" if kind == "int" else f"a whole number of {typ.param.replace('_', ' ')}", value)
             return value
         if kind in ("decimal", "rate", "money"):
             if isinstance(value, bool) or not isinstance(value, (int, float)) or isinstance(value, float) and not math.isfinite(value):
                 raise _bad(path, "a number", value)
-            if abs(value) >= _HUGE:  # an int past a float's range would also overflow math.isfinite
-                raise _bad(path, "a number of at most 15 digits before the point", value)
             number = Fraction(str(value)) if isinstance(value, float) else Fraction(value)
             if (number * 10 ** DECIMALS[kind]).denominator != 1:
                 raise _bad(path, f"a number with at most {DECIMALS[kind]} decimals", value)
@@ -205,7 +197,7 @@ def _converter(fact: ir.Fact):
             return absent(value)
     elif kind in ("int", "duration"):
         def read(value):
-            if type(value) is int and (-_HUGE < value < _HUGE if low is None else low <= value <= high):
+            if type(value) is int and (low is None or low <= value <= high):
                 return value
             return absent(value)
     elif kind == "bool":
@@ -225,9 +217,9 @@ def _converter(fact: ir.Fact):
         scale = 10 ** DECIMALS[kind]
 
         def read(value):
-            if type(value) is int and -_HUGE < value < _HUGE:
+            if type(value) is int:
                 return Fraction(value)
-            if type(value) is float and -_HUGE < value < _HUGE:
+            if type(value) is float and math.isfinite(value):
                 number = Fraction(str(value))
                 if (number * scale).denominator == 1:
                     return number

@@ -23,7 +23,7 @@ from ruleproof.checker.pipeline import LoadResult, PackNotFound, load_pack, load
 from ruleproof.checker.render import diagnostic_json, render_json, render_text
 from ruleproof.checker.render_ci import render_github, render_junit, render_sarif
 from ruleproof.checker.render_html import render_html
-from ruleproof.checker.values import InvalidFacts, read_facts
+from ruleproof.checker.values import FactError, InvalidFacts, read_facts
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
@@ -140,6 +140,11 @@ def cmd_decide(args: argparse.Namespace) -> int:
     names = args.decision or None
     try:
         raw = _read_json(args.facts)
+        from ruleproof.server.strictjson import huge_numbers
+
+        huge = huge_numbers(raw)
+        if huge:
+            raise InvalidFacts([FactError(e["path"], e["message"]) for e in huge])
         if args.partial:
             known = read_facts(result.pack, raw, fill_absent=False)
             _check_names(result.pack, names)

@@ -13,11 +13,12 @@ import time
 from flask import Blueprint
 from ruleproof.checker.decisions import decide_json
 from ruleproof.checker.timeline import timeline
-from ruleproof.checker.values import InvalidFacts
+from ruleproof.checker.values import FactError, InvalidFacts
 from ruleproof.server.decision_log import LogBusy, Row, new_id, new_ids
 from ruleproof.server.errors import ApiError, fact_errors
 from ruleproof.server.models import BatchRequestV1, DecideRequestV1
 from ruleproof.server.registry import Served
+from ruleproof.server.strictjson import huge_numbers
 from ruleproof.server.web import json_response, parse_body, release_memory_after, services
 
 bp = Blueprint("decide", __name__)
@@ -54,7 +55,7 @@ def decide():
     svc = services()
     _unknown_decisions(served, req.decisions)
     try:
-        result = decide_json(served.compiled, req.facts, req.decisions, explain=req.explain)
+        result = _decide_case(served.compiled, req.facts, req.decisions, explain=req.explain)
     except InvalidFacts as err:
         svc.metrics.tally.inc(svc.metrics.decision_errors.labels(req.pack))
         raise ApiError(422, "invalid_facts", "the facts do not fit the pack", fact_errors(err.errors)) from None
@@ -93,7 +94,7 @@ def decide_batch():
     ids = new_ids(len(req.cases))
     for index, facts in enumerate(req.cases):
         try:
-            result = decide_json(compiled, facts, names)
+            result = _decide_case(compiled, facts, names)
         except InvalidFacts as err:
             failed += 1
             results.append({"index": index, "error": {
@@ -116,6 +117,20 @@ def decide_batch():
     if len(req.cases) >= 5000:  # handing memory back costs a walk of the heap: only after big ones
         release_memory_after(response)
     return response
+
+
+def _decide_case(compiled, facts: dict, names: list[str] | None, explain: bool = False) -> dict:
+    """decide_json, with numbers of more than 15 digits refused (InvalidFacts) together with
+    the case's other fact errors."""
+    huge = huge_numbers(facts)
+    if not huge:
+        return decide_json(compiled, facts, names, explain=explain)
+    errors = [FactError(e["path"], e["message"]) for e in huge]
+    try:
+        decide_json(compiled, {k: v for k, v in facts.items() if not huge_numbers({k: v})}, names)
+    except InvalidFacts as err:
+        errors += err.errors
+    raise InvalidFacts(sorted(errors, key=lambda e: e.path))
 
 
 def _log(rows: list[Row]) -> None:

@@ -114,7 +114,9 @@ class Tally:
             histogram._sum.inc(total)
 
     def start(self, every: float = 1.0) -> None:
-        if self._thread is None:
+        """Flush every `every` seconds from a thread, when other processes answer /metrics too
+        (multiprocess mode); a single process flushes when it answers."""
+        if self._thread is None and multiprocess_dir():
             self._thread = threading.Thread(target=self._run, args=(every,), name="ruleproof-metrics", daemon=True)
             self._thread.start()
 

@@ -72,3 +72,26 @@ def duplicate_keys(data: bytes) -> list[dict]:
 
     walk(json.loads(data, object_pairs_hook=_Pairs), ())
     return errors
+
+
+#: the largest magnitude a fact's number may have: 15 digits before the point, as in the language (E005)
+HUGE = 10 ** 15
+
+
+def huge_numbers(facts: object, prefix: str = "facts") -> list[dict]:
+    """[{path, message}] for each number among `facts` (an object of fact names to values, sets
+    as lists) with more than 15 digits before the point: refused with its path rather than
+    decided on, as the language refuses such a literal.
+
+    >>> huge_numbers({"amount": 10 ** 20, "days": 3, "tags": [1e300]})
+    [{'path': 'facts.amount', 'message': 'must be a number of at most 15 digits before the point'}, {'path': 'facts.tags[0]', 'message': 'must be a number of at most 15 digits before the point'}]
+    """
+    if not isinstance(facts, dict):
+        return []
+    out = []
+    for name, value in facts.items():
+        for index, item in enumerate(value) if isinstance(value, list) else ((None, value),):
+            if type(item) in (int, float) and item == item and not -HUGE < item < HUGE:  # NaN is no number to bound
+                where = (prefix, name) if index is None else (prefix, name, index)
+                out.append({"path": json_path(where), "message": "must be a number of at most 15 digits before the point"})
+    return out
