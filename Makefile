@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test check bench bruteforce lint clean install openapi browser
+.PHONY: run test check bench bruteforce lint clean install openapi browser postgres
 
 install: $(STAMP)
 
@@ -20,7 +20,7 @@ run: $(STAMP)
 openapi: $(STAMP)
 	$(BIN)/python -m ruleproof.server.openapi > specs/openapi.json
 
-test: $(STAMP) browser
+test: $(STAMP) browser postgres
 	$(BIN)/python -m pytest
 
 # The playground's browser test drives Debian's Chromium (Playwright's own browser download
@@ -29,6 +29,13 @@ browser:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else echo "install Debian's chromium (apt-get install chromium) for the playground's browser test" >&2; exit 1; fi; }
+
+# The decision log's PostgreSQL tests start a real server from Debian's postgresql package in a
+# temporary folder; install it when it is missing and we may.
+postgres:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
+	  else echo "install Debian's postgresql (apt-get install postgresql) for the decision log's tests" >&2; exit 1; fi; }
 
 check: $(STAMP)
 	$(BIN)/ruleproof check policies/marketplace

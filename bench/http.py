@@ -1,8 +1,10 @@
-"""HTTP service throughput and latency: `ruleproof serve` (gunicorn, gthread workers) on loopback.
+"""HTTP service throughput and latency: `ruleproof serve` on loopback, under granian and under
+gunicorn (gthread workers), side by side with a minimal Flask app on gunicorn (the reference,
+bench/reference_app.py: the same routes and workers, no decision, no log).
 
 Run from the repository root: ``python bench/http.py`` (``--help`` for the knobs). For each
-worker x thread configuration it starts ``ruleproof serve`` on a free loopback port, waits for
-/ready, and measures:
+worker x thread configuration and each server it starts the server on a free loopback port,
+waits for /ready, and measures:
 
 * single decisions: POST /v1/decide, one case per request, over ``--connections`` keep-alive
   connections (closed loop: each connection sends its next request when the answer is in);
@@ -51,7 +53,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.peers.cases import generate  # noqa: E402
 
-GOALS = {"single_per_s": 3000, "batch_per_s": 200_000, "single_p99_ms": 10.0}
+GOALS = {"single_per_s": 6000, "batch_per_s": 300_000, "single_p99_ms": 5.0}
 
 
 # ------------------------------------------------------------------ the server
@@ -63,15 +65,23 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-class Server:
-    """`ruleproof serve` in a subprocess; stopped with SIGTERM to its own pid."""
+SERVERS = ("granian", "gunicorn", "reference")
 
-    def __init__(self, workers: int, threads: int, policies: Path, log: bool):
+
+class Server:
+    """`ruleproof serve --server KIND`, or the reference app on gunicorn, in a subprocess;
+    stopped with SIGTERM to its own pid."""
+
+    def __init__(self, workers: int, threads: int, policies: Path, log: bool, kind: str = "granian"):
         self.port = free_port()
         self.tmp = tempfile.mkdtemp(prefix="ruleproof-bench-")
-        args = [sys.executable, "-m", "ruleproof", "serve", "--port", str(self.port), "--workers", str(workers),
-                "--threads", str(threads), "--policies", str(policies), "--reload-interval", "0",
-                "--decision-log", str(Path(self.tmp) / "decisions.sqlite") if log else "off"]
+        if kind == "reference":
+            args = [sys.executable, "-m", "gunicorn", "-w", str(workers), "-k", "gthread", "--threads", str(threads),
+                    "-b", f"127.0.0.1:{self.port}", "--keep-alive", "30", "bench.reference_app:app"]
+        else:
+            args = [sys.executable, "-m", "ruleproof", "serve", "--port", str(self.port), "--workers", str(workers),
+                    "--threads", str(threads), "--policies", str(policies), "--reload-interval", "0", "--server", kind,
+                    "--decision-log", str(Path(self.tmp) / "decisions.sqlite") if log else "off"]
         env = {k: v for k, v in os.environ.items() if k != "PROMETHEUS_MULTIPROC_DIR"}
         self.proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=open(Path(self.tmp) / "serve.log", "w"))
         self.base = f"http://127.0.0.1:{self.port}"
@@ -219,9 +229,9 @@ def bodies_for(pack: str, decisions: list[str] | None, batch_size: int, cases: i
     return single, batches
 
 
-def measure(config: tuple[int, int], args, single: list[str], batches: list[str], load) -> dict:
+def measure(config: tuple[int, int], kind: str, args, single: list[str], batches: list[str], load) -> dict:
     workers, threads = config
-    server = Server(workers, threads, args.policies, log=not args.no_log)
+    server = Server(workers, threads, args.policies, log=not args.no_log, kind=kind)
     try:
         server.wait_ready()
         def timed(path: str, bodies: list[str], connections: int) -> dict:
@@ -238,14 +248,15 @@ def measure(config: tuple[int, int], args, single: list[str], batches: list[str]
         many = timed("/v1/decide/batch", batches, args.batch_connections)
     finally:
         server.stop()
-    return {"workers": workers, "threads": threads, "single": one,
+    return {"workers": workers, "threads": threads, "server": kind, "single": one,
             "batch": {**many, "cases_per_s": many["per_s"] * args.batch_size}}
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--configs", default="2x4,2x2,2x1,3x2,4x1",
-                        help="gunicorn WORKERSxTHREADS configurations to try, comma-separated")
+    parser.add_argument("--configs", default="2x4,2x2",
+                        help="WORKERSxTHREADS configurations to try, comma-separated (threads >= 2)")
+    parser.add_argument("--servers", default=",".join(SERVERS), help=f"servers to measure, of {', '.join(SERVERS)}")
     parser.add_argument("--duration", type=float, default=10.0, help="seconds of load per measurement")
     parser.add_argument("--connections", type=int, default=8, help="keep-alive connections for single decisions")
     parser.add_argument("--batch-connections", type=int, default=4, help="keep-alive connections for batches")
@@ -268,26 +279,27 @@ def main(argv: list[str] | None = None) -> int:
     print(f"# {platform.python_implementation()} {platform.python_version()}, {os.cpu_count()} cores, load generator: {tool}, "
           f"decision log: {'off' if args.no_log else 'on'}, pack {args.pack}, decisions: {', '.join(decisions or ['all'])}")
     print(f"# load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-    print(f"{'workers x threads':>17} | {'single/s':>9} {'p50 ms':>7} {'p99 ms':>7} {'cpu µs':>7} | {'batch cases/s':>13} "
+    print(f"{'server':>9} {'workers x threads':>17} | {'single/s':>9} {'p50 ms':>7} {'p99 ms':>7} {'cpu µs':>7} | {'batch cases/s':>13} "
           f"{'p50 ms':>8} {'p99 ms':>8} {'cpu µs/case':>11} | failed")
     results = []
-    for config in configs:
-        r = measure(config, args, single, batches, load)
+    for config, kind in ((c, k) for c in configs for k in args.servers.split(",")):
+        r = measure(config, kind, args, single, batches, load)
         results.append(r)
         s, b = r["single"], r["batch"]
         label = f"{r['workers']} x {r['threads']}"
         cpu_single = s.get("server_cpu_us_per_request", float("nan"))
         cpu_case = b.get("server_cpu_us_per_request", float("nan")) / args.batch_size
-        print(f"{label:>17} | "
+        print(f"{kind:>9} {label:>17} | "
               f"{s['per_s']:>9,.0f} {s['p50_ms']:>7.2f} {s['p99_ms']:>7.2f} {cpu_single:>7.0f} | {b['cases_per_s']:>13,.0f} "
               f"{b['p50_ms']:>8.1f} {b['p99_ms']:>8.1f} {cpu_case:>11.1f} | {s['failed'] + b['failed']}", flush=True)
     print(f"# load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-    best_single = max(results, key=lambda r: r["single"]["per_s"])
-    best_batch = max(results, key=lambda r: r["batch"]["cases_per_s"])
+    ours = [r for r in results if r["server"] != "reference"] or results
+    best_single = max(ours, key=lambda r: r["single"]["per_s"])
+    best_batch = max(ours, key=lambda r: r["batch"]["cases_per_s"])
     print(f"# goals: single >= {GOALS['single_per_s']:,}/s with p99 < {GOALS['single_p99_ms']} ms -> best "
           f"{best_single['single']['per_s']:,.0f}/s, p99 {best_single['single']['p99_ms']:.2f} ms "
-          f"({best_single['workers']}x{best_single['threads']}); batch >= {GOALS['batch_per_s']:,}/s -> best "
-          f"{best_batch['batch']['cases_per_s']:,.0f}/s ({best_batch['workers']}x{best_batch['threads']})")
+          f"({best_single['server']} {best_single['workers']}x{best_single['threads']}); batch >= {GOALS['batch_per_s']:,}/s -> best "
+          f"{best_batch['batch']['cases_per_s']:,.0f}/s ({best_batch['server']} {best_batch['workers']}x{best_batch['threads']})")
     if args.json:
         args.json.write_text(json.dumps({"tool": tool, "decisions": decisions, "results": results}, indent=2) + "\n")
     return 0

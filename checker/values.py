@@ -53,7 +53,7 @@ def from_wire(value: object, typ: Type, path: str) -> object:
                 raise _bad(path, "an integer" if kind == "int" else f"a whole number of {typ.param.replace('_', ' ')}", value)
             return value
         if kind in EXACT_KINDS:
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or isinstance(value, float) and not math.isfinite(value):
                 raise _bad(path, "a number", value)
             number = Fraction(str(value)) if isinstance(value, float) else Fraction(value)
             if (number * 10 ** DECIMALS[kind]).denominator != 1:

@@ -24,7 +24,7 @@ from ruleproof.checker.render import diagnostic_json, render_report_json, render
 from ruleproof.checker.render_ci import render_github, render_junit, render_sarif
 from ruleproof.checker.render_html import render_html
 from ruleproof.checker.report import Report, check_pack
-from ruleproof.checker.values import InvalidFacts, read_facts
+from ruleproof.checker.values import FactError, InvalidFacts, read_facts
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
@@ -97,18 +97,40 @@ def _load_ok(path: str) -> LoadResult:
     return result
 
 
+MAX_FACTS_BYTES = 16 * 1024 * 1024  # a facts file larger than this is no case (/dev/zero never ends)
+
+
 def _read_json(source: str):
+    """The JSON in file `source` (or standard input for `-`), read strictly: bounded in size,
+    numbers of at most 4,300 digits, each key once per object; UsageError says what is wrong."""
+    from ruleproof.server.strictjson import duplicate_keys
+
     try:
-        text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
-        return json.loads(text)
+        if source == "-":
+            stdin = getattr(sys.stdin, "buffer", None)  # a replaced sys.stdin may be text only
+            data = stdin.read(MAX_FACTS_BYTES + 1) if stdin is not None else sys.stdin.read(MAX_FACTS_BYTES + 1).encode()
+        else:
+            with open(source, "rb") as stream:
+                data = stream.read(MAX_FACTS_BYTES + 1)
     except OSError as err:
         raise UsageError(f"cannot read {source}: {err.strerror}") from None
-    except json.JSONDecodeError as err:
-        raise UsageError(f"{source}:{err.lineno}:{err.colno}: invalid JSON: {err.msg}") from None
+    if len(data) > MAX_FACTS_BYTES:
+        raise UsageError(f"{source}: more than {MAX_FACTS_BYTES // (1024 * 1024)} MiB; facts are one case")
+    try:
+        text = data.decode("utf-8")
+        value = json.loads(text)
     except UnicodeDecodeError as err:
         raise UsageError(f"{source}: not UTF-8 text (byte {err.start})") from None
+    except json.JSONDecodeError as err:
+        raise UsageError(f"{source}:{err.lineno}:{err.colno}: invalid JSON: {err.msg}") from None
+    except ValueError as err:  # an integer of more than 4,300 digits
+        raise UsageError(f"{source}: invalid JSON: {str(err).split(';')[0].lower()}") from None
     except RecursionError:
         raise UsageError(f"{source}: JSON nested too deeply") from None
+    duplicates = duplicate_keys(data)
+    if duplicates:
+        raise UsageError(f"{source}: `{duplicates[0]['path']}` is sent twice; send each key once")
+    return value
 
 
 def cmd_decide(args: argparse.Namespace) -> int:
@@ -118,6 +140,11 @@ def cmd_decide(args: argparse.Namespace) -> int:
     names = args.decision or None
     try:
         raw = _read_json(args.facts)
+        from ruleproof.server.strictjson import huge_numbers
+
+        huge = huge_numbers(raw)
+        if huge:
+            raise InvalidFacts([FactError(e["path"], e["message"]) for e in huge])
         if args.partial:
             known = read_facts(result.pack, raw, fill_absent=False)
             require_decisions(result.pack, names)
@@ -204,31 +231,44 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     if not Path(args.policies).is_dir():
         raise UsageError(f"no such folder: {args.policies}")
+    if not 0 < args.port < 65536:
+        raise UsageError(f"--port {args.port}: a port is a number from 1 to 65535")
+    if args.workers < 1:
+        raise UsageError(f"--workers {args.workers}: at least one worker process is needed to serve")
+    if args.threads < 2:
+        raise UsageError(f"--threads {args.threads}: at least two, one is always kept for decisions")
     overrides = {"policies_dir": Path(args.policies)}
     if args.decision_log is not None:
-        overrides["decision_log"] = None if args.decision_log in ("", "off") else Path(args.decision_log)
+        from ruleproof.server.config import log_target
+
+        overrides["decision_log"] = None if args.decision_log in ("", "off") else log_target(args.decision_log)
     if args.reload_interval is not None:
         overrides["reload_interval"] = args.reload_interval
     config = ServerConfig.from_env(**overrides)
-    from ruleproof.server.serve import serve
+    if config.decision_log is not None:
+        from ruleproof.server.logstore import LogError, open_store
 
-    serve(config, host=args.host, port=args.port, workers=args.workers, threads=args.threads, access_log=args.access_log)
+        try:  # a clear message now, not a traceback in every worker
+            open_store(config.decision_log).close()
+        except LogError as err:
+            raise UsageError(str(err)) from None
+    from ruleproof.server.serve import Backend, serve
+
+    serve(config, host=args.host, port=args.port, workers=args.workers, threads=args.threads, access_log=args.access_log,
+          backend=Backend(args.server))
     return EXIT_OK
 
 
 def cmd_replay(args: argparse.Namespace) -> int:
     """Re-decide the cases of a decision log with another version of a pack; report what changes."""
-    import sqlite3
-
+    from ruleproof.server.logstore import LogError
     from ruleproof.server.replay import replay, replay_text
 
     pack = _load_ok(args.pack).pack
-    if not Path(args.log).is_file():
-        raise UsageError(f"no decision log at {args.log}")
     try:
         report = replay(args.log, pack, pack_name=args.pack_name, limit=args.limit, examples=args.examples)
-    except sqlite3.DatabaseError as err:
-        raise UsageError(f"{args.log} is not a decision log: {err}") from None
+    except LogError as err:
+        raise UsageError(str(err)) from None
     if args.format == "json":
         sys.stdout.write(json.dumps(report.to_json(), indent=2) + "\n")
     else:
@@ -243,12 +283,15 @@ def _add_service_commands(sub) -> None:
     serve.add_argument("--workers", type=int, default=2, help="worker processes (default 2)")
     serve.add_argument("--threads", type=int, default=4, help="threads per worker (default 4)")
     serve.add_argument("--policies", default="policies", help="folder of packs, one per subfolder (default policies)")
-    serve.add_argument("--decision-log", help="SQLite file of the decision log (default decisions.sqlite; off to disable)")
+    serve.add_argument("--decision-log", help="the decision log: an SQLite file (default decisions.sqlite), a "
+                       "postgresql://user@host/db URL, or off")
     serve.add_argument("--reload-interval", type=float, help="seconds between checks of the policies for changes (0: off)")
     serve.add_argument("--access-log", action="store_true", help="log every request on standard error")
+    serve.add_argument("--server", choices=["granian", "gunicorn"], default="granian",
+                       help="the HTTP server (default granian; see bench/README.md)")
     serve.set_defaults(run=cmd_serve)
     replay = sub.add_parser("replay", help="re-decide logged cases with another version of a pack")
-    replay.add_argument("--log", required=True, help="the decision log (SQLite file written by serve)")
+    replay.add_argument("--log", required=True, help="the decision log: SQLite file or postgresql:// URL")
     replay.add_argument("--pack", required=True, help="pack folder or .rules file: the version to replay with")
     replay.add_argument("--pack-name", help="replay the logged cases of this pack (default: the pack's own name)")
     replay.add_argument("--limit", type=int, help="only the newest N logged cases")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import time
 
-from flask import Blueprint
+from flask import Blueprint, g
 from ruleproof.checker.report import Report
 from ruleproof.server.checkpool import CheckFailed, CheckUnavailable
 from ruleproof.server.decide import serving
@@ -56,14 +56,17 @@ def _texts(source: PackSourceV1, where: str) -> dict[str, str]:
 def _run(kind: str, path: str, *args) -> dict:
     svc = services()
     started = time.perf_counter()
+    if not svc.waiting.acquire(blocking=False):  # a thread is always left for decisions
+        raise ApiError(503, "busy", "too many requests are waiting; retry shortly", headers={"Retry-After": "5"})
     try:
-        result = svc.pool.run(kind, *args)
+        result = svc.pool.run(kind, *args, started=g.get("started"))
     except CheckUnavailable as err:
         raise ApiError(503, err.code, err.message, headers={"Retry-After": str(err.retry_after)}) from None
     except CheckFailed as err:
         log.error("the checker failed in a %s job: %s", kind, err)
         raise ApiError(500, "internal_error", "the checker failed on this pack; please report it") from None
     finally:
+        svc.waiting.release()
         svc.metrics.check_duration.labels(kind).observe(time.perf_counter() - started)
     if "limit" in result:
         raise ApiError(422, "limit_exceeded", result["limit"], [{"path": path, "message": result["limit"]}])

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import atexit
 import gc
+import threading
 import time
 from dataclasses import dataclass, field
 
@@ -18,7 +19,7 @@ from ruleproof.server import analysis, decide, ops, packs, playground
 from ruleproof.server.checkpool import CheckPool
 from ruleproof.server.config import ServerConfig, coerce_config
 from ruleproof.server.decision_log import DecisionLog
-from ruleproof.server.errors import register_error_handlers
+from ruleproof.server.errors import ApiError, register_error_handlers
 from ruleproof.server.metrics import Metrics
 from ruleproof.server.registry import PackRegistry
 
@@ -32,15 +33,20 @@ class Services:
     registry: PackRegistry = field(init=False)
     log: DecisionLog | None = field(init=False, default=None)
     pool: CheckPool = field(init=False)
+    #: slots for requests that may wait on something else than the CPU (see ServerConfig.threads)
+    waiting: threading.BoundedSemaphore = field(init=False)
 
     def __post_init__(self) -> None:
         cfg = self.config
+        self.waiting = threading.BoundedSemaphore(max(1, cfg.threads - 1))
         self.registry = PackRegistry(cfg.policies_dir, cfg.load_check_timeout_ms, on_load=self.metrics.on_load,
                                      stamp=cfg.reload_stamp)
         self.pool = CheckPool(cfg.check_workers, cfg.check_queue, cfg.check_deadline_s)
         if cfg.decision_log is not None:
-            self.log = DecisionLog(cfg.decision_log, on_written=self.metrics.log_written.inc,
-                                   on_dropped=self.metrics.log_dropped.inc)
+            self.log = DecisionLog(cfg.decision_log, cfg.decision_log_mode, cfg.log_max_pending_values, cfg.log_wait_s,
+                                   spool=cfg.decision_spool,
+                                   on_written=self.metrics.log_written.inc, on_dropped=self.metrics.log_dropped.inc,
+                                   on_refused=self.metrics.log_refused.inc)
 
     def start(self) -> None:
         self.registry.reload()
@@ -49,6 +55,7 @@ class Services:
         self.registry.on_reloaded = _refreeze
         _refreeze()
         self.registry.start_watching(self.config.reload_interval)
+        self.metrics.tally.start()
 
     def _on_load(self, pack: str, outcome: str, seconds: float) -> None:
         self.metrics.on_load(pack, outcome, seconds)
@@ -60,6 +67,7 @@ class Services:
     def close(self) -> None:
         """Stop the watcher, flush the decision log, stop the check pool."""
         self.registry.close()
+        self.metrics.tally.close()
         if self.log is not None:
             self.log.close()
         self.pool.close()
@@ -92,6 +100,7 @@ def create_app(config: ServerConfig | dict | None = None) -> Flask:
     for blueprint in (decide.bp, analysis.bp, packs.bp, ops.bp, playground.bp):
         app.register_blueprint(blueprint)
     _instrument(app, services.metrics)
+    _harden(app)
     services.start()
     atexit.register(services.close)
     return app
@@ -103,7 +112,7 @@ def _instrument(app: Flask, metrics: Metrics) -> None:
 
     @app.before_request
     def _start() -> None:
-        g.started = time.perf_counter()
+        g.started = time.monotonic()  # also where a validation's deadline counts from
 
     @app.after_request
     def _observe(response):
@@ -114,6 +123,35 @@ def _instrument(app: Flask, metrics: Metrics) -> None:
             series = children.get(key)
             if series is None:
                 series = children[key] = (metrics.requests.labels(*key), metrics.latency.labels(key[0]))
-            series[0].inc()
-            series[1].observe(time.perf_counter() - started)
+            tally = metrics.tally
+            tally.inc(series[0])
+            tally.observe(series[1], time.monotonic() - started)
+        return response
+
+
+#: the playground's page loads its script and style from /static and draws SVG from the API;
+#: nothing else may run, and no other site may frame it
+PAGE_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
+               "base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+MAX_URL = 4096  # characters of path and query string (414 past it)
+
+
+def _harden(app: Flask) -> None:
+    """Security headers on every answer, and a bound on the URL answered in the ErrorV1 shape."""
+
+    @app.before_request
+    def _url_length() -> None:
+        environ = request.environ
+        if len(environ.get("PATH_INFO", "")) + len(environ.get("QUERY_STRING", "")) > MAX_URL:
+            raise ApiError(414, "uri_too_long", f"the URL is longer than {MAX_URL} characters",
+                           [{"path": "$", "message": "shorten the URL; send data in the body"}])
+
+    @app.after_request
+    def _headers(response):
+        headers = response.headers
+        headers["X-Content-Type-Options"] = "nosniff"
+        if response.mimetype in ("text/html", "image/svg+xml"):
+            headers["Content-Security-Policy"] = PAGE_POLICY
+            headers["X-Frame-Options"] = "DENY"
+            headers["Referrer-Policy"] = "no-referrer"
         return response

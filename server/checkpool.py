@@ -4,8 +4,12 @@ request thread.
 A separate process keeps the solver out of the server's threads (Z3's context is not
 thread-safe, and its Python side holds the GIL), and can be killed when a job overruns its
 wall-clock deadline. Every solver query inside is bounded by the configured time limit (past
-it a check reports W613 "unknown"). At most `queue_limit` jobs are admitted at once; past that
-the caller is told to retry (503), so decisions stay fast however many validations are asked for.
+it a check reports W613 "unknown"). At most `queue_limit` jobs are admitted at once (running or
+waiting for a worker); past that the caller is told at once to retry (503 with Retry-After).
+`ruleproof serve` keeps `queue_limit` below the request threads of a server process, so the
+threads that wait here never include the ones decisions need; the workers run at a lower CPU
+priority (nice 10), so a busy solver does not slow decisions down either. The deadline counts
+from when the request arrived, so time spent queued is time spent.
 
 The workers are plain subprocesses speaking JSON lines, not multiprocessing: multiprocessing's
 spawn re-imports the caller's main module, and fork is unsafe in a threaded server.
@@ -95,12 +99,14 @@ class CheckPool:
         self._started = 0
         self._closed = False
 
-    def run(self, job: str, *args) -> dict:
-        """Run `job(*args)` in a worker and return its JSON result; raises CheckUnavailable."""
+    def run(self, job: str, *args, started: float | None = None) -> dict:
+        """Run `job(*args)` in a worker and return its JSON result, by `started` (time.monotonic()
+        of the request's arrival; now if None) plus the deadline; raises CheckUnavailable at once
+        when `queue_limit` jobs are already admitted, or when the deadline passes."""
         if not self._slots.acquire(blocking=False):
             raise CheckUnavailable("busy", "too many validations in progress; retry later")
         try:
-            deadline = time.monotonic() + self.deadline_s
+            deadline = (time.monotonic() if started is None else started) + self.deadline_s
             worker = self._acquire(deadline)
             try:
                 result = worker.call(job, list(args), deadline)

@@ -51,6 +51,7 @@ JOBS = {"validate": validate_job, "diff": diff_job, "ping": lambda: "pong"}
 
 
 def main() -> int:
+    os.nice(10)  # the solver yields the CPU to the server's decisions
     out = os.fdopen(os.dup(sys.stdout.fileno()), "w", encoding="utf-8")
     sys.stdout = sys.stderr  # the protocol owns the real standard output
     for line in sys.stdin:

@@ -10,6 +10,9 @@ import os
 from dataclasses import dataclass, fields
 from pathlib import Path
 
+from ruleproof.server.decision_log import LogMode
+from ruleproof.server.logstore import is_postgres
+
 MIB = 1024 * 1024
 
 
@@ -28,8 +31,18 @@ class ServerConfig:
     max_batch_cases: int = 10_000
     #: bearer token for POST /v1/admin/reload; None disables the endpoint (403)
     admin_token: str | None = None
-    #: SQLite file of the decision log; None turns the log off
-    decision_log: Path | None = Path("decisions.sqlite")
+    #: the decision log: an SQLite file, or a `postgresql://` URL (a str); None turns it off
+    decision_log: Path | str | None = Path("decisions.sqlite")
+    #: with PostgreSQL: the local SQLite file that holds acknowledged rows while the database
+    #: cannot be written; drained into it as soon as it can (and when the service starts)
+    decision_spool: Path = Path("decisions.spool.sqlite")
+    #: durable: a decision is answered once its row is committed (503 when the log cannot keep
+    #: up); best_effort: rows are queued, and dropped and counted when the queue is full
+    decision_log_mode: LogMode = LogMode.DURABLE
+    #: values (decisions, plus one per row) waiting for the log's writer at most, per process
+    log_max_pending_values: int = 1_000_000
+    #: seconds a decision waits for its row's commit before it is answered 503
+    log_wait_s: float = 10.0
     #: whether each case of a batch is logged too (every decision is logged by default)
     log_batch_decisions: bool = True
     #: seconds between polls of policies/ for changes; 0 turns the watcher off
@@ -45,8 +58,15 @@ class ServerConfig:
     check_deadline_s: float = 60.0
     #: processes that run validations and diffs (off the request threads)
     check_workers: int = 1
-    #: validations and diffs admitted at once per server process, running or queued (503 past it)
-    check_queue: int = 4
+    #: request threads per server process (`ruleproof serve --threads`): requests that may wait
+    #: on something else than the CPU (a client sending its body, a validation) hold at most
+    #: `threads - 1` of them at once; past that they are answered 503 `busy` at once
+    threads: int = 4
+    #: seconds a request may take to send its body (gunicorn; 408 past it)
+    body_timeout_s: float = 10.0
+    #: validations and diffs admitted at once per server process, running or queued (503 past it);
+    #: `ruleproof serve` keeps it below the threads per process, so decisions always have a thread
+    check_queue: int = 2
     #: limits on a pack sent to /v1/validate or /v1/diff
     max_pack_files: int = 64
     max_pack_bytes: int = 256 * 1024
@@ -75,8 +95,10 @@ def _parse(name: str, raw: str) -> object:
     if name == "admin_token":
         return raw or None
     if name == "decision_log":
-        return None if raw.strip().lower() in ("", "off", "none", "false", "0") else Path(raw)
-    if name in ("policies_dir", "reload_stamp"):
+        return None if raw.strip().lower() in ("", "off", "none", "false", "0") else log_target(raw)
+    if name == "decision_log_mode":
+        return LogMode(raw.strip().lower().replace("-", "_"))
+    if name in ("policies_dir", "reload_stamp", "decision_spool"):
         return Path(raw) if raw else None
     if isinstance(default, bool):
         return raw.strip().lower() in ("1", "true", "yes", "on")
@@ -87,6 +109,11 @@ def _parse(name: str, raw: str) -> object:
     return raw
 
 
+def log_target(text: str) -> Path | str:
+    """A decision log given as text: a `postgresql://` URL stays a URL, anything else is a file."""
+    return text if is_postgres(text) else Path(text)
+
+
 def coerce_config(config: ServerConfig | dict | None) -> ServerConfig:
     """A `ServerConfig` from what `create_app` was given: nothing (the environment decides),
     a whole config, or a mapping of fields over the defaults (the environment is not read)."""
@@ -95,7 +122,11 @@ def coerce_config(config: ServerConfig | dict | None) -> ServerConfig:
     if isinstance(config, ServerConfig):
         return config
     values = dict(config)
-    for key in ("policies_dir", "decision_log", "reload_stamp"):
+    for key in ("policies_dir", "reload_stamp", "decision_spool"):
         if isinstance(values.get(key), str):
             values[key] = Path(values[key])
+    if isinstance(values.get("decision_log"), str):
+        values["decision_log"] = log_target(values["decision_log"])
+    if isinstance(values.get("decision_log_mode"), str):
+        values["decision_log_mode"] = LogMode(values["decision_log_mode"])
     return ServerConfig(**values)

@@ -12,12 +12,13 @@ import time
 
 from flask import Blueprint
 from ruleproof.checker.decisions import UnknownDecisions, decide_json, require_decisions
-from ruleproof.checker.values import InvalidFacts
-from ruleproof.server.decision_log import new_id, new_ids
+from ruleproof.checker.values import FactError, InvalidFacts
+from ruleproof.server.decision_log import LogBusy, Row, new_id, new_ids
 from ruleproof.server.errors import ApiError, fact_errors
 from ruleproof.server.models import BatchRequestV1, DecideRequestV1
 from ruleproof.server.registry import Served
-from ruleproof.server.web import json_response, parse_body, services
+from ruleproof.server.strictjson import huge_numbers
+from ruleproof.server.web import json_response, parse_body, release_memory_after, services
 
 bp = Blueprint("decide", __name__)
 
@@ -51,21 +52,20 @@ def decide():
     svc = services()
     _unknown_decisions(served, req.decisions)
     try:
-        result = decide_json(served.compiled, req.facts, req.decisions, explain=req.explain, timeline=req.timeline)
+        result = _decide_case(served.compiled, req.facts, req.decisions, explain=req.explain, timeline=req.timeline)
     except InvalidFacts as err:
-        svc.metrics.decision_errors.labels(req.pack).inc()
+        svc.metrics.tally.inc(svc.metrics.decision_errors.labels(req.pack))
         raise ApiError(422, "invalid_facts", "the facts do not fit the pack", fact_errors(err.errors)) from None
     decision_id = new_id()
-    body = {"pack": result["pack"], "version": result["version"], "decision_id": decision_id,
+    body = {"pack": result["pack"], "version": result["version"], "revision": served.revision, "decision_id": decision_id,
             "decisions": result["decisions"], "undetermined": result["undetermined"]}
     if req.explain:
         body["trace"] = result["trace"]
     if req.timeline:
         body["timeline"] = result["timeline"]
-    if svc.log is not None:
-        svc.log.append([(decision_id, time.time(), result["pack"], result["version"], req.facts,
-                         result["decisions"], result["undetermined"], req.decisions)])
-    svc.metrics.decisions.labels(req.pack).inc()
+    _log([(decision_id, time.time(), result["pack"], result["version"], req.facts,
+           result["decisions"], result["undetermined"], req.decisions, served.revision)])
+    svc.metrics.tally.inc(svc.metrics.decisions.labels(req.pack))
     return json_response(body)
 
 
@@ -81,7 +81,7 @@ def decide_batch():
     served = serving(req.pack)
     _unknown_decisions(served, req.decisions)
     compiled, names = served.compiled, req.decisions
-    pack, version = compiled.pack.name, compiled.pack.version
+    pack, version, revision = compiled.pack.name, compiled.pack.version, served.revision
     results = []
     rows = []
     failed = 0
@@ -90,7 +90,7 @@ def decide_batch():
     ids = new_ids(len(req.cases))
     for index, facts in enumerate(req.cases):
         try:
-            result = decide_json(compiled, facts, names)
+            result = _decide_case(compiled, facts, names)
         except InvalidFacts as err:
             failed += 1
             results.append({"index": index, "error": {
@@ -101,11 +101,41 @@ def decide_batch():
         results.append({"index": index, "decision_id": decision_id, "decisions": result["decisions"],
                         "undetermined": result["undetermined"]})
         if log_cases:
-            rows.append((decision_id, now, pack, version, facts, result["decisions"], result["undetermined"], names))
-    if rows:
-        svc.log.append(rows)
+            rows.append((decision_id, now, pack, version, facts, result["decisions"], result["undetermined"], names, revision))
+    _log(rows)  # one transaction
+    del rows
     decided = len(results) - failed
-    svc.metrics.decisions.labels(req.pack).inc(decided)
+    svc.metrics.tally.inc(svc.metrics.decisions.labels(req.pack), decided)
     if failed:
-        svc.metrics.decision_errors.labels(req.pack).inc(failed)
-    return json_response({"pack": pack, "version": version, "results": results, "decided": decided, "failed": failed})
+        svc.metrics.tally.inc(svc.metrics.decision_errors.labels(req.pack), failed)
+    response = json_response({"pack": pack, "version": version, "revision": revision, "results": results,
+                              "decided": decided, "failed": failed})
+    if len(req.cases) >= 5000:  # handing memory back costs a walk of the heap: only after big ones
+        release_memory_after(response)
+    return response
+
+
+def _decide_case(compiled, facts: dict, names: list[str] | None, explain: bool = False, timeline: bool = False) -> dict:
+    """decide_json, with numbers of more than 15 digits refused (InvalidFacts) together with
+    the case's other fact errors."""
+    huge = huge_numbers(facts)
+    if not huge:
+        return decide_json(compiled, facts, names, explain=explain, timeline=timeline)
+    errors = [FactError(e["path"], e["message"]) for e in huge]
+    try:
+        decide_json(compiled, {k: v for k, v in facts.items() if not huge_numbers({k: v})}, names)
+    except InvalidFacts as err:
+        errors += err.errors
+    raise InvalidFacts(sorted(errors, key=lambda e: e.path))
+
+
+def _log(rows: list[Row]) -> None:
+    """Log the rows of one answer before it is given (see DecisionLog.record): 503 when the
+    log cannot take them, so that no decision id is answered without its row on record."""
+    log = services().log
+    if log is None:
+        return
+    try:
+        log.record(rows)
+    except LogBusy as err:
+        raise ApiError(503, "log_busy", err.message, headers={"Retry-After": str(err.retry_after)}) from None

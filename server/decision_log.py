@@ -1,11 +1,17 @@
-"""The decision log: every decision the service makes, appended to an embedded SQLite file.
+"""The decision log: every decision the service acknowledges, on record.
 
-Handlers hand rows to `DecisionLog.append`, which only puts them on a queue; one writer thread
-turns them into JSON and inserts them in batches (one transaction per batch, WAL mode), so a
-decision never waits for the disk. If the queue is full for a second (the disk or the writer
-cannot keep up), the rows are dropped and counted rather than slowing every decision down. The
-queue is bounded by the values its rows hold (a row of 85 decisions weighs 40 times one of a
-single decision), so a flood of large batches cannot make it take all the memory.
+`DecisionLog.record` hands rows to one writer thread per server process. In the default,
+durable mode it returns only once they are committed (a group commit: whatever every request
+thread handed in meanwhile goes in the same transaction; a batch is never split), so a 200 with
+a `decision_id` means the row is on disk and survives the process being killed. When the log
+cannot keep up — more rows waiting than `max_pending_values` allows, or no commit within
+`wait_s` — or cannot be written at all, `record` raises `LogBusy` and the caller answers 503
+with Retry-After: backpressure, never a silent drop. A best-effort mode, only when configured,
+queues and returns at once, drops what does not fit and counts it.
+
+With PostgreSQL, rows that cannot be written to the database (it is down, or unreachable) are
+committed to a local SQLite spool instead, and that is what acknowledges them; the writer moves
+them into the database as soon as it takes writes again, and when the service starts.
 
 `read_log` gives the rows back for `ruleproof replay`.
 """
@@ -13,12 +19,11 @@ single decision), so a flood of large batches cannot make it take all the memory
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import json
 import logging
 import os
 import queue
-import random
-import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -26,38 +31,57 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pydantic_core import to_json
+from ruleproof.server.logstore import LogError, Record, SqliteStore, is_postgres, open_store
 
 log = logging.getLogger("ruleproof.server")
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS decisions (
-    decision_id  TEXT PRIMARY KEY,   -- time-ordered (UUID version 7)
-    time         TEXT NOT NULL,      -- UTC, ISO 8601
-    pack         TEXT NOT NULL,
-    version      TEXT NOT NULL,
-    facts        TEXT NOT NULL,      -- JSON, as the caller sent them
-    decisions    TEXT NOT NULL,      -- JSON: decision -> wire value
-    undetermined TEXT NOT NULL,      -- JSON: decision -> {reason, depends_on, ...}
-    requested    TEXT                -- JSON list of the decisions asked for; NULL = all
-) WITHOUT ROWID;
-"""
-# No other index: ids sort by time, so a time range is a key range, and every insert stays cheap.
-
-# (decision_id, unix time, pack, version, facts, decisions, undetermined, requested)
-Row = tuple[str, float, str, str, object, dict, dict, "list[str] | None"]
+# (decision_id, unix time, pack, version, facts, decisions, undetermined, requested, revision)
+Row = tuple[str, float, str, str, object, dict, dict, "list[str] | None", "str | None"]
 
 
+class LogMode(enum.Enum):
+    """What a 200 promises about the log."""
+
+    #: the row is committed before the answer; 503 when the log cannot keep up
+    DURABLE = "durable"
+    #: the row is queued; dropped and counted when the queue is full
+    BEST_EFFORT = "best_effort"
+
+
+class LogBusy(Exception):
+    """The log cannot take these rows now; answer 503 with `retry_after` seconds."""
+
+    def __init__(self, message: str, retry_after: int = 1):
+        super().__init__(message)
+        self.message = message
+        self.retry_after = retry_after
+
+
+# ------------------------------------------------------------------ ids
 _last_id = [0, 0]  # (milliseconds, sequence) of the last id made in this process
 _id_lock = threading.Lock()
-# ids must be unique, not secret: the Mersenne Twister (reseeded in each forked worker) is
-# ten times cheaper than os.urandom
-_random = random.Random()
-os.register_at_fork(after_in_child=_random.seed)
+_tail = ""  # the id's last 17 characters: its variant and 62 random bits, drawn once per process
+
+
+def _draw_tail() -> None:
+    global _tail
+    h = f"{0x2 << 62 | int.from_bytes(os.urandom(8), 'big') >> 2:016x}"
+    _tail = f"{h[:4]}-{h[4:]}"
+
+
+_draw_tail()
+os.register_at_fork(after_in_child=_draw_tail)
 
 
 def new_id() -> str:
-    """A UUID version 7: 48 bits of milliseconds, a 12-bit sequence, 62 random bits. Ids made
-    in one process sort in the order they were made; across processes, by millisecond."""
+    """A UUID version 7: 48 bits of milliseconds, a 12-bit sequence, then 62 random bits drawn
+    once per process (ids must be unique, not secret). Ids made in one process sort in the order
+    they were made; across processes, by millisecond.
+
+    >>> a, b = new_id(), new_id()
+    >>> a < b and a[14] == "7" and a[-17:] == b[-17:]
+    True
+    """
     return new_ids(1)[0]
 
 
@@ -71,168 +95,208 @@ def new_ids(count: int) -> list[str]:
         ms, seq = ms + seq // 0x1000, seq % 0x1000
         end_ms, end_seq = ms + (seq + count - 1) // 0x1000, (seq + count - 1) % 0x1000
         _last_id[0], _last_id[1] = end_ms, end_seq
+    tail = _tail
     ids = []
-    bits = _random.getrandbits
     for n in range(seq, seq + count):
-        value = (ms + n // 0x1000) << 80 | 0x7 << 76 | (n % 0x1000) << 64 | 0x2 << 62 | bits(62)
-        h = f"{value:032x}"
-        ids.append(f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}")
+        h = f"{ms + n // 0x1000:012x}"
+        ids.append(f"{h[:8]}-{h[8:]}-7{n % 0x1000:03x}-{tail}")
     return ids
 
 
-def connect(path: Path) -> sqlite3.Connection:
-    conn = sqlite3.connect(str(path), timeout=30, check_same_thread=False)
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA synchronous=NORMAL")
-    conn.execute("PRAGMA busy_timeout=30000")
-    return conn
+# ------------------------------------------------------------------ the writer
+class _Entry:
+    """Rows handed in by one request, and what became of them."""
+
+    __slots__ = ("rows", "weight", "done", "error")
+
+    def __init__(self, rows: list[Row], weight: int):
+        self.rows = rows
+        self.weight = weight
+        self.done = threading.Event()
+        self.error: str | None = None
 
 
 class DecisionLog:
-    """Appends decisions to `path` from a writer thread, in batches of up to `batch_rows` rows
-    gathered for at most `linger` seconds (a flush or close writes at once)."""
+    """Appends decisions to the store at `target` (see logstore.open_store) from a writer
+    thread, one transaction per group of requests."""
 
-    def __init__(self, path: Path | str, batch_rows: int = 5000, max_pending: int = 10_000, linger: float = 0.1,
-                 on_written: Callable[[int], None] | None = None, on_dropped: Callable[[int], None] | None = None,
-                 max_pending_values: int = 1_000_000):
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        conn = connect(self.path)
-        with conn:
-            conn.executescript(SCHEMA)
-        conn.close()
-        self.batch_rows = batch_rows
-        self.linger = linger
-        self._wake = threading.Event()
+    def __init__(self, target: Path | str, mode: LogMode = LogMode.DURABLE, max_pending_values: int = 1_000_000,
+                 wait_s: float = 10.0, spool: Path | None = None, on_written: Callable[[int], None] | None = None,
+                 on_dropped: Callable[[int], None] | None = None, on_refused: Callable[[int], None] | None = None):
+        self.target = target
+        self.mode = mode
+        self.store = open_store(target)  # raises LogError now rather than on the first decision
+        #: the local spool (PostgreSQL only): rows acknowledged while the database was unavailable
+        self.spool = SqliteStore(spool or Path("decisions.spool.sqlite")) if is_postgres(target) else None
+        self._spooled = self.spool is not None and self.spool.count() > 0
+        #: values (decisions and undetermined ones, plus one per row) handed in and not yet
+        #: written: about 200 bytes each, so the default bounds the rows waiting near 200 MB
+        self.max_pending_values = max_pending_values
+        self.wait_s = wait_s
         self.on_written = on_written
         self.on_dropped = on_dropped
-        self._queue: queue.Queue = queue.Queue(maxsize=max_pending)
-        #: values (decisions and undetermined ones, plus one per row) queued and not yet written:
-        #: about 200 bytes each, so the default bounds the queue near 200 MB
-        self.max_pending_values = max_pending_values
+        self.on_refused = on_refused
+        self.dropped = 0
+        self._queue: queue.SimpleQueue = queue.SimpleQueue()
         self._pending = 0
-        self._room = threading.Condition()
-        self._thread = threading.Thread(target=self._run, name="ruleproof-decision-log", daemon=True)
+        self._lock = threading.Lock()
         self._closed = False
+        self._thread = threading.Thread(target=self._run, name="ruleproof-decision-log", daemon=True)
         self._thread.start()
 
-    def append(self, rows: list[Row]) -> None:
-        """Queue rows for writing; never blocks for more than a second."""
-        if self._closed or not rows:
+    def record(self, rows: list[Row]) -> None:
+        """Log `rows` (all of one request). Durable: returns once they are committed, in one
+        transaction; raises LogBusy — nothing acknowledged — when the rows waiting would pass
+        the bound, when they are not committed within `wait_s`, or when the store fails. Best
+        effort: queues them and returns; drops and counts them when they do not fit."""
+        if not rows:
             return
-        weight = _weight(rows)
-        with self._room:
+        weight = sum(1 + len(row[5]) + len(row[6]) for row in rows)
+        with self._lock:
             # an empty queue takes any batch, so that one larger than the bound is still logged
-            room = self._room.wait_for(lambda: self._pending == 0 or self._pending + weight <= self.max_pending_values,
-                                       timeout=1.0)
-            if room:
+            fits = not self._closed and (self._pending == 0 or self._pending + weight <= self.max_pending_values)
+            if fits:
                 self._pending += weight
-        try:
-            if not room:
-                raise queue.Full
-            self._queue.put(rows, timeout=1.0)
-        except queue.Full:
-            if room:
-                self._release(weight)
-            log.warning("decision log queue full: %d decisions not logged", len(rows))
-            if self.on_dropped:
-                self.on_dropped(len(rows))
+        if not fits:
+            if self.mode is LogMode.BEST_EFFORT:
+                self._drop(len(rows))
+                return
+            if self.on_refused:
+                self.on_refused(len(rows))
+            raise LogBusy("the decision log is behind; retry shortly")
+        entry = _Entry(rows, weight)
+        self._queue.put(entry)
+        if self.mode is LogMode.BEST_EFFORT:
+            return
+        if not entry.done.wait(self.wait_s):
+            if self.on_refused:
+                self.on_refused(len(rows))
+            raise LogBusy("the decision log did not commit in time; retry shortly", retry_after=5)
+        if entry.error is not None:
+            raise LogBusy(f"the decision log cannot be written: {entry.error}", retry_after=5)
 
-    def _release(self, weight: int) -> None:
-        with self._room:
-            self._pending -= weight
-            self._room.notify_all()
+    def _drop(self, count: int) -> None:
+        self.dropped += count
+        log.warning("decision log (best effort) full: %d decisions not logged", count)
+        if self.on_dropped:
+            self.on_dropped(count)
 
     def flush(self, timeout: float = 10.0) -> bool:
-        """Wait until everything queued so far is written."""
-        done = threading.Event()
-        self._queue.put(done)
-        self._wake.set()
-        return done.wait(timeout)
+        """Wait until everything handed in so far is written."""
+        marker = _Entry([], 0)
+        self._queue.put(marker)
+        return marker.done.wait(timeout)
 
     def close(self) -> None:
-        if self._closed:
-            return
-        self._closed = True
+        """Write what is waiting, then stop the writer."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
         self._queue.put(None)
-        self._wake.set()
-        self._thread.join(timeout=10)
+        self._thread.join(timeout=30)
 
     def _run(self) -> None:
-        conn = connect(self.path)
-        stop = False
-        while not stop:
-            items = [self._queue.get()]
-            # then let decisions gather for `linger` seconds (a flush or close cuts it short), and
-            # take them all: one wake-up and one transaction per batch, not per decision
-            if self._wake.wait(self.linger):
-                self._wake.clear()
-            while True:
-                try:
-                    items.append(self._queue.get_nowait())
-                except queue.Empty:
-                    break
-            rows: list[Row] = []
-            waiters: list[threading.Event] = []
-            for item in items:
-                if item is None:
-                    stop = True
-                elif isinstance(item, threading.Event):
-                    waiters.append(item)
-                else:
-                    rows.extend(item)
-            for start in range(0, len(rows), self.batch_rows):
-                chunk = rows[start:start + self.batch_rows]
-                self._write(conn, chunk)
-                self._release(_weight(chunk))
-            for waiter in waiters:
-                waiter.set()
-        conn.close()
+        # INVARIANT: a group's rows live only in _write_group's frame, so nothing of a big
+        # batch stays in memory once it is committed
+        self._drain()  # what an earlier run spooled
+        while self._write_group(self._gather()):
+            if self._spooled:
+                self._drain()
+        self.store.close()
+        if self.spool is not None:
+            self.spool.close()
 
-    def _write(self, conn: sqlite3.Connection, rows: list[Row]) -> None:
-        def dumps(value: object) -> str:
-            return to_json(value).decode()
+    def _drain(self, chunk: int = 5000) -> None:
+        """Move spooled rows into the database, oldest first, a chunk per transaction; stop at
+        the first failure (the rows stay in the spool)."""
+        while self._spooled:
+            records = self.spool.take(chunk)
+            if not records:
+                self._spooled = False
+                return
+            try:
+                self.store.write(records)
+            except LogError:
+                self._reconnect()
+                return
+            self.spool.delete([record[0] for record in records])
+            log.info("decision log: %d spooled decisions written to the database", len(records))
 
-        stamp: dict[float, str] = {}
-        records = []
-        for decision_id, when, pack, version, facts, decisions, undetermined, requested in rows:
-            text = stamp.get(when)
-            if text is None:
-                text = stamp[when] = _iso(when)
-            records.append((decision_id, text, pack, version, dumps(facts), dumps(decisions), dumps(undetermined),
-                            None if requested is None else dumps(requested)))
+    def _gather(self) -> list[_Entry | None]:
+        """What the request threads handed in: at least one entry, then all that is waiting."""
+        entries = [self._queue.get()]
+        while True:
+            try:
+                entries.append(self._queue.get_nowait())
+            except queue.Empty:
+                return entries
+
+    def _write_group(self, entries: list[_Entry | None]) -> bool:
+        """Commit the rows of `entries` in one transaction and wake their requests; False once
+        the log is closing (None was handed in)."""
+        go_on = None not in entries
+        group = [entry for entry in entries if entry is not None]
+        records = [record for entry in group for record in _records(entry.rows)]
+        error = self._commit(records) if records else None
+        with self._lock:
+            self._pending -= sum(entry.weight for entry in group)
+        for entry in group:
+            entry.error = error
+            entry.rows = []
+            entry.done.set()
+        if error is not None and self.mode is LogMode.BEST_EFFORT:
+            self._drop(len(records))
+        return go_on
+
+    def _commit(self, records: list[Record]) -> str | None:
+        """Write `records` in one transaction; None, or why they were not written."""
         try:
-            with conn:
-                # many rows per statement: sqlite3 releases the GIL once per statement (per row
-                # with executemany), so a busy server never starves this thread
-                for start in range(0, len(records), ROWS_PER_STATEMENT):
-                    chunk = records[start:start + ROWS_PER_STATEMENT]
-                    conn.execute(_insert(len(chunk)), [value for record in chunk for value in record])
-        except sqlite3.Error:
-            log.exception("decision log: %d decisions not written", len(records))
-            if self.on_dropped:
-                self.on_dropped(len(records))
-            return
+            self.store.write(records)
+        except LogError as err:
+            if self.spool is None:
+                log.error("decision log: %d decisions not written: %s", len(records), err)
+                return str(err)
+            try:
+                self.spool.write(records)
+            except LogError as spool_err:
+                log.error("decision log: %d decisions not written: %s; nor spooled: %s", len(records), err, spool_err)
+                return str(err)
+            self._spooled = True
+            log.warning("decision log: %d decisions spooled locally: %s", len(records), err)
+            self._reconnect()
         if self.on_written:
             self.on_written(len(records))
+        return None
 
 
-ROWS_PER_STATEMENT = 500  # 8 values a row: well under SQLite's 32,766 parameters
+    def _reconnect(self) -> None:
+        """A new connection to the database, if it takes one now (the old one may be broken)."""
+        try:
+            fresh = open_store(self.target)
+        except LogError:
+            return
+        self.store.close()
+        self.store = fresh
 
 
-def _weight(rows: list[Row]) -> int:
-    """What rows cost in memory while queued, in values: their decisions and undetermined ones."""
-    return sum(1 + len(row[5]) + len(row[6]) for row in rows)
-
-
-def _insert(rows: int) -> str:
-    return "INSERT OR IGNORE INTO decisions VALUES " + ",".join(["(?, ?, ?, ?, ?, ?, ?, ?)"] * rows)
+def _records(rows: list[Row]) -> list[Record]:
+    stamp: dict[float, str] = {}
+    out = []
+    for decision_id, when, pack, version, facts, decisions, undetermined, requested, revision in rows:
+        text = stamp.get(when)
+        if text is None:
+            text = stamp[when] = _iso(when)
+        out.append((decision_id, text, pack, version, to_json(facts).decode(), to_json(decisions).decode(),
+                    to_json(undetermined).decode(), None if requested is None else to_json(requested).decode(), revision))
+    return out
 
 
 def _iso(unix: float) -> str:
     return dt.datetime.fromtimestamp(unix, dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+# ------------------------------------------------------------------ reading
 @dataclass(frozen=True)
 class LoggedDecision:
     decision_id: str
@@ -243,23 +307,21 @@ class LoggedDecision:
     decisions: dict
     undetermined: dict
     requested: list[str] | None
+    revision: str | None  # hash of the pack's files (logs from before schema 2: None)
 
 
-def read_log(path: Path | str, pack: str | None = None, limit: int | None = None) -> Iterator[LoggedDecision]:
-    """Logged decisions, oldest first (the newest `limit` of them if given), of `pack` if given."""
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"no decision log at {path}")
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+def read_log(target: Path | str, pack: str | None = None, limit: int | None = None) -> Iterator[LoggedDecision]:
+    """Logged decisions, oldest first (the newest `limit` of them if given), of `pack` if given;
+    from an SQLite file or a `postgresql://` database. Raises LogError."""
+    store = open_store(target, readonly=True)
     try:
-        where, params = ("WHERE pack = ?", [pack]) if pack else ("", [])
-        query = f"SELECT * FROM decisions {where} ORDER BY decision_id"
-        if limit is not None:
-            query = f"SELECT * FROM ({query} DESC LIMIT ?) ORDER BY decision_id"
-            params.append(limit)
-        for row in conn.execute(query, params):
-            decision_id, time_, pack_, version, facts, decisions, undetermined, requested = row
-            yield LoggedDecision(decision_id, time_, pack_, version, json.loads(facts), json.loads(decisions),
-                                 json.loads(undetermined), None if requested is None else json.loads(requested))
+        for row in store.read(pack, limit):
+            decision_id, time_, pack_, version, facts, decisions, undetermined, requested, revision = row
+            try:
+                yield LoggedDecision(decision_id, time_, pack_, version, json.loads(facts), json.loads(decisions),
+                                     json.loads(undetermined), None if requested is None else json.loads(requested),
+                                     revision)
+            except (TypeError, ValueError) as err:
+                raise LogError(f"row {decision_id} of the decision log is not JSON: {err}") from None
     finally:
-        conn.close()
+        store.close()

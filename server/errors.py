@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 
 from flask import Flask, Response
 from pydantic import ValidationError
 from ruleproof.checker.values import FactError
+from ruleproof.server.strictjson import json_path
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger("ruleproof.server")
@@ -50,24 +50,6 @@ def error_response(status: int, code: str, message: str, errors: list[dict] | No
     for key, value in (headers or {}).items():
         response.headers[key] = value
     return response
-
-
-_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-
-
-def json_path(loc: tuple) -> str:
-    """A pydantic error location as a JSON path: ('cases', 3, 'today') -> `cases[3].today`."""
-    path = ""
-    for part in loc:
-        if isinstance(part, int):
-            path += f"[{part}]"
-        elif part == "[key]":
-            continue
-        elif _IDENT.match(str(part)):
-            path += ("." if path else "") + str(part)
-        else:
-            path += f"[{json.dumps(str(part))}]"
-    return path or "$"
 
 
 def validation_errors(err: ValidationError, prefix: tuple = ()) -> list[dict]:

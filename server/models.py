@@ -138,6 +138,7 @@ class DecideResponseV1(Out):
 
     pack: str
     version: str
+    revision: str = Field(description="hash of the served version's files: changes whenever they do")
     decision_id: str
     decisions: dict[str, Any] = Field(description="decision name -> wire value")
     undetermined: dict[str, UndeterminedV1]
@@ -164,6 +165,7 @@ class BatchResultV1(Out):
 class BatchResponseV1(Out):
     pack: str
     version: str
+    revision: str = Field(description="hash of the served version's files: changes whenever they do")
     results: list[BatchResultV1] = Field(description="one per case, in the order sent")
     decided: int
     failed: int
@@ -305,7 +307,8 @@ class LoadFailureV1(Out):
 class PackSummaryV1(Out):
     name: str = Field(description="the pack's folder under policies/")
     pack: str | None = Field(description="the name in the pack header")
-    version: str | None = Field(description="the version being served")
+    version: str | None = Field(description="the version being served, as its header declares it")
+    revision: str | None = Field(default=None, description="hash of the served version's files: changes whenever they do")
     status: Literal["ok", "failed"] = Field(description="whether the last load succeeded")
     serving: bool = Field(description="whether a good version serves decisions (the last good one after a failed load)")
     loaded_at: str | None = Field(description="when the served version was loaded (UTC, ISO 8601)")
@@ -333,6 +336,11 @@ class ReadyV1(Out):
     ready: bool
     packs: dict[str, Literal["ok", "failed"]]
     message: str
+    #: what a 200 from /v1/decide promises: `durable` (its row is committed), `best_effort` (its
+    #: row may be dropped, and counted), or `off`
+    decision_log: Literal["durable", "best_effort", "off"] = "off"
+    #: decisions not logged since this process started (best effort only)
+    decision_log_dropped: int = 0
 
 
 class ReloadOutcomeV1(Out):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hmac
 
 from flask import Blueprint, Response, request
+from ruleproof.server.decision_log import LogMode
 from ruleproof.server.errors import ApiError
 from ruleproof.server.models import HealthV1, ReadyV1, ReloadResponseV1
 from ruleproof.server.openapi import document_text
@@ -34,6 +35,12 @@ def ready():
         body, status = ReadyV1(ready=False, packs=packs, message="no good version of: " + ", ".join(missing)), 503
     else:
         body, status = ReadyV1(ready=True, packs=packs, message="every pack is serving"), 200
+    log = services().log
+    if log is not None:
+        body.decision_log = log.mode.value
+        if log.mode is LogMode.BEST_EFFORT:
+            body.decision_log_dropped = log.dropped
+            body.message += f"; the decision log is best effort: {log.dropped} decisions dropped here"
     return json_response(body, status)
 
 

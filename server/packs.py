@@ -19,6 +19,7 @@ def _summary(state: PackState) -> dict:
         "name": state.name,
         "pack": pack.name if pack else (failed_report or {}).get("pack"),
         "version": pack.version if pack else None,
+        "revision": served.revision if served else None,
         "status": state.status,
         "serving": served is not None,
         "loaded_at": served.loaded_at if served else None,

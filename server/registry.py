@@ -9,11 +9,13 @@ is replaced whole, so a reader sees either the old or the new version, never a m
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from ruleproof.checker.diagnostics import Diagnostic, diagnostic
@@ -23,6 +25,7 @@ from ruleproof.checker.render import report_json
 from ruleproof.checker.report import Report, check_pack
 from ruleproof.checker.source import SourceFile, Span
 from ruleproof.checker.values import to_wire
+from ruleproof.server.packfiles import Unreadable, read_source
 
 log = logging.getLogger("ruleproof.server")
 
@@ -46,6 +49,16 @@ class Served:
     @property
     def version(self) -> str:
         return self.compiled.pack.version
+
+    @cached_property
+    def revision(self) -> str:
+        """What the files hold: a hash of their names and texts, so that any change shows, even
+        one that keeps the declared version (a file half written, one deleted)."""
+        digest = hashlib.sha256()
+        for name in sorted(self.texts):
+            digest.update(f"{len(name)}:{name}{len(self.texts[name])}:".encode())
+            digest.update(self.texts[name].encode())
+        return digest.hexdigest()[:16]
 
 
 @dataclass(frozen=True)
@@ -207,6 +220,8 @@ class PackRegistry:
         for file in pack_files(folder):
             try:
                 key = f"{base.name}/{file.resolve().relative_to(base).as_posix()}"
+            except (RuntimeError, OSError):  # a symbolic link loop: reported by read_source below
+                key = f"{base.name}/{file.relative_to(self.root).as_posix()}"
             except ValueError:  # a symbolic link out of the policies folder: never followed
                 key = f"{base.name}/{file.relative_to(self.root).as_posix()}"
                 errors.append(diagnostic("E001", f"cannot read `{key}`: it links outside `{base.name}/`",
@@ -214,36 +229,48 @@ class PackRegistry:
                                          help="copy the file into the pack's folder instead of linking to it"))
                 continue
             try:
-                texts[key] = file.read_text(encoding="utf-8")
-            except (OSError, UnicodeDecodeError, ValueError) as err:
-                errors.append(diagnostic("E001", f"cannot read `{key}`: {err.__class__.__name__}",
+                texts[key] = read_source(file)  # never blocks (a FIFO, a device), bounded
+            except Unreadable as err:
+                errors.append(diagnostic("E001", f"cannot read `{key}`: {err}",
                                          Span(SourceFile(key, ""), 0, 0), "unreadable",
-                                         help="check the file's permissions and that it is UTF-8 text"))
+                                         help="a pack file must be a regular UTF-8 text file in the pack's folder"))
         return texts, errors
 
     # ------------------------------------------------------------ watching
     def start_watching(self, interval: float) -> None:
-        """Poll the root every `interval` seconds in a daemon thread and reload on change; with a
-        reload stamp, also reload everything when another process touches it (every second when
-        `interval` is 0: then only the stamp is watched)."""
+        """Watch the root (and the reload stamp) with watchfiles (inotify, in Rust) in a daemon
+        thread, and reload when something changes there, once the files hold still; with
+        `interval` 0 only the reload stamp is watched."""
         if self._watcher is not None or (interval <= 0 and self.stamp is None):
             return
         self._watcher = threading.Thread(target=self._watch, args=(interval,), name="ruleproof-watcher", daemon=True)
         self._watcher.start()
 
     def _watch(self, interval: float) -> None:
+        import watchfiles
+
         watch_files = interval > 0
-        while not self._stop.wait(interval if watch_files else 1.0):
-            try:
-                if self._stamp_time() != self._seen_stamp:
-                    self.reload(force=True)
-                elif watch_files and self._changed():
-                    # let an editor or a checkout finish writing the other files first
-                    if self._settle(min(0.2, interval / 2)):
-                        return
-                    self.reload()
-            except Exception:
-                log.exception("reload failed")
+        paths = ([self.root] if watch_files and self.root.is_dir() else []) + ([self.stamp] if self.stamp else [])
+        if not paths:
+            return
+        settle = min(0.2, interval / 2) if watch_files else 0.0
+        try:
+            # every second without events, look anyway (cheap: no file is read): a change made
+            # before the watch was set up, or one inotify could not report, is seen then
+            for _changes in watchfiles.watch(*paths, stop_event=self._stop, debounce=200, step=50, rust_timeout=1000,
+                                             yield_on_timeout=True, raise_interrupt=False, ignore_permission_denied=True):
+                try:
+                    if self._stamp_time() != self._seen_stamp:
+                        self.reload(force=True)
+                    elif watch_files and self._changed():
+                        # let an editor or a checkout finish writing the other files first
+                        if self._settle(settle):
+                            return
+                        self.reload()
+                except Exception:
+                    log.exception("reload failed")
+        except Exception:
+            log.exception("the watcher of %s stopped", self.root)
 
     def _settle(self, pause: float, most: int = 20) -> bool:
         """Wait until the files under the root hold still for `pause` seconds (at most `most`

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import json
-from collections import Counter
+import ctypes
+import ctypes.util
 from typing import TypeVar
 
 import pydantic_core
 from flask import Response, current_app, request
 from pydantic import BaseModel, ValidationError
-from ruleproof.server.errors import ApiError, json_path, validation_errors
+from ruleproof.server.errors import ApiError, validation_errors
+from ruleproof.server.strictjson import duplicate_keys
 from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
 
 M = TypeVar("M", bound=BaseModel)
@@ -45,71 +46,46 @@ def parse_body(model: type[M]) -> M:
     return parsed
 
 
-class _Pairs(list):
-    """A JSON object as its (key, value) pairs, duplicates kept."""
-
-
-def _has_duplicates(pairs: list) -> None:
-    if len(dict(pairs)) != len(pairs):
-        raise _Duplicate
-
-
-class _Duplicate(Exception):
-    pass
-
-
-def duplicate_keys(data: bytes) -> list[dict]:
-    """[{path, message}] for every key that an object of the (valid JSON) body holds twice.
-
-    >>> duplicate_keys(b'{"pack": "a", "facts": {"x": 1, "x": 2}}')
-    [{'path': 'facts.x', 'message': 'duplicate key: send it once'}]
-    """
-    try:
-        json.loads(data, object_pairs_hook=_has_duplicates)  # the common case: one pass, no objects kept
-        return []
-    except _Duplicate:
-        pass
-    except (ValueError, RecursionError):  # the body was accepted by the schema's parser; let it be
-        return []
-    errors: list[dict] = []
-
-    def walk(node: object, loc: tuple) -> None:
-        if isinstance(node, _Pairs):
-            counts = Counter(key for key, _ in node)
-            reported = set()
-            for key, value in node:
-                if counts[key] > 1 and key not in reported:
-                    reported.add(key)
-                    errors.append({"path": json_path(loc + (key,)), "message": "duplicate key: send it once"})
-                walk(value, loc + (key,))
-        elif isinstance(node, list):
-            for index, value in enumerate(node):
-                walk(value, loc + (index,))
-
-    walk(json.loads(data, object_pairs_hook=_Pairs), ())
-    return errors
-
-
 def _body() -> bytes:
     """The raw body; 413 past MAX_CONTENT_LENGTH, chunked bodies included. Read straight from
     the WSGI input (werkzeug's stream wrappers cost more than a decision, and they cut a chunked
-    body at the limit instead of refusing it)."""
+    body at the limit instead of refusing it).
+
+    A client can send its body slowly, and the thread reading it waits meanwhile: at most
+    `threads - 1` threads of a process read bodies (or wait on validations) at once, the rest
+    are answered 503 `busy` at once, so one thread is always free for /health and decisions;
+    under gunicorn a body that takes more than `body_timeout_s` is answered 408."""
     limit = current_app.config["MAX_CONTENT_LENGTH"]
     environ = request.environ
     length = request.content_length
-    if length is not None:
-        if length > limit:
-            raise RequestEntityTooLarge()
-        data = environ["wsgi.input"].read(length)
-        if len(data) < length:
-            raise BadRequest("the body is shorter than its Content-Length")
-        return data
-    if environ.get("wsgi.input_terminated"):  # chunked: the server marks where the body ends
-        data = environ["wsgi.input"].read(limit + 1)
-        if len(data) > limit:
-            raise RequestEntityTooLarge()
-        return data
-    return b""
+    if length is not None and length > limit:
+        raise RequestEntityTooLarge()
+    if length is None and not environ.get("wsgi.input_terminated"):
+        return b""
+    waiting = services().waiting
+    # a body that is all there takes a slot for microseconds: wait a moment for one before
+    # concluding that slow clients hold them all
+    if not waiting.acquire(timeout=0.05):
+        raise ApiError(503, "busy", "too many requests are waiting; retry shortly", headers={"Retry-After": "1"})
+    try:
+        sock = environ.get("gunicorn.socket")
+        if sock is not None:
+            sock.settimeout(current_app.config["RULEPROOF"].body_timeout_s)
+        try:
+            data = environ["wsgi.input"].read(length if length is not None else limit + 1)
+        except TimeoutError:
+            raise ApiError(408, "request_timeout", "the body was not sent in time", [{"path": "$", "message": "send the whole body at once"}],
+                           headers={"Connection": "close"}) from None
+        finally:
+            if sock is not None:
+                sock.settimeout(None)
+    finally:
+        waiting.release()
+    if length is not None and len(data) < length:
+        raise BadRequest("the body is shorter than its Content-Length")
+    if len(data) > limit:  # chunked: the server marks where the body ends
+        raise RequestEntityTooLarge()
+    return data
 
 
 def json_response(body: object, status: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -122,3 +98,14 @@ def json_response(body: object, status: int = 200, headers: dict[str, str] | Non
     for key, value in (headers or {}).items():
         response.headers[key] = value
     return response
+
+
+_libc = ctypes.CDLL(ctypes.util.find_library("c") or None)
+_malloc_trim = getattr(_libc, "malloc_trim", None)
+
+
+def release_memory_after(response: Response) -> None:
+    """Once `response` is sent, give back to the system the memory a big request used: glibc
+    keeps freed memory in the process otherwise, and a worker would stay at its peak."""
+    if _malloc_trim is not None:
+        response.call_on_close(lambda: _malloc_trim(0))

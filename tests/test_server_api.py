@@ -150,8 +150,8 @@ def test_decide(client):
     response = client.post("/v1/decide", json={"pack": "shop", "facts": CASE})
     assert response.status_code == 200
     body = shape(m.DecideResponseV1, response.json)
-    assert list(body) == ["pack", "version", "decision_id", "decisions", "undetermined"]
-    assert body["pack"] == "shop" and body["version"] == "1.0"
+    assert list(body) == ["pack", "version", "revision", "decision_id", "decisions", "undetermined"]
+    assert body["pack"] == "shop" and body["version"] == "1.0" and len(body["revision"]) == 16
     assert body["decisions"] == CASE_DECISIONS
     assert body["undetermined"] == {"confirmation_deadline": {"reason": "no rule applies", "cause": "no_value", "depends_on": ["shipped_on"]}}
     assert len(body["decision_id"]) == 36
@@ -165,7 +165,7 @@ def test_decide_matches_the_cli(client, tmp_path):
         assert cli.main(["decide", str(SHOP), "--facts", str(tmp_path / "facts.json"), "--format", "json"]) == 0
     expected = json.loads(out.getvalue().replace(str(POLICIES.parent) + "/", ""))
     body = client.post("/v1/decide", json={"pack": "shop", "facts": facts, "explain": True}).json
-    assert body.pop("decision_id")
+    assert body.pop("decision_id") and body.pop("revision")
     assert body == expected
 
 

@@ -63,3 +63,15 @@ def test_serve_refuses_a_missing_folder(tmp_path, capsys):
 @pytest.mark.parametrize("argv", [["replay"], ["replay", "--log", "x"], ["serve", "--port", "x"]])
 def test_usage_errors(argv):
     assert cli.main(argv) == 2
+
+
+@pytest.mark.parametrize(("option", "message"), [
+    (["--port", "99999"], "--port 99999: a port is a number from 1 to 65535"),
+    (["--port", "0"], "--port 0: a port is a number from 1 to 65535"),
+    (["--workers", "0"], "--workers 0: at least one worker process"),
+    (["--threads", "1"], "--threads 1: at least two, one is always kept for decisions"),
+])
+def test_serve_refuses_what_would_serve_nothing(option, message, capsys):
+    assert cli.main(["serve", "--policies", str(POLICIES), *option]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "internal error" not in err

@@ -6,11 +6,14 @@ import io
 import json
 import shutil
 import sqlite3
+import threading
+import time
 from contextlib import redirect_stdout
 
 import pytest
 from ruleproof import main as cli
 from ruleproof.server.decision_log import DecisionLog, new_id, read_log
+from ruleproof.server.logstore import SCHEMA_VERSION, LogError
 from server_support import CASE, SHOP, close, make_app
 
 CASES = [
@@ -63,16 +66,45 @@ def test_log_is_wal_and_ids_sort_by_time(logged):
     assert len(set(ids)) == 1000 and all(i[14] == "7" for i in ids)
 
 
-def test_writer_batches_and_flushes(tmp_path):
-    log = DecisionLog(tmp_path / "d.sqlite", batch_rows=100)
+def test_requests_commit_together_and_each_is_on_disk_when_answered(tmp_path):
+    """Group commit: rows handed in by many threads at once share transactions; `record`
+    returns only once its rows are committed (another connection sees them)."""
+    path = tmp_path / "d.sqlite"
+    log = DecisionLog(path)
+    commits: list[int] = []
+    write = log.store.write
+    log.store.write = lambda records: (commits.append(len(records)), time.sleep(0.01), write(records))
+    seen: list[bool] = []
+
+    def decide(i: int) -> None:
+        decision_id = new_id()
+        log.record([(decision_id, 0.0, "p", "1", {"i": i}, {}, {}, None, "r")] * 10)
+        with sqlite3.connect(path) as other:
+            seen.append(other.execute("SELECT count(*) FROM decisions WHERE decision_id = ?", (decision_id,)).fetchone()[0] == 1)
+
     try:
-        for i in range(50):
-            log.append([(new_id(), 0.0, "p", "1", {"i": i}, {}, {}, None) for _ in range(10)])
-        assert log.flush()
-        assert len(list(read_log(tmp_path / "d.sqlite", "p"))) == 500
-        assert [r.facts["i"] for r in read_log(tmp_path / "d.sqlite", "p", limit=10)] == [49] * 10
+        threads = [threading.Thread(target=decide, args=(i,)) for i in range(50)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert seen == [True] * 50
+        assert sum(commits) == 500 and len(commits) < 50  # grouped
+        assert len(list(read_log(path, "p"))) == 50
     finally:
         log.close()
+
+
+def test_the_log_is_private_versioned_and_refuses_what_is_not_a_log(tmp_path):
+    path = tmp_path / "d.sqlite"
+    DecisionLog(path).close()
+    assert path.stat().st_mode & 0o777 == 0o600
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT max(version) FROM schema_migrations").fetchone()[0] == SCHEMA_VERSION
+    DecisionLog(path).close()  # opened again: migrations are not applied twice
+    (tmp_path / "junk").write_bytes(b"x" * 4096)
+    with pytest.raises(LogError, match="is not a decision log"):
+        DecisionLog(tmp_path / "junk")
 
 
 def test_log_can_be_off_and_batches_unlogged(tmp_path):

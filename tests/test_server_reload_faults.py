@@ -151,18 +151,18 @@ def test_faulty_files_never_take_the_last_good_version_down(watched, monkeypatch
         restore(client, policies, 4)
 
         # 5. the read fails (what chmod 000 does for a user other than root)
-        real_read = Path.read_text
+        from ruleproof.server import packfiles, registry
 
-        def refuse(self, *args, **kwargs):
-            if self.name == "orders.rules" and "served" in str(self):
-                raise PermissionError(13, "Permission denied", str(self))
-            return real_read(self, *args, **kwargs)
+        def refuse(path, *args, **kwargs):
+            if path.name == "orders.rules" and "served" in str(path):
+                raise packfiles.Unreadable("permission denied")
+            return packfiles.read_source(path, *args, **kwargs)
 
         current = orders.read_text()
-        monkeypatch.setattr(Path, "read_text", refuse)
+        monkeypatch.setattr(registry, "read_source", refuse)
         write(orders, current + "\n")
         seen_failures.append(failed_with(client, "E001"))
-        monkeypatch.setattr(Path, "read_text", real_read)
+        monkeypatch.setattr(registry, "read_source", packfiles.read_source)
         restore(client, policies, 5)
 
         # 6. a new version that parses and type checks but the formal checks refuse (a conflict)

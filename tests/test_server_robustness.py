@@ -136,15 +136,20 @@ def test_numbers_where_other_types_belong_are_422_with_a_path(client, path, temp
     assert all(p != "$" for p in paths(body)), body
 
 
-def test_huge_integers_for_numeric_facts(client):
-    # a day count far past the calendar: decided, with the deadline it cannot compute undetermined
-    facts = {**CASE, "shipped_on": "2026-01-02", "delivery_days": 10**100}
-    response = client.post("/v1/decide", json={"pack": "shop", "facts": facts})
-    assert response.status_code == 200
-    assert response.json["undetermined"]["confirmation_deadline"]["reason"].startswith("cannot compute")
-    # 4,000 digits parse, and are refused or decided the same way
+def test_huge_numbers_are_422_with_their_path(client):
+    # past 15 digits (the language's own bound), with another bad fact too (that was a 500)
+    for number in (10**15, 10**100, 10**309, -(10**309)):
+        facts = {**CASE, "delivery_days": number, "today": "x"}
+        body = error(client.post("/v1/decide", json={"pack": "shop", "facts": facts}), 422, "invalid_facts")
+        assert paths(body) == ["facts.delivery_days", "facts.today"]
+        assert "at most 15 digits" in body["errors"][0]["message"]
     data = '{"pack": "shop", "facts": {"placed_on": "2026-01-01", "delivery_days": ' + "7" * 4000 + "}}"
-    assert post(client, "/v1/decide", data).status_code == 200
+    assert paths(error(post(client, "/v1/decide", data), 422, "invalid_facts")) == ["facts.delivery_days"]
+    # in a batch, the case fails alone
+    cases = [CASE, {**CASE, "delivery_days": 10**309}, CASE]
+    body = shape(m.BatchResponseV1, client.post("/v1/decide/batch", json={"pack": "shop", "cases": cases}).json)
+    assert (body["decided"], body["failed"]) == (2, 1)
+    assert paths(body["results"][1]["error"]) == ["cases[1].delivery_days"]
     body = error(post(client, "/v1/decide", '{"pack": "shop", "facts": {"delivery_days": 1.5}}'), 422, "invalid_facts")
     assert paths(body) == ["facts.delivery_days"]
     body = error(post(client, "/v1/decide", '{"pack": "shop", "facts": {"delivery_days": true}}'), 422, "invalid_facts")
@@ -267,34 +272,43 @@ def test_any_bytes_are_answered_without_a_server_error(client, raw):
 # ------------------------------------------------------------------ the decision log under a flood
 
 
-def test_the_decision_log_queue_is_bounded_by_what_its_rows_hold(tmp_path):
-    """Rows wait for the writer in memory; the queue holds at most `max_pending_values` values
-    (a row of 85 decisions weighs as much as 40 rows of one), so a flood of large batches gets
-    its log rows dropped and counted instead of taking the server's memory. A batch larger than
-    the bound still goes through when nothing else waits."""
-    from ruleproof.server.decision_log import DecisionLog, read_log
-
-    gate = threading.Event()
-    dropped: list[int] = []
-    log = DecisionLog(tmp_path / "d.sqlite", max_pending_values=1000, on_dropped=dropped.append)
-    write = log._write
-    log._write = lambda conn, rows: (gate.wait(10), write(conn, rows))  # a writer that cannot keep up
+def test_the_decision_log_refuses_rather_than_drops_when_it_cannot_keep_up(tmp_path):
+    """Rows wait for the writer in memory, bounded by the values they hold (a row of 85
+    decisions weighs as much as 40 rows of one). In the durable mode, rows past the bound are
+    refused at once (LogBusy: the answer is 503, no id given), never dropped; a batch larger than
+    the bound still goes through when nothing else waits. Best effort drops and counts them."""
+    from ruleproof.server.decision_log import DecisionLog, LogBusy, LogMode, read_log
 
     def row(i: int, decisions: int) -> tuple:
-        return (f"id{i:03d}", time.time(), "p", "1", {"x": i}, {f"d{k}": k for k in range(decisions)}, {}, None)
+        return (f"id{i:03d}", time.time(), "p", "1", {"x": i}, {f"d{k}": k for k in range(decisions)}, {}, None, "r")
 
-    try:
-        log.append([row(0, 1999)])  # larger than the bound, but alone: taken
-        wait_for(lambda: log._queue.qsize() == 0)  # the writer holds it, waiting at the gate
-        started = time.monotonic()
-        log.append([row(1, 9)])  # no room: dropped after a second
-        assert time.monotonic() - started >= 0.9 and dropped == [1]
-        gate.set()
-        assert log.flush()
-        assert log._pending == 0
-        log.append([row(i, 99) for i in range(2, 11)])  # 900 values: room again
-        assert log.flush() and dropped == [1]
-    finally:
-        gate.set()
-        log.close()
-    assert [r.decision_id for r in read_log(tmp_path / "d.sqlite")] == ["id000"] + [f"id{i:03d}" for i in range(2, 11)]
+    for mode in LogMode:
+        gate = threading.Event()
+        dropped: list[int] = []
+        refused: list[int] = []
+        path = tmp_path / f"{mode.value}.sqlite"
+        log = DecisionLog(path, mode, max_pending_values=1000, on_dropped=dropped.append, on_refused=refused.append)
+        write = log.store.write
+        log.store.write = lambda records, gate=gate, write=write: (gate.wait(10), write(records))  # cannot keep up
+        try:
+            big = threading.Thread(target=log.record, args=([row(0, 1999)],))
+            big.start()  # larger than the bound, but alone: taken; it waits at the gate
+            wait_for(lambda log=log: log._pending > 0)
+            started = time.monotonic()
+            if mode is LogMode.DURABLE:
+                with pytest.raises(LogBusy):
+                    log.record([row(1, 9)])  # no room: refused at once
+                assert refused == [1] and dropped == []
+            else:
+                log.record([row(1, 9)])
+                assert dropped == [1] and log.dropped == 1
+            assert time.monotonic() - started < 0.5
+            gate.set()
+            big.join(10)
+            assert log.flush() and log._pending == 0
+            log.record([row(i, 99) for i in range(2, 11)])  # 900 values: room again
+            assert log.flush()
+        finally:
+            gate.set()
+            log.close()
+        assert [r.decision_id for r in read_log(path)] == ["id000"] + [f"id{i:03d}" for i in range(2, 11)]

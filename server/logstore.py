@@ -1,0 +1,182 @@
+"""Where the decision log is kept: an embedded SQLite file (the default) or a PostgreSQL
+database shared by several service instances. One schema for both, versioned: each store applies
+the migrations it lacks when it is opened, under a lock, so that instances starting together
+agree. Values are JSON text in both, so a log reads back the same from either.
+
+>>> store = open_store(":memory:")
+>>> store.write([("id1", "2026-01-01T00:00:00.000Z", "p", "1", "{}", "{}", "{}", None, "ab12")])
+>>> [row[0] for row in store.read()]
+['id1']
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+#: (decision_id, time, pack, version, facts, decisions, undetermined, requested, revision): text
+#: columns, JSON for facts to requested (requested is NULL when every decision was asked for)
+Record = tuple[str, str, str, str, str, str, str, "str | None", "str | None"]
+
+
+class LogError(Exception):
+    """The log cannot be opened, read or written; the message says why, for a person."""
+
+
+@dataclass(frozen=True)
+class Migration:
+    """One schema change, as SQLite and PostgreSQL write it."""
+
+    version: int
+    name: str
+    sqlite: tuple[str, ...]
+    postgres: tuple[str, ...]
+
+
+DECISIONS = """CREATE TABLE IF NOT EXISTS decisions (
+    decision_id  TEXT PRIMARY KEY,   -- time-ordered (UUID version 7)
+    time         TEXT NOT NULL,      -- UTC, ISO 8601
+    pack         TEXT NOT NULL,
+    version      TEXT NOT NULL,
+    facts        TEXT NOT NULL,      -- JSON, as the caller sent them
+    decisions    TEXT NOT NULL,      -- JSON: decision -> wire value
+    undetermined TEXT NOT NULL,      -- JSON: decision -> {reason, depends_on, ...}
+    requested    TEXT                -- JSON list of the decisions asked for; NULL = all
+)"""
+# No other index: ids sort by time, so a time range is a key range, and every insert stays cheap.
+
+#: every schema change, in order; a store records the ones applied in `schema_migrations`
+REVISION = "ALTER TABLE decisions ADD COLUMN revision TEXT"  # hash of the pack's files
+MIGRATIONS = (
+    Migration(1, "the decisions table", (DECISIONS + " WITHOUT ROWID",), (DECISIONS,)),
+    Migration(2, "the revision of the pack that decided", (REVISION,), (REVISION,)),
+)
+SCHEMA_VERSION = MIGRATIONS[-1].version
+MIGRATIONS_TABLE = ("CREATE TABLE IF NOT EXISTS schema_migrations "
+                    "(version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)")
+ROWS_PER_STATEMENT = 500  # 9 values a row: well under SQLite's 32,766 parameters and PostgreSQL's 65,535
+
+
+def select_sql(pack: str | None, limit: int | None, mark: str) -> tuple[str, list]:
+    where, params = (f"WHERE pack = {mark}", [pack]) if pack else ("", [])
+    query = f"SELECT * FROM decisions {where} ORDER BY decision_id"
+    if limit is not None:
+        query = f"SELECT * FROM ({query} DESC LIMIT {mark}) AS newest ORDER BY decision_id"
+        params.append(limit)
+    return query, params
+
+
+class SqliteStore:
+    """A decision log in one SQLite file (WAL mode): a commit is on disk once `write` returns,
+    so it survives the process being killed. The file is created readable by its owner only."""
+
+    def __init__(self, path: Path | str, readonly: bool = False):
+        self.path = str(path)
+        try:
+            if readonly:
+                if not Path(self.path).is_file():
+                    raise LogError(f"no decision log at {self.path}")
+                self.conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, isolation_level=None,
+                                            check_same_thread=False)
+                self.conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+                return
+            if self.path != ":memory:":
+                Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+                os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))  # facts may be personal data
+            self.conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+            self.conn.execute("PRAGMA busy_timeout=30000")
+            self.conn.execute("PRAGMA journal_mode=WAL")
+            # NORMAL: a commit is in the WAL file when it returns (safe from a killed process;
+            # a power cut may lose the last commits)
+            self.conn.execute("PRAGMA synchronous=NORMAL")
+            self.migrate()
+        except sqlite3.DatabaseError as err:
+            raise LogError(f"{self.path} is not a decision log: {err}") from None
+        except OSError as err:
+            raise LogError(f"cannot open the decision log {self.path}: {err.strerror}") from None
+
+    def migrate(self) -> int:
+        """Apply the migrations this file lacks (one transaction, under SQLite's write lock);
+        returns the schema version."""
+        conn = self.conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            conn.execute(MIGRATIONS_TABLE)
+            done = {v for (v,) in conn.execute("SELECT version FROM schema_migrations")}
+            if done and max(done) > SCHEMA_VERSION:
+                raise LogError(f"{self.path} was written by a newer ruleproof (schema {max(done)})")
+            for migration in MIGRATIONS:
+                if migration.version not in done:
+                    for statement in migration.sqlite:
+                        conn.execute(statement)
+                    conn.execute("INSERT INTO schema_migrations VALUES (?, ?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))",
+                                 (migration.version, migration.name))
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        return SCHEMA_VERSION
+
+    def write(self, records: list[Record]) -> None:
+        """Insert `records` in one transaction (ids already present are kept as they are)."""
+        try:
+            self.conn.execute("BEGIN")
+            try:
+                # many rows per statement: sqlite3 releases the GIL once per statement
+                for start in range(0, len(records), ROWS_PER_STATEMENT):
+                    chunk = records[start:start + ROWS_PER_STATEMENT]
+                    self.conn.execute(insert_sql(len(chunk), "?", "INSERT OR IGNORE INTO", ""),
+                                      [value for record in chunk for value in record])
+                self.conn.execute("COMMIT")
+            except BaseException:
+                self.conn.execute("ROLLBACK")
+                raise
+        except sqlite3.Error as err:
+            raise LogError(f"cannot write the decision log {self.path}: {err}") from None
+
+    def read(self, pack: str | None = None, limit: int | None = None) -> Iterator[tuple]:
+        query, params = select_sql(pack, limit, "?")
+        try:
+            yield from self.conn.execute(query, params)
+        except sqlite3.DatabaseError as err:
+            raise LogError(f"{self.path} is not a decision log: {err}") from None
+
+    def count(self) -> int:
+        return self.conn.execute("SELECT count(*) FROM decisions").fetchone()[0]
+
+    def take(self, count: int) -> list[Record]:
+        """The oldest `count` records (for draining a spool)."""
+        return list(self.conn.execute("SELECT * FROM decisions ORDER BY decision_id LIMIT ?", (count,)))
+
+    def delete(self, ids: list[str]) -> None:
+        """Remove records by id, in one transaction."""
+        with_marks = ",".join("?" * len(ids))
+        self.conn.execute("BEGIN")
+        self.conn.execute(f"DELETE FROM decisions WHERE decision_id IN ({with_marks})", ids)
+        self.conn.execute("COMMIT")
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def insert_sql(rows: int, mark: str, verb: str, tail: str) -> str:
+    one = "(" + ", ".join([mark] * 9) + ")"
+    return f"{verb} decisions VALUES " + ",".join([one] * rows) + tail
+
+
+def is_postgres(target: str | Path) -> bool:
+    """Whether `target` names a PostgreSQL database (else it is an SQLite file)."""
+    return isinstance(target, str) and target.startswith(("postgresql://", "postgres://"))
+
+
+def open_store(target: str | Path, readonly: bool = False):
+    """The store at `target`: a `postgresql://` URL or an SQLite file path; migrated to the
+    current schema unless `readonly`. Raises LogError with a message for a person."""
+    if is_postgres(target):
+        from ruleproof.server.pgstore import PostgresStore
+
+        return PostgresStore(str(target), readonly=readonly)
+    return SqliteStore(target, readonly=readonly)
