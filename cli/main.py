@@ -272,6 +272,14 @@ def cmd_fmt(args: argparse.Namespace) -> int:
     return EXIT_USAGE if broken else EXIT_FINDINGS if unformatted else EXIT_OK
 
 
+def cmd_lsp(args: argparse.Namespace) -> int:
+    """Run the language server over stdin and stdout."""
+    from ruleproof.lsp.server import serve  # pygls is loaded only for this command
+
+    serve()
+    return EXIT_OK
+
+
 def _add_service_commands(sub) -> None:
     serve = sub.add_parser("serve", help="serve the packs over HTTP (decide, validate, diff, metrics)")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
@@ -338,6 +346,8 @@ def build_parser() -> argparse.ArgumentParser:
     fmt.add_argument("--check", action="store_true", help="write nothing; exit 1 if a file would change")
     fmt.add_argument("--diff", action="store_true", help="write nothing; print the changes, exit 1 if any")
     fmt.set_defaults(run=cmd_fmt)
+    lsp = sub.add_parser("lsp", help="run the language server (LSP over stdio) for editors")
+    lsp.set_defaults(run=cmd_lsp)
     _add_service_commands(sub)
     return parser
 

@@ -1,0 +1,106 @@
+"""`ruleproof lsp`: a language server over stdio (pygls). A pack is the folder of the open file;
+the unsaved text of open files counts. The front end runs on every change and its diagnostics
+are published for every open file of the pack."""
+
+from __future__ import annotations
+
+from urllib.parse import unquote, urlparse
+
+from lsprotocol import types as lsp
+from pygls.lsp.server import LanguageServer
+from ruleproof.checker.source import SourceFile
+from ruleproof.lsp import features
+from ruleproof.lsp.index import PackIndex, pack_texts
+
+
+def _path(uri: str) -> str:
+    return unquote(urlparse(uri).path)
+
+
+class RuleproofServer(LanguageServer):
+    """The server, with the index of the pack of a file built from the open documents."""
+
+    def open_texts(self) -> dict[str, str]:
+        return {_path(uri): doc.source for uri, doc in self.workspace.text_documents.items()}
+
+    def index(self, uri: str) -> tuple[PackIndex, str]:
+        path = _path(uri)
+        return PackIndex(pack_texts(path, self.open_texts())), path
+
+    def publish(self, uri: str) -> None:
+        index, _ = self.index(uri)
+        diags = index.load().diagnostics
+        for open_uri in self.workspace.text_documents:
+            if _path(open_uri) in index.sources:
+                self.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(
+                    uri=open_uri, diagnostics=features.diagnostics_of(diags, _path(open_uri))))
+
+
+def build_server() -> RuleproofServer:
+    """A server with every feature registered (not started)."""
+    server = RuleproofServer("ruleproof", "v1")
+
+    @server.feature(lsp.TEXT_DOCUMENT_DID_OPEN)
+    def did_open(ls: RuleproofServer, params: lsp.DidOpenTextDocumentParams) -> None:
+        ls.publish(params.text_document.uri)
+
+    @server.feature(lsp.TEXT_DOCUMENT_DID_CHANGE)
+    def did_change(ls: RuleproofServer, params: lsp.DidChangeTextDocumentParams) -> None:
+        ls.publish(params.text_document.uri)
+
+    @server.feature(lsp.TEXT_DOCUMENT_DID_SAVE)
+    def did_save(ls: RuleproofServer, params: lsp.DidSaveTextDocumentParams) -> None:
+        ls.publish(params.text_document.uri)
+
+    def _named(ls: RuleproofServer, params) -> tuple[PackIndex, str | None]:
+        index, path = ls.index(params.text_document.uri)
+        where = features.offset(index.sources[path], params.position)
+        return index, index.word_at(path, where)
+
+    @server.feature(lsp.TEXT_DOCUMENT_HOVER)
+    def hover(ls: RuleproofServer, params: lsp.HoverParams) -> lsp.Hover | None:
+        index, name = _named(ls, params)
+        if name is None or name not in index.declared:
+            return None
+        return lsp.Hover(contents=lsp.MarkupContent(kind=lsp.MarkupKind.Markdown,
+                                                    value=features.hover_text(index.declared[name])))
+
+    @server.feature(lsp.TEXT_DOCUMENT_DEFINITION)
+    def definition(ls: RuleproofServer, params: lsp.DefinitionParams) -> lsp.Location | None:
+        index, name = _named(ls, params)
+        if name is None or name not in index.declared:
+            return None
+        span = index.declared[name].span
+        return lsp.Location(uri=features.uri_of(span.path), range=features.span_range(span))
+
+    @server.feature(lsp.TEXT_DOCUMENT_REFERENCES)
+    def references(ls: RuleproofServer, params: lsp.ReferenceParams) -> list[lsp.Location]:
+        index, name = _named(ls, params)
+        return [features.location(index, o) for o in index.references(name)] if name else []
+
+    @server.feature(lsp.TEXT_DOCUMENT_RENAME)
+    def rename(ls: RuleproofServer, params: lsp.RenameParams) -> lsp.WorkspaceEdit | None:
+        index, name = _named(ls, params)
+        return features.rename_edit(index, name, params.new_name) if name else None
+
+    @server.feature(lsp.TEXT_DOCUMENT_COMPLETION)
+    def completion(ls: RuleproofServer, params: lsp.CompletionParams) -> lsp.CompletionList:
+        index, path = ls.index(params.text_document.uri)
+        return lsp.CompletionList(is_incomplete=False, items=features.completions(index, path))
+
+    @server.feature(lsp.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
+    def document_symbol(ls: RuleproofServer, params: lsp.DocumentSymbolParams) -> list[lsp.DocumentSymbol]:
+        index, path = ls.index(params.text_document.uri)
+        return features.symbols(index, path)
+
+    @server.feature(lsp.TEXT_DOCUMENT_FORMATTING)
+    def formatting(ls: RuleproofServer, params: lsp.DocumentFormattingParams) -> list[lsp.TextEdit]:
+        document = ls.workspace.get_text_document(params.text_document.uri)
+        return features.formatting(SourceFile(_path(params.text_document.uri), document.source))
+
+    return server
+
+
+def serve() -> None:
+    """Serve over stdin and stdout until the client exits."""
+    build_server().start_io()
