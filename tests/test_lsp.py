@@ -81,7 +81,7 @@ def _at(text: str, word: str, nth: int = 0) -> lsp.Position:
     return lsp.Position(line=line, character=offset - (text.rfind("\n", 0, offset) + 1))
 
 
-def test_a_misspelt_fact_is_reported_as_you_type(tmp_path):
+def test_a_misspelt_fact_is_reported_as_you_type_and_fixed(tmp_path):
     async def scenario(s: Session):
         s.open("refunds.rules")
         assert await s.diagnostics("refunds.rules") == []
@@ -92,6 +92,13 @@ def test_a_misspelt_fact_is_reported_as_you_type(tmp_path):
         diags = await s.diagnostics("refunds.rules")
         assert [(d.code, d.range.start.line) for d in diags] == [("E101", 2)]
         assert "placed_on" in diags[0].message
+        actions = await s.client.text_document_code_action_async(lsp.CodeActionParams(
+            text_document=s.doc("refunds.rules"), range=diags[0].range, context=lsp.CodeActionContext(diagnostics=diags)))
+        [edit] = actions[0].edit.changes[s.uri("refunds.rules")]
+        lines = typo.splitlines()
+        line = lines[edit.range.start.line]
+        lines[edit.range.start.line] = line[:edit.range.start.character] + edit.new_text + line[edit.range.end.character:]
+        assert "\n".join(lines) + "\n" == PACK["refunds.rules"]
 
     _run(tmp_path, scenario)
 

@@ -3,6 +3,7 @@ diagnostics, hover, symbols, completion, rename and formatting."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from lsprotocol import types as lsp
@@ -17,6 +18,7 @@ KEYWORDS = (*DECL_KEYWORDS, "when", "then", "else", "if", "overrides", "unless",
             "complete", "priority", "cite", "given", "expect", "row", "any", "otherwise", "always", "never",
             "possible", "must", "by", "done", "and", "or", "not", "implies", "in", "is", "present", "absent",
             "true", "false")
+_DID_YOU_MEAN = re.compile(r"did you mean `([^`]+)`\?")
 _SEVERITY = {Severity.ERROR: lsp.DiagnosticSeverity.Error, Severity.WARNING: lsp.DiagnosticSeverity.Warning,
              Severity.INFO: lsp.DiagnosticSeverity.Information}
 _SYMBOL_KIND = {ast.FactDecl: lsp.SymbolKind.Field, ast.DecisionDecl: lsp.SymbolKind.Function,
@@ -57,8 +59,10 @@ def diagnostics_of(diags: list[Diagnostic], path: str) -> list[lsp.Diagnostic]:
         if d.primary.span.path != path:
             continue
         message = d.message + (f"\nhelp: {d.help}" if d.help else "")
+        suggestion = _DID_YOU_MEAN.search(d.help or "")
         found.append(lsp.Diagnostic(range=span_range(d.primary.span), message=message, code=d.code,
-                                    severity=_SEVERITY[d.severity], source="ruleproof"))
+                                    severity=_SEVERITY[d.severity], source="ruleproof",
+                                    data={"replace": suggestion.group(1)} if suggestion else None))
     return found
 
 
@@ -127,6 +131,18 @@ def completions(index: PackIndex, path: str) -> list[lsp.CompletionItem]:
     items = [lsp.CompletionItem(label=d.name, kind=lsp.CompletionItemKind.Variable, detail=d.module)
              for d in index.visible(path)]
     return items + [lsp.CompletionItem(label=k, kind=lsp.CompletionItemKind.Keyword) for k in KEYWORDS]
+
+
+def quick_fixes(uri: str, diagnostics: list[lsp.Diagnostic]) -> list[lsp.CodeAction]:
+    """A fix for each diagnostic whose help says "did you mean `X`?": write X in its place."""
+    actions = []
+    for d in diagnostics:
+        replace = d.data.get("replace") if isinstance(d.data, dict) else None
+        if d.source == "ruleproof" and isinstance(replace, str):
+            actions.append(lsp.CodeAction(
+                title=f"replace with `{replace}`", kind=lsp.CodeActionKind.QuickFix, diagnostics=[d], is_preferred=True,
+                edit=lsp.WorkspaceEdit(changes={uri: [lsp.TextEdit(range=d.range, new_text=replace)]})))
+    return actions
 
 
 def formatting(source: SourceFile) -> list[lsp.TextEdit]:

@@ -93,6 +93,10 @@ def build_server() -> RuleproofServer:
         index, path = ls.index(params.text_document.uri)
         return features.symbols(index, path)
 
+    @server.feature(lsp.TEXT_DOCUMENT_CODE_ACTION)
+    def code_action(ls: RuleproofServer, params: lsp.CodeActionParams) -> list[lsp.CodeAction]:
+        return features.quick_fixes(params.text_document.uri, params.context.diagnostics)
+
     @server.feature(lsp.TEXT_DOCUMENT_FORMATTING)
     def formatting(ls: RuleproofServer, params: lsp.DocumentFormattingParams) -> list[lsp.TextEdit]:
         document = ls.workspace.get_text_document(params.text_document.uri)
