@@ -169,3 +169,36 @@ def test_a_file_that_does_not_parse_is_not_formatted(tmp_path, text):
         assert not edits
 
     _run(tmp_path, scenario)
+
+
+CONFLICT = ('pack c version "1"\nfact a: bool\ndecision d: bool default false\n'
+            'rule r1 cite "x": when a then d = true\nrule r2 cite "y": when a then d = false\n')
+
+
+def test_formal_findings_follow_the_front_end(tmp_path):
+    async def scenario(s: Session):
+        (s.folder / "conflict").mkdir()
+        s.open("conflict/main.rules", CONFLICT)
+        first = await s.diagnostics("conflict/main.rules")
+        assert "E602" not in {d.code for d in first}
+        second = await s.diagnostics("conflict/main.rules")
+        [conflict] = [d for d in second if d.code == "E602"]
+        assert conflict.range.start.line == 4 and "case: a = true" in conflict.message, conflict.message
+
+    _run(tmp_path, scenario)
+
+
+def test_an_edit_is_never_held_up_by_a_formal_check_of_older_text(tmp_path):
+    async def scenario(s: Session):
+        (s.folder / "conflict").mkdir()
+        s.open("conflict/main.rules", CONFLICT)
+        assert "E602" not in {d.code for d in await s.diagnostics("conflict/main.rules")}
+        s.client.text_document_did_change(lsp.DidChangeTextDocumentParams(
+            text_document=lsp.VersionedTextDocumentIdentifier(uri=s.uri("conflict/main.rules"), version=2),
+            content_changes=[lsp.TextDocumentContentChangeWholeDocument(text=CONFLICT.replace("when a then d = false", "when aa then d = false"))]))
+        # The edit's front-end result comes next, then its own formal run's (E101 stops the formal
+        # checks); the first text's formal run, cancelled, never publishes its E602.
+        for _ in range(2):
+            assert [d.code for d in await s.diagnostics("conflict/main.rules")] == ["E101"]
+
+    _run(tmp_path, scenario)

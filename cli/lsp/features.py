@@ -3,6 +3,7 @@ diagnostics, hover, symbols, completion, rename and formatting."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -53,12 +54,16 @@ def uri_of(path: str) -> str:
 
 
 def diagnostics_of(diags: list[Diagnostic], path: str) -> list[lsp.Diagnostic]:
-    """The front end's diagnostics on one file, as LSP diagnostics (help appended)."""
+    """The diagnostics on one file, as LSP diagnostics (help and a formal finding's case
+    appended; accepted findings left out)."""
     found = []
     for d in diags:
-        if d.primary.span.path != path:
+        if d.primary.span.path != path or d.accepted is not None:
             continue
         message = d.message + (f"\nhelp: {d.help}" if d.help else "")
+        case = d.counterexample.case if d.counterexample is not None else None
+        if case:
+            message += "\ncase: " + ", ".join(f"{name} = {json.dumps(value, default=str)}" for name, value in sorted(case.items()))
         suggestion = _DID_YOU_MEAN.search(d.help or "")
         found.append(lsp.Diagnostic(range=span_range(d.primary.span), message=message, code=d.code,
                                     severity=_SEVERITY[d.severity], source="ruleproof",

@@ -1,13 +1,19 @@
 """`ruleproof lsp`: a language server over stdio (pygls). A pack is the folder of the open file;
 the unsaved text of open files counts. The front end runs on every change and its diagnostics
-are published for every open file of the pack."""
+are published at once for every open file of the pack; the formal checks follow in the
+background, DEBOUNCE_SECONDS after the last edit, in a thread (the editor never waits for them),
+and a newer edit discards a run in progress."""
 
 from __future__ import annotations
 
+import asyncio
+from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 from lsprotocol import types as lsp
 from pygls.lsp.server import LanguageServer
+from ruleproof.checker.diagnostics import Diagnostic
+from ruleproof.checker.report import check_pack
 from ruleproof.checker.source import SourceFile
 from ruleproof.lsp import features
 from ruleproof.lsp.index import PackIndex, pack_texts
@@ -17,8 +23,15 @@ def _path(uri: str) -> str:
     return unquote(urlparse(uri).path)
 
 
+DEBOUNCE_SECONDS = 0.5
+
+
 class RuleproofServer(LanguageServer):
     """The server, with the index of the pack of a file built from the open documents."""
+
+    def __init__(self, name: str, version: str):
+        super().__init__(name, version)
+        self.checks: dict[str, asyncio.Task] = {}  # the formal checks' run of each pack folder
 
     def open_texts(self) -> dict[str, str]:
         return {_path(uri): doc.source for uri, doc in self.workspace.text_documents.items()}
@@ -28,8 +41,23 @@ class RuleproofServer(LanguageServer):
         return PackIndex(pack_texts(path, self.open_texts())), path
 
     def publish(self, uri: str) -> None:
-        index, _ = self.index(uri)
-        diags = index.load().diagnostics
+        """Publish the front end's diagnostics now; schedule the formal checks."""
+        index, path = self.index(uri)
+        self._send(index, index.load().diagnostics)
+        folder = str(Path(path).parent)
+        if folder in self.checks:
+            self.checks[folder].cancel()
+        self.checks[folder] = asyncio.get_running_loop().create_task(self._formal(index, folder))
+
+    async def _formal(self, index: PackIndex, folder: str) -> None:
+        await asyncio.sleep(DEBOUNCE_SECONDS)
+        texts = {path: source.text for path, source in index.sources.items()}
+        report = await asyncio.to_thread(check_pack, texts, jobs=1)
+        # INVARIANT: only the newest edit's run publishes; an older one was cancelled or replaced.
+        if self.checks.get(folder) is asyncio.current_task():
+            self._send(index, list(report.diagnostics))
+
+    def _send(self, index: PackIndex, diags: list[Diagnostic]) -> None:
         for open_uri in self.workspace.text_documents:
             if _path(open_uri) in index.sources:
                 self.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(
