@@ -148,6 +148,14 @@ def test_completion_symbols_and_formatting(tmp_path):
             text_document=s.doc("refunds.rules"), position=lsp.Position(line=2, character=0)))
         labels = {i.label for i in items.items}
         assert {"placed_on", "overdue", "today", "refundable", "decision", "when"} <= labels
+        s.open("kinds.rules", "fact kind: express | bulk\nfact placed: date\ndecision fast: bool = kind == \n"
+                              "decision due: date = placed + 20 \n")
+        items = await s.client.text_document_completion_async(lsp.CompletionParams(
+            text_document=s.doc("kinds.rules"), position=lsp.Position(line=2, character=30)))
+        assert [i.label for i in items.items] == ["express", "bulk"]
+        items = await s.client.text_document_completion_async(lsp.CompletionParams(
+            text_document=s.doc("kinds.rules"), position=lsp.Position(line=3, character=33)))
+        assert {"days", "working days", "USD"} <= {i.label for i in items.items}
         symbols = await s.client.text_document_document_symbol_async(lsp.DocumentSymbolParams(
             text_document=s.doc("orders.rules")))
         assert [sym.name for sym in symbols] == ["placed_on", "amount", "overdue", "late"]

@@ -131,10 +131,23 @@ def symbols(index: PackIndex, path: str) -> list[lsp.DocumentSymbol]:
     return found
 
 
-def completions(index: PackIndex, path: str) -> list[lsp.CompletionItem]:
-    """The names the file sees, then the keywords."""
-    items = [lsp.CompletionItem(label=d.name, kind=lsp.CompletionItemKind.Variable, detail=d.module)
-             for d in index.visible(path)]
+_AFTER_NUMBER = re.compile(r"\b[0-9]+(?:\.[0-9]+)?\s+$")
+_AFTER_EQUALS_OR_IN = re.compile(r"(?:==|!=|\bin)\s*\{?(?:[A-Za-z_][A-Za-z0-9_]*\s*,\s*)*$")
+UNITS = ("days", "working days", "hours", "minutes", "USD", "RMB", "EUR")
+
+
+def completions(index: PackIndex, path: str, before: str = "") -> list[lsp.CompletionItem]:
+    """What may come at a point, given the text of its line `before` it: units after a number;
+    after `==`, `!=` or `in`, enum members first; otherwise the names the file sees, then the
+    keywords."""
+    if _AFTER_NUMBER.search(before):
+        return [lsp.CompletionItem(label=u, kind=lsp.CompletionItemKind.Unit) for u in UNITS]
+    visible = index.visible(path)
+    if _AFTER_EQUALS_OR_IN.search(before):
+        members = [d for d in visible if d.name != getattr(d.decl.name, "name", None)]
+        return [lsp.CompletionItem(label=d.name, kind=lsp.CompletionItemKind.EnumMember, detail=_text(d.decl.name))
+                for d in members]
+    items = [lsp.CompletionItem(label=d.name, kind=lsp.CompletionItemKind.Variable, detail=d.module) for d in visible]
     return items + [lsp.CompletionItem(label=k, kind=lsp.CompletionItemKind.Keyword) for k in KEYWORDS]
 
 

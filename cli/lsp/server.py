@@ -114,7 +114,10 @@ def build_server() -> RuleproofServer:
     @server.feature(lsp.TEXT_DOCUMENT_COMPLETION)
     def completion(ls: RuleproofServer, params: lsp.CompletionParams) -> lsp.CompletionList:
         index, path = ls.index(params.text_document.uri)
-        return lsp.CompletionList(is_incomplete=False, items=features.completions(index, path))
+        source = index.sources[path]
+        where = features.offset(source, params.position)
+        before = source.text[source.text.rfind("\n", 0, where) + 1:where]
+        return lsp.CompletionList(is_incomplete=False, items=features.completions(index, path, before))
 
     @server.feature(lsp.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
     def document_symbol(ls: RuleproofServer, params: lsp.DocumentSymbolParams) -> list[lsp.DocumentSymbol]:
