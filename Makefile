@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test check bench bruteforce lint clean install openapi browser postgres
+.PHONY: run test check bench bruteforce lint clean install openapi browser postgres editor-deps
 
 install: $(STAMP)
 
@@ -20,7 +20,7 @@ run: $(STAMP)
 openapi: $(STAMP)
 	$(BIN)/python -m ruleproof.server.openapi > specs/openapi.json
 
-test: $(STAMP) browser postgres
+test: $(STAMP) browser postgres editor-deps
 	$(BIN)/python -m pytest
 
 # The playground's browser test drives Debian's Chromium (Playwright's own browser download
@@ -36,6 +36,14 @@ postgres:
 	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
 	  else echo "install Debian's postgresql (apt-get install postgresql) for the decision log's tests" >&2; exit 1; fi; }
+
+# The editor grammar's test tokenizes with VS Code's engine (vscode-textmate, vscode-oniguruma)
+# under Node: install Debian's nodejs when it is missing and we may, then the locked packages.
+editor-deps:
+	@command -v node >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; \
+	  else echo "install Node (apt-get install nodejs npm) for the editor grammar's test" >&2; exit 1; fi; }
+	@[ -d editors/test/node_modules/vscode-textmate ] || npm ci --prefix editors/test --no-audit --no-fund --silent
 
 check: $(STAMP)
 	$(BIN)/ruleproof check policies/marketplace

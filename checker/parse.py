@@ -146,9 +146,22 @@ def parse_module(source: SourceFile, module_name: str) -> tuple[ast.Module, list
     return ast.Module(module_name, header, tuple(decls), span=span), diags
 
 
-def _parse_text(source: SourceFile, lo: int, hi: int):
+def token_stream(source: SourceFile) -> tuple[list[Token], list[Diagnostic]]:
+    """The tokens of a whole file as the parser read them (keywords typed as keywords, names as
+    `NAME`), without comments or layout; and the file's diagnostics. The tokens are empty when
+    the file has a syntax error (the diagnostics say where). Used by the formatter.
+
+    >>> [t.type for t in token_stream(SourceFile("a.rules", "fact paid: bool"))[0]]
+    ['FACT', 'NAME', 'COLON', 'BOOL']
+    """
+    tokens: list[Token] = []
+    _, _, diags, failed = _parse_text(source, 0, len(source.text), tokens)
+    return ([] if failed else tokens), diags
+
+
+def _parse_text(source: SourceFile, lo: int, hi: int, collect: list[Token] | None = None):
     """Parse source.text[lo:hi] (positions stay those of the whole file): (declarations, header,
-    diagnostics, whether the text failed to parse)."""
+    diagnostics, whether the text failed to parse). Each token read is appended to `collect`."""
     grammar = _grammar()
     parser = grammar.lark.parse_interactive()
     previous: Token | None = None
@@ -157,6 +170,8 @@ def _parse_text(source: SourceFile, lo: int, hi: int):
             for token in grammar.lexer.tokens(source.text, lo, hi, parser.choices):
                 parser.feed_token(token)
                 previous = token
+                if collect is not None:
+                    collect.append(token)
             header, decls = parser.feed_eof(previous).value
         except LexError as err:
             error = grammar.wording.unexpected_character(source, err.pos, _expected(parser))

@@ -7,6 +7,7 @@ Exit codes: 0 clean, 1 findings (or failed examples, or changes with --fail-on-c
 from __future__ import annotations
 
 import argparse
+import difflib
 import json
 import sys
 from pathlib import Path
@@ -16,8 +17,9 @@ from ruleproof.checker.diagnostics import Severity
 from ruleproof.checker.diff import diff_packs, diff_text
 from ruleproof.checker.evaluate import CompiledPack
 from ruleproof.checker.examples import run_examples
+from ruleproof.checker.format import SyntaxErrors, format_text
 from ruleproof.checker.gitrev import RevisionError, read_revision
-from ruleproof.checker.packs import PackNotFound, pack_paths
+from ruleproof.checker.packs import PackNotFound, pack_files, pack_paths
 from ruleproof.checker.partial import holding_days, partial_decisions
 from ruleproof.checker.pipeline import LoadResult, load_pack, load_texts
 from ruleproof.checker.render import diagnostic_json, render_report_json, render_text
@@ -276,6 +278,48 @@ def cmd_replay(args: argparse.Namespace) -> int:
     return EXIT_FINDINGS if report.changed and args.fail_on_change else EXIT_OK
 
 
+def cmd_fmt(args: argparse.Namespace) -> int:
+    """Format .rules files in place (folders: every .rules file under them; `-`: stdin to
+    stdout). With --check or --diff nothing is written: exit 1 if a file is not formatted."""
+    paths = args.paths or ["."]
+    unformatted = broken = False
+    for name in paths:
+        files = [None] if name == "-" else pack_files(Path(name)) if Path(name).is_dir() else [Path(name)]
+        for path in files:
+            label = "<stdin>" if path is None else str(path)
+            try:
+                text = sys.stdin.read() if path is None else path.read_text(encoding="utf-8")
+            except OSError as err:
+                raise UsageError(f"cannot read {label}: {err.strerror}") from err
+            try:
+                formatted = format_text(text, label)
+            except SyntaxErrors as err:
+                print(render_text(err.diagnostics), file=sys.stderr)
+                broken = True
+                continue
+            if args.diff and formatted != text:
+                sys.stdout.writelines(difflib.unified_diff(
+                    text.splitlines(keepends=True), formatted.splitlines(keepends=True), label, label))
+            if args.check or args.diff:
+                if formatted != text:
+                    unformatted = True
+                    if args.check:
+                        print(f"would reformat {label}", file=sys.stderr)
+            elif path is None:
+                sys.stdout.write(formatted)
+            elif formatted != text:
+                path.write_text(formatted, encoding="utf-8")
+    return EXIT_USAGE if broken else EXIT_FINDINGS if unformatted else EXIT_OK
+
+
+def cmd_lsp(args: argparse.Namespace) -> int:
+    """Run the language server over stdin and stdout."""
+    from ruleproof.lsp.server import serve  # pygls is loaded only for this command
+
+    serve()
+    return EXIT_OK
+
+
 def _add_service_commands(sub) -> None:
     serve = sub.add_parser("serve", help="serve the packs over HTTP (decide, validate, diff, metrics)")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
@@ -340,6 +384,13 @@ def build_parser() -> argparse.ArgumentParser:
     test.add_argument("pack", help="pack folder or .rules file")
     test.add_argument("--format", choices=["text", "json"], default="text")
     test.set_defaults(run=cmd_test)
+    fmt = sub.add_parser("fmt", help="format .rules files in the canonical layout")
+    fmt.add_argument("paths", nargs="*", help="files or folders (default: .); - reads stdin, writes stdout")
+    fmt.add_argument("--check", action="store_true", help="write nothing; exit 1 if a file would change")
+    fmt.add_argument("--diff", action="store_true", help="write nothing; print the changes, exit 1 if any")
+    fmt.set_defaults(run=cmd_fmt)
+    lsp = sub.add_parser("lsp", help="run the language server (LSP over stdio) for editors")
+    lsp.set_defaults(run=cmd_lsp)
     _add_service_commands(sub)
     return parser
 
