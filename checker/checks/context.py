@@ -65,6 +65,7 @@ class CheckContext:
         self._scopes: dict[frozenset, tuple[tuple[z3.BoolRef, ...], frozenset[str]]] = {}
         self._memo: dict[tuple, tuple[Verdict, tuple]] = {}
         self._bounds: dict[tuple[str, str], Bounds] = {}
+        self._overlaps: dict[tuple[str, str, str], bool] = {}
         self._compiled = None
         self._window_reads: dict[str, frozenset[str]] | None = None
 
@@ -154,7 +155,11 @@ class CheckContext:
 
     def may_overlap(self, decision: ir.Decision, a: ir.Rule, b: ir.Rule) -> bool:
         """False only when the two rules' conditions certainly cannot both hold."""
-        return not disjoint(self._rule_bounds(decision, a), self._rule_bounds(decision, b))
+        key = (decision.name, a.name, b.name) if a.name <= b.name else (decision.name, b.name, a.name)
+        found = self._overlaps.get(key)
+        if found is None:  # asked by the conflict, shadowed and redundancy checks alike: once a pair
+            found = self._overlaps[key] = not disjoint(self._rule_bounds(decision, a), self._rule_bounds(decision, b))
+        return found
 
     def _rule_bounds(self, decision: ir.Decision, rule: ir.Rule) -> Bounds:
         key = (decision.name, rule.name)
