@@ -44,6 +44,15 @@ def _unknown_decisions(served: Served, names: list[str] | None) -> None:
         raise ApiError(422, "unknown_decision", "the pack has no such decision", fact_errors(err.errors)) from None
 
 
+def serving_or_none(svc, name: str, names: list[str] | None) -> Served | None:
+    """The good version of pack `name` when there is one and it has every decision of `names`."""
+    state = svc.registry.get(name)
+    served = state.served if state is not None else None
+    if served is None or (names and any(n not in served.compiled.pack.decisions for n in names)):
+        return None
+    return served
+
+
 @bp.post("/v1/decide")
 def decide():
     """Decide one case."""
@@ -52,10 +61,17 @@ def decide():
     svc = services()
     _unknown_decisions(served, req.decisions)
     try:
-        result = _decide_case(served.compiled, req.facts, req.decisions, explain=req.explain, timeline=req.timeline)
+        body = answer_case(svc, served, req)
     except InvalidFacts as err:
-        svc.metrics.tally.inc(svc.metrics.decision_errors.labels(req.pack))
+        svc.metrics.count_cases(req.pack, 0, 1)
         raise ApiError(422, "invalid_facts", "the facts do not fit the pack", fact_errors(err.errors)) from None
+    return json_response(body)
+
+
+def answer_case(svc, served: Served, req: DecideRequestV1) -> dict:
+    """The answer to a decide request for a pack that has its decisions, its row on record:
+    InvalidFacts for facts that do not fit, ApiError 503 when the log cannot take the row."""
+    result = _decide_case(served.compiled, req.facts, req.decisions, explain=req.explain, timeline=req.timeline)
     decision_id = new_id()
     body = {"pack": result["pack"], "version": result["version"], "revision": served.revision, "decision_id": decision_id,
             "decisions": result["decisions"], "undetermined": result["undetermined"]}
@@ -63,10 +79,10 @@ def decide():
         body["trace"] = result["trace"]
     if req.timeline:
         body["timeline"] = result["timeline"]
-    _log([(decision_id, time.time(), result["pack"], result["version"], req.facts,
-           result["decisions"], result["undetermined"], req.decisions, served.revision)])
-    svc.metrics.tally.inc(svc.metrics.decisions.labels(req.pack))
-    return json_response(body)
+    _log(svc, [(decision_id, time.time(), result["pack"], result["version"], req.facts,
+                result["decisions"], result["undetermined"], req.decisions, served.revision)])
+    svc.metrics.count_cases(req.pack, 1)
+    return body
 
 
 @bp.post("/v1/decide/batch")
@@ -80,6 +96,16 @@ def decide_batch():
                        [{"path": "cases", "message": f"{len(req.cases)} cases; split the batch"}])
     served = serving(req.pack)
     _unknown_decisions(served, req.decisions)
+    response = json_response(answer_batch(svc, served, req))
+    if len(req.cases) >= 5000:  # handing memory back costs a walk of the heap: only after big ones
+        release_memory_after(response)
+    return response
+
+
+def answer_batch(svc, served: Served, req: BatchRequestV1) -> dict:
+    """The answer to a batch of at most the allowed cases for a pack that has its decisions,
+    every decided case's row on record in one transaction (ApiError 503 when the log cannot
+    take them)."""
     compiled, names = served.compiled, req.decisions
     pack, version, revision = compiled.pack.name, compiled.pack.version, served.revision
     results = []
@@ -102,17 +128,11 @@ def decide_batch():
                         "undetermined": result["undetermined"]})
         if log_cases:
             rows.append((decision_id, now, pack, version, facts, result["decisions"], result["undetermined"], names, revision))
-    _log(rows)  # one transaction
+    _log(svc, rows)  # one transaction
     del rows
     decided = len(results) - failed
-    svc.metrics.tally.inc(svc.metrics.decisions.labels(req.pack), decided)
-    if failed:
-        svc.metrics.tally.inc(svc.metrics.decision_errors.labels(req.pack), failed)
-    response = json_response({"pack": pack, "version": version, "revision": revision, "results": results,
-                              "decided": decided, "failed": failed})
-    if len(req.cases) >= 5000:  # handing memory back costs a walk of the heap: only after big ones
-        release_memory_after(response)
-    return response
+    svc.metrics.count_cases(req.pack, decided, failed)
+    return {"pack": pack, "version": version, "revision": revision, "results": results, "decided": decided, "failed": failed}
 
 
 def _decide_case(compiled, facts: dict, names: list[str] | None, explain: bool = False, timeline: bool = False) -> dict:
@@ -129,10 +149,10 @@ def _decide_case(compiled, facts: dict, names: list[str] | None, explain: bool =
     raise InvalidFacts(sorted(errors, key=lambda e: e.path))
 
 
-def _log(rows: list[Row]) -> None:
+def _log(svc, rows: list[Row]) -> None:
     """Log the rows of one answer before it is given (see DecisionLog.record): 503 when the
     log cannot take them, so that no decision id is answered without its row on record."""
-    log = services().log
+    log = svc.log
     if log is None:
         return
     try:
