@@ -136,14 +136,15 @@ def answer_batch(svc, served: Served, req: BatchRequestV1) -> dict:
 
 
 def _decide_case(compiled, facts: dict, names: list[str] | None, explain: bool = False, timeline: bool = False) -> dict:
-    """decide_json, with numbers of more than 15 digits refused (InvalidFacts) together with
-    the case's other fact errors."""
+    """decide_json for decisions the pack has (`names` is checked once per request, not per
+    case), with numbers of more than 15 digits refused (InvalidFacts) together with the case's
+    other fact errors."""
     huge = huge_numbers(facts)
     if not huge:
-        return decide_json(compiled, facts, names, explain=explain, timeline=timeline)
+        return decide_json(compiled, facts, names, explain=explain, timeline=timeline, names_checked=True)
     errors = [FactError(e["path"], e["message"]) for e in huge]
     try:
-        decide_json(compiled, {k: v for k, v in facts.items() if not huge_numbers({k: v})}, names)
+        decide_json(compiled, {k: v for k, v in facts.items() if not huge_numbers({k: v})}, names, names_checked=True)
     except InvalidFacts as err:
         errors += err.errors
     raise InvalidFacts(sorted(errors, key=lambda e: e.path))
