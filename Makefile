@@ -20,8 +20,11 @@ run: $(STAMP)
 openapi: $(STAMP)
 	$(BIN)/python -m ruleproof.server.openapi > specs/openapi.json
 
+# one test process per core (pytest-xdist): the suite waits on servers, browsers and solvers
+TEST_WORKERS ?= auto
+
 test: $(STAMP) browser postgres editor-deps
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS)
 
 # The playground's browser test drives Debian's Chromium (Playwright's own browser download
 # is not reachable here); install it when it is missing and we may.

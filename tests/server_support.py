@@ -177,8 +177,9 @@ class Postgres:
                     os.chmod(parent, os.stat(parent).st_mode | 0o011)
             self.data.mkdir()
             shutil.chown(self.data, "postgres", "postgres")
-        subprocess.run([*self.as_user, str(self.bin / "initdb"), "-D", str(self.data), "-U", "postgres", "-A", "trust",
-                        "--no-sync"], check=True, capture_output=True)
+        done = subprocess.run([*self.as_user, str(self.bin / "initdb"), "-D", str(self.data), "-U", "postgres", "-A", "trust",
+                               "--no-sync"], capture_output=True, text=True)
+        assert done.returncode == 0, f"initdb failed: {done.stderr or done.stdout}"
         self.start()
 
     def start(self) -> None:
