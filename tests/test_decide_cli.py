@@ -51,6 +51,7 @@ rule refund_immediately_special_orders cite "Art. 39":
   when shipped_on is present and order_kind in {russian_boutique, local_warehouse}
   then refund_request_opens = shipped_on
   overrides refund_after_ten_days
+  because "the article says so"
 
 window refund_request = [refund_request_opens, confirmation_deadline] cite "Art. 35, Art. 36, Art. 39"
 
