@@ -12,6 +12,7 @@ import time
 
 from flask import Blueprint
 from ruleproof.checker.decisions import UnknownDecisions, decide_json, require_decisions
+from ruleproof.checker.evaluate import CompiledPack
 from ruleproof.checker.values import FactError, InvalidFacts
 from ruleproof.server.decision_log import LogBusy, Row, new_id, new_ids
 from ruleproof.server.errors import ApiError, fact_errors
@@ -37,9 +38,9 @@ def serving(name: str, field: str = "pack") -> Served:
     return served
 
 
-def _unknown_decisions(served: Served, names: list[str] | None) -> None:
+def _unknown_decisions(compiled: CompiledPack, names: list[str] | None) -> None:
     try:
-        require_decisions(served.compiled.pack, names)
+        require_decisions(compiled.pack, names)
     except UnknownDecisions as err:
         raise ApiError(422, "unknown_decision", "the pack has no such decision", fact_errors(err.errors)) from None
 
@@ -50,21 +51,28 @@ def decide():
     req = parse_body(DecideRequestV1)
     served = serving(req.pack)
     svc = services()
-    _unknown_decisions(served, req.decisions)
+    compiled, revision = served.compiled, served.revision
+    if req.files is not None:  # an edited version (the playground's): decided, never served
+        from ruleproof.server.analysis import edited_pack
+
+        compiled, revision = edited_pack(req.files)
+    _unknown_decisions(compiled, req.decisions)
     try:
-        result = _decide_case(served.compiled, req.facts, req.decisions, explain=req.explain, timeline=req.timeline)
+        result = _decide_case(compiled, req.facts, req.decisions, explain=req.explain, timeline=req.timeline)
     except InvalidFacts as err:
         svc.metrics.tally.inc(svc.metrics.decision_errors.labels(req.pack))
         raise ApiError(422, "invalid_facts", "the facts do not fit the pack", fact_errors(err.errors)) from None
     decision_id = new_id()
-    body = {"pack": result["pack"], "version": result["version"], "revision": served.revision, "decision_id": decision_id,
+    body = {"pack": result["pack"], "version": result["version"], "revision": revision, "decision_id": decision_id,
             "decisions": result["decisions"], "undetermined": result["undetermined"]}
+    if req.files is not None:
+        body["edited"] = True
     if req.explain:
         body["trace"] = result["trace"]
     if req.timeline:
         body["timeline"] = result["timeline"]
     _log([(decision_id, time.time(), result["pack"], result["version"], req.facts,
-           result["decisions"], result["undetermined"], req.decisions, served.revision)])
+           result["decisions"], result["undetermined"], req.decisions, revision)])
     svc.metrics.tally.inc(svc.metrics.decisions.labels(req.pack))
     return json_response(body)
 
@@ -79,7 +87,7 @@ def decide_batch():
         raise ApiError(422, "limit_exceeded", f"at most {limit} cases per batch",
                        [{"path": "cases", "message": f"{len(req.cases)} cases; split the batch"}])
     served = serving(req.pack)
-    _unknown_decisions(served, req.decisions)
+    _unknown_decisions(served.compiled, req.decisions)
     compiled, names = served.compiled, req.decisions
     pack, version, revision = compiled.pack.name, compiled.pack.version, served.revision
     results = []

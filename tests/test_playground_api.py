@@ -45,3 +45,18 @@ def test_bad_timelines_are_422_with_a_path(client, timeline, path) -> None:
     response = client.post("/v1/timeline/svg", json={"timeline": timeline})
     assert response.status_code == 422
     assert path in [e["path"] for e in response.json["errors"]]
+
+
+def test_decide_with_edited_files_says_so(client) -> None:
+    files = client.get("/v1/packs/shop/files").json["files"]
+    served = client.post("/v1/decide", json={"pack": "shop", "facts": CASE}).json
+    name = next(n for n, text in files.items() if "const payment_period = 10 days" in text)
+    edited = {**files, name: files[name].replace("const payment_period = 10 days", "const payment_period = 12 days")}
+    body = client.post("/v1/decide", json={"pack": "shop", "facts": CASE, "files": edited}).json
+    assert body["edited"] is True and body["revision"] != served["revision"]
+    assert (served["decisions"]["payment_deadline"], body["decisions"]["payment_deadline"]) == ("2026-01-11", "2026-01-13")
+    assert "edited" not in served
+    broken = {**files, name: files[name].replace("const payment_period = 10 days", "const payment_period = 10")}
+    answer = client.post("/v1/decide", json={"pack": "shop", "facts": CASE, "files": broken})
+    assert answer.status_code == 422 and answer.json["code"] == "invalid_pack"
+    assert answer.json["errors"][0]["path"] == f"files.{name}" and "E20" in answer.json["errors"][0]["message"]
