@@ -60,3 +60,18 @@ def test_decide_with_edited_files_says_so(client) -> None:
     answer = client.post("/v1/decide", json={"pack": "shop", "facts": CASE, "files": broken})
     assert answer.status_code == 422 and answer.json["code"] == "invalid_pack"
     assert answer.json["errors"][0]["path"] == f"files.{name}" and "E20" in answer.json["errors"][0]["message"]
+
+
+def test_the_page_highlights_with_the_editor_grammar_and_allows_only_its_own_styles(client) -> None:
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parent.parent
+    served = client.get("/static/ruleproof.tmLanguage.json")
+    assert served.status_code == 200
+    assert served.data == (repo / "editors" / "ruleproof.tmLanguage.json").read_bytes(), \
+        "rebuild: cd playground-build && npm ci && npm run build"
+    page = client.get("/")
+    nonce = page.data.decode().split('name="csp-nonce" content="')[1].split('"')[0]
+    assert len(nonce) >= 16 and f"style-src 'self' 'nonce-{nonce}'" in page.headers["Content-Security-Policy"]
+    assert nonce not in client.get("/").data.decode()  # a fresh nonce for every page
+    assert client.get("/static/codemirror.js").status_code == 200
