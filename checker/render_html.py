@@ -14,7 +14,7 @@ STYLE = """
 body{font-family:system-ui,sans-serif;margin:2rem;color:#1b1b1b;background:#fff;max-width:70rem}
 h1{font-size:1.4rem} .finding{border:1px solid #ccc;border-left:6px solid #777;padding:.6rem 1rem;margin:1rem 0}
 .error{border-left-color:#b3261e} .warning{border-left-color:#8a5a00} .accepted{opacity:.75}
-code,pre{background:#f3f3f3;padding:.1rem .3rem} pre{padding:.6rem;overflow:auto}
+code,pre{background:#f3f3f3;padding:.1rem .3rem} pre{padding:.6rem;overflow:auto} .timeline-box{overflow-x:auto}
 .code,.kind{font-weight:bold} .where{color:#333} .help{color:#1f4f1f}
 """
 
@@ -55,7 +55,8 @@ def _finding(index: int, d: Diagnostic) -> str:
     evidence = d.counterexample
     if evidence is not None and evidence.timeline:
         html.append(f"<p>{escape(evidence.timeline['text'])}</p>")
-        html.append(timeline_svg(evidence.timeline, list(evidence.involved), title=f"counterexample for {d.code}"))
+        html.append("<div class='timeline-box'>" + timeline_svg(evidence.timeline, list(evidence.involved),
+                                                                 title=f"counterexample for {d.code}") + "</div>")
         html.append("<details><summary>counterexample facts</summary><pre>"
                     + escape(json.dumps(evidence.case, indent=2)) + "</pre></details>")
     html.append("</section>")

@@ -173,6 +173,11 @@ def test_phone_width_has_no_horizontal_scroll(browser, base_url) -> None:
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390
     assert "2025-06-23" in _decide(phone)
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+    svg = phone.locator("#decision-result svg.timeline")
+    assert svg.locator("g.legend text").evaluate_all("ts => ts.map(t => t.textContent)")[:2] == ["fact", "decision"]
+    smallest = svg.evaluate("""s => Math.min(...[...s.querySelectorAll('text')].map(t =>
+        parseFloat(getComputedStyle(t).fontSize) * s.getBoundingClientRect().width / s.viewBox.baseVal.width))""")
+    assert smallest >= 11, f"timeline labels drawn at {smallest:.1f} px on a phone"
     phone.locator("#decision-result").scroll_into_view_if_needed()
     phone.screenshot(path=str(ARTIFACTS / "phone-2-decided.png"))
     assert not errors, errors
@@ -209,3 +214,24 @@ def test_accessibility_tree_names_every_control(desktop: Page) -> None:
         .filter(e => !(e.labels && e.labels.length) && !e.getAttribute('aria-label') && !e.textContent.trim())
         .map(e => e.id || e.outerHTML.slice(0, 60))""")
     assert unnamed == []
+
+
+def test_text_contrast_is_readable(desktop: Page) -> None:
+    """WCAG AA: every text element's colour against its effective background is at least 4.5:1."""
+    failures = desktop.evaluate("""() => {
+      const rgb = s => (s.match(/[\\d.]+/g) || []).map(Number);
+      const lum = ([r, g, b]) => { const f = c => { c /= 255; return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4; };
+                                   return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b); };
+      const background = el => { for (let e = el; e; e = e.parentElement) {
+          const c = rgb(getComputedStyle(e).backgroundColor); if (c.length === 3 || (c.length === 4 && c[3] > 0.5)) return c.slice(0, 3); }
+        return [255, 255, 255]; };
+      const out = [];
+      for (const el of document.querySelectorAll('h1, h2, h3, p, label, button, td, th, summary, caption, option, span, li')) {
+        if (!el.textContent.trim() || el.offsetParent === null || el.closest('.cm-activeLine')) continue;
+        const fg = rgb(getComputedStyle(el).color).slice(0, 3), bg = background(el);
+        const [a, b] = [lum(fg), lum(bg)].sort((x, y) => y - x);
+        const ratio = (a + 0.05) / (b + 0.05);
+        if (ratio < 4.5) out.push(`${el.tagName}.${el.className} "${el.textContent.trim().slice(0, 30)}" ${ratio.toFixed(2)}`);
+      }
+      return out; }""")
+    assert failures == []

@@ -274,7 +274,8 @@ function renderFactForm() {
   }
   const order = [...groups.keys()].sort((a, b) => (a === "pack" ? -1 : b === "pack" ? 1 : a.localeCompare(b)));
   $("fact-fields").replaceChildren(...order.map((module, i) => el("details", { class: "fact-group", ...(i < 2 ? { open: "" } : {}) },
-    el("summary", {}, `${module} (${groups.get(module).length} facts)`), ...groups.get(module).map(factInput))));
+    el("summary", {}, `${module} (${groups.get(module).length} fact${groups.get(module).length === 1 ? "" : "s"})`),
+    el("div", { class: "fact-grid" }, ...groups.get(module).map(factInput)))));
   syncJson();
 }
 
