@@ -8,6 +8,7 @@ import {
   searchKeymap, highlightSelectionMatches,
 } from "./codemirror.js";
 import { textMateLanguage } from "./highlight.js";
+import { pack, unpack, lineDiff } from "./edits.js";
 
 const state = { pack: null, served: {}, editors: {}, current: null, facts: [], findings: [], language: null };
 const $ = (id) => document.getElementById(id);
@@ -349,18 +350,6 @@ async function decide(event) {
 }
 
 // ---- share, download, reset: edits travel in the URL fragment (deflate, base64url), never to the server
-async function pack(data) {
-  const stream = new Blob([JSON.stringify(data)]).stream().pipeThrough(new CompressionStream("deflate-raw"));
-  const bytes = new Uint8Array(await new Response(stream).arrayBuffer());
-  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-}
-
-async function unpack(text) {
-  const bytes = Uint8Array.from(atob(text.replace(/-/g, "+").replace(/_/g, "/")), (c) => c.charCodeAt(0));
-  const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("deflate-raw"));
-  return JSON.parse(await new Response(stream).text());
-}
-
 async function readShared() {
   const match = location.hash.match(/^#edits=(.+)$/);
   if (!match) return null;
@@ -397,20 +386,6 @@ function reset() {
   const diff = edited.map((f) => lineDiff(state.served[f], files[f], f)).join("\n");
   $("reset-diff").textContent = diff;
   $("reset-dialog").showModal();
-}
-
-function lineDiff(a, b, name) {
-  const x = a.split("\n"), y = b.split("\n");
-  const out = [`--- ${name} (served)`, `+++ ${name} (edited)`];
-  let i = 0, j = 0;
-  while (i < x.length || j < y.length) {
-    if (x[i] === y[j]) { i++; j++; continue; }
-    const k = y.indexOf(x[i], j), l = x.indexOf(y[j], i);
-    if (k >= 0 && (l < 0 || k - j <= l - i)) { while (j < k) out.push(`+${y[j++]}`); }
-    else if (l >= 0) { while (i < l) out.push(`-${x[i++]}`); }
-    else { if (i < x.length) out.push(`-${x[i++]}`); if (j < y.length) out.push(`+${y[j++]}`); }
-  }
-  return out.join("\n");
 }
 
 function confirmReset() {
