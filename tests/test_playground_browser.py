@@ -150,7 +150,7 @@ def test_an_edit_changes_the_decision_and_the_page_says_which_version_decided(de
     desktop.screenshot(path=str(ARTIFACTS / "desktop-3-edited-decision.png"), full_page=True)
 
 
-def test_undo_survives_a_tab_switch_and_a_share_link_reopens_the_edits(desktop: Page, browser, base_url) -> None:
+def test_undo_survives_a_tab_switch_share_link_reopens_the_edits_reset_shows_the_diff(desktop: Page, browser, base_url) -> None:
     desktop.locator("#tab-orders\\.rules").click()
     desktop.locator("#tab-refunds\\.rules").click()
     _show_line(desktop, "const refund_wait = 3 days")
@@ -162,7 +162,11 @@ def test_undo_survives_a_tab_switch_and_a_share_link_reopens_the_edits(desktop: 
     assert "refunds.rules" in other.locator("#edit-state").inner_text()
     assert not errors, errors
     other.close()
-    desktop.locator(".cm-content").click()
+    desktop.locator("#reset-button").click()  # reset shows what would be lost; keep the edits
+    diff = desktop.locator("#reset-diff").inner_text()
+    assert "-const refund_wait = 10 days" in diff and "+const refund_wait = 3 days" in diff
+    desktop.locator("#reset-dialog button[value=cancel]").click()
+    _show_line(desktop, "const refund_wait = 3 days").click()
     desktop.keyboard.press("Control+z")
     _show_line(desktop, "const refund_wait = 10 days")
 
