@@ -303,6 +303,7 @@ class DecisionInfoV1(Out):
     hit: str
     complete: bool
     cite: str | None = None
+    reads: list[str] = Field(default_factory=list, description="the facts it reads, directly or through other decisions")
 
 
 class LoadFailureV1(Out):

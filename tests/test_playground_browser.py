@@ -208,6 +208,16 @@ def test_keyboard_reaches_decide_within_30_tab_presses(browser, base_url) -> Non
     page.close()
 
 
+def test_choosing_decisions_puts_the_facts_they_need_first(desktop: Page) -> None:
+    desktop.locator("#decision-select").select_option(["refund_request_opens"])
+    first = desktop.locator("#fact-fields details.fact-group").first
+    assert first.locator("summary").inner_text().startswith("needed by refund_request_opens")
+    assert first.get_attribute("open") is not None
+    names = first.locator("input, select").evaluate_all("es => es.map(e => e.name)")
+    assert {"shipped_on", "promised_delivery_days"} <= set(names) and len(names) < 10, names
+    desktop.locator("#decision-select").select_option([])
+
+
 def test_accessibility_tree_names_every_control(desktop: Page) -> None:
     tree = desktop.locator("body").aria_snapshot()
     for expected in ('heading "ruleproof playground"', 'button "Check pack (Ctrl+Enter)"', 'heading "Findings"',

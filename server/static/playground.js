@@ -10,7 +10,7 @@ import {
 import { textMateLanguage } from "./highlight.js";
 import { pack, unpack, lineDiff } from "./edits.js";
 
-const state = { pack: null, served: {}, editors: {}, current: null, facts: [], findings: [], language: null };
+const state = { pack: null, served: {}, editors: {}, current: null, facts: [], decisions: [], findings: [], language: null };
 const $ = (id) => document.getElementById(id);
 let view = null;
 
@@ -89,6 +89,8 @@ async function openPack(name, edits) {
   state.served = files;
   state.editors = Object.fromEntries(Object.entries(files).map(([f, t]) => [f, newState(edits?.[f] ?? t)]));
   state.facts = detail.facts;
+  state.decisions = detail.decisions;
+  $("decision-select").replaceChildren(...detail.decisions.map((d) => el("option", { value: d.name }, d.name)));
   state.current = null;
   renderTabs();
   const first = Object.keys(files).find((f) => f.startsWith("refunds")) || Object.keys(files)[0];
@@ -266,28 +268,40 @@ function moduleOf(fact) {
   return Object.keys(state.editors).find((f) => pattern.test(text(f)))?.replace(/\.rules$/, "") || "other";
 }
 
+function chosenDecisions() { return [...$("decision-select").selectedOptions].map((o) => o.value); }
+
+// The facts grouped by the module that declares them; the facts the chosen decisions read come
+// first, in a group of their own (open), and only they need filling in.
 function renderFactForm() {
+  const chosen = chosenDecisions();
+  const needed = new Set(state.decisions.filter((d) => chosen.includes(d.name)).flatMap((d) => d.reads || []));
   const groups = new Map();
   for (const fact of state.facts) {
-    const module = moduleOf(fact.name);
+    const module = needed.has(fact.name) ? "" : moduleOf(fact.name);
     if (!groups.has(module)) groups.set(module, []);
     groups.get(module).push(fact);
   }
-  const order = [...groups.keys()].sort((a, b) => (a === "pack" ? -1 : b === "pack" ? 1 : a.localeCompare(b)));
-  $("fact-fields").replaceChildren(...order.map((module, i) => el("details", { class: "fact-group", ...(i < 2 ? { open: "" } : {}) },
-    el("summary", {}, `${module} (${groups.get(module).length} fact${groups.get(module).length === 1 ? "" : "s"})`),
-    el("div", { class: "fact-grid" }, ...groups.get(module).map(factInput)))));
-  syncJson();
+  const order = [...groups.keys()].sort((a, b) => (a === "" ? -1 : b === "" ? 1 : a === "pack" ? -1 : b === "pack" ? 1 : a.localeCompare(b)));
+  const kept = readFacts();
+  $("fact-fields").replaceChildren(...order.map((module, i) => {
+    const facts = groups.get(module);
+    const title = module === "" ? `needed by ${chosen.join(", ")}` : module;
+    return el("details", { class: "fact-group", ...(i < (needed.size ? 1 : 2) ? { open: "" } : {}) },
+      el("summary", {}, `${title} (${facts.length} fact${facts.length === 1 ? "" : "s"})`),
+      el("div", { class: "fact-grid" }, ...facts.map(factInput)));
+  }));
+  loadCase(kept, true);
 }
 
-function loadCase(facts) {
+function loadCase(facts, quiet = false) {
   for (const input of $("fact-fields").querySelectorAll("input, select")) {
     const value = facts[input.name];
     input.value = value === undefined || value === null ? "" : Array.isArray(value) ? value.join(", ") : String(value);
     if (input.value !== "") input.closest("details").open = true;
   }
   syncJson();
-  status("the counterexample is in the form: press Decide");
+  if (quiet) return;
+  status("the case is in the form: press Decide");
   $("decide-section").scrollIntoView({ block: "start" });
   $("decide-button").focus();
 }
@@ -322,6 +336,7 @@ async function decide(event) {
   out.replaceChildren(el("p", {}, "deciding…"));
   const edited = editedFiles();
   const body = { pack: state.pack, facts: readFacts(), explain: true, timeline: true };
+  if (chosenDecisions().length) body.decisions = chosenDecisions();
   if (edited.length) body.files = currentFiles();
   try {
     const result = await api("POST", "/v1/decide", body);
@@ -411,6 +426,7 @@ $("reset-button").addEventListener("click", reset);
 $("reset-confirm").addEventListener("click", confirmReset);
 $("decide-form").addEventListener("submit", decide);
 $("fact-fields").addEventListener("input", syncJson);
+$("decision-select").addEventListener("change", renderFactForm);
 $("apply-json").addEventListener("click", applyJson);
 $("file-tabs").addEventListener("keydown", tabKeys);
 window.addEventListener("beforeunload", (e) => { if (state.current && editedFiles().length) { e.preventDefault(); e.returnValue = ""; } });
