@@ -147,7 +147,7 @@ def _harden(app: Flask) -> None:
         headers = response.headers
         headers["X-Content-Type-Options"] = "nosniff"
         if response.mimetype in ("text/html", "image/svg+xml"):
-            headers["Content-Security-Policy"] = PAGE_POLICY
+            headers.setdefault("Content-Security-Policy", PAGE_POLICY)  # the playground's page sets its own, with a nonce
             headers["X-Frame-Options"] = "DENY"
             headers["Referrer-Policy"] = "no-referrer"
         return response

@@ -12,6 +12,7 @@ import time
 
 from flask import Blueprint
 from ruleproof.checker.decisions import UnknownDecisions, decide_json, require_decisions
+from ruleproof.checker.evaluate import CompiledPack
 from ruleproof.checker.values import FactError, InvalidFacts
 from ruleproof.server.decision_log import LogBusy, Row, new_id, new_ids
 from ruleproof.server.errors import ApiError, fact_errors
@@ -37,9 +38,9 @@ def serving(name: str, field: str = "pack") -> Served:
     return served
 
 
-def _unknown_decisions(served: Served, names: list[str] | None) -> None:
+def _unknown_decisions(compiled: CompiledPack, names: list[str] | None) -> None:
     try:
-        require_decisions(served.compiled.pack, names)
+        require_decisions(compiled.pack, names)
     except UnknownDecisions as err:
         raise ApiError(422, "unknown_decision", "the pack has no such decision", fact_errors(err.errors)) from None
 
@@ -59,28 +60,36 @@ def decide():
     req = parse_body(DecideRequestV1)
     served = serving(req.pack)
     svc = services()
-    _unknown_decisions(served, req.decisions)
+    compiled, revision = served.compiled, served.revision
+    if req.files is not None:  # an edited version (the playground's): decided, never served
+        from ruleproof.server.analysis import edited_pack
+
+        compiled, revision = edited_pack(req.files)
+    _unknown_decisions(compiled, req.decisions)
     try:
-        body = answer_case(svc, served, req)
+        body = answer_case(svc, compiled, revision, req)
     except InvalidFacts as err:
         svc.metrics.count_cases(req.pack, 0, 1)
         raise ApiError(422, "invalid_facts", "the facts do not fit the pack", fact_errors(err.errors)) from None
     return json_response(body)
 
 
-def answer_case(svc, served: Served, req: DecideRequestV1) -> dict:
-    """The answer to a decide request for a pack that has its decisions, its row on record:
-    InvalidFacts for facts that do not fit, ApiError 503 when the log cannot take the row."""
-    result = _decide_case(served.compiled, req.facts, req.decisions, explain=req.explain, timeline=req.timeline)
+def answer_case(svc, compiled: CompiledPack, revision: str, req: DecideRequestV1) -> dict:
+    """The answer to a decide request by `compiled` (of `revision`), which has the decisions
+    asked for; its row on record: InvalidFacts for facts that do not fit, ApiError 503 when
+    the log cannot take the row."""
+    result = _decide_case(compiled, req.facts, req.decisions, explain=req.explain, timeline=req.timeline)
     decision_id = new_id()
-    body = {"pack": result["pack"], "version": result["version"], "revision": served.revision, "decision_id": decision_id,
+    body = {"pack": result["pack"], "version": result["version"], "revision": revision, "decision_id": decision_id,
             "decisions": result["decisions"], "undetermined": result["undetermined"]}
+    if req.files is not None:
+        body["edited"] = True
     if req.explain:
         body["trace"] = result["trace"]
     if req.timeline:
         body["timeline"] = result["timeline"]
     _log(svc, [(decision_id, time.time(), result["pack"], result["version"], req.facts,
-                result["decisions"], result["undetermined"], req.decisions, served.revision)])
+                result["decisions"], result["undetermined"], req.decisions, revision)])
     svc.metrics.count_cases(req.pack, 1)
     return body
 
@@ -95,7 +104,7 @@ def decide_batch():
         raise ApiError(422, "limit_exceeded", f"at most {limit} cases per batch",
                        [{"path": "cases", "message": f"{len(req.cases)} cases; split the batch"}])
     served = serving(req.pack)
-    _unknown_decisions(served, req.decisions)
+    _unknown_decisions(served.compiled, req.decisions)
     response = json_response(answer_batch(svc, served, req))
     if len(req.cases) >= 5000:  # handing memory back costs a walk of the heap: only after big ones
         release_memory_after(response)

@@ -14,7 +14,7 @@ import sys
 import pytest
 from ruleproof.server.decision_log import read_log
 from ruleproof.server.fastpath import DecisionPath
-from server_support import CASE, close, make_app
+from server_support import CASE, SHOP, close, make_app
 
 HUGE = "1" + "0" * 40
 
@@ -87,6 +87,7 @@ HANDED_TO_FLASK = {
     "a huge number": (decide({"today": HUGE}), "/v1/decide"),
     "an array": (b"[]", "/v1/decide"),
     "batch of no cases": (batch([]), "/v1/decide/batch"),
+    "edited files": (decide(CASE, files={p.name: p.read_text() for p in SHOP.glob("*.rules")}), "/v1/decide"),
 }
 
 
