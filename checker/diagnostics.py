@@ -105,6 +105,7 @@ CODES: dict[str, Code] = _codes(
     ("W612", "table-gap", W),
     ("W613", "solver-unknown", W),
     ("E614", "assumptions-contradict", E),
+    ("W615", "no-rule-applies", W),
 )
 
 

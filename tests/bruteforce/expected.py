@@ -18,7 +18,8 @@ Definitions (issue 11, item 4), over the cases that satisfy the assumptions:
   decision whose condition reads a conflicted or gap decision is undetermined with that cause
   first (semantics/outcomes.py): the finding belongs to the decision upstream.
 - W612: a decision with table rows, no default, not complete, not collect, has no value on
-  some case.
+  some case. W615: the same for a decision decided by `rule`s only (no table row, formula or
+  obligation), on a case giving every optional fact the decision reads.
 - E609: `always p` has a case where p is false (`never p`: true); undetermined refutes nothing.
   E607 is the same for a property relating windows. E610: `possible p` is true on no case.
 - W606: on some case the window's bounds are determined and its start is after its end.
@@ -33,7 +34,7 @@ from ruleproof.checker import ir
 
 from .oracle import UNDETERMINED, Oracle, outcomes_without
 
-CODES = ("E601", "E602", "E603", "W604", "W605", "W606", "E607", "E609", "E610", "E611", "W612", "E614")
+CODES = ("E601", "E602", "E603", "W604", "W605", "W606", "E607", "E609", "E610", "E611", "W612", "E614", "W615")
 
 
 @dataclass
@@ -65,6 +66,7 @@ def expected_findings(oracle: Oracle) -> Expected:
 
 def _decision(oracle: Oracle, d: ir.Decision, out: Expected) -> None:
     cases = range(len(oracle.cases))
+    reads = ir.fact_dependencies(oracle.pack)
     fired: dict[int, int] = {}
     chosen: dict[int, int] = {}
     for i in cases:
@@ -84,6 +86,10 @@ def _decision(oracle: Oracle, d: ir.Decision, out: Expected) -> None:
         if (any(r.origin == "table" for r in d.rules) and d.default is None and not d.complete and d.hit != "collect"
                 and outcome == ("no value",)):
             out.add(("W612", d.name), i)
+        if (d.rules and all(r.origin == "rule" for r in d.rules) and d.default is None and not d.complete
+                and d.hit != "collect" and outcome == ("no value",)
+                and all(f in oracle.cases[i].wire for f in reads[d.name] if oracle.pack.facts[f].type.optional)):
+            out.add(("W615", d.name), i)
     for k, rule in enumerate(d.rules):
         if k not in fired:
             out.add(("E601", d.name, rule.name), None)
