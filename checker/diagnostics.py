@@ -106,6 +106,9 @@ CODES: dict[str, Code] = _codes(
     ("W613", "solver-unknown", W),
     ("E614", "assumptions-contradict", E),
     ("W615", "no-rule-applies", W),
+    # DMN import
+    ("E701", "dmn-malformed", E),
+    ("E702", "dmn-unsupported", E),
 )
 
 

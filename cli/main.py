@@ -29,6 +29,7 @@ from ruleproof.checker.report import Report, check_pack
 from ruleproof.checker.values import FactError, InvalidFacts, read_facts
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+DMN_SUFFIX = ".dmn"
 
 
 class UsageError(Exception):
@@ -49,8 +50,14 @@ def cmd_check(args: argparse.Namespace) -> int:
     progress = (lambda name: print(f"checking: {name}", file=sys.stderr)) if args.progress else None
     for path in paths:
         try:
-            report = check_pack(path, formal=not args.front_end_only, timeout_ms=args.timeout, progress=progress,
-                                jobs=args.jobs)
+            if path.suffix == DMN_SUFFIX:
+                from ruleproof.checker.dmn.load import check_dmn
+
+                report = check_dmn(path, formal=not args.front_end_only, timeout_ms=args.timeout, progress=progress,
+                                   jobs=args.jobs)
+            else:
+                report = check_pack(path, formal=not args.front_end_only, timeout_ms=args.timeout, progress=progress,
+                                    jobs=args.jobs)
         except PackNotFound as err:
             raise UsageError(str(err)) from None
         failed |= _fails(report, args.fail_on)
@@ -142,6 +149,10 @@ def cmd_decide(args: argparse.Namespace) -> int:
     names = args.decision or None
     try:
         raw = _read_json(args.facts)
+        if Path(args.pack).suffix == DMN_SUFFIX:  # facts may be named as in the DMN model
+            from ruleproof.checker.dmn.load import dmn_facts, load_dmn
+
+            raw = dmn_facts(load_dmn(args.pack)[1], raw)
         from ruleproof.server.strictjson import huge_numbers
 
         huge = huge_numbers(raw)
@@ -221,6 +232,10 @@ def cmd_test(args: argparse.Namespace) -> int:
 
 
 def _load(path: str) -> LoadResult:
+    if Path(path).suffix == DMN_SUFFIX:
+        from ruleproof.checker.dmn.load import load_dmn
+
+        return load_dmn(path)[0]
     try:
         return load_pack(Path(path))
     except PackNotFound as err:
@@ -312,6 +327,32 @@ def cmd_fmt(args: argparse.Namespace) -> int:
     return EXIT_USAGE if broken else EXIT_FINDINGS if unformatted else EXIT_OK
 
 
+def cmd_import(args: argparse.Namespace) -> int:
+    """Import a DMN file as a formatted pack: written to -o DIR (as DIR/NAME.rules), else printed."""
+    from ruleproof.checker.dmn.load import load_dmn
+
+    loaded, imported = load_dmn(args.file)
+    if imported.text is None:
+        sys.stderr.write(render_text(imported.diagnostics))
+        return EXIT_FINDINGS
+    errors = [d for d in loaded.diagnostics if d.severity is Severity.ERROR]
+    if errors:  # the importer wrote a pack the front end refuses: a defect of the importer, shown in full
+        sys.stderr.write(render_text(errors))
+        return EXIT_FINDINGS
+    if args.output is None:
+        sys.stdout.write(imported.text)
+        return EXIT_OK
+    folder = Path(args.output)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        target = folder / (Path(args.file).stem + ".rules")
+        target.write_text(imported.text, encoding="utf-8")
+    except OSError as err:
+        raise UsageError(f"cannot write to {folder}: {err.strerror}") from None
+    print(f"wrote {target}", file=sys.stderr)
+    return EXIT_OK
+
+
 def cmd_lsp(args: argparse.Namespace) -> int:
     """Run the language server over stdin and stdout."""
     from ruleproof.lsp.server import serve  # pygls is loaded only for this command
@@ -349,7 +390,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ruleproof", description="Policy rules with formal checking.")
     sub = parser.add_subparsers(dest="command", required=True)
     check = sub.add_parser("check", help="check packs or files for errors and defects")
-    check.add_argument("paths", nargs="+", help="pack folders or .rules files")
+    check.add_argument("paths", nargs="+", help="pack folders, .rules files or .dmn files")
     check.add_argument("--format", choices=["text", "json", "sarif", "junit", "github", "html"], default="text")
     check.add_argument("--fail-on", choices=["error", "warning"], default="error")
     check.add_argument("--front-end-only", action="store_true", help="skip the formal checks (syntax, names, types only)")
@@ -366,7 +407,7 @@ def build_parser() -> argparse.ArgumentParser:
     diff.add_argument("--timeout", type=int, default=10_000, help="solver time limit per query, in milliseconds")
     diff.set_defaults(run=cmd_diff)
     decide = sub.add_parser("decide", help="decide one case")
-    decide.add_argument("pack", help="pack folder or .rules file")
+    decide.add_argument("pack", help="pack folder, .rules file or .dmn file")
     decide.add_argument("--facts", required=True, help="JSON file of facts, or - for standard input")
     decide.add_argument("--decision", action="append", help="decide only this decision (repeatable)")
     decide.add_argument("--format", choices=["text", "json"], default="text")
@@ -389,6 +430,12 @@ def build_parser() -> argparse.ArgumentParser:
     fmt.add_argument("--check", action="store_true", help="write nothing; exit 1 if a file would change")
     fmt.add_argument("--diff", action="store_true", help="write nothing; print the changes, exit 1 if any")
     fmt.set_defaults(run=cmd_fmt)
+    imports = sub.add_parser("import", help="import decision models from other formats as packs")
+    formats = imports.add_subparsers(dest="format", required=True)
+    dmn = formats.add_parser("dmn", help="a DMN 1.3-1.5 file's decision tables and literal expressions as a pack")
+    dmn.add_argument("file", help="the .dmn file")
+    dmn.add_argument("-o", "--output", help="folder to write the pack into (default: print it)")
+    dmn.set_defaults(run=cmd_import)
     lsp = sub.add_parser("lsp", help="run the language server (LSP over stdio) for editors")
     lsp.set_defaults(run=cmd_lsp)
     _add_service_commands(sub)
