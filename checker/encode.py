@@ -277,17 +277,21 @@ class Encoder(FactVariables):
         return {"fires": self.fires, "wins": self.wins, "selected": self.selected, "values": self.values}
 
     def _disagreement(self, d: ir.Decision, selected, values, value) -> z3.ArithRef | None:
-        """CONFLICT where two selected rules conclude different values. Only pairs of rules
-        that may fire together and conclude different expressions can (checker/overlap.py): a
-        decision without such a pair has no conflict term at all, and neither do its readers."""
+        """CONFLICT where two selected rules conclude different values (under an exclusive
+        policy, where two are selected at all). Only pairs of rules that may fire together (and
+        conclude different expressions) can (checker/overlap.py): a decision without such a
+        pair has no conflict term at all, and neither do its readers."""
         rules = d.rules
-        if len(rules) > PAIRWISE_RULES:  # linear: a selected rule that differs from the first
+        exclusive = HitPolicy(d.hit).exclusive
+        if len(rules) > PAIRWISE_RULES and exclusive:  # linear: two selected rules
+            differs = [z3.Sum([z3.If(s, 1, 0) for s in selected]) >= 2]
+        elif len(rules) > PAIRWISE_RULES:  # linear: a selected rule that differs from the first
             differs = [z3.And(s, distinct(v, value)) for s, v in zip(selected, values)]
         else:
             found = [bounds(r.condition) for r in rules]
-            differs = [z3.And(selected[i], selected[j], distinct(values[i], values[j]))
+            differs = [z3.And(selected[i], selected[j], *(() if exclusive else (distinct(values[i], values[j]),)))
                        for i in range(len(rules)) for j in range(i + 1, len(rules))
-                       if rules[i].value != rules[j].value and not disjoint(found[i], found[j])]
+                       if (exclusive or rules[i].value != rules[j].value) and not disjoint(found[i], found[j])]
         if not differs:
             return None
         return z3.If(z3.Or(*differs), z3.IntVal(Cause.CONFLICT.code), NONE)

@@ -35,12 +35,14 @@ class Outcome:
     computed: dict[str, object] = field(default_factory=dict, repr=False)
 
 
-def _agree(won: list[tuple[str, object]]):
-    """The one value the selected rules conclude, or a conflict."""
+def _agree(won: list[tuple[str, object]], exclusive: bool = False):
+    """The one value the selected rules conclude, or a conflict (under an exclusive policy,
+    whenever several are selected)."""
     first = won[0][1]
-    if any(value != first for _, value in won):
+    if exclusive or any(value != first for _, value in won):
         names = tuple(r for r, _ in won)
-        raise Undetermined(Cause.CONFLICT, "conflict: " + ", ".join(names) + " decide differently", names)
+        how = " apply under `hit strict`" if exclusive else " decide differently"
+        raise Undetermined(Cause.CONFLICT, "conflict: " + ", ".join(names) + how, names)
     return first
 
 
@@ -157,7 +159,7 @@ def _decision_source(d: ir.Decision, compile_expr: ExprCompiler) -> str:
     lines.append("    if k:")
     lines.append("        won = []")
     lines += [f"        if {sel}: won.append(({rule.name!r}, {value}))" for rule, sel, value in zip(d.rules, chosen, values)]
-    lines.append("        return _agree(won)")
+    lines.append(f"        return _agree(won, {policy.exclusive})")
     return "\n".join(lines + _fallback(d, compile_expr))
 
 

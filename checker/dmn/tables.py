@@ -2,8 +2,8 @@
 
 A table's rule i becomes `rule NAME_ri` citing the table's id and i; its input entries are
 translated to one condition (a `-` entry to nothing), its output entries to conclusions, one per
-output column. Hit policies map where the language has the same meaning: UNIQUE and ANY to
-`unique`, FIRST to `first`, PRIORITY to `priority` with each rule ranked by the order of its
+output column. Hit policies map where the language has the same meaning: UNIQUE to `strict`
+(any overlap is a conflict), ANY to `unique` (rules that apply together must agree), FIRST to `first`, PRIORITY to `priority` with each rule ranked by the order of its
 outputs in the output values (the first value ranks highest). Others are refused.
 """
 
@@ -13,7 +13,7 @@ from ruleproof.checker.dmn.feel import Scope, Translated, Unsupported, translate
 from ruleproof.checker.semantics.selection import HitPolicy
 
 # DMN hit policy -> the language's, for those it expresses exactly
-HIT = {"UNIQUE": HitPolicy.UNIQUE, "ANY": HitPolicy.UNIQUE, "FIRST": HitPolicy.FIRST, "PRIORITY": HitPolicy.PRIORITY}
+HIT = {"UNIQUE": HitPolicy.STRICT, "ANY": HitPolicy.UNIQUE, "FIRST": HitPolicy.FIRST, "PRIORITY": HitPolicy.PRIORITY}
 
 
 def quote(text: str) -> str:

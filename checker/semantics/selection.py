@@ -3,7 +3,7 @@
 A rule *fires* when its condition holds; it *wins* when it fires and no firing rule overrides
 it. The policy then selects (the rule's *candidacy*):
 
-- unique and collect: every winner;
+- unique, strict and collect: every winner;
 - first: the first winner in rule order;
 - priority: the winners of the highest priority number (a rule without one has priority 0).
 
@@ -27,6 +27,7 @@ class HitPolicy(StrEnum):
     """`ir.Decision.hit`."""
 
     UNIQUE = "unique"
+    STRICT = "strict"  # DMN's UNIQUE: at most one rule may apply, even when they agree
     FIRST = "first"
     PRIORITY = "priority"
     COLLECT = "collect"
@@ -34,7 +35,13 @@ class HitPolicy(StrEnum):
     @property
     def agrees(self) -> bool:
         """Whether the selected rules must conclude one value (else a conflict)."""
-        return self in (HitPolicy.UNIQUE, HitPolicy.PRIORITY)
+        return self in (HitPolicy.UNIQUE, HitPolicy.STRICT, HitPolicy.PRIORITY)
+
+    @property
+    def exclusive(self) -> bool:
+        """Whether two selected rules are a conflict whatever they conclude (else only when
+        their values differ)."""
+        return self is HitPolicy.STRICT
 
 
 @dataclass(frozen=True)

@@ -126,7 +126,7 @@ class Declarations:
             output = self.expr(row.output, frozenset(), declared)
             self.check_conclusion(symbol.decl, declared, output, row.output.span)
             rows.append((row, condition, output))
-        if not decl.decision.name or (symbol.decl.hit is None or symbol.decl.hit.name == "unique"):
+        if not decl.decision.name or (symbol.decl.hit is None or symbol.decl.hit.name in ("unique", "strict")):
             self.duplicate_rows(decl)
         self.out.tables.append((decl, rows))
 

@@ -13,7 +13,7 @@ Definitions (issue 11, item 4), over the cases that satisfy the assumptions:
   every `overrides`) changes no decision's outcome on any case.
 - E602 (E611 for two table rows): on some case the decision is undetermined by its own
   conflict (every rule condition and selected conclusion determined) and a and b are both
-  candidates with different values (unique and priority decisions).
+  candidates with different values (unique and priority decisions; any values under strict).
 - E603: a complete decision without default is undetermined by its own gap on some case. A
   decision whose condition reads a conflicted or gap decision is undetermined with that cause
   first (semantics/outcomes.py): the finding belongs to the decision upstream.
@@ -77,7 +77,7 @@ def _decision(oracle: Oracle, d: ir.Decision, out: Expected) -> None:
             if view.candidates[k]:
                 chosen.setdefault(k, i)
         outcome = oracle.cases[i].outcomes[d.name]
-        if d.hit in ("unique", "priority") and outcome == ("undetermined", "conflict") and own(view):
+        if d.hit in ("unique", "strict", "priority") and outcome == ("undetermined", "conflict") and own(view):
             for a, b in conflicting_pairs(d, view):
                 code = "E611" if d.rules[a].origin == d.rules[b].origin == "table" else "E602"
                 out.add((code, d.name, frozenset((d.rules[a].name, d.rules[b].name))), i)
@@ -107,9 +107,10 @@ def own(view) -> bool:
 
 
 def conflicting_pairs(d: ir.Decision, view) -> list[tuple[int, int]]:
-    """The pairs of candidates with different (determined) values."""
+    """The pairs of candidates with different (determined) values; under `strict`, every pair."""
     picked = [k for k, c in enumerate(view.candidates) if c and view.values[k] is not UNDETERMINED]
-    return [(a, b) for n, a in enumerate(picked) for b in picked[n + 1:] if view.values[a] != view.values[b]]
+    return [(a, b) for n, a in enumerate(picked) for b in picked[n + 1:]
+            if d.hit == "strict" or view.values[a] != view.values[b]]
 
 
 def redundant(oracle: Oracle, rule: str) -> bool:

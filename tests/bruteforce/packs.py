@@ -157,7 +157,7 @@ class _Generator(Expressions):
             elif shape == "table":
                 self.table(kind)
             else:
-                self.rules_decision(kind, self.rng.choice(["unique", "unique", "first", "priority"]))
+                self.rules_decision(kind, self.rng.choice(["unique", "unique", "strict", "first", "priority"]))
 
     def declare(self, name: str, kind: str, options: list[str], total: bool, body: str = "") -> None:
         type_text = {"bool": "bool", "int": "int", "level": "level", "date": "date", "dec": "decimal",
