@@ -20,6 +20,7 @@ from ruleproof.checker.dmn import import_dmn  # noqa: E402
 from ruleproof.checker.dmn.xml import parse_xml  # noqa: E402
 from ruleproof.checker.evaluate import CompiledPack  # noqa: E402
 from ruleproof.checker.pipeline import load_texts  # noqa: E402
+
 from tests.dmn.conformance import Case, run_case  # noqa: E402
 
 
