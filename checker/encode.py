@@ -29,7 +29,7 @@ from ruleproof.checker.semantics.kinds import EXACT_KINDS, Kind
 from ruleproof.checker.semantics.numbers import absolute, divisor_is_zero, extreme, round_half_up
 from ruleproof.checker.semantics.operators import COMPARE, INFIX, ArithOp, CompareOp, Connective
 from ruleproof.checker.semantics.outcomes import Cause
-from ruleproof.checker.semantics.selection import HitPolicy, select
+from ruleproof.checker.semantics.selection import HitPolicy, aggregate, select
 from ruleproof.checker.types import Type
 
 NONE = z3.IntVal(0)
@@ -82,6 +82,19 @@ class Z3Algebra:
 
     def share(self, term, hint: str):
         return term
+
+    # `semantics.algebra.NumberAlgebra`
+    def number(self, n: int):
+        return z3.IntVal(n)
+
+    def add(self, a, b):
+        return a + b
+
+    def less(self, a, b):
+        return a < b
+
+    def ite(self, cond, a, b):
+        return z3.If(cond, a, b)
 
 
 Z3 = Z3Algebra()
@@ -242,9 +255,14 @@ class Encoder(FactVariables):
                                lambda: first_cause(why_conditions, why_values))
         default = self.expr(d.default) if d.default is not None else None
         value = _real_if(default.value, d.type) if default is not None else self._dummy(d.type)
-        for i in reversed(range(len(d.rules))):
-            value = self._ite(chosen.selected[i], values[i], value)
         some = z3.Or(*chosen.selected) if d.rules else z3.BoolVal(False)
+        if policy is HitPolicy.COLLECT_COUNT:  # always a value; the conclusions are not read
+            return DecisionSym(aggregate(policy, chosen.selected, values, Z3), z3.BoolVal(True), chosen.selected,
+                               determined(why_conditions), lambda: why_conditions)
+        if policy.aggregator:
+            value = z3.If(some, _real_if(aggregate(policy, chosen.selected, values, Z3), d.type), value)
+        for i in reversed(range(len(d.rules)) if not policy.aggregator else ()):
+            value = self._ite(chosen.selected[i], values[i], value)
         defined = z3.BoolVal(True) if default is not None else some
 
         def why() -> z3.ArithRef | None:

@@ -19,7 +19,7 @@ from ruleproof.checker.semantics.calendar import Calendar
 from ruleproof.checker.semantics.numbers import quotient, round_half_up
 from ruleproof.checker.semantics.operators import INFIX, ArithOp, CompareOp, Connective
 from ruleproof.checker.semantics.outcomes import NO_RULE_APPLIES, Cause, Undetermined
-from ruleproof.checker.semantics.selection import HitPolicy, select, winners
+from ruleproof.checker.semantics.selection import HitPolicy, aggregate, select, winners
 
 NO_VALUE = NO_RULE_APPLIES
 
@@ -65,6 +65,19 @@ class SourceAlgebra:
     def share(self, term: str, hint: str) -> str:
         self.lines.append(f"    {hint} = {term}")
         return hint
+
+    # `semantics.algebra.NumberAlgebra`
+    def number(self, n: int) -> str:
+        return repr(n)
+
+    def add(self, a: str, b: str) -> str:
+        return f"({a} + {b})"
+
+    def less(self, a: str, b: str) -> str:
+        return f"({a} < {b})"
+
+    def ite(self, cond: str, a: str, b: str) -> str:
+        return f"({a} if {cond} else {b})"
 
 
 class ExprCompiler:
@@ -139,6 +152,12 @@ def _decision_source(d: ir.Decision, compile_expr: ExprCompiler) -> str:
         lines += [f"    if {won}: return {value}" for won, value in zip(wins, values)]
         return "\n".join(lines + _fallback(d, compile_expr))
     chosen = select(d.hit, d.rules, [f"f{i}" for i in range(len(d.rules))], SourceAlgebra(lines)).selected
+    if policy.aggregator:
+        value = aggregate(policy, chosen, values, SourceAlgebra(lines))
+        if policy is HitPolicy.COLLECT_COUNT:
+            return "\n".join([*lines, f"    return {value}"])
+        lines.append(f"    if {SourceAlgebra(lines).or_(*chosen)}: return {value}")
+        return "\n".join(lines + _fallback(d, compile_expr))
     if policy is HitPolicy.COLLECT:
         lines.append("    acc = set()")
         for rule, sel, value in zip(d.rules, chosen, values):

@@ -150,3 +150,19 @@ def test_import_command_writes_a_pack_that_checks_and_decides(tmp_path) -> None:
     bad.write_text(dmn_xml(REFUSED[0][0]))
     run = subprocess.run([sys.executable, "-m", "ruleproof", "import", "dmn", str(bad)], capture_output=True, text=True)
     assert run.returncode == 1 and "E702" in run.stderr and f"{bad}:" in run.stderr
+
+
+def _overlapping(hit: str) -> dict:
+    return {"name": "m", "inputs": {"Score": "number"}, "decisions": [
+        {"name": "Band", "type": "string", "hit": hit, "inputs": ["Score"], "outputs": [{"type": "string", "default": '"none"'}],
+         "rules": [([">=50"], ['"high"']), ([">=80"], ['"high"'])]}]}
+
+
+def test_unique_is_strict_and_any_lets_agreeing_rules_overlap(tmp_path) -> None:
+    for hit, conflict in (("UNIQUE", True), ("ANY", False)):
+        path = tmp_path / f"{hit}.dmn"
+        path.write_text(dmn_xml(_overlapping(hit)))
+        codes = [d.code for d in check_dmn(path, timeout_ms=5_000).diagnostics]
+        assert ("E602" in codes) is conflict, (hit, codes)
+        assert decide(_overlapping(hit), {"Score": 90}) == {"Band": None if conflict else "high"}
+        assert decide(_overlapping(hit), {"Score": 60}) == {"Band": "high"}

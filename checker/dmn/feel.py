@@ -288,11 +288,19 @@ class _Writer:
             inner = self.expr(args[0])
             self._need(inner, {FeelType.BOOLEAN}, "not")
             return Translated(f"(not {inner.text})", FeelType.BOOLEAN, inner.reads)
+        if function in ("min", "max") and len(args) >= 2:
+            items = [self.expr(a) for a in args]
+            for item in items:
+                self._need(item, {FeelType.NUMBER}, function)
+            text = items[0].text
+            for item in items[1:]:
+                text = f"{function}({text}, {item.text})"
+            return Translated(text, FeelType.NUMBER, frozenset().union(*(i.reads for i in items)))
         if function in ("date", "date_and_time", "duration") and len(args) == 1 and getattr(args[0], "data", None) == "string":
             return temporal_literal(function, str(args[0].children[0])[1:-1])
         shown = function.replace("date_and_time", "date and time")
         raise Unsupported(f"a call of `{shown}` (function invocations other than date(\"…\"), date and time(\"…\") "
-                          "and duration(\"…\") on a literal are outside the supported subset)")
+                          "and duration(\"…\") on a literal, not(…) and min/max of numbers are outside the supported subset)")
 
 
 def translate_values(text: str, scope: Scope) -> list[Translated]:

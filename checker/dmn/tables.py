@@ -3,17 +3,22 @@
 A table's rule i becomes `rule NAME_ri` citing the table's id and i; its input entries are
 translated to one condition (a `-` entry to nothing), its output entries to conclusions, one per
 output column. Hit policies map where the language has the same meaning: UNIQUE to `strict`
-(any overlap is a conflict), ANY to `unique` (rules that apply together must agree), FIRST to `first`, PRIORITY to `priority` with each rule ranked by the order of its
+(any overlap is a conflict), ANY to `unique` (rules that apply together must agree), COLLECT
+with SUM, MIN, MAX or COUNT to `collect_sum`, `collect_min`, `collect_max`, `collect_count`
+(a count decision is an int, its rules conclude 1), FIRST to `first`, PRIORITY to `priority` with each rule ranked by the order of its
 outputs in the output values (the first value ranks highest). Others are refused.
 """
 
 from __future__ import annotations
 
 from ruleproof.checker.dmn.feel import Scope, Translated, Unsupported, translate_expression, translate_tests, translate_values
+from ruleproof.checker.dmn.types import FeelType
 from ruleproof.checker.semantics.selection import HitPolicy
 
 # DMN hit policy -> the language's, for those it expresses exactly
-HIT = {"UNIQUE": HitPolicy.STRICT, "ANY": HitPolicy.UNIQUE, "FIRST": HitPolicy.FIRST, "PRIORITY": HitPolicy.PRIORITY}
+HIT = {"UNIQUE": HitPolicy.STRICT, "ANY": HitPolicy.UNIQUE, "FIRST": HitPolicy.FIRST, "PRIORITY": HitPolicy.PRIORITY,
+       "COLLECT SUM": HitPolicy.COLLECT_SUM, "COLLECT MIN": HitPolicy.COLLECT_MIN, "COLLECT MAX": HitPolicy.COLLECT_MAX,
+       "COLLECT COUNT": HitPolicy.COLLECT_COUNT}
 
 
 def quote(text: str) -> str:
@@ -67,10 +72,19 @@ def write_literal(w, decision, output) -> None:
 def write_table(w, decision, outputs) -> None:
     """A decision table: a decision per output column, a rule per table rule."""
     table = decision.logic
-    policy, aggregation = table.attrs.get("hitPolicy", "UNIQUE").upper(), table.attrs.get("aggregation")
-    if policy not in HIT or aggregation:
-        shown = f"{policy} {aggregation}" if aggregation else policy
-        w.refuse(table, f"hit policy {shown} is outside the supported subset (UNIQUE, ANY, FIRST, PRIORITY)")
+    policy = table.attrs.get("hitPolicy", "UNIQUE").upper()
+    if table.attrs.get("aggregation"):
+        policy += " " + table.attrs["aggregation"].upper()
+    if policy not in HIT:
+        w.refuse(table, f"hit policy {policy} is outside the supported subset (UNIQUE, ANY, FIRST, PRIORITY, "
+                 "COLLECT with SUM, MIN, MAX or COUNT)")
+        return
+    hit = HIT[policy]
+    if hit.aggregator and len(outputs) > 1:
+        w.refuse(table, f"hit policy {policy} on a table of several outputs (DMN allows aggregation on one output only)")
+        return
+    if hit.aggregator in ("sum", "min", "max") and outputs[0].type is not FeelType.NUMBER:
+        w.refuse(table, f"hit policy {policy} on {outputs[0].type.value} outputs: the language aggregates numbers only")
         return
     before = len(w.out.problems)
     subjects = []
@@ -91,15 +105,18 @@ def write_table(w, decision, outputs) -> None:
     if not rules:
         w.refuse(table, f"decision table of `{decision.name}` has no rules")
     rows = [_row(w, rule, subjects, outputs) for rule in rules]
-    priorities = _priorities(w, table, columns, outputs, rows) if HIT[policy] is HitPolicy.PRIORITY else None
+    if hit is HitPolicy.COLLECT_COUNT:  # the count reads no output entry: each rule concludes 1
+        rows = [(condition, [Translated("1", FeelType.NUMBER, frozenset())]) for condition, _ in rows]
+    priorities = _priorities(w, table, columns, outputs, rows) if hit is HitPolicy.PRIORITY else None
     if len(w.out.problems) > before:
         return
     table_id = repr(table.attrs["id"]) if table.attrs.get("id") else "(no id)"
     for output, default in zip(outputs, defaults):
-        w.total[output.pack_name] = default is not None
-        options = (f" default {default.text}" if default is not None else "") + f" hit {HIT[policy].value}"
+        w.total[output.pack_name] = default is not None or hit is HitPolicy.COLLECT_COUNT
+        options = (f" default {default.text}" if default is not None else "") + f" hit {hit.value}"
         cite = quote(f"DMN decision {decision.name!r}, decision table {table_id} {policy} ({w.where(table)})")
-        w.out.lines.append(f"decision {output.pack_name}: {output.type.language}{options} cite {cite}")
+        language = "int" if hit is HitPolicy.COLLECT_COUNT else output.type.language
+        w.out.lines.append(f"decision {output.pack_name}: {language}{options} cite {cite}")
     base = outputs[0].pack_name if len(outputs) == 1 else w.scope_names.get(decision.name, (outputs[0].pack_name,))[0]
     for index, (rule, (condition, values)) in enumerate(zip(rules, rows), 1):
         name = f"{base}_r{index}"

@@ -1,6 +1,6 @@
-"""The DMN TCK's decision-table tests of compliance level 2 that the import supports,
+"""The DMN TCK's decision-table tests of compliance levels 2 and 3 that the import supports,
 re-expressed as our own models (tests/dmn/build.py writes them as DMN) with the TCK's test cases:
-each entry cites the TCK test id (github.com/dmn-tck/tck, TestCases/compliance-level-2/<id>).
+each entry cites the TCK test id (github.com/dmn-tck/tck, TestCases/compliance-level-N/<id>).
 The TCK's own files are not copied; bench/dmn_tck.py runs a local checkout of them.
 """
 
@@ -107,3 +107,44 @@ TCK["0118-multi-priority-hitpolicy"] = (
           {"Approval Status": {"Approved/Declined": status, "Rate": rate}})
      for i, (age, risk, status, rate) in enumerate([(17, "High", "Approved", "Standard"), (19, "Low", "Approved", "Basic"),
                                                     (10, "Low", "Declined", "Standard")], 1)])
+
+
+def _years_table(aggregation: str, name: str, outputs: list[str]) -> dict:
+    return {"name": "collect", "inputs": {"NumOfYears": "number"}, "decisions": [
+        {"name": name, "type": "number", "hit": "COLLECT", "aggregation": aggregation, "inputs": ["NumOfYears"],
+         "outputs": [{"type": "number"}],
+         "rules": [([f">{n}"], [value]) for n, value in zip((1, 2, 3, 4 if aggregation == "MIN" else 5), outputs)]}]}
+
+
+TCK["0114-min-collect-hitpolicy"] = (
+    _years_table("MIN", "CarInsurance", ["98.83", "150.21", "205.43", "64.32"]),
+    [Case("001", {"NumOfYears": 5}, {"CarInsurance": 64.32}), Case("002", {"NumOfYears": 3}, {"CarInsurance": 98.83}),
+     Case("003", {"NumOfYears": 4}, {"CarInsurance": 98.83})])
+TCK["0115-sum-collect-hitpolicy"] = (
+    _years_table("SUM", "Salary", ["100", "200", "300", "500"]),
+    [Case("001", {"NumOfYears": 6}, {"Salary": 1100}), Case("002", {"NumOfYears": 3}, {"Salary": 300}),
+     Case("003", {"NumOfYears": 2}, {"Salary": 100})])
+TCK["0116-count-collect-hitpolicy"] = (
+    _years_table("COUNT", "Salary", ["100", "200", "300", "500"]),
+    [Case("001", {"NumOfYears": 6}, {"Salary": 4}), Case("002", {"NumOfYears": 2}, {"Salary": 1}),
+     Case("003", {"NumOfYears": 3}, {"Salary": 2})])
+
+
+def _extra(name: str, rules: list) -> dict:
+    return {"name": name, "type": "number", "hit": "COLLECT", "aggregation": "MAX", "inputs": ["Age", "Years of Service"],
+            "outputs": [{"type": "number", "default": "0"}], "rules": rules, "requires": ["Age", "Years of Service"]}
+
+
+# compliance level 3: three COLLECT MAX tables combined by a literal expression
+TCK["0020-vacation-days"] = (
+    {"name": "vacation", "inputs": {"Age": "number", "Years of Service": "number"}, "decisions": [
+        {"name": "Base Vacation Days", "type": "number", "literal": "22"},
+        _extra("Extra days case 1", [(["<18, >=60", "-"], ["5"]), (["-", ">=30"], ["5"])]),
+        _extra("Extra days case 2", [(["-", ">=30"], ["3"]), ([">=60", "-"], ["3"])]),
+        _extra("Extra days case 3", [(["-", "[15..30)"], ["2"]), ([">=45", "-"], ["2"])]),
+        {"name": "Total Vacation Days", "type": "number", "literal":
+         "Base Vacation Days + max(Extra days case 1, Extra days case 3) + Extra days case 2",
+         "requires": ["Base Vacation Days", "Extra days case 1", "Extra days case 2", "Extra days case 3"]}]},
+    [Case(f"{i:03}", {"Age": age, "Years of Service": years}, {"Total Vacation Days": total})
+     for i, (age, years, total) in enumerate([(16, 1, 27), (25, 5, 22), (25, 20, 24), (44, 30, 30), (50, 20, 24),
+                                              (50, 30, 30), (60, 20, 30)], 1)])
