@@ -99,6 +99,8 @@ def write_table(w, decision, outputs) -> None:
         allowed = column.find("inputValues")
         if allowed is not None and subject.reads == {subject.text} and subject.text in w.out.facts.values():
             w.assume(subject.text, subject.type, allowed)
+    if len(subjects) < len(table.findall("input")):
+        return  # an input expression was refused: its cells cannot be read
     columns = table.findall("output")
     defaults = [_default(w, c, o) for c, o in zip(columns, outputs)]
     rules = table.findall("rule")
