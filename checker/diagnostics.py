@@ -109,6 +109,7 @@ CODES: dict[str, Code] = _codes(
     # DMN import
     ("E701", "dmn-malformed", E),
     ("E702", "dmn-unsupported", E),
+    ("E703", "dmn-export-unsupported", E),
 )
 
 

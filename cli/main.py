@@ -353,6 +353,25 @@ def cmd_import(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    """Write a pack's decisions as DMN 1.5 decision tables and literal expressions (-o FILE, else stdout)."""
+    from ruleproof.checker.dmn.export import export_pack
+
+    result = _load_ok(args.pack)
+    text, refused = export_pack(result.pack)
+    if text is None:
+        sys.stderr.write(render_text(refused))
+        return EXIT_FINDINGS
+    if args.output is None:
+        sys.stdout.write(text)
+        return EXIT_OK
+    try:
+        Path(args.output).write_text(text, encoding="utf-8")
+    except OSError as err:
+        raise UsageError(f"cannot write {args.output}: {err.strerror}") from None
+    return EXIT_OK
+
+
 def cmd_lsp(args: argparse.Namespace) -> int:
     """Run the language server over stdin and stdout."""
     from ruleproof.lsp.server import serve  # pygls is loaded only for this command
@@ -430,12 +449,17 @@ def build_parser() -> argparse.ArgumentParser:
     fmt.add_argument("--check", action="store_true", help="write nothing; exit 1 if a file would change")
     fmt.add_argument("--diff", action="store_true", help="write nothing; print the changes, exit 1 if any")
     fmt.set_defaults(run=cmd_fmt)
-    imports = sub.add_parser("import", help="import decision models from other formats as packs")
-    formats = imports.add_subparsers(dest="format", required=True)
-    dmn = formats.add_parser("dmn", help="a DMN 1.3-1.5 file's decision tables and literal expressions as a pack")
-    dmn.add_argument("file", help="the .dmn file")
-    dmn.add_argument("-o", "--output", help="folder to write the pack into (default: print it)")
-    dmn.set_defaults(run=cmd_import)
+    for verb, what, argument, output, run in (
+        ("import", "a DMN 1.3-1.5 file's decision tables and literal expressions as a pack",
+         ("file", "the .dmn file"), "folder to write the pack into (default: print it)", cmd_import),
+        ("export", "a pack's decisions as DMN 1.5 decision tables and literal expressions",
+         ("pack", "pack folder, .rules file or .dmn file"), "the .dmn file to write (default: print it)", cmd_export),
+    ):
+        formats = sub.add_parser(verb, help=f"{verb} decision models (DMN)").add_subparsers(dest="format", required=True)
+        dmn = formats.add_parser("dmn", help=what)
+        dmn.add_argument(argument[0], help=argument[1])
+        dmn.add_argument("-o", "--output", help=output)
+        dmn.set_defaults(run=run)
     lsp = sub.add_parser("lsp", help="run the language server (LSP over stdio) for editors")
     lsp.set_defaults(run=cmd_lsp)
     _add_service_commands(sub)

@@ -31,6 +31,7 @@ NOT_FROM_THE_FRONT_END = {
     "E501": "reported by `ruleproof test` when an example fails",
     "E701": "reported by the DMN import on a .dmn file (tests/test_dmn_import.py)",
     "E702": "reported by the DMN import on a .dmn file (tests/test_dmn_import.py)",
+    "E703": "reported by `ruleproof export dmn` (tests/test_dmn_import.py)",
 }
 
 
