@@ -203,3 +203,19 @@ def test_export_refuses_what_dmn_cannot_say_at_the_rule() -> None:
                        'rule r cite "c": when a + b > 3 then x = 1\n'}).pack
     xml, refused = export_pack(pack)
     assert xml is None and refused[0].code == "E703" and refused[0].primary.span.line == 5
+
+
+def test_a_property_next_to_an_imported_model_is_refuted_with_a_case(tmp_path) -> None:
+    from ruleproof.checker.report import check_pack
+
+    source = tmp_path / "loans.dmn"
+    source.write_text(dmn_xml(LOANS))
+    out = tmp_path / "pack"
+    assert subprocess.run([sys.executable, "-m", "ruleproof", "import", "dmn", str(source), "-o", str(out)]).returncode == 0
+    (out / "properties.rules").write_text('import loans\nproperty rate_capped cite "Policy 9": always Rate <= 3.5\n')
+    report = check_pack(out, timeout_ms=5_000)
+    (refuted,) = [d for d in report.diagnostics if d.code == "E609"]
+    case = refuted.counterexample.case
+    assert 18 <= case["Applicant_Age"] < 65 and case["Risk_Category"] in ("Low", "Medium") and case["Applied_On"] < "2026-01-01"
+    overlap = [d for d in report.diagnostics if d.code == "E602"]  # UNIQUE: under 18 and High risk match rules 2 and 3
+    assert {"Eligibility_r2", "Eligibility_r3"} <= set(overlap[0].involved)
