@@ -76,6 +76,8 @@ rule small_flag cite "c": when q then flags = small
 
 def _variants():
     for hit, prios in (("", ("", "", "")), ("hit first", ("", "", "")), ("default 1", ("", "", "")),
+                       ("hit strict", ("", "", "")), ("hit collect_sum", ("", "", "")), ("hit collect_max", ("", "", "")),
+                       ("hit collect_count", ("", "", "")),
                        ("hit priority", (" priority 1", " priority 2", " priority 1")),
                        ("hit priority", (" priority 2", " priority 1", " priority 1"))):
         yield MULTI.format(hit=hit, pa=prios[0], pb=prios[1], pc=prios[2])
