@@ -106,6 +106,7 @@ class Scope:
         return self._pattern.sub(lambda m: m.group(0) if m.group(0).startswith('"') else self._placeholders[m.group(0)], text)
 
     def lookup(self, ident: str) -> tuple[str, FeelType]:
+        """The pack name and type a prepared identifier stands for; Unsupported for an unknown name."""
         name = self._back.get(ident)
         if name is None:
             raise Unsupported(f"unknown name `{ident}` (not an input, a decision or a supported function)")

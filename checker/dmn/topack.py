@@ -78,9 +78,11 @@ class _Writer:
         self.assumed: set[tuple[str, str]] = set()  # (fact, allowed values) written as assumptions
 
     def where(self, element: Element) -> str:
+        """`file.dmn:line:col` of an element, for citations."""
         return f"{self.label}:{element.line}:{element.column}"
 
     def refuse(self, element: Element, message: str) -> None:
+        """Record that `element` cannot be imported, and why (E702)."""
         self.out.problems.append(Problem(element, message))
 
     # ---- types
@@ -106,6 +108,7 @@ class _Writer:
 
     # ---- the whole model
     def write(self) -> Translation:
+        """The whole model: header, facts (with assumptions), then decisions in requirement order."""
         self.out.lines.append(f'pack {identifier(self.model.name, set())} version "1"')
         for data in self.model.inputs:
             self.input_data(data)
@@ -137,6 +140,7 @@ class _Writer:
         return done
 
     def input_data(self, data: Named) -> None:
+        """An input data as a required fact, its allowed values as an assumption."""
         typ, allowed = self.type_of(data.type_ref, data.element, f"input data `{data.name}`")
         if data.type_ref is None:
             self.refuse(data.element, f"input data `{data.name}` has no type (`typeRef`); the import needs one")
@@ -153,6 +157,7 @@ class _Writer:
             self.assume(fact, typ, allowed)
 
     def assume(self, fact: str, typ: FeelType, allowed: Element) -> None:
+        """An `assume` that `fact` passes the unary tests of `allowed` (once per fact and tests)."""
         text = (allowed.find("text").text if allowed.find("text") is not None else allowed.text).strip()
         if (fact, text) in self.assumed:
             return
@@ -213,6 +218,7 @@ class _Writer:
             self.scope_names[decision.name] = (name, typ)
 
     def decision(self, decision: Decision) -> None:
+        """A decision's logic as the pack's decision(s) and rules."""
         outputs = [o for o in self.out.outputs if o.dmn_decision == decision.name]
         if not outputs:
             return
