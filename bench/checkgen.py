@@ -5,7 +5,8 @@ it too) and returns it with a manifest of the defects planted in it:
 
 >>> pack = generate(10)
 >>> sorted({p.code for p in pack.planted})  # doctest: +NORMALIZE_WHITESPACE
-['E601', 'E602', 'E603', 'E607', 'E609', 'E610', 'E611', 'W604', 'W605', 'W606', 'W608', 'W612']
+['E601', 'E602', 'E603', 'E607', 'E609', 'E610', 'E611', 'W604', 'W605', 'W606', 'W608', 'W612',
+ 'W615']
 
 The pack is made of two kinds of block, each with its own names (suffix `_<n>`):
 
@@ -17,7 +18,8 @@ The pack is made of two kinds of block, each with its own names (suffix `_<n>`):
   `otherwise` cell, and payout holds by priority. The checker must find nothing in them.
 - defect blocks (10 rules each), each planting one defect of every kind the formal checks know:
   dead rule (E601) and gap (E603) in a deposit schedule, conflict and boundary disagreement
-  (E602, W608) in a refund wait, shadowed rule (W604) in amount bands, redundant rule (W605) in
+  (E602, W608) in a refund wait, shadowed rule (W604) and no rule for negative amounts (W615)
+  in amount bands, redundant rule (W605) in
   review ratings, table overlap and gap (E611, W612) in a commission table, a window that can be
   empty (W606), a window relation that fails (E607), a refuted property (E609) and an impossible
   one (E610).
@@ -181,6 +183,7 @@ def _block_manifest(k: str) -> list[Planted]:
         Planted("E602", (f"refund_wait_{k}_long", f"refund_wait_{k}_short", f"refund_wait_{k}"), "both at 10 days"),
         Planted("W608", (f"refund_wait_{k}_long", f"refund_wait_{k}_short", f"refund_wait_{k}"), ">= and <= at 10 days"),
         Planted("W604", (f"band_{k}_large", f"band_{k}"), "an earlier rule covers every large amount"),
+        Planted("W615", (f"band_{k}",), "a negative amount gets no band"),
         Planted("W605", (f"positive_{k}_top", f"positive_{k}"), "five stars is four or more: removing it changes nothing"),
         Planted("E609", (f"positive_{k}_only_top",), "four stars is positive too"),
         Planted("E610", (f"positive_{k}_low",), "positive needs four stars"),

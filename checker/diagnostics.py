@@ -106,6 +106,11 @@ CODES: dict[str, Code] = _codes(
     ("W612", "table-gap", W),
     ("W613", "solver-unknown", W),
     ("E614", "assumptions-contradict", E),
+    ("W615", "no-rule-applies", W),
+    # DMN import
+    ("E701", "dmn-malformed", E),
+    ("E702", "dmn-unsupported", E),
+    ("E703", "dmn-export-unsupported", E),
 )
 
 

@@ -29,7 +29,7 @@ from ruleproof.checker.semantics.kinds import EXACT_KINDS, Kind
 from ruleproof.checker.semantics.numbers import absolute, divisor_is_zero, extreme, round_half_up
 from ruleproof.checker.semantics.operators import COMPARE, INFIX, ArithOp, CompareOp, Connective
 from ruleproof.checker.semantics.outcomes import Cause
-from ruleproof.checker.semantics.selection import HitPolicy, select
+from ruleproof.checker.semantics.selection import HitPolicy, aggregate, select
 from ruleproof.checker.types import Type
 from ruleproof.checker.z3_terms import choice, conjunction, differs_from_code, disjunction, equals_code, negation
 
@@ -83,6 +83,19 @@ class Z3Algebra:
 
     def share(self, term, hint: str):
         return term
+
+    # `semantics.algebra.NumberAlgebra`
+    def number(self, n: int):
+        return z3.IntVal(n)
+
+    def add(self, a, b):
+        return a + b
+
+    def less(self, a, b):
+        return a < b
+
+    def ite(self, cond, a, b):
+        return z3.If(cond, a, b)
 
 
 Z3 = Z3Algebra()
@@ -244,9 +257,14 @@ class Encoder(FactVariables):
                                lambda: first_cause(why_conditions, why_values))
         default = self.expr(d.default) if d.default is not None else None
         value = _real_if(default.value, d.type) if default is not None else self._dummy(d.type)
-        for i in reversed(range(len(d.rules))):
-            value = self._ite(chosen.selected[i], values[i], value)
         some = disjunction(chosen.selected)
+        if policy is HitPolicy.COLLECT_COUNT:  # always a value; the conclusions are not read
+            return DecisionSym(aggregate(policy, chosen.selected, values, Z3), z3.BoolVal(True), chosen.selected,
+                               determined(why_conditions), lambda: why_conditions)
+        if policy.aggregator:
+            value = choice(some, _real_if(aggregate(policy, chosen.selected, values, Z3), d.type), value)
+        for i in reversed(range(len(d.rules)) if not policy.aggregator else ()):
+            value = self._ite(chosen.selected[i], values[i], value)
         defined = z3.BoolVal(True) if default is not None else some
 
         def why() -> z3.ArithRef | None:
@@ -279,16 +297,21 @@ class Encoder(FactVariables):
         return {"fires": self.fires, "wins": self.wins, "selected": self.selected, "values": self.values}
 
     def _disagreement(self, d: ir.Decision, selected, values, value) -> z3.ArithRef | None:
-        """CONFLICT where two selected rules conclude different values. Only pairs of rules
-        that may fire together and conclude different expressions can (checker/overlap.py): a
-        decision without such a pair has no conflict term at all, and neither do its readers."""
+        """CONFLICT where two selected rules conclude different values (under an exclusive
+        policy, where two are selected at all). Only pairs of rules that may fire together (and
+        conclude different expressions) can (checker/overlap.py): a decision without such a
+        pair has no conflict term at all, and neither do its readers."""
         rules = d.rules
-        if len(rules) > PAIRWISE_RULES:  # linear: a selected rule that differs from the first
+        exclusive = HitPolicy(d.hit).exclusive
+        if len(rules) > PAIRWISE_RULES and exclusive:  # linear: two selected rules
+            differs = [z3.Sum([z3.If(s, 1, 0) for s in selected]) >= 2]
+        elif len(rules) > PAIRWISE_RULES:  # linear: a selected rule that differs from the first
             differs = [conjunction([s, distinct(v, value)]) for s, v in zip(selected, values)]
         else:
-            differs = [conjunction([selected[i], selected[j], distinct(values[i], values[j])])
+            differs = [conjunction([selected[i], selected[j], *(() if exclusive else (distinct(values[i], values[j]),))])
                        for i in range(len(rules)) for j in range(i + 1, len(rules))
-                       if rules[i].value != rules[j].value and self.overlaps.may_overlap(d.name, rules[i], rules[j])]
+                       if (exclusive or rules[i].value != rules[j].value)
+                       and self.overlaps.may_overlap(d.name, rules[i], rules[j])]
         if not differs:
             return None
         return choice(disjunction(differs), z3.IntVal(Cause.CONFLICT.code), NONE)

@@ -23,6 +23,13 @@ from ruleproof.checker.types import Type
 DATE_MIN = dt.date(1970, 1, 1).toordinal()
 DATE_MAX = dt.date(2199, 12, 31).toordinal()
 DATE_BASE = dt.date(2026, 3, 2).toordinal()
+MINUTES_PER_DAY = 24 * 60
+# Per time kind, the range its variables stay in and the base they count from: date-times are
+# minutes (day ordinal × 1440 + minute), held in the same years as dates.
+TIME_RANGES = {
+    "date": (DATE_MIN, DATE_MAX, DATE_BASE),
+    "datetime": (DATE_MIN * MINUTES_PER_DAY, (DATE_MAX + 1) * MINUTES_PER_DAY - 1, DATE_BASE * MINUTES_PER_DAY),
+}
 
 
 @dataclass(frozen=True)
@@ -58,13 +65,14 @@ class FactVariables:
         kind = typ.kind
         if kind == "bool":
             var = z3.Bool(name)
-        elif kind in ("int", "duration", "datetime"):
+        elif kind in ("int", "duration"):
             var = z3.Int(name)
-        elif kind == "date":
+        elif kind in TIME_RANGES:
+            low, high, base = TIME_RANGES[kind]
             offset = z3.Int(name)
             atoms.append(offset)
-            self.domain.append(z3.And(offset >= DATE_MIN - DATE_BASE, offset <= DATE_MAX - DATE_BASE))
-            return offset + DATE_BASE
+            self.domain.append(z3.And(offset >= low - base, offset <= high - base))
+            return offset + base
         elif kind in EXACT_KINDS:
             units = z3.Int(name + "#units")
             atoms.append(units)
@@ -141,8 +149,8 @@ class FactVariables:
                 pairs.extend((bit, z3.BoolVal(m in value)) for bit, m in zip(atoms, typ.element.members))
             elif typ.kind in EXACT_KINDS:
                 pairs.append((atoms[0], z3.IntVal(int(Fraction(value) * scale(typ.kind)))))
-            elif typ.kind == "date":
-                pairs.append((atoms[0], z3.IntVal(value - DATE_BASE)))
+            elif typ.kind in TIME_RANGES:
+                pairs.append((atoms[0], z3.IntVal(value - TIME_RANGES[typ.kind][2])))
             else:
                 pairs.append((atoms[0], self.constant(value, typ)))
         return pairs
@@ -192,7 +200,7 @@ def zero(typ: Type) -> object:
         return ""
     if kind == "set":
         return frozenset()
-    if kind == "date":
-        return DATE_MIN
+    if kind in TIME_RANGES:
+        return TIME_RANGES[kind][0]
     return 0
 

@@ -19,7 +19,7 @@ from ruleproof.checker.semantics.calendar import Calendar
 from ruleproof.checker.semantics.numbers import quotient, round_half_up
 from ruleproof.checker.semantics.operators import INFIX, ArithOp, CompareOp, Connective
 from ruleproof.checker.semantics.outcomes import NO_RULE_APPLIES, Cause, Undetermined
-from ruleproof.checker.semantics.selection import HitPolicy, select, winners
+from ruleproof.checker.semantics.selection import HitPolicy, aggregate, select, winners
 
 NO_VALUE = NO_RULE_APPLIES
 
@@ -35,12 +35,14 @@ class Outcome:
     computed: dict[str, object] = field(default_factory=dict, repr=False)
 
 
-def _agree(won: list[tuple[str, object]]):
-    """The one value the selected rules conclude, or a conflict."""
+def _agree(won: list[tuple[str, object]], exclusive: bool = False):
+    """The one value the selected rules conclude, or a conflict (under an exclusive policy,
+    whenever several are selected)."""
     first = won[0][1]
-    if any(value != first for _, value in won):
+    if exclusive or any(value != first for _, value in won):
         names = tuple(r for r, _ in won)
-        raise Undetermined(Cause.CONFLICT, "conflict: " + ", ".join(names) + " decide differently", names)
+        how = " apply under `hit strict`" if exclusive else " decide differently"
+        raise Undetermined(Cause.CONFLICT, "conflict: " + ", ".join(names) + how, names)
     return first
 
 
@@ -63,6 +65,19 @@ class SourceAlgebra:
     def share(self, term: str, hint: str) -> str:
         self.lines.append(f"    {hint} = {term}")
         return hint
+
+    # `semantics.algebra.NumberAlgebra`
+    def number(self, n: int) -> str:
+        return repr(n)
+
+    def add(self, a: str, b: str) -> str:
+        return f"({a} + {b})"
+
+    def less(self, a: str, b: str) -> str:
+        return f"({a} < {b})"
+
+    def ite(self, cond: str, a: str, b: str) -> str:
+        return f"({a} if {cond} else {b})"
 
 
 class ExprCompiler:
@@ -137,6 +152,12 @@ def _decision_source(d: ir.Decision, compile_expr: ExprCompiler) -> str:
         lines += [f"    if {won}: return {value}" for won, value in zip(wins, values)]
         return "\n".join(lines + _fallback(d, compile_expr))
     chosen = select(d.hit, d.rules, [f"f{i}" for i in range(len(d.rules))], SourceAlgebra(lines)).selected
+    if policy.aggregator:
+        value = aggregate(policy, chosen, values, SourceAlgebra(lines))
+        if policy is HitPolicy.COLLECT_COUNT:
+            return "\n".join([*lines, f"    return {value}"])
+        lines.append(f"    if {SourceAlgebra(lines).or_(*chosen)}: return {value}")
+        return "\n".join(lines + _fallback(d, compile_expr))
     if policy is HitPolicy.COLLECT:
         lines.append("    acc = set()")
         for rule, sel, value in zip(d.rules, chosen, values):
@@ -157,7 +178,7 @@ def _decision_source(d: ir.Decision, compile_expr: ExprCompiler) -> str:
     lines.append("    if k:")
     lines.append("        won = []")
     lines += [f"        if {sel}: won.append(({rule.name!r}, {value}))" for rule, sel, value in zip(d.rules, chosen, values)]
-    lines.append("        return _agree(won)")
+    lines.append(f"        return _agree(won, {policy.exclusive})")
     return "\n".join(lines + _fallback(d, compile_expr))
 
 

@@ -246,7 +246,7 @@ class Decision:
     @property
     def total(self) -> bool:
         """Whether the decision always has a value when its facts are known."""
-        return self.default is not None or self.complete or self.hit == "collect" or any(
+        return self.default is not None or self.complete or self.hit in ("collect", "collect_count") or any(
             r.origin == "body" and r.condition == TRUE for r in self.rules
         )
 

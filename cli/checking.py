@@ -16,7 +16,7 @@ from ruleproof.checker.render import diagnostic_json, render_text, report_json
 from ruleproof.checker.render_ci import render_github, render_junit, render_sarif
 from ruleproof.checker.render_html import render_html
 from ruleproof.checker.report import Report, check_pack
-from ruleproof.common import EXIT_FINDINGS, EXIT_OK, UsageError, load_ok, write_json
+from ruleproof.common import DMN_SUFFIX, EXIT_FINDINGS, EXIT_OK, UsageError, load_ok, write_json
 from ruleproof.config import FAIL_ON, FORMATS, load_defaults
 from ruleproof.output import emit
 
@@ -46,8 +46,14 @@ def _check_once(args: argparse.Namespace, given: list[str], fmt: str, fail_on: s
     reports = []
     for path in paths:
         try:
-            reports.append(check_pack(path, formal=not args.front_end_only, timeout_ms=args.timeout,
-                                      progress=progress, jobs=args.jobs))
+            if path.suffix == DMN_SUFFIX:
+                from ruleproof.checker.dmn.load import check_dmn
+
+                reports.append(check_dmn(path, formal=not args.front_end_only, timeout_ms=args.timeout,
+                                         progress=progress, jobs=args.jobs))
+            else:
+                reports.append(check_pack(path, formal=not args.front_end_only, timeout_ms=args.timeout,
+                                          progress=progress, jobs=args.jobs))
         except PackNotFound as err:
             raise UsageError(str(err)) from None
     everything = [d for report in reports for d in report.diagnostics]
@@ -121,7 +127,7 @@ def watch(paths: list[str], run: Callable[[], int]) -> int:
 def add_parsers(sub, common: argparse.ArgumentParser) -> None:
     """The `check` and `test` subcommands."""
     check = sub.add_parser("check", parents=[common], help="check packs or files for errors and defects")
-    check.add_argument("paths", nargs="*", help="pack folders or .rules files (default: paths in [tool.ruleproof])")
+    check.add_argument("paths", nargs="*", help="pack folders, .rules files or .dmn files (default: paths in [tool.ruleproof])")
     check.add_argument("--format", choices=FORMATS, help="output format (default text, or format in [tool.ruleproof]); "
                        "json prints one document, for several packs {reports, errors, warnings}")
     check.add_argument("--fail-on", choices=FAIL_ON, help="exit 1 on open errors (default) or on warnings too")

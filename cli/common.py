@@ -20,9 +20,16 @@ class UsageError(Exception):
     """A problem with how the command was called, or with reading its inputs."""
 
 
+DMN_SUFFIX = ".dmn"
+
+
 def load(path: str) -> LoadResult:
-    """The pack at `path` (folder or .rules file) as the front end reads it; UsageError when
-    there is none."""
+    """The pack at `path` (folder, .rules file, or a .dmn model imported on the way) as the
+    front end reads it; UsageError when there is none."""
+    if Path(path).suffix == DMN_SUFFIX:
+        from ruleproof.checker.dmn.load import load_dmn
+
+        return load_dmn(path)[0]
     try:
         return load_pack(Path(path))
     except PackNotFound as err:

@@ -6,13 +6,14 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 
 from ruleproof.checker import ir
 from ruleproof.checker.decisions import decide_json, decision_text, require_decisions
 from ruleproof.checker.evaluate import CompiledPack
 from ruleproof.checker.partial import holding_days, partial_decisions
 from ruleproof.checker.values import FactError, InvalidFacts, read_facts
-from ruleproof.common import EXIT_OK, EXIT_USAGE, UsageError, load_ok, read_json, write_json
+from ruleproof.common import DMN_SUFFIX, EXIT_OK, EXIT_USAGE, UsageError, load_ok, read_json, write_json
 from ruleproof.output import emit
 
 
@@ -23,6 +24,10 @@ def cmd_decide(args: argparse.Namespace) -> int:
     names = args.decision or None
     try:
         raw = read_json(args.facts)
+        if Path(args.pack).suffix == DMN_SUFFIX:  # facts may be named as in the DMN model
+            from ruleproof.checker.dmn.load import dmn_facts, load_dmn
+
+            raw = dmn_facts(load_dmn(args.pack)[1], raw)
         from ruleproof.server.strictjson import huge_numbers
 
         huge = huge_numbers(raw)
@@ -123,7 +128,7 @@ def report_invalid(err: InvalidFacts) -> int:
 def add_parsers(sub, common: argparse.ArgumentParser) -> None:
     """The `decide` and `when` subcommands."""
     decide = sub.add_parser("decide", parents=[common], help="decide one case")
-    decide.add_argument("pack", help="pack folder or .rules file")
+    decide.add_argument("pack", help="pack folder, .rules file or .dmn file")
     decide.add_argument("--facts", required=True, help="JSON file of facts, or - for standard input")
     decide.add_argument("--decision", action="append", help="decide only this decision (repeatable)")
     decide.add_argument("--format", choices=["text", "json"], default="text")

@@ -5,7 +5,7 @@ front end (grammar, resolve, type and unit check, lowering). The packs use every
 the two back ends must agree on: facts of each type (dates, optional dates, natural days,
 money USD, rates, decimals, ranged ints, enums, bools, sets of enums), constants (natural
 days, working days, amounts, rates), `let`, a `holidays` calendar and working-day
-arithmetic, decisions with every hit policy (unique, first, priority, collect), defaults,
+arithmetic, decisions with every hit policy (unique, strict, first, priority, collect and its aggregations), defaults,
 `complete`, formulas with `when`, rules with `overrides` and `unless`, rules concluding two
 decisions, decision tables with `otherwise`, `any`, `in` and comparison cells, windows with
 every kind of end and `x in w` / window relations, if-then-else, min/max/abs, round(),
@@ -277,7 +277,10 @@ class _Generator:
             self.features.add("default")
 
     def hit_policy(self, kind: str) -> str:
-        return self.rng.choice(["unique", "unique", "first", "priority"])
+        policies = ["unique", "unique", "strict", "first", "priority"]
+        if kind in ("money", "rate", "int", "dec", "days"):
+            policies += ["collect_sum", "collect_min", "collect_max"] + (["collect_count"] if kind == "int" else [])
+        return self.rng.choice(policies)
 
     def rules_decision(self, kind: str) -> None:
         rng = self.rng
@@ -299,7 +302,7 @@ class _Generator:
         lines: list[str] = []
         for _ in range(rng.randint(1, 4)):
             lines.append(self.rule(spec))
-        self.declare(name, kind, options, total=default or complete)
+        self.declare(name, kind, options, total=default or complete or hit == "collect_count")
         self.body.extend(lines)
         self.specs[name] = spec
 

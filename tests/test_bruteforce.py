@@ -80,18 +80,18 @@ def _expected(body: str) -> set[tuple]:
 @pytest.mark.parametrize("body, wanted", [
     # two unique rules disagreeing on p
     ('decision x: int\nrule a cite "c": when p then x = 1\nrule b cite "c": when p then x = 2\n',
-     {("E602", "x", frozenset({"a", "b"}))}),
+     {("E602", "x", frozenset({"a", "b"})), ("W615", "x")}),
     # issue 11 (1): the higher priority decides, no conflict; a and b never decide
     ('decision x: int hit priority\nrule a cite "c" priority 1: when p then x = 1\n'
      'rule b cite "c" priority 1: when p then x = 2\nrule c cite "c" priority 2: when p then x = 3\n',
-     {("W604", "x", "a"), ("W604", "x", "b")}),
+     {("W604", "x", "a"), ("W604", "x", "b"), ("W615", "x")}),
     # a dead rule, and a rule the first one shadows under `hit first`
     ('decision x: int hit first\nrule a cite "c": when p or not p then x = 1\nrule b cite "c": when p then x = 2\n'
      'rule d cite "c": when n > 2 then x = 3\n',
      {("W604", "x", "b"), ("E601", "x", "d")}),
     # issue 11 (4): under `hit first`, removing r changes p = q = true from 1 to 2
     ('decision x: int hit first\nrule r cite "c": when p then x = 1\nrule m cite "c": when q then x = 2\n'
-     'rule s cite "c": when p or q then x = 1\n', {("W604", "x", "s")}),
+     'rule s cite "c": when p or q then x = 1\n', {("W604", "x", "s"), ("W615", "x")}),
     # a rule another subsumes: removing it changes nothing
     ('decision x: bool default false\nrule broad cite "c": when p then x = true\n'
      'rule narrow cite "c": when p and q then x = true\n', {("W605", "x", "narrow")}),
@@ -107,19 +107,23 @@ def _expected(body: str) -> set[tuple]:
     # a conflicted decision upstream makes its reader undetermined: the reader's rule never fires
     ('decision x: bool\nrule a cite "c": when p then x = true\nrule b cite "c": when p then x = false\n'
      'decision y: bool default false\nrule c cite "c": when x is present and x then y = true\n',
-     {("E602", "x", frozenset({"a", "b"})), ("E601", "y", "c")}),
+     {("E602", "x", frozenset({"a", "b"})), ("E601", "y", "c"), ("W615", "x")}),
     # c only ever joins a conflict that a and b make anyway: removing it changes no outcome
     ('decision x: int\nrule a cite "c": when p then x = 1\nrule b cite "c": when p then x = 2\n'
      'rule c cite "c": when p and n == 0 then x = 3\n',
      {("E602", "x", frozenset({"a", "b"})), ("E602", "x", frozenset({"a", "c"})), ("E602", "x", frozenset({"b", "c"})),
-      ("W605", "x", "c")}),
+      ("W605", "x", "c"), ("W615", "x")}),
     # y's rules c and d disagree only when x (read by e) is in conflict: y's conflict is x's
     # (its condition e is undetermined first), so no E602 on y
     ('decision x: bool\nrule a cite "c": when p then x = true\nrule b cite "c": when p then x = false\n'
      'decision y: int default 0\nrule c cite "c": when q then y = 1\nrule d cite "c": when q and p then y = 2\n'
      'rule e cite "c": when x is absent then y = 1\n',
-     {("E602", "x", frozenset({"a", "b"})), ("W605", "y", "c"), ("W605", "y", "d")}),
+     {("E602", "x", frozenset({"a", "b"})), ("W605", "y", "c"), ("W605", "y", "d"), ("W615", "x")}),
     ('assume never_: n > 2\ndecision x: bool = p\n', {("E614",)}),
+    # issue 18: rules that leave a case without a value (W615), and none once they cover it
+    ('decision x: int\nrule a cite "c": when n < 1 then x = 1\nrule b cite "c": when n > 1 then x = 2\n',
+     {("W615", "x")}),
+    ('decision x: int\nrule a cite "c": when n < 1 then x = 1\nrule b cite "c": when n >= 1 then x = 2\n', set()),
 ])
 def test_oracle_on_known_packs(body, wanted):
     assert _expected(body) == wanted

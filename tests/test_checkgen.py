@@ -49,14 +49,14 @@ def test_every_planted_defect_is_found_and_nothing_else(rules: int) -> None:
 
 def test_planted_kinds_cover_every_formal_check() -> None:
     codes = {p.code for p in checkgen.generate(10).planted}
-    assert codes == {"E601", "E602", "E603", "W604", "W605", "W606", "E607", "W608", "E609", "E610", "E611", "W612"}
+    assert codes == {"E601", "E602", "E603", "W604", "W605", "W606", "E607", "W608", "E609", "E610", "E611", "W612", "W615"}
 
 
 def test_larger_packs_plant_more_blocks_among_clean_sections() -> None:
     generated = checkgen.generate(1_000)
     assert generated.blocks == 2 and generated.sections > 40
-    assert len(generated.planted) == 24
-    assert len({(p.code, p.names) for p in generated.planted}) == 24  # every block has its own names
+    assert len(generated.planted) == 26
+    assert len({(p.code, p.names) for p in generated.planted}) == 26  # every block has its own names
 
 
 def test_questions_about_part_of_the_pack_change_no_finding(monkeypatch) -> None:

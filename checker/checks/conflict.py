@@ -10,9 +10,9 @@ from ruleproof.checker.encode import distinct
 def check_decision(ctx, decision: ir.Decision) -> list[Diagnostic]:
     """For rules A, B of a unique (or same-priority) decision: they conflict iff assumptions ∧
     the decision is undetermined by a conflict ∧ the policy selects A and B ∧ value(A) ≠
-    value(B) is satisfiable. Pairs whose conditions cannot overlap (checker/overlap.py)
-    are not asked."""
-    if decision.hit not in ("unique", "priority"):
+    value(B) is satisfiable (under `strict`, without value(A) ≠ value(B)). Pairs whose
+    conditions cannot overlap (checker/overlap.py) are not asked."""
+    if decision.hit not in ("unique", "strict", "priority"):
         return []
     findings = []
     rules = decision.rules
@@ -27,7 +27,7 @@ def check_decision(ctx, decision: ir.Decision) -> list[Diagnostic]:
 
 
 def _may_conflict(ctx, decision: ir.Decision, a: ir.Rule, b: ir.Rule) -> bool:
-    if a.value == b.value:
+    if a.value == b.value and decision.hit != "strict":
         return False
     if decision.hit == "priority" and (a.priority or 0) != (b.priority or 0):
         return False
@@ -39,10 +39,10 @@ def _may_conflict(ctx, decision: ir.Decision, a: ir.Rule, b: ir.Rule) -> bool:
 def conflict_between(ctx, decision: ir.Decision, a: ir.Rule, b: ir.Rule) -> Diagnostic | None:
     enc = ctx.encoder
     key_a, key_b = (decision.name, a.name), (decision.name, b.name)
-    differ = distinct(enc.values[key_a], enc.values[key_b])
-    # settled, both selected, different values: exactly a conflict between them
+    differ = () if decision.hit == "strict" else (distinct(enc.values[key_a], enc.values[key_b]),)
+    # settled, both selected, different values (any under strict): exactly a conflict between them
     settled = enc.decisions[decision.name].settled
-    verdict = ctx.sat(settled, enc.selected[key_a], enc.selected[key_b], differ,
+    verdict = ctx.sat(settled, enc.selected[key_a], enc.selected[key_b], *differ,
                       what=f"a conflict between `{a.name}` and `{b.name}`", span=b.span,
                       scope=ctx.decision_scope(decision))
     if not verdict.refuted:
@@ -66,8 +66,9 @@ def conflict_between(ctx, decision: ir.Decision, a: ir.Rule, b: ir.Rule) -> Diag
                 marks.append({"date": to_wire(v, typ), "name": f"by {r.name}", "kind": "conflict"})
             except (ValueError, OverflowError):  # a day past the calendar has no place on the axis
                 continue
+    how = "under `hit strict`" if decision.hit == "strict" else "differently"
     return ctx.finding(
-        code, f"{what} `{a.name}` and `{b.name}` both apply and decide `{decision.name}` differently", b.span,
+        code, f"{what} `{a.name}` and `{b.name}` both apply and decide `{decision.name}` {how}", b.span,
         f"decides {show(vb, typ)}", model, [a.name, b.name, decision.name],
         secondary=(Label(a.span, f"decides {show(va, typ)}"),),
         help=("make the rows exclusive (an `otherwise` cell lists what the other rows leave), or use `hit first`"

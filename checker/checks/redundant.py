@@ -39,7 +39,7 @@ def _decides_alone(ctx, decision: ir.Decision, rule: ir.Rule) -> bool:
     (the default, a gap or no value) differs from the rule's value. Then, without the rule,
     nothing wins and the fallback decides. Only for rules that override nothing (otherwise
     their removal brings the overridden rules back) and outside `collect`."""
-    if rule.overrides or decision.hit == "collect":
+    if rule.overrides or decision.hit.startswith("collect"):
         return False
     enc = ctx.encoder
     key = (decision.name, rule.name)

@@ -42,6 +42,7 @@ def _catalogue() -> list[tuple[str, str, Check]]:
         conflict,
         dead_rule,
         gap,
+        no_match,
         properties,
         redundant,
         shadowed,
@@ -60,6 +61,7 @@ def _catalogue() -> list[tuple[str, str, Check]]:
         ("properties", "property", properties.check_property),
         ("boundary", "decision", boundary.check_decision),
         ("table", "decision", table.check_decision),
+        ("no_match", "decision", no_match.check_decision),
     ]
 
 

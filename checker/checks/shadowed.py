@@ -23,6 +23,17 @@ def check_decision(ctx, decision: ir.Decision) -> list[Diagnostic]:
             findings.append(ctx.finding(
                 "W604", f"rule `{rule.name}` can fire but never decides `{decision.name}`", rule.span,
                 "always overridden or preceded", None, [rule.name, decision.name],
-                help="whenever it applies another rule wins; remove it or narrow the rule that shadows it",
+                help=_advice(ctx.pack, rule, decision),
             ))
     return findings
+
+
+def _advice(pack: ir.Pack, rule: ir.Rule, decision: ir.Decision) -> str:
+    """What to do: remove the rule, unless it concludes other decisions too (removing it
+    would change those), then drop only this conclusion."""
+    others = [d for d in pack.concluding[rule.name] if d != decision.name]
+    if others:
+        named = ", ".join(f"`{d}`" for d in others)
+        return (f"whenever it applies another rule decides `{decision.name}`; the rule still decides {named}: "
+                f"drop its conclusion `{decision.name} = ...`, or narrow the rule that shadows it")
+    return "whenever it applies another rule wins; remove it or narrow the rule that shadows it"

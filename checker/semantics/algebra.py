@@ -26,3 +26,19 @@ class BooleanAlgebra(Protocol[T]):
         """The term, bound once so that using it many times costs no copy (a local variable in
         generated code; the term itself where terms are shared already)."""
         ...
+
+
+class NumberAlgebra(BooleanAlgebra[T], Protocol[T]):
+    """Numbers besides the connectives: what an aggregating hit policy is built from."""
+
+    def number(self, n: int) -> T:
+        """The integer constant `n`."""
+        ...
+
+    def add(self, a: T, b: T) -> T: ...
+
+    def less(self, a: T, b: T) -> T: ...
+
+    def ite(self, cond: T, a: T, b: T) -> T:
+        """`a` where `cond` holds, else `b` (only the chosen branch is read)."""
+        ...

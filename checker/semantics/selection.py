@@ -3,7 +3,7 @@
 A rule *fires* when its condition holds; it *wins* when it fires and no firing rule overrides
 it. The policy then selects (the rule's *candidacy*):
 
-- unique and collect: every winner;
+- unique, strict, collect and the aggregating collects: every winner;
 - first: the first winner in rule order;
 - priority: the winners of the highest priority number (a rule without one has priority 0).
 
@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Generic, TypeVar
 
-from ruleproof.checker.semantics.algebra import BooleanAlgebra
+from ruleproof.checker.semantics.algebra import BooleanAlgebra, NumberAlgebra
 
 T = TypeVar("T")
 
@@ -27,14 +27,30 @@ class HitPolicy(StrEnum):
     """`ir.Decision.hit`."""
 
     UNIQUE = "unique"
+    STRICT = "strict"  # DMN's UNIQUE: at most one rule may apply, even when they agree
     FIRST = "first"
     PRIORITY = "priority"
     COLLECT = "collect"
+    COLLECT_SUM = "collect_sum"  # DMN's COLLECT with an aggregation: over the selected rules' values
+    COLLECT_MIN = "collect_min"
+    COLLECT_MAX = "collect_max"
+    COLLECT_COUNT = "collect_count"
+
+    @property
+    def aggregator(self) -> str | None:
+        """`sum`, `min`, `max` or `count` for an aggregating collect, else None."""
+        return self.value.removeprefix("collect_") if self.value.startswith("collect_") else None
 
     @property
     def agrees(self) -> bool:
         """Whether the selected rules must conclude one value (else a conflict)."""
-        return self in (HitPolicy.UNIQUE, HitPolicy.PRIORITY)
+        return self in (HitPolicy.UNIQUE, HitPolicy.STRICT, HitPolicy.PRIORITY)
+
+    @property
+    def exclusive(self) -> bool:
+        """Whether two selected rules are a conflict whatever they conclude (else only when
+        their values differ)."""
+        return self is HitPolicy.STRICT
 
 
 @dataclass(frozen=True)
@@ -85,3 +101,28 @@ def select(hit: str, rules: Sequence, fired: Sequence[T], alg: BooleanAlgebra[T]
     else:
         selected = list(wins)
     return Selection(tuple(wins), tuple(selected))
+
+
+def aggregate(policy: HitPolicy, selected: Sequence[T], values: Sequence[T], alg: NumberAlgebra[T]) -> T:
+    """The value of an aggregating collect over the rules `selected` (in rule order) with
+    their `values`: the number of selected rules (`count`, 0 when none), their values' sum,
+    least or greatest (meaningful only when some rule is selected: else the decision falls back
+    to its default, a gap or no value, as when nothing is selected under other policies).
+    A value is read only where its rule is selected."""
+    agg = policy.aggregator
+    if agg in ("count", "sum"):
+        total = alg.number(0)
+        for i, s in enumerate(selected):
+            term = alg.number(1) if agg == "count" else values[i]
+            total = alg.share(alg.add(total, alg.ite(s, term, alg.number(0))), f"a{i}")
+        return total
+    current, before = None, None  # the best value so far; whether some earlier rule is selected
+    for i, (s, v) in enumerate(zip(selected, values)):
+        if current is None:
+            current, before = alg.share(alg.ite(s, v, alg.number(0)), f"a{i}"), s
+            continue
+        better = alg.less(v, current) if agg == "min" else alg.less(current, v)
+        pick = alg.ite(before, alg.ite(better, v, current), v)
+        current = alg.share(alg.ite(s, pick, current), f"a{i}")
+        before = alg.share(alg.or_(before, s), f"b{i}")
+    return current if current is not None else alg.number(0)

@@ -117,7 +117,7 @@ class Checker(Declarations, Expressions):
         if isinstance(decl, ast.ObligationDecl):
             return False
         return (
-            decl.default is not None or decl.complete or (decl.hit and decl.hit.name == "collect")
+            decl.default is not None or decl.complete or (decl.hit and decl.hit.name in ("collect", "collect_count"))
             or (decl.body is not None and decl.when is None)
         )
 

@@ -9,6 +9,7 @@ from ruleproof.checker import types as T
 from ruleproof.checker.diagnostics import Label, diagnostic, did_you_mean
 from ruleproof.checker.ir_build import all_of, any_of
 from ruleproof.checker.lower_windows import WINDOW_RELATIONS
+from ruleproof.checker.semantics.kinds import NUMBER_KINDS
 from ruleproof.checker.source import Span
 from ruleproof.checker.typecheck.narrowing import present_when
 from ruleproof.checker.typecheck.pack import ERROR, HIT_POLICIES, date_value, fits
@@ -61,6 +62,12 @@ class Declarations:
         if hit == "collect" and declared.kind != "set":
             self.error("E305", f"`collect` decision `{name}` must have a set type, not {declared}", decl.type.span,
                        "not a set", help="declare it as `set of ENUM`")
+        if hit in ("collect_sum", "collect_min", "collect_max") and declared.kind not in NUMBER_KINDS:
+            self.error("E305", f"`{hit}` decision `{name}` must have a number type, not {declared}", decl.type.span,
+                       "not a number", help="declare it as int, decimal, money, rate or a duration")
+        if hit == "collect_count" and declared.kind != "int":
+            self.error("E305", f"`collect_count` decision `{name}` must have type int, not {declared}", decl.type.span,
+                       "not int", help="declare it as `int`: it counts the rules that apply")
         if decl.default is not None:
             value = self.expr(decl.default, frozenset(), declared)
             if not fits(value.type, declared):
@@ -126,7 +133,7 @@ class Declarations:
             output = self.expr(row.output, frozenset(), declared)
             self.check_conclusion(symbol.decl, declared, output, row.output.span)
             rows.append((row, condition, output))
-        if not decl.decision.name or (symbol.decl.hit is None or symbol.decl.hit.name == "unique"):
+        if not decl.decision.name or (symbol.decl.hit is None or symbol.decl.hit.name in ("unique", "strict")):
             self.duplicate_rows(decl)
         self.out.tables.append((decl, rows))
 

@@ -11,7 +11,8 @@ from ruleproof.checker import types as T
 from ruleproof.checker.resolve import OBLIGATION_STATUS_ENUM, OBLIGATION_STATUSES, Resolution
 from ruleproof.checker.types import ERROR, Type
 
-HIT_POLICIES = ("unique", "first", "priority", "collect")
+HIT_POLICIES = ("unique", "strict", "first", "priority", "collect", "collect_sum", "collect_min", "collect_max",
+                "collect_count")
 #: the status an obligation decides
 OBLIGATION_STATUS = T.enum(OBLIGATION_STATUS_ENUM, OBLIGATION_STATUSES)
 

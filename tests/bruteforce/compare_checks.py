@@ -131,7 +131,7 @@ def _spurious(oracle: Oracle, key: tuple, finding) -> str:
         text += f"; its counterexample {show_case(case)}"
         if matching:
             text += f" reads as {show_case(oracle.cases[matching[0]].wire)}: {_state(oracle, key, matching[0])}"
-    elif key[0] in ("E602", "E611", "E603", "W606", "E607", "E609", "W612"):
+    elif key[0] in ("E602", "E611", "E603", "W606", "E607", "E609", "W612", "W615"):
         text += f"; none of the {len(oracle.cases)} cases that satisfy the assumptions shows it"
     return text
 
@@ -140,7 +140,7 @@ def _state(oracle: Oracle, key: tuple, index: int) -> str:
     """What the evaluator says on the case about the finding's subject."""
     case = oracle.cases[index]
     code = key[0]
-    if code in ("E601", "W604", "W605", "E602", "E611", "E603", "W612"):
+    if code in ("E601", "W604", "W605", "E602", "E611", "E603", "W612", "W615"):
         d = oracle.pack.decisions[key[1]]
         view = oracle.view(index, d.name)
         rules = ", ".join(f"{r.name}{'*' if view.candidates[k] else '+' if view.fires[k] else ''}"

@@ -13,12 +13,13 @@ Definitions (issue 11, item 4), over the cases that satisfy the assumptions:
   every `overrides`) changes no decision's outcome on any case.
 - E602 (E611 for two table rows): on some case the decision is undetermined by its own
   conflict (every rule condition and selected conclusion determined) and a and b are both
-  candidates with different values (unique and priority decisions).
+  candidates with different values (unique and priority decisions; any values under strict).
 - E603: a complete decision without default is undetermined by its own gap on some case. A
   decision whose condition reads a conflicted or gap decision is undetermined with that cause
   first (semantics/outcomes.py): the finding belongs to the decision upstream.
 - W612: a decision with table rows, no default, not complete, not collect, has no value on
-  some case.
+  some case. W615: the same for a decision decided by `rule`s only (no table row, formula or
+  obligation), on a case giving every optional fact the decision reads.
 - E609: `always p` has a case where p is false (`never p`: true); undetermined refutes nothing.
   E607 is the same for a property relating windows. E610: `possible p` is true on no case.
 - W606: on some case the window's bounds are determined and its start is after its end.
@@ -33,7 +34,7 @@ from ruleproof.checker import ir
 
 from .oracle import UNDETERMINED, Oracle, outcomes_without
 
-CODES = ("E601", "E602", "E603", "W604", "W605", "W606", "E607", "E609", "E610", "E611", "W612", "E614")
+CODES = ("E601", "E602", "E603", "W604", "W605", "W606", "E607", "E609", "E610", "E611", "W612", "E614", "W615")
 
 
 @dataclass
@@ -65,6 +66,7 @@ def expected_findings(oracle: Oracle) -> Expected:
 
 def _decision(oracle: Oracle, d: ir.Decision, out: Expected) -> None:
     cases = range(len(oracle.cases))
+    reads = ir.fact_dependencies(oracle.pack)
     fired: dict[int, int] = {}
     chosen: dict[int, int] = {}
     for i in cases:
@@ -75,7 +77,7 @@ def _decision(oracle: Oracle, d: ir.Decision, out: Expected) -> None:
             if view.candidates[k]:
                 chosen.setdefault(k, i)
         outcome = oracle.cases[i].outcomes[d.name]
-        if d.hit in ("unique", "priority") and outcome == ("undetermined", "conflict") and own(view):
+        if d.hit in ("unique", "strict", "priority") and outcome == ("undetermined", "conflict") and own(view):
             for a, b in conflicting_pairs(d, view):
                 code = "E611" if d.rules[a].origin == d.rules[b].origin == "table" else "E602"
                 out.add((code, d.name, frozenset((d.rules[a].name, d.rules[b].name))), i)
@@ -84,6 +86,10 @@ def _decision(oracle: Oracle, d: ir.Decision, out: Expected) -> None:
         if (any(r.origin == "table" for r in d.rules) and d.default is None and not d.complete and d.hit != "collect"
                 and outcome == ("no value",)):
             out.add(("W612", d.name), i)
+        if (d.rules and all(r.origin == "rule" for r in d.rules) and d.default is None and not d.complete
+                and d.hit != "collect" and outcome == ("no value",)
+                and all(f in oracle.cases[i].wire for f in reads[d.name] if oracle.pack.facts[f].type.optional)):
+            out.add(("W615", d.name), i)
     for k, rule in enumerate(d.rules):
         if k not in fired:
             out.add(("E601", d.name, rule.name), None)
@@ -101,9 +107,10 @@ def own(view) -> bool:
 
 
 def conflicting_pairs(d: ir.Decision, view) -> list[tuple[int, int]]:
-    """The pairs of candidates with different (determined) values."""
+    """The pairs of candidates with different (determined) values; under `strict`, every pair."""
     picked = [k for k, c in enumerate(view.candidates) if c and view.values[k] is not UNDETERMINED]
-    return [(a, b) for n, a in enumerate(picked) for b in picked[n + 1:] if view.values[a] != view.values[b]]
+    return [(a, b) for n, a in enumerate(picked) for b in picked[n + 1:]
+            if d.hit == "strict" or view.values[a] != view.values[b]]
 
 
 def redundant(oracle: Oracle, rule: str) -> bool:

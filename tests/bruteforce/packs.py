@@ -157,7 +157,8 @@ class _Generator(Expressions):
             elif shape == "table":
                 self.table(kind)
             else:
-                self.rules_decision(kind, self.rng.choice(["unique", "unique", "first", "priority"]))
+                aggregations = ["collect_sum", "collect_min", "collect_max", "collect_count"] if kind == "int" else []
+                self.rules_decision(kind, self.rng.choice(["unique", "unique", "strict", "first", "priority", *aggregations]))
 
     def declare(self, name: str, kind: str, options: list[str], total: bool, body: str = "") -> None:
         type_text = {"bool": "bool", "int": "int", "level": "level", "date": "date", "dec": "decimal",
@@ -235,7 +236,7 @@ class _Generator(Expressions):
                 self.features.add("unless")
             lines.append(f"{header}: when {condition} then {', '.join(conclusions)}{relations}")
             mine.append(rule)
-        self.declare(name, kind, options, total=default or complete or hit == "collect")
+        self.declare(name, kind, options, total=default or complete or hit in ("collect", "collect_count"))
         self.lines.extend(lines)
         self.rules.extend(mine)
         self.ruled[name] = (kind, hit, mine)
