@@ -16,9 +16,10 @@ finding asks for no model. Pairs of rules whose conditions cannot overlap
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import ClassVar, TypeVar
 
 import z3
 from ruleproof.checker import ir
@@ -27,8 +28,11 @@ from ruleproof.checker.encode import Encoder
 from ruleproof.checker.overlap import Bounds, bounds, disjoint
 from ruleproof.checker.solver import DEFAULT_TIMEOUT_MS, Verdict, check, make_solver
 from ruleproof.checker.source import Span
+from ruleproof.checker.table_space import Space, space_of
 from ruleproof.checker.timeline import timeline
 from ruleproof.checker.values import read_facts
+
+T = TypeVar("T")
 
 
 class ScopedModel(z3.ModelRef):
@@ -66,6 +70,9 @@ class CheckContext:
         self._memo: dict[tuple, tuple[Verdict, tuple]] = {}
         self._bounds: dict[tuple[str, str], Bounds] = {}
         self._overlaps: dict[tuple[str, str, str], bool] = {}
+        self._spaces: dict[str, Space | None] = {}
+        self._rule_index: dict[str, dict[str, int]] = {}
+        self.share = (0, 1)  # this process checks the part k of n of the current item (runner.py)
         self._compiled = None
         self._window_reads: dict[str, frozenset[str]] | None = None
 
@@ -153,8 +160,39 @@ class CheckContext:
         return self.sat(self.encoder.fires[(decision.name, rule.name)], what=f"whether rule `{rule.name}` can fire",
                         span=rule.span, scope=self.decision_scope(decision), model=False)
 
+    def space(self, decision: ir.Decision) -> Space | None:
+        """The decision's rules as boxes, when every condition is plain (checker/table_space.py)."""
+        if decision.name not in self._spaces:
+            self._spaces[decision.name] = space_of(decision) if len(decision.rules) > 1 else None
+        return self._spaces[decision.name]
+
+    def mine(self, work: Iterable[T]) -> Iterable[T]:
+        """The part of a decision's units of work (rules, pairs of rules, regions) this process
+        checks: all of them, unless the runner split the decision over several processes."""
+        k, n = self.share
+        return work if n == 1 else itertools.islice(work, k, None, n)
+
+    def overlapping(self, decision: ir.Decision, rule: ir.Rule) -> list[ir.Rule]:
+        """The other rules of the decision whose conditions may hold together with `rule`'s."""
+        space = self.space(decision)
+        if space is None:
+            return [o for o in decision.rules if o.name != rule.name and self.may_overlap(decision, rule, o)]
+        index = self.rule_index(decision)[rule.name]
+        return [decision.rules[i] for i in sorted(space.neighbours.get(index, ()))]
+
+    def rule_index(self, decision: ir.Decision) -> dict[str, int]:
+        """Each rule's position in the decision."""
+        found = self._rule_index.get(decision.name)
+        if found is None:
+            found = self._rule_index[decision.name] = {r.name: i for i, r in enumerate(decision.rules)}
+        return found
+
     def may_overlap(self, decision: ir.Decision, a: ir.Rule, b: ir.Rule) -> bool:
         """False only when the two rules' conditions certainly cannot both hold."""
+        space = self.space(decision)
+        if space is not None:
+            i, j = sorted((self.rule_index(decision)[a.name], self.rule_index(decision)[b.name]))
+            return (i, j) in space.overlaps
         key = (decision.name, a.name, b.name) if a.name <= b.name else (decision.name, b.name, a.name)
         found = self._overlaps.get(key)
         if found is None:  # asked by the conflict, shadowed and redundancy checks alike: once a pair
