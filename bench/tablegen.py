@@ -101,7 +101,9 @@ def _add_noise(table: Table, rng: random.Random, noise: float) -> None:
             table.widened.append((row + 1, c))
         else:  # shrink: move the bound inwards, leaving a slice to no row
             width = (hi if hi is not None else HIGH * 2) - (lo if lo is not None else -HIGH)
-            step = rng.randrange(1, max(2, min(50, width // 2)))
+            if width < 2:
+                continue
+            step = rng.randrange(1, min(50, width // 2) + 1)
             if side == 0:
                 box[c], gone = (lo + step, hi), (lo, lo + step)
             else:

@@ -75,14 +75,15 @@ def uncovered(lo: np.ndarray, hi: np.ndarray, space_lo: np.ndarray, space_hi: np
     """The part of the space [space_lo, space_hi] that no box covers, as disjoint boxes, none
     two of which make one box together; sorted."""
     parts: list[Region] = []
-    stack = [(space_lo.copy(), space_hi.copy(), np.arange(lo.shape[0]))]
-    while stack:
+    meet = np.all((lo <= space_hi) & (hi >= space_lo), axis=1)
+    stack = [(space_lo.copy(), space_hi.copy(), np.nonzero(meet)[0])]
+    while stack:  # every part on the stack meets exactly the boxes it lists
         rlo, rhi, idx = stack.pop()
-        if idx.size:
-            meet = np.all((lo[idx] <= rhi) & (hi[idx] >= rlo), axis=1)
-            idx = idx[meet]
         if not idx.size:
             parts.append((tuple(int(v) for v in rlo), tuple(int(v) for v in rhi)))
+            continue
+        if idx.size == 1:
+            parts.extend(_outside(rlo, rhi, lo[idx[0]], hi[idx[0]]))
             continue
         if np.any(np.all((lo[idx] <= rlo) & (hi[idx] >= rhi), axis=1)):
             continue  # one box covers the whole part
@@ -92,6 +93,20 @@ def uncovered(lo: np.ndarray, hi: np.ndarray, space_lo: np.ndarray, space_hi: np
         stack.append((rlo, left_hi, idx[lo[idx, axis] <= cut - 1]))
         stack.append((right_lo, rhi, idx[hi[idx, axis] >= cut]))
     return sorted(_merged(parts, len(space_lo)))
+
+
+def _outside(rlo: np.ndarray, rhi: np.ndarray, blo: np.ndarray, bhi: np.ndarray) -> list[Region]:
+    """The part [rlo, rhi] without one box meeting it, as at most two boxes per axis."""
+    out = []
+    low, high = [int(v) for v in rlo], [int(v) for v in rhi]
+    for axis in range(len(low)):
+        if blo[axis] > low[axis]:
+            out.append((tuple(low), tuple(high[:axis] + [int(blo[axis]) - 1] + high[axis + 1:])))
+            low[axis] = int(blo[axis])
+        if bhi[axis] < high[axis]:
+            out.append((tuple(low[:axis] + [int(bhi[axis]) + 1] + low[axis + 1:]), tuple(high)))
+            high[axis] = int(bhi[axis])
+    return out
 
 
 def _cut(lo: np.ndarray, hi: np.ndarray, rlo: np.ndarray, rhi: np.ndarray) -> tuple[int, int]:
@@ -104,7 +119,7 @@ def _cut(lo: np.ndarray, hi: np.ndarray, rlo: np.ndarray, rhi: np.ndarray) -> tu
         bounds = bounds[(bounds > rlo[axis]) & (bounds <= rhi[axis])]
         if not bounds.size:
             continue
-        cut = int(np.sort(bounds)[bounds.size // 2])
+        cut = int(np.partition(bounds, bounds.size // 2)[bounds.size // 2])
         split = int(np.count_nonzero((lo[:, axis] < cut) & (hi[:, axis] >= cut)))
         if best is None or split < best[0]:
             best = (split, axis, cut)

@@ -34,6 +34,7 @@ from ruleproof.checker.semantics.operators import CompareOp
 from ruleproof.checker.sweep import overlapping_pairs, uncovered
 from ruleproof.checker.values import show
 
+DISCRETE = frozenset({"int", "duration", "datetime", "enum", "bool", "string"})
 MAX_PIECES = 64  # a rule whose sets split into more boxes than this is left to the solver
 Ranges = list[tuple[int, int]]  # sorted, disjoint, closed ranges of cells
 Gap = tuple[tuple[tuple[int, int], ...], ...]  # per axis, the ranges of cells of an uncovered region
@@ -179,6 +180,18 @@ class Space:
     lo: np.ndarray
     hi: np.ndarray
     owner: np.ndarray
+
+    @cached_property
+    def owners(self) -> frozenset[int]:
+        """The rules with a box: those whose condition holds on some case of the grid."""
+        return frozenset(self.owner.tolist())
+
+    @property
+    def discrete(self) -> bool:
+        """Whether every cell of every axis holds a value the solver admits (no exact kind,
+        whose open cells may hold no value in the solver's units, and no date, whose days
+        are bounded)."""
+        return all(a.type.kind in DISCRETE for a in self.axes)
 
     @cached_property
     def overlaps(self) -> set[tuple[int, int]]:

@@ -156,9 +156,21 @@ class CheckContext:
         return verdict
 
     def can_fire(self, decision: ir.Decision, rule: ir.Rule) -> Verdict:
-        """Whether `rule`'s condition can hold (asked once per rule, whichever check asks)."""
+        """Whether `rule`'s condition can hold (asked once per rule, whichever check asks).
+        A plain rule with a box over facts of discrete kinds and no assumptions about them
+        can: the box holds a case (no question needed, and none is a finding)."""
+        space = self.space(decision)
+        if space is not None and space.discrete and not self._assumed(decision):
+            if self.rule_index(decision)[rule.name] in space.owners:
+                return Verdict("refuted")
         return self.sat(self.encoder.fires[(decision.name, rule.name)], what=f"whether rule `{rule.name}` can fire",
                         span=rule.span, scope=self.decision_scope(decision), model=False)
+
+    def _assumed(self, decision: ir.Decision) -> bool:
+        """Whether an assumption reads a fact the decision reads."""
+        if self._loose:
+            return True
+        return any(self._group_assumptions.get(self._group[f]) for f in self.decision_scope(decision))
 
     def space(self, decision: ir.Decision) -> Space | None:
         """The decision's rules as boxes, when every condition is plain (checker/table_space.py)."""
