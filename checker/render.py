@@ -12,9 +12,28 @@ if TYPE_CHECKING:
     from ruleproof.checker.report import Report
 
 
-def render_text(diags: list[Diagnostic]) -> str:
-    """Every diagnostic as code, message, `--> file:line:col`, a gutter with the line, carets and help."""
-    blocks = [_text_one(d) for d in diags]
+FOLD = 20  # the text output shows this many findings of one kind about one table or decision
+FOLDED = {"E611": "overlaps", "W612": "missing regions", "E602": "conflicts", "W608": "boundary disagreements",
+          "E601": "dead rules", "W604": "shadowed rules", "W605": "redundant rules"}
+
+
+def render_text(diags: list[Diagnostic], fold: int | None = FOLD) -> str:
+    """Every diagnostic as code, message, `--> file:line:col`, a gutter with the line, carets and
+    help. With `fold`, a kind of finding about one table or decision is shown `fold` times, and
+    a line says how many more there are ("… and 1,862 more overlaps of `grade_table`"); the
+    summary counts them all."""
+    blocks = []
+    shown: dict[tuple[str, str], int] = {}
+    for d in diags:
+        key = _fold_key(d)
+        shown[key] = shown.get(key, 0) + 1
+        if fold is None or key[1] == "" or shown[key] <= fold:
+            blocks.append(_text_one(d))
+    if fold is not None:
+        for (code, subject), count in shown.items():
+            if subject and count > fold:
+                what = FOLDED.get(code, f"{code} findings")
+                blocks.append(f"… and {count - fold:,} more {what} of `{subject}` (--format json lists every one)\n")
     errors = sum(1 for d in diags if d.severity is Severity.ERROR and d.accepted is None)
     warnings = sum(1 for d in diags if d.severity is Severity.WARNING and d.accepted is None)
     accepted = sum(1 for d in diags if d.accepted is not None)
@@ -22,6 +41,16 @@ def render_text(diags: list[Diagnostic]) -> str:
     if accepted:
         summary += f", {accepted} accepted"
     return "\n".join(blocks + [summary]) + "\n"
+
+
+def _fold_key(d: Diagnostic) -> tuple[str, str]:
+    """(code, the table or decision a formal finding is about); "" for the front end's."""
+    evidence = d.counterexample
+    if evidence is None or not evidence.involved:
+        return d.code, ""
+    if d.code in ("E611", "W612"):
+        return d.code, evidence.involved[0].split("[")[0]
+    return d.code, evidence.involved[-1]
 
 
 def _text_one(d: Diagnostic) -> str:

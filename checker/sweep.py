@@ -39,6 +39,8 @@ def overlapping_pairs(lo: np.ndarray, hi: np.ndarray) -> set[tuple[int, int]]:
     count, axes = lo.shape
     if count < 2:
         return set()
+    if not axes:  # boxes over no axis: each is the whole (one-point) space
+        return {(i, j) for i in range(count) for j in range(i + 1, count)}
     axis = _sweep_axis(lo, hi)
     order = np.argsort(lo[:, axis], kind="stable")
     slo, shi = lo[order], hi[order]

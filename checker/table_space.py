@@ -319,8 +319,8 @@ def space_of(decision: ir.Decision) -> Space | None:
             his.append([p[1] for p in pieces])
             owner.append(index)
     width = len(order)
-    return Space(decision, [axes[n] for n in order], np.array(los, dtype=np.int64).reshape(-1, width),
-                 np.array(his, dtype=np.int64).reshape(-1, width), np.array(owner, dtype=np.int64))
+    return Space(decision, [axes[n] for n in order], np.array(los, dtype=np.int64).reshape(len(los), width),
+                 np.array(his, dtype=np.int64).reshape(len(his), width), np.array(owner, dtype=np.int64))
 
 
 # ------------------------------------------------------------------ reading conditions

@@ -22,7 +22,7 @@ from ruleproof.checker.gitrev import RevisionError, read_revision
 from ruleproof.checker.packs import PackNotFound, pack_files, pack_paths
 from ruleproof.checker.partial import holding_days, partial_decisions
 from ruleproof.checker.pipeline import LoadResult, load_pack, load_texts
-from ruleproof.checker.render import diagnostic_json, render_report_json, render_text
+from ruleproof.checker.render import FOLD, diagnostic_json, render_report_json, render_text
 from ruleproof.checker.render_ci import render_github, render_junit, render_sarif
 from ruleproof.checker.render_html import render_html
 from ruleproof.checker.report import Report, check_pack
@@ -58,7 +58,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         if args.format == "json":
             outputs.append(render_report_json(report))
         elif args.format == "text":
-            outputs.append(render_text(report.diagnostics))
+            outputs.append(render_text(report.diagnostics, fold=None if args.all else FOLD))
     renderers = {"sarif": render_sarif, "junit": render_junit, "github": render_github, "html": render_html}
     if args.format in renderers:
         outputs.append(renderers[args.format](everything))
@@ -355,6 +355,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--front-end-only", action="store_true", help="skip the formal checks (syntax, names, types only)")
     check.add_argument("--timeout", type=int, default=10_000, help="solver time limit per query, in milliseconds")
     check.add_argument("--progress", action="store_true", help="report the checks' progress (on stderr)")
+    check.add_argument("--all", action="store_true", help=f"text: show every finding (by default, after {FOLD} findings "
+                       "of one kind about one table or decision, a line says how many more there are)")
     check.add_argument("--jobs", type=int, help="processes for the formal checks (default: one per CPU for packs of "
                        "1,500 rules or more, else one)")
     check.set_defaults(run=cmd_check)
