@@ -229,3 +229,16 @@ def test_json_and_sarif_carry_every_finding(tmp_path, capsys):
     main(["check", str(tmp_path), "--format", "sarif"])
     sarif = json.loads(capsys.readouterr().out)
     assert sum(1 for r in sarif["runs"][0]["results"] if r["ruleId"] == "E309") == 518
+
+
+def test_one_table_split_over_two_processes_finds_the_same(monkeypatch):
+    from ruleproof.checker.checks import runner
+
+    table = tablegen.generate(3, 60, "categorical", seed=3)
+    pack = _load(table.text)
+    monkeypatch.setattr(runner, "SPLIT_MIN_RULES", 10)
+    one, two = run_checks(pack, jobs=1), run_checks(pack, jobs=2)
+    assert two.processes == 2
+    assert sorted((f.code, f.message) for f in one.findings) == sorted((f.code, f.message) for f in two.findings)
+    overlaps = {tuple(sorted(int(n.split("[")[1][:-1]) for n in f.involved[:2])) for f in two.findings if f.code == "E611"}
+    assert overlaps == table.overlaps
