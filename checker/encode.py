@@ -68,14 +68,35 @@ def determined(why: z3.ArithRef | None) -> z3.BoolRef:
     return z3.BoolVal(True) if why is None else why == 0
 
 
+def conjunction(*terms) -> z3.BoolRef:
+    """z3.And of boolean terms of one context, made directly (z3.And's coercion of its
+    arguments costs twenty times the term itself: a large table has thousands)."""
+    return _connective(z3.Z3_mk_and, z3.And, terms)
+
+
+def disjunction(*terms) -> z3.BoolRef:
+    """z3.Or, made as `conjunction` is."""
+    return _connective(z3.Z3_mk_or, z3.Or, terms)
+
+
+def _connective(make, general, terms) -> z3.BoolRef:
+    if not terms or not all(isinstance(t, z3.BoolRef) for t in terms):
+        return general(*terms)
+    ctx = terms[0].ctx
+    if any(t.ctx is not ctx for t in terms):
+        return general(*terms)
+    array = (z3.Ast * len(terms))(*[t.as_ast() for t in terms])
+    return z3.BoolRef(make(ctx.ref(), len(terms), array), ctx)
+
+
 class Z3Algebra:
     """`semantics.algebra.BooleanAlgebra` over Z3 terms (shared already: `share` is identity)."""
 
     def and_(self, *terms):
-        return z3.And(*terms) if terms else z3.BoolVal(True)
+        return conjunction(*terms) if terms else z3.BoolVal(True)
 
     def or_(self, *terms):
-        return z3.Or(*terms) if terms else z3.BoolVal(False)
+        return disjunction(*terms) if terms else z3.BoolVal(False)
 
     def not_(self, term):
         return z3.Not(term)
@@ -366,15 +387,15 @@ class Encoder(FactVariables):
 
     def _BoolOp(self, e: ir.BoolOp) -> Sym:
         parts = [self.expr(o) for o in e.operands]
-        conjunction = Connective(e.op) is Connective.AND
-        value = z3.And(*[p.value for p in parts]) if conjunction else z3.Or(*[p.value for p in parts])
+        is_and = Connective(e.op) is Connective.AND
+        value = conjunction(*[p.value for p in parts]) if is_and else disjunction(*[p.value for p in parts])
         if all(p.why is None for p in parts):
             return Sym(value)
         # an operand counts only when every operand before it left the result open
         whys, open_so_far = [], []
         for p in parts:
             whys.append(cause_if(z3.And(*open_so_far), p.why) if open_so_far else p.why)
-            open_so_far.append(p.value if conjunction else z3.Not(p.value))
+            open_so_far.append(p.value if is_and else z3.Not(p.value))
         return Sym(value, None, first_cause(*whys))
 
     def _Ite(self, e: ir.Ite) -> Sym:
