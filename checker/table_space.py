@@ -32,7 +32,7 @@ from ruleproof.checker.overlap import conjuncts
 from ruleproof.checker.semantics.kinds import EXACT_KINDS, INTEGER_KINDS
 from ruleproof.checker.semantics.operators import CompareOp
 from ruleproof.checker.sweep import overlapping_pairs, uncovered
-from ruleproof.checker.values import show
+from ruleproof.checker.table_regions import region_condition, text
 
 DISCRETE = frozenset({"int", "duration", "datetime", "enum", "bool", "string"})
 MAX_PIECES = 64  # a rule whose sets split into more boxes than this is left to the solver
@@ -122,52 +122,12 @@ class Axis:
         return [{"<": (self.base, at - 1), "<=": (self.base, at), ">": (at + 1, self.last),
                  ">=": (at, self.last), "==": (at, at)}[op]]
 
-    def describe(self, ranges: Ranges) -> list[str]:
-        """The tests of some cells (one range on an ordered axis), as conditions of the language."""
-        name = self.fact.name
-        if ranges == [(0, self.last)]:
-            return []
-        absent = self.fact.type.optional and ranges[0][0] == 0
-        present = self._present_text(ranges)
-        if absent:
-            return [f"{name} is absent"] if present is None else [f"({name} is absent or {present})"]
-        return [f"{name} is present"] * self.fact.type.optional + ([present] if present else [])
-
     def values(self, ranges: Ranges) -> tuple[list, bool]:
         """The values of a set axis' present cells among `ranges`, and whether they include
         the cell of every unlisted value."""
         cells = {c for lo, hi in ranges for c in range(max(lo, self.base), hi + 1)}
         listed = [v for i, v in enumerate(self.points) if self.base + i in cells]
         return listed, self.other and self.last in cells
-
-    def _present_text(self, ranges: Ranges) -> str | None:
-        name, typ, base = self.fact.name, self.type, self.base
-        if not self.ordered:
-            listed, other = self.values(ranges)
-            if other:
-                excluded = [show(v, typ) for v in self.points if v not in listed]
-                return f"{name} not in {{{', '.join(excluded)}}}" if excluded else ""
-            shown = [show(v, typ) for v in listed]
-            if not shown:
-                return None
-            return f"{name} == {shown[0]}" if len(shown) == 1 else f"{name} in {{{', '.join(shown)}}}"
-        lo, hi = max(ranges[0][0], base), ranges[-1][1]
-        if hi < base:
-            return None
-        parts = []
-        if typ.kind in INTEGER_KINDS:
-            if lo > base:
-                parts.append(f"{name} >= {show(self.points[lo - base - 1], typ)}")
-            if hi < self.last:
-                parts.append(f"{name} < {show(self.points[hi - base], typ)}")
-        else:
-            if lo > base:
-                i = lo - base
-                parts.append(f"{name} >= {show(self.points[i // 2], typ)}" if i % 2 else f"{name} > {show(self.points[i // 2 - 1], typ)}")
-            if hi < self.last:
-                i = hi - base
-                parts.append(f"{name} <= {show(self.points[i // 2], typ)}" if i % 2 else f"{name} < {show(self.points[i // 2], typ)}")
-        return " and ".join(parts)
 
 
 @dataclass
@@ -255,15 +215,11 @@ class Space:
 
     def describe(self, region: Gap) -> str:
         """A region as a condition of the language (what a row covering it tests)."""
-        tests = [t for axis, ranges in zip(self.axes, region) for t in axis.describe(list(ranges)) if t]
-        return " and ".join(tests) if tests else "every case"
+        return text(self.condition(region))
 
     def condition(self, region: Gap) -> ir.Expr:
         """A region as an IR condition (for the solver)."""
-        parts = [p for axis, ranges in zip(self.axes, region) for p in _cells_condition(axis, list(ranges))]
-        if not parts:
-            return ir.TRUE
-        return parts[0] if len(parts) == 1 else ir.BoolOp("and", tuple(parts), T.BOOL, span=None)
+        return region_condition(self.axes, region)
 
     def _owner_pairs(self, lo: np.ndarray, hi: np.ndarray) -> set[tuple[int, int]]:
         pairs = set()
@@ -431,59 +387,3 @@ def _intersect(a: Ranges, b: Ranges) -> Ranges:
             if lo <= hi:
                 out.append((lo, hi))
     return sorted(out)
-
-
-# ------------------------------------------------------------------ regions as IR
-
-def _cells_condition(axis: Axis, ranges: Ranges) -> list[ir.Expr]:
-    """Conjuncts holding exactly on the cells `ranges` of the axis."""
-    fact = axis.fact
-    if ranges == [(0, axis.last)]:
-        return []
-    present = ir.IsPresent(fact, T.BOOL, span=None)
-    tests = _present_condition(axis, ranges)
-    if fact.type.optional and ranges[0][0] == 0:
-        absent = ir.Not(present, T.BOOL, span=None)
-        if tests is None:
-            return [absent]
-        if not tests:
-            return []
-        inner = tests[0] if len(tests) == 1 else ir.BoolOp("and", tuple(tests), T.BOOL, span=None)
-        return [ir.BoolOp("or", (absent, inner), T.BOOL, span=None)]
-    return [present, *(tests or [])] if fact.type.optional else (tests or [])
-
-
-def _present_condition(axis: Axis, ranges: Ranges) -> list[ir.Expr] | None:
-    """Conjuncts holding on the present cells of `ranges` ([] every present value, None none)."""
-    typ, base = axis.type, axis.base
-    subject = ir.Unwrap(axis.fact, typ, span=None) if axis.fact.type.optional else axis.fact
-
-    def compare(op: str, value) -> ir.Expr:
-        return ir.Compare(op, subject, ir.Const(value, typ, span=None), T.BOOL, span=None)
-
-    def inset(values) -> ir.Expr:
-        return ir.InSet(subject, ir.Const(frozenset(values), T.set_of(typ), span=None), T.BOOL, span=None)
-
-    if not axis.ordered:
-        listed, other = axis.values(ranges)
-        if other:
-            excluded = [v for v in axis.points if v not in listed]
-            return [ir.Not(inset(excluded), T.BOOL, span=None)] if excluded else []
-        return [inset(listed)] if listed else None
-    lo, hi = max(ranges[0][0], base), ranges[-1][1]
-    if hi < base:
-        return None
-    out = []
-    if typ.kind in INTEGER_KINDS:
-        if lo > base:
-            out.append(compare(">=", axis.points[lo - base - 1]))
-        if hi < axis.last:
-            out.append(compare("<", axis.points[hi - base]))
-        return out
-    if lo > base:
-        i = lo - base
-        out.append(compare(">=", axis.points[i // 2]) if i % 2 else compare(">", axis.points[i // 2 - 1]))
-    if hi < axis.last:
-        i = hi - base
-        out.append(compare("<=", axis.points[i // 2]) if i % 2 else compare("<", axis.points[i // 2]))
-    return out
