@@ -86,6 +86,9 @@ class Axis:
             return
         if not self.ordered:
             self.points.extend(lit.value if lit.op == "in" else [lit.value])
+        elif lit.op == "in":
+            for value in lit.value:
+                self.add(Literal(lit.fact, "==", value))
         elif self.type.kind in INTEGER_KINDS:
             value = lit.value
             self.points.extend({"<": [value], "<=": [value + 1], ">": [value + 1], ">=": [value],
@@ -112,6 +115,11 @@ class Axis:
             return _complement(cells, self.base, self.last) if op == "!=" else cells
         if op == "!=":
             return _complement(self._value_cells("==", value), self.base, self.last)
+        if op == "in":
+            held: Ranges = []
+            for v in value:
+                held = _union(held, self._value_cells("==", v))
+            return held
         if self.type.kind in INTEGER_KINDS:  # cell i + base holds [points[i - 1], points[i] - 1]
             low, high = {"<": (None, value - 1), "<=": (None, value), ">": (value + 1, None),
                          ">=": (value, None), "==": (value, value)}[op]
@@ -167,20 +175,12 @@ class Space:
     @cached_property
     def neighbours(self) -> dict[int, set[int]]:
         """For each rule, the rules overlapping it."""
-        out: dict[int, set[int]] = {}
-        for a, b in self.overlaps:
-            out.setdefault(a, set()).add(b)
-            out.setdefault(b, set()).add(a)
-        return out
+        return _adjacency(self.overlaps)
 
     @cached_property
     def near_rules(self) -> dict[int, set[int]]:
         """For each rule, the rules whose boxes meet or touch it."""
-        out: dict[int, set[int]] = {}
-        for a, b in self.touching:
-            out.setdefault(a, set()).add(b)
-            out.setdefault(b, set()).add(a)
-        return out
+        return _adjacency(self.touching)
 
     @cached_property
     def gaps(self) -> list[Gap]:
@@ -228,6 +228,14 @@ class Space:
             if a != b:
                 pairs.add((a, b) if a < b else (b, a))
         return pairs
+
+
+def _adjacency(pairs: set[tuple[int, int]]) -> dict[int, set[int]]:
+    out: dict[int, set[int]] = {}
+    for a, b in pairs:
+        out.setdefault(a, set()).add(b)
+        out.setdefault(b, set()).add(a)
+    return out
 
 
 def space_of(decision: ir.Decision) -> Space | None:

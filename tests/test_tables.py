@@ -108,7 +108,8 @@ def test_chunked_decisions_agree_with_straight_line_ones(policy, monkeypatch):
 
 # ------------------------------------------------------------------ the sweep against Z3
 
-CELLS_INT = st.one_of(st.just("any"), st.tuples(st.sampled_from(["<", "<=", ">", ">=", "=="]), st.integers(0, 6)))
+CELLS_INT = st.one_of(st.just("any"), st.tuples(st.sampled_from(["<", "<=", ">", ">=", "=="]), st.integers(0, 6)),
+                     st.frozensets(st.integers(0, 6), min_size=1, max_size=3).map(lambda s: ("in", s)))
 CELLS_ENUM = st.one_of(st.just("any"), st.just("otherwise"), st.sampled_from(["red", "green", "blue"]),
                        st.sets(st.sampled_from(["red", "green", "blue"]), min_size=1, max_size=2))
 
@@ -116,6 +117,8 @@ CELLS_ENUM = st.one_of(st.just("any"), st.just("otherwise"), st.sampled_from(["r
 def _cell(cell) -> str:
     if cell in ("any", "otherwise"):
         return cell
+    if isinstance(cell, tuple) and cell[0] == "in":
+        return "in {" + ", ".join(str(v) for v in sorted(cell[1])) + "}"
     if isinstance(cell, tuple):
         return f"{cell[0]} {cell[1]}"
     if isinstance(cell, (set, frozenset)):
