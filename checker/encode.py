@@ -25,7 +25,7 @@ from ruleproof.checker import ir
 from ruleproof.checker.encode_facts import FactVariables, Sym, constant_value, zero
 from ruleproof.checker.overlap import bounds, disjoint
 from ruleproof.checker.semantics.calendar import Calendar
-from ruleproof.checker.semantics.kinds import EXACT_KINDS, Kind
+from ruleproof.checker.semantics.kinds import EXACT_KINDS, INTEGER_KINDS, Kind
 from ruleproof.checker.semantics.numbers import absolute, divisor_is_zero, extreme, round_half_up
 from ruleproof.checker.semantics.operators import COMPARE, INFIX, ArithOp, CompareOp, Connective
 from ruleproof.checker.semantics.outcomes import Cause
@@ -87,6 +87,20 @@ def _connective(make, general, terms) -> z3.BoolRef:
         return general(*terms)
     array = (z3.Ast * len(terms))(*[t.as_ast() for t in terms])
     return z3.BoolRef(make(ctx.ref(), len(terms), array), ctx)
+
+
+_ORDERING = {CompareOp.LT: z3.Z3_mk_lt, CompareOp.LE: z3.Z3_mk_le, CompareOp.GT: z3.Z3_mk_gt,
+             CompareOp.GE: z3.Z3_mk_ge}
+
+
+def _compare(op: CompareOp, a, b, same_sort: bool) -> z3.BoolRef:
+    """COMPARE[op](a, b); an ordering of two terms of one arithmetic sort (`same_sort`: both
+    of integer kinds, or both exact) made directly, as `conjunction` makes `and`."""
+    make = _ORDERING.get(op)
+    if not same_sort or make is None or not isinstance(a, z3.ArithRef) or not isinstance(b, z3.ArithRef) \
+            or a.ctx is not b.ctx:
+        return COMPARE[op](a, b)
+    return z3.BoolRef(make(a.ctx.ref(), a.as_ast(), b.as_ast()), a.ctx)
 
 
 class Z3Algebra:
@@ -220,6 +234,7 @@ class Encoder(FactVariables):
         self.values: Mapping[tuple[str, str], object] = _RuleTerms(self)
         self.selected: Mapping[tuple[str, str], z3.BoolRef] = _RuleTerms(self)
         self._exprs: dict[int, tuple[ir.Expr, Sym]] = {}
+        self._constants: dict[tuple, Sym] = {}
         self._changes: dict[tuple[str, str], z3.BoolRef] = {}
         self._order = {name: i for i, name in enumerate(pack.decision_order)}
         self.assumptions = [self.condition(a.condition) for a in pack.assumptions]
@@ -364,7 +379,11 @@ class Encoder(FactVariables):
     def _Const(self, e: ir.Const) -> Sym:
         if e.type.optional and e.value is None:
             return Sym(self._dummy(e.type.required()), z3.BoolVal(False))
-        return Sym(self.constant(e.value, e.type.required()))
+        key = (e.type.required(), type(e.value), e.value)  # a table repeats its bounds: one term each
+        sym = self._constants.get(key)
+        if sym is None:
+            sym = self._constants[key] = Sym(self.constant(e.value, e.type.required()))
+        return sym
 
     def _FactRef(self, e: ir.FactRef) -> Sym:
         return self.facts[e.name]
@@ -412,7 +431,9 @@ class Encoder(FactVariables):
             same = z3.And(*[x == y for x, y in zip(a, b)])
             value = same if op is CompareOp.EQ else z3.Not(same)
         else:
-            value = COMPARE[op](a, b)
+            kinds = e.left.type.kind, e.right.type.kind
+            same_sort = all(k in INTEGER_KINDS for k in kinds) or all(k in EXACT_KINDS for k in kinds)
+            value = _compare(op, a, b, same_sort)
         return Sym(value, None, first_cause(left.why, right.why))
 
     def _InSet(self, e: ir.InSet) -> Sym:
