@@ -5,7 +5,8 @@ The checks run item by item (every check of a decision, then the next decision; 
 and property after the decisions it reads). The encoder builds a decision's terms on first
 use, so a process checking part of a pack encodes only that part; large packs are checked by
 several processes (`jobs`), each taking contiguous runs of decisions (bench/checks.py measures
-it).
+it); a decision of SPLIT_MIN_RULES rules or more (a large table) is itself split among them,
+each process checking every n-th rule, pair of rules or missing region of it.
 """
 
 from __future__ import annotations
