@@ -21,11 +21,12 @@ openapi: $(STAMP)
 	$(BIN)/python -m ruleproof.server.openapi > specs/openapi.json
 
 # one test process per core (pytest-xdist): the suite waits on servers, browsers and solvers;
-# tests marked with one xdist_group run in one process
+# the tests of one file run in one process (module fixtures start once; the differential
+# test's summary counts what its file compared)
 TEST_WORKERS ?= auto
 
 test: $(STAMP) browser postgres editor-deps
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 # The playground's browser test drives Debian's Chromium (Playwright's own browser download
 # is not reachable here); install it when it is missing and we may.

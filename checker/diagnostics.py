@@ -192,10 +192,11 @@ def diagnostic(
     return Diagnostic(code, message, Label(span, label), secondary, help, counterexample)
 
 
-def sorted_diagnostics(diags: list[Diagnostic], cap: int = 500) -> list[Diagnostic]:
-    """Deduplicate, sort by location, and cap the number reported."""
+def sorted_diagnostics(diags: list[Diagnostic]) -> list[Diagnostic]:
+    """Deduplicate and sort by location; every diagnostic is kept (the text output folds long
+    lists, saying how many it leaves out: checker/render.py)."""
     unique = {(d.code, d.message, d.primary.span.sort_key()): d for d in diags}
-    return sorted(unique.values(), key=Diagnostic.sort_key)[:cap]
+    return sorted(unique.values(), key=Diagnostic.sort_key)
 
 
 def has_errors(diags: Iterable[Diagnostic]) -> bool:

@@ -25,13 +25,13 @@ from ruleproof.checker import ir
 from ruleproof.checker.encode_facts import FactVariables, Sym, constant_value, zero
 from ruleproof.checker.overlap import PairScreen
 from ruleproof.checker.semantics.calendar import Calendar
-from ruleproof.checker.semantics.kinds import EXACT_KINDS, Kind
+from ruleproof.checker.semantics.kinds import EXACT_KINDS, INTEGER_KINDS, Kind
 from ruleproof.checker.semantics.numbers import absolute, divisor_is_zero, extreme, round_half_up
 from ruleproof.checker.semantics.operators import COMPARE, INFIX, ArithOp, CompareOp, Connective
 from ruleproof.checker.semantics.outcomes import Cause
 from ruleproof.checker.semantics.selection import HitPolicy, aggregate, select
 from ruleproof.checker.types import Type
-from ruleproof.checker.z3_terms import choice, conjunction, differs_from_code, disjunction, equals_code, negation
+from ruleproof.checker.z3_terms import choice, conjunction, differs_from_code, disjunction, equals_code, negation, ordering
 
 NONE = z3.IntVal(0)
 PAIRWISE_RULES = 200  # up to this many rules, a conflict term names the pairs that can overlap
@@ -214,6 +214,7 @@ class Encoder(FactVariables):
         self.selected: Mapping[tuple[str, str], z3.BoolRef] = _RuleTerms(self)
         self._exprs: dict[int, tuple[ir.Expr, Sym]] = {}
         self.overlaps = PairScreen()
+        self._constants: dict[tuple, Sym] = {}
         self._changes: dict[tuple[str, str], z3.BoolRef] = {}
         self._order = {name: i for i, name in enumerate(pack.decision_order)}
         self.assumptions = [self.condition(a.condition) for a in pack.assumptions]
@@ -367,7 +368,11 @@ class Encoder(FactVariables):
     def _Const(self, e: ir.Const) -> Sym:
         if e.type.optional and e.value is None:
             return Sym(self._dummy(e.type.required()), z3.BoolVal(False))
-        return Sym(self.constant(e.value, e.type.required()))
+        key = (e.type.required(), type(e.value), e.value)  # a table repeats its bounds: one term each
+        sym = self._constants.get(key)
+        if sym is None:
+            sym = self._constants[key] = Sym(self.constant(e.value, e.type.required()))
+        return sym
 
     def _FactRef(self, e: ir.FactRef) -> Sym:
         return self.facts[e.name]
@@ -415,7 +420,9 @@ class Encoder(FactVariables):
             same = z3.And(*[x == y for x, y in zip(a, b)])
             value = same if op is CompareOp.EQ else z3.Not(same)
         else:
-            value = COMPARE[op](a, b)
+            kinds = e.left.type.kind, e.right.type.kind
+            same_sort = all(k in INTEGER_KINDS for k in kinds) or all(k in EXACT_KINDS for k in kinds)
+            value = ordering(op, a, b) if same_sort else COMPARE[op](a, b)
         return Sym(value, None, first_cause(left.why, right.why))
 
     def _InSet(self, e: ir.InSet) -> Sym:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from ruleproof.checker import ir
-from ruleproof.checker.explain import explain_outcome
+from ruleproof.checker.explain import CONCRETE, explain_outcome
 from ruleproof.checker.semantics.calendar import Calendar
 from ruleproof.checker.semantics.numbers import quotient, round_half_up
 from ruleproof.checker.semantics.operators import INFIX, ArithOp, CompareOp, Connective
@@ -22,6 +22,8 @@ from ruleproof.checker.semantics.outcomes import NO_RULE_APPLIES, Cause, Undeter
 from ruleproof.checker.semantics.selection import HitPolicy, aggregate, select, winners
 
 NO_VALUE = NO_RULE_APPLIES
+LARGE = 256  # a decision of more rules is compiled in chunks (see _large_decision_source)
+CHUNK = 128  # conditions per chunk function
 
 
 @dataclass
@@ -141,6 +143,8 @@ class ExprCompiler:
 def _decision_source(d: ir.Decision, compile_expr: ExprCompiler) -> str:
     """One Python function deciding `d` from facts F and earlier decisions D, in the order
     semantics.outcomes states: conditions, selection, conclusions, agreement, fallback."""
+    if len(d.rules) > LARGE:
+        return _large_decision_source(d, compile_expr)
     lines = ["def decide(F, D):"]
     for i, rule in enumerate(d.rules):
         lines.append(f"    f{i} = {compile_expr(rule.condition)}")
@@ -182,6 +186,40 @@ def _decision_source(d: ir.Decision, compile_expr: ExprCompiler) -> str:
     return "\n".join(lines + _fallback(d, compile_expr))
 
 
+def _large_decision_source(d: ir.Decision, compile_expr: ExprCompiler) -> str:
+    """`decide` for a decision of many rules (a large table), in code whose size is linear in
+    the rules and whose functions stay small: chunk functions test the conditions in rule
+    order and list the rules that hold; the hit policy (semantics.selection.select) runs on
+    those alone — a rule whose condition fails neither wins nor beats another — and only the
+    selected rules' conclusions are computed, in rule order."""
+    lines = []
+    chunks = []
+    for start in range(0, len(d.rules), CHUNK):
+        chunks.append(f"fired_{start}")
+        lines.append(f"def fired_{start}(F, D, out):")
+        lines += [f"    if {compile_expr(rule.condition)}: out.append({i})"
+                  for i, rule in enumerate(d.rules[start:start + CHUNK], start=start)]
+    lines.append("V = []")
+    lines += [f"V.append(lambda F, D: {compile_expr(rule.value)})" for rule in d.rules]
+    lines += ["def decide(F, D):", "    hits = []"]
+    lines += [f"    {chunk}(F, D, hits)" for chunk in chunks]
+    lines.append("    chosen = _selected(HIT, RULES, hits)")
+    policy = HitPolicy(d.hit)
+    if policy is HitPolicy.COLLECT:
+        lines += ["    acc = set()", "    for i in chosen:", "        v = V[i](F, D)",
+                  "        acc.update(v) if SETS[i] else acc.add(v)", "    return frozenset(acc)"]
+        return "\n".join(lines)
+    lines += ["    if len(chosen) == 1:", "        return V[chosen[0]](F, D)", "    if chosen:",
+              "        return _agree([(RULES[i].name, V[i](F, D)) for i in chosen])"]
+    return "\n".join(lines + _fallback(d, compile_expr))
+
+
+def _selected(hit: str, rules: tuple[ir.Rule, ...], hits: list[int]) -> list[int]:
+    """The rules (indexes) the hit policy selects when exactly the rules `hits` fire."""
+    chosen = select(hit, [rules[i] for i in hits], [True] * len(hits), CONCRETE).selected
+    return [i for i, keep in zip(hits, chosen) if keep]
+
+
 def _fallback(d: ir.Decision, compile_expr: ExprCompiler) -> list[str]:
     """The lines ending `decide` when no rule is selected: the default, a gap, or no value."""
     if d.default is not None:
@@ -204,8 +242,10 @@ class CompiledPack:
         }
         self.deciders = {}
         for name in pack.decision_order:
-            source = _decision_source(pack.decisions[name], compiler)
-            namespace = dict(namespace_base)
+            decision = pack.decisions[name]
+            source = _decision_source(decision, compiler)
+            namespace = dict(namespace_base, _selected=_selected, HIT=decision.hit, RULES=decision.rules,
+                             SETS=tuple(rule.value.type.kind == "set" for rule in decision.rules))
             exec(compile(source, f"<decision {name}>", "exec"), namespace)
             self.deciders[name] = namespace["decide"]
         self._expr_fns: dict[int, tuple[ir.Expr, object]] = {}

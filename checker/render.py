@@ -33,15 +33,44 @@ def docs_pointer(code: str) -> str:
     return f"ruleproof explain {code} (specs/diagnostics.md#{code.lower()}-{CODES[code].name})"
 
 
-def render_text(diags: Sequence[Diagnostic], *, docs: bool = False, quiet: bool = False) -> str:
+FOLD = 20  # the text output shows this many findings of one kind about one table or decision
+FOLDED = {"E611": "overlaps", "W612": "missing regions", "E602": "conflicts", "W608": "boundary disagreements",
+          "E601": "dead rules", "W604": "shadowed rules", "W605": "redundant rules"}
+
+
+def render_text(diags: Sequence[Diagnostic], *, docs: bool = False, quiet: bool = False, fold: int | None = FOLD) -> str:
     """Every diagnostic as code, message, `--> file:line:col`, a gutter with the line, carets
     and help; a formal check's finding with its case (the facts that break it) and timeline.
     Open errors come first, accepted findings last, labelled `accepted` in words. `docs`: end
     each with where its code is documented; `quiet`: leave accepted findings out (the summary
-    still counts them)."""
-    shown = [d for d in ordered(diags) if not (quiet and d.accepted is not None)]
-    blocks = [_text_one(d, docs) for d in shown]
+    still counts them). With `fold`, a kind of finding about one table or decision is shown
+    `fold` times, and a line says how many more there are ("… and 1,862 more overlaps of
+    `grade_table`"); the summary counts them all."""
+    blocks = []
+    seen: dict[tuple[str, str], int] = {}
+    for d in ordered(diags):
+        if quiet and d.accepted is not None:
+            continue
+        key = _fold_key(d)
+        seen[key] = seen.get(key, 0) + 1
+        if fold is None or key[1] == "" or seen[key] <= fold:
+            blocks.append(_text_one(d, docs))
+    if fold is not None:
+        for (code, subject), count in seen.items():
+            if subject and count > fold:
+                what = FOLDED.get(code, f"{code} findings")
+                blocks.append(f"… and {count - fold:,} more {what} of `{subject}` (--format json lists every one)\n")
     return "\n".join(blocks + [summary(diags)]) + "\n"
+
+
+def _fold_key(d: Diagnostic) -> tuple[str, str]:
+    """(code, the table or decision a formal finding is about); "" for the front end's."""
+    evidence = d.counterexample
+    if evidence is None or not evidence.involved:
+        return d.code, ""
+    if d.code in ("E611", "W612"):
+        return d.code, evidence.involved[0].split("[")[0]
+    return d.code, evidence.involved[-1]
 
 
 def _text_one(d: Diagnostic, docs: bool = False) -> str:

@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import z3
+from ruleproof.checker.semantics.operators import COMPARE, CompareOp
 from z3 import z3core
 
 _TRUE, _FALSE = z3.BoolVal(True), z3.BoolVal(False)
@@ -85,6 +86,19 @@ def _code(code: int) -> z3.IntNumRef:
 
 def _is_int(term: object) -> bool:
     return isinstance(term, z3.ArithRef) and z3core.Z3_get_sort_kind(term.ctx.ref(), _sort(term)) == z3.Z3_INT_SORT
+
+
+_ORDERING = {CompareOp.LT: z3core.Z3_mk_lt, CompareOp.LE: z3core.Z3_mk_le, CompareOp.GT: z3core.Z3_mk_gt,
+             CompareOp.GE: z3core.Z3_mk_ge}
+
+
+def ordering(op: CompareOp, a: z3.ArithRef, b: z3.ArithRef) -> z3.BoolRef:
+    """`COMPARE[op](a, b)` for two terms of one arithmetic sort (the caller knows: both of integer
+    kinds, or both exact); `==`, `!=` and anything else take the checked path."""
+    make = _ORDERING.get(op)
+    if make is None or not isinstance(a, z3.ArithRef) or not isinstance(b, z3.ArithRef) or a.ctx is not b.ctx:
+        return COMPARE[op](a, b)
+    return z3.BoolRef(make(a.ctx.ref(), a.as_ast(), b.as_ast()), a.ctx)
 
 
 def equals_code(term: z3.ArithRef, code: int) -> z3.BoolRef:

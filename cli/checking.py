@@ -12,7 +12,7 @@ from ruleproof.checker.diagnostics import Severity
 from ruleproof.checker.evaluate import CompiledPack
 from ruleproof.checker.examples import run_examples
 from ruleproof.checker.packs import PackNotFound, pack_paths
-from ruleproof.checker.render import diagnostic_json, render_text, report_json
+from ruleproof.checker.render import FOLD, diagnostic_json, render_text, report_json
 from ruleproof.checker.render_ci import render_github, render_junit, render_sarif
 from ruleproof.checker.render_html import render_html
 from ruleproof.checker.report import Report, check_pack
@@ -63,7 +63,8 @@ def _check_once(args: argparse.Namespace, given: list[str], fmt: str, fail_on: s
         write_json(bodies[0] if len(bodies) == 1 else {
             "reports": bodies, "errors": sum(b["errors"] for b in bodies), "warnings": sum(b["warnings"] for b in bodies)})
     elif fmt == "text":
-        emit("".join(render_text(r.diagnostics, docs=True, quiet=args.quiet) for r in reports), args.color)
+        fold = None if args.all else FOLD
+        emit("".join(render_text(r.diagnostics, docs=True, quiet=args.quiet, fold=fold) for r in reports), args.color)
     else:
         renderers = {"sarif": render_sarif, "junit": render_junit, "github": render_github, "html": render_html}
         sys.stdout.write(renderers[fmt](everything))
@@ -136,6 +137,8 @@ def add_parsers(sub, common: argparse.ArgumentParser) -> None:
     check.add_argument("--front-end-only", action="store_true", help="skip the formal checks (syntax, names, types only)")
     check.add_argument("--timeout", type=int, default=10_000, help="solver time limit per query, in milliseconds")
     check.add_argument("--progress", action="store_true", help="report the checks' progress (on stderr)")
+    check.add_argument("--all", action="store_true", help=f"text: show every finding (by default, after {FOLD} findings "
+                       "of one kind about one table or decision, a line says how many more there are)")
     check.add_argument("--jobs", type=int, help="processes for the formal checks (default: one per CPU for packs of "
                        "1,500 rules or more, else one)")
     check.set_defaults(run=cmd_check)

@@ -56,10 +56,9 @@ CASES_PER_PACK = int(150 * SCALE)
 MIN_TOTAL_CASES = 10_000  # issue #3: at least this many cases in `make test`
 EVALUATE_EVERY = 25  # cases between checks that Encoder.evaluate gives what Subject.symbolic gives
 
-# what every comparison found, for the summary test at the end of this file: so every test of
-# this file runs in one process (`make test` runs the suite on several, `--dist loadgroup`)
+# what every comparison found, for the summary test at the end of this file (`make test` runs
+# the files of the suite in several processes, each file's tests in one: `--dist loadfile`)
 STATS: Counter = Counter()
-pytestmark = pytest.mark.xdist_group("differential")
 
 
 # ---------------------------------------------------------------- one pack, both back ends

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from ruleproof.checker import ir
 from ruleproof.checker.diagnostics import Diagnostic, Label
 from ruleproof.checker.encode import distinct
@@ -11,19 +13,28 @@ def check_decision(ctx, decision: ir.Decision) -> list[Diagnostic]:
     """For rules A, B of a unique (or same-priority) decision: they conflict iff assumptions ∧
     the decision is undetermined by a conflict ∧ the policy selects A and B ∧ value(A) ≠
     value(B) is satisfiable (under `strict`, without value(A) ≠ value(B)). Pairs whose
-    conditions cannot overlap (checker/overlap.py) are not asked."""
+    conditions cannot overlap (checker/overlap.py, or the sweep of checker/table_space.py for
+    plain conditions) are not asked."""
     if decision.hit not in ("unique", "strict", "priority"):
         return []
     findings = []
-    rules = decision.rules
-    for i, a in enumerate(rules):
-        for b in rules[i + 1 :]:
-            if not _may_conflict(ctx, decision, a, b):
-                continue
-            finding = conflict_between(ctx, decision, a, b)
-            if finding is not None:
-                findings.append(finding)
+    for a, b in ctx.mine(_pairs(ctx, decision)):
+        if not _may_conflict(ctx, decision, a, b):
+            continue
+        finding = conflict_between(ctx, decision, a, b)
+        if finding is not None:
+            findings.append(finding)
     return findings
+
+
+def _pairs(ctx, decision: ir.Decision) -> Iterator[tuple[ir.Rule, ir.Rule]]:
+    """The pairs of rules to look at: those whose boxes meet when the decision's conditions
+    are plain (the sweep, checker/table_space.py), else every pair, in rule order."""
+    rules = decision.rules
+    space = ctx.space(decision)
+    if space is not None:
+        return ((rules[i], rules[j]) for i, j in sorted(space.overlaps))
+    return ((a, b) for i, a in enumerate(rules) for b in rules[i + 1:])
 
 
 def _may_conflict(ctx, decision: ir.Decision, a: ir.Rule, b: ir.Rule) -> bool:

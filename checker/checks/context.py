@@ -16,9 +16,10 @@ finding asks for no model. Pairs of rules whose conditions cannot overlap
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import ClassVar, TypeVar
 
 import z3
 from ruleproof.checker import ir
@@ -26,8 +27,11 @@ from ruleproof.checker.diagnostics import CheckVerdict, Counterexample, Diagnost
 from ruleproof.checker.encode import Encoder
 from ruleproof.checker.solver import DEFAULT_TIMEOUT_MS, Verdict, check, make_solver
 from ruleproof.checker.source import Span
+from ruleproof.checker.table_space import Space, space_of
 from ruleproof.checker.timeline import timeline
 from ruleproof.checker.values import read_facts
+
+T = TypeVar("T")
 
 
 class ScopedModel(z3.ModelRef):
@@ -63,6 +67,9 @@ class CheckContext:
         self._shared = make_solver(self.timeout_ms)
         self._scopes: dict[frozenset, tuple[tuple[z3.BoolRef, ...], frozenset[str]]] = {}
         self._memo: dict[tuple, tuple[Verdict, tuple]] = {}
+        self._spaces: dict[str, Space | None] = {}
+        self._rule_index: dict[str, dict[str, int]] = {}
+        self.share = (0, 1)  # this process checks the part k of n of the current item (runner.py)
         self._compiled = None
         self._window_reads: dict[str, frozenset[str]] | None = None
 
@@ -146,14 +153,56 @@ class CheckContext:
         return verdict
 
     def can_fire(self, decision: ir.Decision, rule: ir.Rule) -> Verdict:
-        """Whether `rule`'s condition can hold (asked once per rule, whichever check asks)."""
+        """Whether `rule`'s condition can hold (asked once per rule, whichever check asks).
+        A plain rule with a box over facts of discrete kinds and no assumptions about them
+        can: the box holds a case (no question needed, and none is a finding)."""
+        space = self.space(decision)
+        if space is not None and space.discrete and not self._assumed(decision):
+            if self.rule_index(decision)[rule.name] in space.owners:
+                return Verdict("refuted")
         return self.sat(self.encoder.fires[(decision.name, rule.name)], what=f"whether rule `{rule.name}` can fire",
                         span=rule.span, scope=self.decision_scope(decision), model=False)
 
+    def _assumed(self, decision: ir.Decision) -> bool:
+        """Whether an assumption reads a fact the decision reads."""
+        if self._loose:
+            return True
+        return any(self._group_assumptions.get(self._group[f]) for f in self.decision_scope(decision))
+
+    def space(self, decision: ir.Decision) -> Space | None:
+        """The decision's rules as boxes, when every condition is plain (checker/table_space.py)."""
+        if decision.name not in self._spaces:
+            self._spaces[decision.name] = space_of(decision) if len(decision.rules) > 1 else None
+        return self._spaces[decision.name]
+
+    def mine(self, work: Iterable[T]) -> Iterable[T]:
+        """The part of a decision's units of work (rules, pairs of rules, regions) this process
+        checks: all of them, unless the runner split the decision over several processes."""
+        k, n = self.share
+        return work if n == 1 else itertools.islice(work, k, None, n)
+
+    def overlapping(self, decision: ir.Decision, rule: ir.Rule) -> list[ir.Rule]:
+        """The other rules of the decision whose conditions may hold together with `rule`'s."""
+        space = self.space(decision)
+        if space is None:
+            return [o for o in decision.rules if o.name != rule.name and self.may_overlap(decision, rule, o)]
+        index = self.rule_index(decision)[rule.name]
+        return [decision.rules[i] for i in sorted(space.neighbours.get(index, ()))]
+
+    def rule_index(self, decision: ir.Decision) -> dict[str, int]:
+        """Each rule's position in the decision."""
+        found = self._rule_index.get(decision.name)
+        if found is None:
+            found = self._rule_index[decision.name] = {r.name: i for i, r in enumerate(decision.rules)}
+        return found
+
     def may_overlap(self, decision: ir.Decision, a: ir.Rule, b: ir.Rule) -> bool:
-        """False only when the two rules' conditions certainly cannot both hold (the
-        encoder's screen: its conflict terms ask the same pairs)."""
-        return self.encoder.overlaps.may_overlap(decision.name, a, b)
+        """False only when the two rules' conditions certainly cannot both hold."""
+        space = self.space(decision)
+        if space is not None:
+            i, j = sorted((self.rule_index(decision)[a.name], self.rule_index(decision)[b.name]))
+            return (i, j) in space.overlaps
+        return self.encoder.overlaps.may_overlap(decision.name, a, b)  # the encoder's conflict terms ask the same pairs
 
     # ------------------------------------------------------------ findings
     @property

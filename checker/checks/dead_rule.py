@@ -9,7 +9,7 @@ from ruleproof.checker.diagnostics import Diagnostic
 def check_decision(ctx, decision: ir.Decision) -> list[Diagnostic]:
     """Rule R is dead iff assumptions ∧ fires(R) is unsatisfiable."""
     findings = []
-    for rule in decision.rules:
+    for rule in ctx.mine(decision.rules):
         if rule.origin == "obligation":
             continue
         if ctx.can_fire(decision, rule).proved:

@@ -12,8 +12,8 @@ def check_decision(ctx, decision: ir.Decision) -> list[Diagnostic]:
     rule selected is satisfiable: D's own rules leave the case undecided (a gap inherited
     through a condition that reads an undetermined decision comes first, and is that
     decision's finding)."""
-    if not decision.complete or decision.default is not None or decision.hit == "collect":
-        return []
+    if not decision.complete or decision.default is not None or decision.hit == "collect" or ctx.share[0] != 0:
+        return []  # one question per decision: the first of its parts asks it
     sym = ctx.encoder.decisions[decision.name]
     verdict = ctx.sat(sym.settled, z3.Not(sym.defined),
                       what=f"a gap in `{decision.name}`", span=decision.span, scope=ctx.decision_scope(decision))

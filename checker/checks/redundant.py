@@ -15,7 +15,7 @@ def check_decision(ctx, decision: ir.Decision) -> list[Diagnostic]:
     conditions stay as written."""
     findings = []
     pack, enc = ctx.pack, ctx.encoder
-    for r in decision.rules:
+    for r in ctx.mine(decision.rules):
         if r.origin == "obligation":
             continue
         if _decides_alone(ctx, decision, r):
@@ -43,7 +43,7 @@ def _decides_alone(ctx, decision: ir.Decision, rule: ir.Rule) -> bool:
         return False
     enc = ctx.encoder
     key = (decision.name, rule.name)
-    overlapping = [o for o in decision.rules if o.name != rule.name and ctx.may_overlap(decision, rule, o)]
+    overlapping = ctx.overlapping(decision, rule)
     settled = enc.decisions[decision.name].settled
     if z3.is_true(z3.simplify(settled)) and _fallback_differs(decision, rule):
         if not overlapping:

@@ -5,7 +5,8 @@ The checks run item by item (every check of a decision, then the next decision; 
 and property after the decisions it reads). The encoder builds a decision's terms on first
 use, so a process checking part of a pack encodes only that part; large packs are checked by
 several processes (`jobs`), each taking contiguous runs of decisions (bench/checks.py measures
-it).
+it); a decision of SPLIT_MIN_RULES rules or more (a large table) is itself split among them,
+each process checking every n-th rule, pair of rules or missing region of it.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from ruleproof.checker.diagnostics import Diagnostic
 from ruleproof.checker.solver import DEFAULT_TIMEOUT_MS
 
 PARALLEL_MIN_RULES = 1_500  # below this, process start-up and result transfer cost more than they save
+SPLIT_MIN_RULES = 400  # with several processes, a decision of this many rules is itself split among them
 PROGRESS_EVERY = 1.0  # seconds between progress messages on long runs
 
 
@@ -98,8 +100,8 @@ def run_checks(pack: ir.Pack, timeout_ms: int = DEFAULT_TIMEOUT_MS, only: list[s
             timings[name] += time.perf_counter() - t0
     processes = 1
     if not any(f.code == "E614" for f in findings):  # contradictory assumptions make every other verdict vacuous
-        items = _items(pack)
         processes = _processes(jobs, pack)
+        items = _items(pack, processes * 2 if processes > 1 else 1)
         if processes > 1:
             found, queries, cached, part_timings = _run_parallel(ctx, selected, items, processes, progress)
             findings.extend(found)
@@ -115,10 +117,15 @@ def run_checks(pack: ir.Pack, timeout_ms: int = DEFAULT_TIMEOUT_MS, only: list[s
     return CheckReport(findings, ctx.queries, time.perf_counter() - started, timings, ctx.cached, processes)
 
 
-def _items(pack: ir.Pack) -> list[tuple[str, str]]:
+Item = tuple  # ("decision" | "window" | "property", name) or ("decision", name, k, n): part k of n
+
+
+def _items(pack: ir.Pack, split: int = 1) -> list[Item]:
     """What the per-item checks go through: decisions (dependencies first), each window and
     property right after the last decision it reads, so that a contiguous run of items reads
-    few decisions beyond its own (a worker process encodes only what its runs read)."""
+    few decisions beyond its own (a worker process encodes only what its runs read). With
+    `split` > 1, a decision of SPLIT_MIN_RULES rules or more (a large table) becomes `split`
+    items, each checking every split-th unit of its work (`CheckContext.mine`)."""
     position = {name: i for i, name in enumerate(pack.decision_order)}
 
     def after(*exprs: ir.Expr) -> int:
@@ -128,10 +135,16 @@ def _items(pack: ir.Pack) -> list[tuple[str, str]]:
     ranked = [(position[n], 0, i, ("decision", n)) for i, n in enumerate(pack.decision_order)]
     ranked += [(after(w.exists, w.low, w.high), 1, i, ("window", w.name)) for i, w in enumerate(pack.windows.values())]
     ranked += [(after(p.condition), 2, i, ("property", p.name)) for i, p in enumerate(pack.properties)]
-    return [item for *_, item in sorted(ranked)]
+    items: list[Item] = []
+    for *_, item in sorted(ranked):
+        if split > 1 and item[0] == "decision" and len(pack.decisions[item[1]].rules) >= SPLIT_MIN_RULES:
+            items.extend((*item, k, split) for k in range(split))
+        else:
+            items.append(item)
+    return items
 
 
-def _run_items(ctx: CheckContext, selected, items: list[tuple[str, str]], timings: dict[str, float],
+def _run_items(ctx: CheckContext, selected, items: list[Item], timings: dict[str, float],
                progress: Callable[[str], None] | None) -> list[Diagnostic]:
     """Every selected check on each item in turn."""
     pack = ctx.pack
@@ -141,14 +154,16 @@ def _run_items(ctx: CheckContext, selected, items: list[tuple[str, str]], timing
     if progress:
         progress(f"{len(items)} decisions, windows and properties")
     last_report = time.perf_counter()
-    for done, (kind, name) in enumerate(items, start=1):
+    for done, (kind, name, *share) in enumerate(items, start=1):
         item = lookup[kind][name]
+        ctx.share = tuple(share) if share else (0, 1)
         for check_name, check_kind, run in selected:
             if check_kind != kind:
                 continue
             t0 = time.perf_counter()
             findings.extend(run(ctx, item))
             timings[check_name] += time.perf_counter() - t0
+        ctx.share = (0, 1)
         if progress and time.perf_counter() - last_report > PROGRESS_EVERY:
             progress(f"{done}/{len(items)} decisions, windows and properties ({ctx.queries} solver queries)")
             last_report = time.perf_counter()
@@ -175,17 +190,17 @@ def _processes(jobs: int | None, pack: ir.Pack) -> int:
     return wanted
 
 
-def _parts(pack: ir.Pack, items: list[tuple[str, str]], count: int) -> list[list[tuple[str, str]]]:
+def _parts(pack: ir.Pack, items: list[Item], count: int) -> list[list[Item]]:
     """Contiguous runs of items of about equal work (a decision of k rules weighs 1 + k²/4:
-    its checks pair up its rules)."""
-    def weight(item: tuple[str, str]) -> float:
+    its checks pair up its rules; a part of one of n, 1/n of that)."""
+    def weight(item: Item) -> float:
         if item[0] != "decision":
             return 1.0
         k = len(pack.decisions[item[1]].rules)
-        return 1.0 + k * k / 4
+        return (1.0 + k * k / 4) / (item[3] if len(item) > 2 else 1)
 
     total = sum(weight(i) for i in items)
-    parts: list[list[tuple[str, str]]] = [[]]
+    parts: list[list[Item]] = [[]]
     load = 0.0
     for item in items:
         if load >= total / count and len(parts) < count:

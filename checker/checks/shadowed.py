@@ -12,7 +12,7 @@ def check_decision(ctx, decision: ir.Decision) -> list[Diagnostic]:
     if len(decision.rules) < 2:
         return []
     findings = []
-    for rule in decision.rules:
+    for rule in ctx.mine(decision.rules):
         if rule.origin == "obligation":
             continue
         if not ctx.can_fire(decision, rule).refuted:

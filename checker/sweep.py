@@ -1,0 +1,157 @@
+"""Overlaps and uncovered regions of boxes on a grid: the geometry behind the table checks
+(checker/table_space.py turns a decision's rules into boxes).
+
+A box is, on each axis, a closed range [lo, hi] of integer coordinates (the axis' elementary
+cells: checker/table_space.py numbers them so that every rule's cell is one range). Boxes are
+held as two int64 arrays `lo`, `hi` of shape (boxes, axes).
+
+- `overlapping_pairs`: sort and sweep (Calvanese et al., "Semantics and analysis of DMN
+  decision tables", BPM 2016): the boxes sorted by their start on the axis that separates them
+  best; each box meets only boxes starting before its end on that axis (one contiguous slice
+  of the sorted order), which are then compared on every other axis at once.
+- `uncovered`: the space no box covers, as disjoint boxes none two of which make one box
+  together. The space is cut at box boundaries (an interval index built top-down, like a k-d
+  tree: each cut at the median boundary of the axis that splits the fewest boxes) until each
+  part is covered by one box or meets none; the parts that meet none are merged back along
+  every axis while two of them form one box.
+
+Nothing here recurses: both work with explicit stacks and loops, whatever the number of boxes.
+
+>>> import numpy as np
+>>> lo, hi = np.array([[0, 0], [0, 3], [2, 0]]), np.array([[1, 2], [1, 5], [5, 5]])
+>>> sorted(overlapping_pairs(lo, hi))
+[]
+>>> uncovered(lo, hi, np.array([0, 0]), np.array([5, 5]))
+[]
+>>> uncovered(lo[:2], hi[:2], np.array([0, 0]), np.array([5, 5]))
+[((2, 0), (5, 5))]
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+Region = tuple[tuple[int, ...], tuple[int, ...]]  # (lo per axis, hi per axis), both ends included
+
+
+def overlapping_pairs(lo: np.ndarray, hi: np.ndarray) -> set[tuple[int, int]]:
+    """Every pair (i, j), i < j, of boxes that share a point."""
+    count, axes = lo.shape
+    if count < 2:
+        return set()
+    if not axes:  # boxes over no axis: each is the whole (one-point) space
+        return {(i, j) for i in range(count) for j in range(i + 1, count)}
+    axis = _sweep_axis(lo, hi)
+    order = np.argsort(lo[:, axis], kind="stable")
+    slo, shi = lo[order], hi[order]
+    starts = slo[:, axis]
+    ends = np.searchsorted(starts, shi[:, axis], side="right")  # boxes starting by my end
+    others = [a for a in range(axes) if a != axis]
+    pairs: set[tuple[int, int]] = set()
+    for i in range(count):
+        stop = int(ends[i])
+        if stop <= i + 1:
+            continue
+        meet = np.ones(stop - i - 1, dtype=bool)
+        for a in others:
+            meet &= (slo[i + 1:stop, a] <= shi[i, a]) & (shi[i + 1:stop, a] >= slo[i, a])
+        a_index = int(order[i])
+        for j in (np.nonzero(meet)[0] + i + 1).tolist():
+            b_index = int(order[j])
+            pairs.add((a_index, b_index) if a_index < b_index else (b_index, a_index))
+    return pairs
+
+
+def _sweep_axis(lo: np.ndarray, hi: np.ndarray) -> int:
+    """The axis on which the fewest pairs of boxes overlap (the fewest pairs left to compare)."""
+    best, best_cost = 0, None
+    for axis in range(lo.shape[1]):
+        starts = np.sort(lo[:, axis])
+        cost = int((np.searchsorted(starts, hi[:, axis], side="right")).sum())
+        if best_cost is None or cost < best_cost:
+            best, best_cost = axis, cost
+    return best
+
+
+def uncovered(lo: np.ndarray, hi: np.ndarray, space_lo: np.ndarray, space_hi: np.ndarray) -> list[Region]:
+    """The part of the space [space_lo, space_hi] that no box covers, as disjoint boxes, none
+    two of which make one box together; sorted."""
+    parts: list[Region] = []
+    meet = np.all((lo <= space_hi) & (hi >= space_lo), axis=1)
+    stack = [(space_lo.copy(), space_hi.copy(), np.nonzero(meet)[0])]
+    while stack:  # every part on the stack meets exactly the boxes it lists
+        rlo, rhi, idx = stack.pop()
+        if not idx.size:
+            parts.append((tuple(int(v) for v in rlo), tuple(int(v) for v in rhi)))
+            continue
+        if idx.size == 1:
+            parts.extend(_outside(rlo, rhi, lo[idx[0]], hi[idx[0]]))
+            continue
+        if np.any(np.all((lo[idx] <= rlo) & (hi[idx] >= rhi), axis=1)):
+            continue  # one box covers the whole part
+        axis, cut = _cut(lo[idx], hi[idx], rlo, rhi)
+        left_hi, right_lo = rhi.copy(), rlo.copy()
+        left_hi[axis], right_lo[axis] = cut - 1, cut
+        stack.append((rlo, left_hi, idx[lo[idx, axis] <= cut - 1]))
+        stack.append((right_lo, rhi, idx[hi[idx, axis] >= cut]))
+    return sorted(_merged(parts, len(space_lo)))
+
+
+def _outside(rlo: np.ndarray, rhi: np.ndarray, blo: np.ndarray, bhi: np.ndarray) -> list[Region]:
+    """The part [rlo, rhi] without one box meeting it, as at most two boxes per axis."""
+    out = []
+    low, high = [int(v) for v in rlo], [int(v) for v in rhi]
+    for axis in range(len(low)):
+        if blo[axis] > low[axis]:
+            out.append((tuple(low), tuple(high[:axis] + [int(blo[axis]) - 1] + high[axis + 1:])))
+            low[axis] = int(blo[axis])
+        if bhi[axis] < high[axis]:
+            out.append((tuple(low[:axis] + [int(bhi[axis]) + 1] + low[axis + 1:]), tuple(high)))
+            high[axis] = int(bhi[axis])
+    return out
+
+
+def _cut(lo: np.ndarray, hi: np.ndarray, rlo: np.ndarray, rhi: np.ndarray) -> tuple[int, int]:
+    """Where to cut a part no one box covers: a box boundary strictly inside it (one exists,
+    since some box meets the part without covering it), on the axis whose median boundary
+    splits the fewest boxes. The part is cut into [rlo, cut - 1] and [cut, rhi]."""
+    best = None
+    for axis in range(lo.shape[1]):
+        bounds = np.concatenate((lo[:, axis], hi[:, axis] + 1))
+        bounds = bounds[(bounds > rlo[axis]) & (bounds <= rhi[axis])]
+        if not bounds.size:
+            continue
+        cut = int(np.partition(bounds, bounds.size // 2)[bounds.size // 2])
+        split = int(np.count_nonzero((lo[:, axis] < cut) & (hi[:, axis] >= cut)))
+        if best is None or split < best[0]:
+            best = (split, axis, cut)
+    assert best is not None, "a part met by boxes that neither cover nor cut it"
+    return best[1], best[2]
+
+
+def _merged(parts: list[Region], axes: int) -> list[Region]:
+    """Merge parts along each axis while two of them, equal on every other axis, are adjacent."""
+    changed = True
+    while changed:
+        changed = False
+        for axis in range(axes):
+            rows: dict[tuple, list[tuple[int, int]]] = {}
+            for plo, phi in parts:
+                key = plo[:axis] + plo[axis + 1:] + phi[:axis] + phi[axis + 1:]
+                rows.setdefault(key, []).append((plo[axis], phi[axis]))
+            merged: list[Region] = []
+            for key, spans in rows.items():
+                spans.sort()
+                runs = [list(spans[0])]
+                for a, b in spans[1:]:
+                    if a == runs[-1][1] + 1:
+                        runs[-1][1] = b
+                        changed = True
+                    else:
+                        runs.append([a, b])
+                k = axes - 1
+                other_lo, other_hi = key[:k], key[k:]
+                for a, b in runs:
+                    merged.append((other_lo[:axis] + (a,) + other_lo[axis:], other_hi[:axis] + (b,) + other_hi[axis:]))
+            parts = merged
+    return parts
