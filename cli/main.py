@@ -312,6 +312,56 @@ def cmd_fmt(args: argparse.Namespace) -> int:
     return EXIT_USAGE if broken else EXIT_FINDINGS if unformatted else EXIT_OK
 
 
+def cmd_compile(args: argparse.Namespace) -> int:
+    """Print the pack's decisions as one SQL query over a table `cases` (one column per fact)."""
+    from ruleproof.checker.decisions import UnknownDecisions
+    from ruleproof.checker.sql.dialects import UnsupportedConstruct
+    from ruleproof.warehouse import compile_text
+
+    pack = _load_ok(args.pack).pack
+    try:
+        sys.stdout.write(compile_text(pack, args.dialect, args.decision) + "\n")
+    except UnknownDecisions as err:
+        return _report_invalid(err)
+    except UnsupportedConstruct as err:
+        raise UsageError(str(err)) from None
+    return EXIT_OK
+
+
+def cmd_batch(args: argparse.Namespace) -> int:
+    """Decide a file of cases into a file of decisions (DuckDB, Spark or the evaluator)."""
+    from ruleproof.checker.decisions import UnknownDecisions
+    from ruleproof.warehouse import batch, show_progress
+
+    pack = _load_ok(args.pack).pack
+    try:
+        counts = batch(pack, args.cases, args.out, args.engine, args.decision, args.spark_master,
+                       progress=show_progress if sys.stderr.isatty() else None)
+    except UnknownDecisions as err:
+        return _report_invalid(err)
+    except (ValueError, OSError) as err:
+        raise UsageError(str(err)) from None
+    print(f"ruleproof batch: {counts['decided']} cases decided, {counts['bad']} bad rows -> {args.out}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _add_warehouse_commands(sub) -> None:
+    compile_ = sub.add_parser("compile", help="compile a pack's decisions to one SQL query")
+    compile_.add_argument("pack", help="pack folder or .rules file")
+    compile_.add_argument("--to", choices=["sql"], default="sql")
+    compile_.add_argument("--dialect", choices=["duckdb", "spark", "postgres"], default="duckdb")
+    compile_.add_argument("--decision", action="append", help="compile only this decision (repeatable)")
+    compile_.set_defaults(run=cmd_compile)
+    batch = sub.add_parser("batch", help="decide a file of cases (.jsonl, .csv, .parquet) into a file")
+    batch.add_argument("pack", help="pack folder or .rules file")
+    batch.add_argument("--cases", required=True, help="the cases: .jsonl (facts per line), .csv or .parquet")
+    batch.add_argument("--out", required=True, help="where the decisions go: .jsonl, .csv or .parquet")
+    batch.add_argument("--engine", choices=["duckdb", "spark", "python"], default="duckdb")
+    batch.add_argument("--decision", action="append", help="decide only this decision (repeatable)")
+    batch.add_argument("--spark-master", help="Spark master URL (default: a local session)")
+    batch.set_defaults(run=cmd_batch)
+
+
 def cmd_lsp(args: argparse.Namespace) -> int:
     """Run the language server over stdin and stdout."""
     from ruleproof.lsp.server import serve  # pygls is loaded only for this command
@@ -392,6 +442,7 @@ def build_parser() -> argparse.ArgumentParser:
     lsp = sub.add_parser("lsp", help="run the language server (LSP over stdio) for editors")
     lsp.set_defaults(run=cmd_lsp)
     _add_service_commands(sub)
+    _add_warehouse_commands(sub)
     return parser
 
 

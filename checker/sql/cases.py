@@ -105,3 +105,20 @@ def outcomes(pack: ir.Pack, names: Sequence[str], table: pa.Table) -> Iterable[t
             cause = data[name + CAUSE_SUFFIX][i]
             out[name] = (Cause(cause), None) if cause is not None else (None, wire_value(data[name][i], types[name]))
         yield row, out
+
+
+def parquet_wire(row: dict) -> dict:
+    """A row read from Parquet as wire facts (dates as ISO text, decimals as numbers), NULLs left out."""
+    out = {}
+    for name, value in row.items():
+        if value is None:
+            continue
+        if isinstance(value, dt.datetime):
+            out[name] = value.isoformat(timespec="minutes")
+        elif isinstance(value, dt.date):
+            out[name] = value.isoformat()
+        elif isinstance(value, Decimal):
+            out[name] = int(value) if value == value.to_integral_value() else float(value)
+        else:
+            out[name] = value
+    return out

@@ -30,6 +30,7 @@ from ruleproof.checker.sql.terms import (
     Layers,
     Num,
     SqlAlgebra,
+    big,
     case,
     constant,
     copy,
@@ -255,7 +256,7 @@ class SqlCompiler(ExpressionsMixin):
                                expression=exp.Sub(this=copy(value.n), expression=lit(EPOCH * 1440)), unit=exp.var("MINUTE"))
         if kind in EXACT_KINDS:
             if value.den is not None:
-                den = value.den if not value.scale else exp.Mul(this=paren(value.den), expression=lit(10 ** value.scale))
+                den = value.den if not value.scale else exp.Mul(this=paren(value.den), expression=big(10 ** value.scale))
                 return exp.Div(this=exp.cast(copy(value.n), "DOUBLE"), expression=exp.cast(copy(den), "DOUBLE"))
             whole = exp.cast(copy(value.n), exp.DataType.build("DECIMAL(20, 0)"))
             if not value.scale:

@@ -27,6 +27,12 @@ def lit(value: int) -> exp.Expression:
     return exp.Literal.number(value) if value >= 0 else exp.Neg(this=exp.Literal.number(-value))
 
 
+def big(value: int) -> exp.Expression:
+    """An integer constant as BIGINT (a bare literal is a 32-bit INTEGER in DuckDB and Spark,
+    and a product of two of them overflows there)."""
+    return exp.cast(lit(value), "BIGINT")
+
+
 def copy(e: exp.Expression) -> exp.Expression:
     """A term embedded in a new parent: sqlglot nodes have one parent each."""
     return e.copy()
@@ -64,7 +70,7 @@ class Layers:
         """A column holding `term` (the term itself when it is a column or a literal)."""
         if isinstance(term, (exp.Column, exp.Literal, exp.Boolean, exp.Null)):
             return term
-        if isinstance(term, exp.Neg) and isinstance(term.this, exp.Literal):
+        if isinstance(term, (exp.Neg, exp.Cast)) and isinstance(term.this, exp.Literal):
             return term
         name = f"{self.prefix}{len(self.columns)}_{hint}"
         level = 1 + max((self.depth.get(c.name, 0) for c in term.find_all(exp.Column)), default=0)
@@ -163,7 +169,7 @@ class Num:
 
     def _at(self, scale: int) -> exp.Expression:
         """The numerator over 10^scale (scale >= self.scale)."""
-        return self.n if scale == self.scale else exp.Mul(this=paren(self.n), expression=lit(10 ** (scale - self.scale)))
+        return self.n if scale == self.scale else exp.Mul(this=paren(self.n), expression=big(10 ** (scale - self.scale)))
 
     def _pair(self, other: Num):
         s = max(self.scale, other.scale)
@@ -206,13 +212,13 @@ class Num:
             shift = self.scale + power - other.scale
             if shift >= 0:
                 return Num(self.n, shift, self.den, layers)
-            return Num(exp.Mul(this=paren(self.n), expression=lit(10 ** -shift)), 0, self.den, layers)
+            return Num(exp.Mul(this=paren(self.n), expression=big(10 ** -shift)), 0, self.den, layers)
         divisor = layers.bind(other.n, "d")
         negative = exp.LT(this=copy(divisor), expression=ZERO)
         # (a / 10^sa da) / (b / 10^sb db) = a db 10^sb / (10^sa da |b|)
         top = self.n if other.den is None else exp.Mul(this=paren(self.n), expression=paren(other.den))
         if other.scale:
-            top = exp.Mul(this=paren(top), expression=lit(10 ** other.scale))
+            top = exp.Mul(this=paren(top), expression=big(10 ** other.scale))
         top = ite(negative, exp.Neg(this=paren(top)), top)
         magnitude = case((exp.EQ(this=copy(divisor), expression=ZERO), lit(1)), (negative, exp.Neg(this=paren(divisor))),
                          default=divisor)
@@ -238,8 +244,8 @@ class Num:
         """The greatest integer not above the number."""
         if self.scale == 0 and self.den is None:
             return self
-        divisor = lit(10 ** self.scale) if self.den is None else (
-            self.den if not self.scale else exp.Mul(this=paren(self.den), expression=lit(10 ** self.scale)))
+        divisor = big(10 ** self.scale) if self.den is None else (
+            self.den if not self.scale else exp.Mul(this=paren(self.den), expression=big(10 ** self.scale)))
         return Num(floordiv(self.n, divisor, self.layers), 0, None, self.layers)
 
     def bound(self, hint: str) -> Num:
@@ -257,14 +263,14 @@ def constant(value, layers: Layers | None) -> Num:
     while n.denominator != 1 and scale < 18 and (n.denominator % 2 == 0 or n.denominator % 5 == 0):
         scale, n = scale + 1, n * 10
     if n.denominator == 1:
-        return Num(lit(int(n)), scale, None, layers)
-    return Num(lit(n.numerator), scale, lit(n.denominator), layers)
+        return Num(big(int(n)), scale, None, layers)
+    return Num(big(n.numerator), scale, big(n.denominator), layers)
 
 
 def _power_of_ten(e: exp.Expression) -> int | None:
     """k when `e` is the literal 10^k."""
-    if isinstance(e, exp.Literal) and e.is_number:
-        text = e.this
+    if isinstance(e, exp.Cast) and isinstance(e.this, exp.Literal) and e.this.is_number:
+        text = e.this.this
         if text.startswith("1") and set(text[1:]) <= {"0"}:
             return len(text) - 1
     return None

@@ -1,0 +1,198 @@
+"""`ruleproof compile --to sql` and `ruleproof batch`: a pack's decisions as one SQL query, and
+many cases decided at once on DuckDB (default), Spark or the Python evaluator.
+
+Cases come as .jsonl (one facts object per line), .csv (one column per fact; an empty cell is
+an absent fact; sets as JSON lists) or .parquet (typed columns, NULL absent), and go out in the
+same formats. JSON lines and CSV rows are read and checked one by one, so a bad row gets its
+own error (with its row number) and the others are still decided; Parquet goes from file to
+file inside the engine.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+import time
+from pathlib import Path
+
+from ruleproof.checker import ir
+from ruleproof.checker.decisions import decide_json, require_decisions
+from ruleproof.checker.evaluate import CompiledPack
+from ruleproof.checker.semantics.outcomes import NO_RULE_APPLIES, Cause
+from ruleproof.checker.values import InvalidFacts, read_facts
+
+FORMATS = (".jsonl", ".csv", ".parquet")
+DIALECTS = {"duckdb": "duckdb", "spark": "spark", "postgres": "postgres"}
+REASONS = {Cause.NO_VALUE: NO_RULE_APPLIES, Cause.MISSING_FACT: "missing facts", Cause.CONFLICT: "conflict",
+           Cause.GAP: "gap: no rule applies to this complete decision", Cause.DIVISION_BY_ZERO: "division by zero"}
+
+
+def compile_text(pack: ir.Pack, dialect: str, names: list[str] | None) -> str:
+    """The query deciding `names` over a table `cases`, in `dialect` (refusals raise
+    UnsupportedConstruct with the construct's place)."""
+    from ruleproof.checker.sql.dialects import emit
+
+    require_decisions(pack, names)
+    return emit(pack, names, DIALECTS[dialect])
+
+
+def _format(path: str, what: str) -> str:
+    suffix = Path(path).suffix.lower()
+    if suffix not in FORMATS:
+        raise ValueError(f"{path}: {what} must be .jsonl, .csv or .parquet")
+    return suffix
+
+
+def read_rows(path: str) -> list[object]:
+    """The raw cases of a .jsonl or .csv file: each a facts object, or a ValueError saying
+    what is wrong with that row."""
+    rows: list[object] = []
+    if path.endswith(".jsonl"):
+        with open(path, encoding="utf-8") as stream:
+            for number, line in enumerate(stream, start=1):
+                if not line.strip():
+                    continue
+                try:
+                    value = json.loads(line)
+                except json.JSONDecodeError as err:
+                    rows.append(ValueError(f"line {number}: invalid JSON: {err.msg}"))
+                    continue
+                rows.append(value.get("facts", value) if isinstance(value, dict) and "facts" in value else value)
+        return rows
+    with open(path, encoding="utf-8", newline="") as stream:
+        for record in csv.DictReader(stream):
+            rows.append({k: _cell(v) for k, v in record.items() if v not in ("", None)})
+    return rows
+
+
+def _cell(text: str):
+    """A CSV cell as its JSON value: numbers, true/false and lists as JSON, anything else a string."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return text
+
+
+def _undetermined(cause: Cause) -> dict:
+    return {"reason": REASONS[cause], "cause": cause.value}
+
+
+def batch(pack: ir.Pack, cases: str, out: str, engine: str, names: list[str] | None, master: str | None,
+          progress=None) -> dict:
+    """Decide every case of file `cases` into file `out`; counts of decided and bad rows."""
+    from ruleproof.checker.sql.cases import ROW, case_table, outcomes
+
+    require_decisions(pack, names)
+    source, target = _format(cases, "--cases"), _format(out, "--out")
+    wanted = list(names) if names else list(pack.decision_order)
+    if source == ".parquet" and target == ".parquet" and engine == "duckdb":
+        return _parquet_to_parquet(pack, cases, out, names)
+    raw = _read_any(cases, source)
+    results: list[dict] = [{} for _ in raw]
+    good: list[tuple[int, dict]] = []
+    for i, row in enumerate(raw):
+        if isinstance(row, Exception):
+            results[i] = {"row": i + 1, "error": str(row)}
+            continue
+        try:
+            good.append((i, read_facts(pack, row)))
+        except InvalidFacts as err:
+            results[i] = {"row": i + 1, "error": str(err)}
+    started = time.monotonic()
+    if engine == "python":
+        compiled = CompiledPack(pack)
+        for n, (i, _) in enumerate(good):
+            decided = decide_json(compiled, raw[i], names)
+            results[i] = {k: decided[k] for k in ("pack", "version", "decisions", "undetermined")}
+            if progress and n % 100_000 == 0:
+                progress(n, len(good), started)
+    else:
+        table = case_table(pack, good)
+        if engine == "spark":
+            from ruleproof.checker.sql.engines import decide_spark, spark_session
+
+            decided_table = decide_spark(pack, table, wanted, spark_session(master or "local[1]"))
+        else:
+            from ruleproof.checker.sql.engines import decide_duckdb
+
+            decided_table = decide_duckdb(pack, table, wanted)
+        for row, got in outcomes(pack, wanted, decided_table):
+            results[row] = {"pack": pack.name, "version": pack.version,
+                            "decisions": {n: v for n, (c, v) in got.items() if c is None},
+                            "undetermined": {n: _undetermined(c) for n, (c, _) in got.items() if c is not None}}
+    _write(out, target, results, wanted, ROW)
+    bad = sum(1 for r in results if "error" in r)
+    return {"cases": len(results), "decided": len(results) - bad, "bad": bad}
+
+
+def _read_any(path: str, suffix: str) -> list[object]:
+    if suffix != ".parquet":
+        return read_rows(path)
+    import pyarrow.parquet as pq
+    from ruleproof.checker.sql.cases import parquet_wire
+
+    return [parquet_wire(row) for row in pq.read_table(path).to_pylist()]
+
+
+def _write(out: str, suffix: str, results: list[dict], names: list[str], row_column: str) -> None:
+    if suffix == ".jsonl":
+        with open(out, "w", encoding="utf-8") as stream:
+            for result in results:
+                stream.write(json.dumps(result) + "\n")
+        return
+    header = [row_column, "error"] + [c for n in names for c in (n, n + "__cause")]
+    records = []
+    for i, result in enumerate(results):
+        record = {row_column: i + 1, "error": result.get("error")}
+        for n in names:
+            record[n] = result.get("decisions", {}).get(n)
+            record[n + "__cause"] = result.get("undetermined", {}).get(n, {}).get("cause")
+        records.append(record)
+    if suffix == ".csv":
+        with open(out, "w", encoding="utf-8", newline="") as stream:
+            writer = csv.DictWriter(stream, header)
+            writer.writeheader()
+            for record in records:
+                writer.writerow({k: json.dumps(v) if isinstance(v, (list, bool)) else v for k, v in record.items()})
+        return
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    pq.write_table(pa.Table.from_pylist(records), out)
+
+
+def _parquet_to_parquet(pack: ir.Pack, cases: str, out: str, names: list[str] | None) -> dict:
+    """Parquet in, Parquet out, inside DuckDB: no row passes through Python."""
+    import duckdb
+    from ruleproof.checker.sql.cases import ROW
+    from ruleproof.checker.sql.compile import compile_query
+    from sqlglot import exp
+
+    con = duckdb.connect()
+    present = {r[0] for r in con.execute("DESCRIBE SELECT * FROM read_parquet(?)", [cases]).fetchall()}
+    columns = [exp.column(f.name, quoted=True) if f.name in present else exp.alias_(exp.cast(exp.Null(), _sql_type(f)), f.name, quoted=True)
+               for f in pack.facts.values()]
+    row = exp.alias_(exp.Sub(this=exp.RowNumber().over() if hasattr(exp.RowNumber(), "over") else exp.RowNumber(),
+                             expression=exp.Literal.number(0)), ROW, quoted=True)
+    source = exp.select(row, *columns).from_(exp.func("read_parquet", exp.Literal.string(cases))).subquery("cases")
+    query = compile_query(pack, names, source, (ROW,)).sql("duckdb")
+    con.execute(f"COPY ({query}) TO '{out.replace(chr(39), chr(39) * 2)}' (FORMAT parquet)")
+    count = con.execute("SELECT count(*) FROM read_parquet(?)", [out]).fetchone()[0]
+    return {"cases": count, "decided": count, "bad": 0}
+
+
+def _sql_type(fact: ir.Fact) -> str:
+    import pyarrow as pa
+    from ruleproof.checker.sql.cases import arrow_type
+
+    t = arrow_type(fact.type.required())
+    if pa.types.is_decimal(t):
+        return f"DECIMAL(38, {t.scale})"
+    return {pa.bool_(): "BOOLEAN", pa.int64(): "BIGINT", pa.date32(): "DATE", pa.string(): "VARCHAR"}.get(t, "VARCHAR[]" if pa.types.is_list(t) else "TIMESTAMP")
+
+
+def show_progress(done: int, total: int, started: float) -> None:
+    """A progress line on standard error."""
+    rate = done / max(time.monotonic() - started, 1e-9)
+    print(f"\rruleproof batch: {done:,}/{total:,} cases ({rate:,.0f}/s)", end="", file=sys.stderr, flush=True)
