@@ -173,8 +173,7 @@ def _parquet_to_parquet(pack: ir.Pack, cases: str, out: str, names: list[str] | 
     present = {r[0] for r in con.execute("DESCRIBE SELECT * FROM read_parquet(?)", [cases]).fetchall()}
     columns = [exp.column(f.name, quoted=True) if f.name in present else exp.alias_(exp.cast(exp.Null(), _sql_type(f)), f.name, quoted=True)
                for f in pack.facts.values()]
-    row = exp.alias_(exp.Sub(this=exp.RowNumber().over() if hasattr(exp.RowNumber(), "over") else exp.RowNumber(),
-                             expression=exp.Literal.number(0)), ROW, quoted=True)
+    row = exp.alias_(exp.Window(this=exp.RowNumber()), ROW, quoted=True)
     source = exp.select(row, *columns).from_(exp.func("read_parquet", exp.Literal.string(cases))).subquery("cases")
     query = compile_query(pack, names, source, (ROW,)).sql("duckdb")
     con.execute(f"COPY ({query}) TO '{out.replace(chr(39), chr(39) * 2)}' (FORMAT parquet)")
