@@ -250,7 +250,8 @@ class SqlCompiler(ExpressionsMixin):
         kind = typ.kind
         if kind == Kind.DATE:
             return exp.cast(exp.DateAdd(this=exp.cast(exp.Literal.string("1970-01-01"), "DATE"),
-                                        expression=exp.Sub(this=copy(value.n), expression=lit(EPOCH)), unit=exp.var("DAY")), "DATE")
+                                        expression=exp.cast(exp.Sub(this=copy(value.n), expression=lit(EPOCH)), "INT"),
+                                        unit=exp.var("DAY")), "DATE")
         if kind == Kind.DATETIME:
             return exp.DateAdd(this=exp.cast(exp.Literal.string("1970-01-01 00:00:00"), "TIMESTAMP"),
                                expression=exp.Sub(this=copy(value.n), expression=lit(EPOCH * 1440)), unit=exp.var("MINUTE"))

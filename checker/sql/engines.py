@@ -36,9 +36,14 @@ def decide_duckdb(pack: ir.Pack, cases: pa.Table, names: Sequence[str] | None = 
 
 def spark_session(master: str = "local[1]"):
     """A Spark session (local by default) with exact semantics: ANSI SQL, UTC."""
+    import os
+
     from pyspark.sql import SparkSession
 
+    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")  # no lookup of the machine's name
     return (SparkSession.builder.master(master).appName("ruleproof")
+            .config("spark.driver.host", "127.0.0.1")
+            .config("spark.driver.bindAddress", "127.0.0.1")
             .config("spark.sql.ansi.enabled", "true")
             .config("spark.sql.session.timeZone", "UTC")
             .config("spark.ui.enabled", "false")
@@ -50,7 +55,7 @@ def spark_session(master: str = "local[1]"):
 def decide_spark(pack: ir.Pack, cases: pa.Table, names: Sequence[str] | None = None, session=None) -> pa.Table:
     """Decide every row of `cases` in one Spark SQL query; the decisions table, in row order."""
     spark = session if session is not None else spark_session()
-    frame = spark.createDataFrame(cases.to_pandas(types_mapper=None))
+    frame = spark.createDataFrame(cases)
     frame.createOrReplaceTempView(SOURCE)
     query = compile_query(pack, names, SOURCE, (ROW,)).sql("spark") + f" ORDER BY `{ROW}`"
     return spark.sql(query).toArrow()
