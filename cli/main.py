@@ -268,7 +268,12 @@ def cmd_replay(args: argparse.Namespace) -> int:
 
     pack = _load_ok(args.pack).pack
     try:
-        report = replay(args.log, pack, pack_name=args.pack_name, limit=args.limit, examples=args.examples)
+        if args.engine == "duckdb" or args.log.endswith(".parquet"):
+            from ruleproof.replay_sql import replay_sql
+
+            report = replay_sql(args.log, pack, pack_name=args.pack_name, limit=args.limit, examples=args.examples)
+        else:
+            report = replay(args.log, pack, pack_name=args.pack_name, limit=args.limit, examples=args.examples)
     except LogError as err:
         raise UsageError(str(err)) from None
     if args.format == "json":
@@ -345,7 +350,28 @@ def cmd_batch(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_log_export(args: argparse.Namespace) -> int:
+    """Write the decision log to a Parquet file (for replays at scale and for warehouses)."""
+    from ruleproof.replay_sql import export_parquet, export_path
+    from ruleproof.server.logstore import LogError
+
+    try:
+        count = export_parquet(args.log, str(export_path(args.out)), args.pack_name)
+    except (LogError, ValueError, OSError) as err:
+        raise UsageError(str(err)) from None
+    print(f"ruleproof log export: {count} logged decisions -> {args.out}", file=sys.stderr)
+    return EXIT_OK
+
+
 def _add_warehouse_commands(sub) -> None:
+    log = sub.add_parser("log", help="the decision log: export it")
+    log_sub = log.add_subparsers(dest="log_command", required=True)
+    export = log_sub.add_parser("export", help="write the decision log to a Parquet file")
+    export.add_argument("--log", required=True, help="the decision log: SQLite file or postgresql:// URL")
+    export.add_argument("--to", choices=["parquet"], default="parquet")
+    export.add_argument("--out", required=True, help="the .parquet file to write")
+    export.add_argument("--pack-name", help="only the logged decisions of this pack")
+    export.set_defaults(run=cmd_log_export)
     compile_ = sub.add_parser("compile", help="compile a pack's decisions to one SQL query")
     compile_.add_argument("pack", help="pack folder or .rules file")
     compile_.add_argument("--to", choices=["sql"], default="sql")
@@ -392,6 +418,8 @@ def _add_service_commands(sub) -> None:
     replay.add_argument("--examples", type=int, default=3, help="example cases shown per changed decision (default 3)")
     replay.add_argument("--format", choices=["text", "json"], default="text")
     replay.add_argument("--fail-on-change", action="store_true", help="exit 1 when any decision would change")
+    replay.add_argument("--engine", choices=["python", "duckdb"], default="python",
+                        help="re-decide with the evaluator (default) or in one DuckDB query (a .parquet log: always DuckDB)")
     replay.set_defaults(run=cmd_replay)
 
 
