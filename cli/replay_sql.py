@@ -78,23 +78,24 @@ def _path(name: str) -> str:
     return "$." + json.dumps(name)
 
 
-def fact_columns(pack: ir.Pack) -> tuple[list[str], str]:
-    """SELECT items reading each fact out of `facts` (DuckDB), and the condition that a row's
-    facts are ones the pack refuses (an unknown name, a value of the wrong type, an enum value
-    that is no member, an int out of its range)."""
+def fact_columns(pack: ir.Pack, read: set[str]) -> tuple[list[str], str]:
+    """SELECT items reading each fact of `read` out of `_j` (the facts JSON parsed once into a
+    list, one entry per fact of the pack: `_paths`), and the condition that a row's facts are
+    ones the pack refuses (an unknown name, a value of the wrong type, an enum value that is no
+    member, an int out of its range) — over every fact sent, read or not."""
     items, bad = [], []
     known = ", ".join("'" + f.name.replace("'", "''") + "'" for f in pack.facts.values())
     bad.append(f"len(list_filter(json_keys(facts), lambda k: NOT list_contains([{known}], k))) > 0")
-    for fact in pack.facts.values():
+    for i, fact in enumerate(pack.facts.values(), start=1):
         typ = fact.type.required()
-        raw = f"json_extract(facts, '{_path(fact.name)}')"
-        text = f"json_extract_string(facts, '{_path(fact.name)}')"
+        raw = f"_j[{i}]"
+        text = f"(_j[{i}] ->> '$')"
         source = raw if typ.kind in EXACT_KINDS or typ.kind == Kind.SET else text
         value = f"TRY_CAST({source} AS {_sql_type(typ)})"
         if typ.kind == Kind.BOOL:
             value = f"CASE json_type({raw}) WHEN 'BOOLEAN' THEN {text} = 'true' END"
-        quoted = '"' + fact.name.replace('"', '""') + '"'
-        items.append(f"{value} AS {quoted}")
+        if fact.name in read:
+            items.append(f"{value} AS " + '"' + fact.name.replace('"', '""') + '"')
         bad.append(f"({raw} IS NOT NULL AND json_type({raw}) <> 'NULL' AND {value} IS NULL)")
         if typ.kind == Kind.ENUM:
             members = ", ".join("'" + m + "'" for m in typ.members)
@@ -102,6 +103,10 @@ def fact_columns(pack: ir.Pack) -> tuple[list[str], str]:
         if fact.low is not None:
             bad.append(f"({value} NOT BETWEEN {fact.low} AND {fact.high})")
     return items, " OR ".join(bad)
+
+
+def _paths(pack: ir.Pack) -> str:
+    return "[" + ", ".join("'" + _path(f.name).replace("'", "''") + "'" for f in pack.facts.values()) + "]"
 
 
 def _logged_names(con) -> list[str]:
@@ -116,6 +121,7 @@ def replay_sql(source: str, pack: ir.Pack, pack_name: str | None = None, limit: 
     import duckdb
 
     con = duckdb.connect()
+    con.execute("SET preserve_insertion_order = false")  # the report orders what it shows
     name = pack_name or pack.name
     if source.endswith(".parquet"):
         con.execute("CREATE TEMP TABLE log_source AS SELECT ? AS path, ? AS pack", [source, name])
@@ -129,9 +135,12 @@ def replay_sql(source: str, pack: ir.Pack, pack_name: str | None = None, limit: 
     report.cases = sum(report.logged_versions.values())
     logged = _logged_names(con)
     decided = [n for n in logged if n in pack.decisions]
-    items, bad = fact_columns(pack)
-    con.execute(f"CREATE TEMP VIEW cases AS SELECT decision_id AS _row, decisions AS _old, undetermined AS _old_u, "
-                f"({bad}) AS _invalid, {', '.join(items)} FROM log")
+    needs = ir.fact_dependencies(pack)
+    read = set().union(*(needs[n] for n in decided)) if decided else set()
+    items, bad = fact_columns(pack, read)
+    con.execute(f"CREATE TEMP TABLE cases AS SELECT decision_id AS _row, decisions AS _old, undetermined AS _old_u, "
+                f"({bad}) AS _invalid{''.join(', ' + i for i in items)} "
+                f"FROM (SELECT *, json_extract(facts, {_paths(pack)}) AS _j FROM log)")
     query = compile_query(pack, decided, "cases", ("_row", "_old", "_old_u", "_invalid")).sql("duckdb")
     states = []
     for n in logged:
