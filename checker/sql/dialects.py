@@ -4,6 +4,8 @@ One sqlglot tree (`compile.compile_query`) is written out for DuckDB, Spark SQL 
 PostgreSQL. Where a dialect would change a meaning the query is refused, naming the
 construct's place in the pack (file:line:col, the line and a caret) — never approximated:
 
+PostgreSQL's layers are fenced (`OFFSET 0`) so that its planner keeps them apart.
+
 - Spark SQL: date-times. Spark reads a TIMESTAMP in the session's time zone and sqlglot
   writes adding minutes to one as adding days, so a date-time fact or decision is refused.
 """
@@ -16,6 +18,7 @@ from ruleproof.checker import ir
 from ruleproof.checker.semantics.kinds import Kind
 from ruleproof.checker.source import Span
 from ruleproof.checker.sql.compile import compile_query
+from sqlglot import exp
 
 DIALECTS = ("duckdb", "spark", "postgres")
 
@@ -56,6 +59,18 @@ def refusals(pack: ir.Pack, names: Sequence[str] | None, dialect: str) -> list[U
     return out
 
 
+def text(query: exp.Select, dialect: str, pretty: bool = False) -> str:
+    """The query in `dialect`. For PostgreSQL each layer is fenced with `OFFSET 0`: its planner
+    would pull the layers up into one projection and copy every shared column's expression
+    into each reader (exponentially many copies, failing for want of memory)."""
+    if dialect == "postgres":
+        query = query.copy()
+        for sub in query.find_all(exp.Subquery):
+            if isinstance(sub.this, exp.Select):
+                sub.this.set("offset", exp.Offset(expression=exp.Literal.number(0)))
+    return query.sql(dialect, pretty=pretty)
+
+
 def emit(pack: ir.Pack, names: Sequence[str] | None, dialect: str, source: str = "cases") -> str:
     """The query deciding `names` (all if None) over table `source`, in `dialect`; raises
     UnsupportedConstruct (the first refusal) when the dialect cannot express it exactly."""
@@ -64,4 +79,4 @@ def emit(pack: ir.Pack, names: Sequence[str] | None, dialect: str, source: str =
     refused = refusals(pack, names, dialect)
     if refused:
         raise refused[0]
-    return compile_query(pack, names, source).sql(dialect, pretty=True)
+    return text(compile_query(pack, names, source), dialect, pretty=True)
