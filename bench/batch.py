@@ -103,16 +103,27 @@ def make_log(con, pack, cases: Path, log: Path, rows: int) -> None:
         FROM (SELECT {columns} FROM read_parquet('{cases}') LIMIT {rows}) c) TO '{log}' (FORMAT parquet)""")
 
 
+def rate(per_second: float) -> str:
+    """A rate as people read it: 1.2M, 35k, 410."""
+    if per_second >= 1e6:
+        return f"{per_second / 1e6:.1f}M"
+    if per_second >= 1e3:
+        return f"{per_second / 1e3:.0f}k"
+    return f"{per_second:.0f}"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", type=int, default=10_000_000)
     parser.add_argument("--python-cases", type=int, default=100_000)
+    parser.add_argument("--all-cases", type=int, default=1_000_000, help="cases for every decision")
     parser.add_argument("--log-rows", type=int, default=10_000_000)
     parser.add_argument("--spark-cases", type=int, default=100_000)
     parser.add_argument("--readme", help="write the results into this README's section")
     args = parser.parse_args()
 
     import duckdb
+    from ruleproof.checker import ir
     from ruleproof.checker.pipeline import load_pack
 
     pack = load_pack(PACK).pack
@@ -129,31 +140,41 @@ def main() -> int:
             json.dumps({k: v for k, v in json.loads(line).items() if v is not None}) for line in lines[:count]) + "\n")
 
     results = []
-    seconds = cli("batch", str(PACK), "--cases", str(cases), "--out", str(tmp / "q.parquet"), "--decision", QUESTION)
-    duck_rate = args.cases / seconds
+    n = len(pack.decisions)
+    question = tmp / "question.parquet"  # the refund question's facts alone, all the cases
+    reads = ", ".join(f'"{f}"' for f in sorted(ir.fact_dependencies(pack)[QUESTION]))
+    con.execute(f"COPY (SELECT {reads} FROM read_parquet('{cases}')) TO '{question}' (FORMAT parquet)")
+    few = tmp / "few.parquet"
+    con.execute(f"COPY (SELECT * FROM read_parquet('{question}') LIMIT 1000) TO '{few}' (FORMAT parquet)")
+    fixed = cli("batch", str(PACK), "--cases", str(few), "--out", str(tmp / "few-out.parquet"), "--decision", QUESTION)
+    seconds = cli("batch", str(PACK), "--cases", str(question), "--out", str(tmp / "q.parquet"), "--decision", QUESTION)
     seconds_py = cli("batch", str(PACK), "--cases", str(tmp / "python.jsonl"), "--out", str(tmp / "py.jsonl"),
                      "--engine", "python", "--decision", QUESTION)
     py_rate = args.python_cases / seconds_py
+    duck_rate = args.cases / seconds
+    marginal = args.cases / max(seconds - fixed, 1e-9)
     results.append(("refund question, `batch --engine duckdb`, Parquet → Parquet", f"{args.cases:,}", f"{seconds:.1f} s",
-                    f"{duck_rate / 1e6:.1f}M decisions/s", f"{duck_rate / py_rate:.0f}× python"))
+                    f"{rate(duck_rate)} decisions/s ({rate(marginal)}/s past the {fixed:.1f} s of a 1,000-case run)",
+                    f"{duck_rate / py_rate:.0f}× ({marginal / py_rate:.0f}×)"))
     results.append(("refund question, `batch --engine python`, JSON lines", f"{args.python_cases:,}", f"{seconds_py:.1f} s",
-                    f"{py_rate / 1e3:.0f}k decisions/s", "1×"))
-    seconds = cli("batch", str(PACK), "--cases", str(cases), "--out", str(tmp / "all.parquet"))
-    n = len(pack.decisions)
-    results.append((f"every decision ({n}), `batch --engine duckdb`, Parquet → Parquet", f"{args.cases:,}", f"{seconds:.1f} s",
-                    f"{args.cases / seconds / 1e6:.2f}M cases/s ({args.cases * n / seconds / 1e6:.0f}M decisions/s)", ""))
+                    f"{rate(py_rate)} decisions/s", "1×"))
+    every = tmp / "every.parquet"
+    con.execute(f"COPY (SELECT * FROM read_parquet('{cases}') LIMIT {args.all_cases}) TO '{every}' (FORMAT parquet)")
+    seconds = cli("batch", str(PACK), "--cases", str(every), "--out", str(tmp / "all.parquet"))
+    results.append((f"every decision ({n}), `batch --engine duckdb`, Parquet → Parquet", f"{args.all_cases:,}", f"{seconds:.1f} s",
+                    f"{rate(args.all_cases / seconds)} cases/s ({rate(args.all_cases * n / seconds)} decisions/s)", ""))
     log = tmp / "log.parquet"
     make_log(con, pack, cases, log, args.log_rows)
     seconds = cli("replay", "--log", str(log), "--pack", str(edited_pack(tmp)), "--engine", "duckdb", "--format", "json")
     results.append(("replay of a logged refund question under an edited pack, `--engine duckdb`", f"{args.log_rows:,}",
-                    f"{seconds:.1f} s", f"{args.log_rows / seconds / 1e6:.2f}M decisions/s", ""))
+                    f"{seconds:.1f} s", f"{rate(args.log_rows / seconds)} decisions/s", ""))
     seconds = cli("batch", str(PACK), "--cases", str(tmp / "spark.jsonl"), "--out", str(tmp / "spark-out.jsonl"),
                   "--engine", "spark", "--decision", QUESTION)
     results.append(("refund question, `batch --engine spark` (local[1], JVM start included), JSON lines",
-                    f"{args.spark_cases:,}", f"{seconds:.1f} s", f"{args.spark_cases / seconds / 1e3:.0f}k decisions/s", ""))
+                    f"{args.spark_cases:,}", f"{seconds:.1f} s", f"{rate(args.spark_cases / seconds)} decisions/s", ""))
     shutil.rmtree(tmp, ignore_errors=True)
 
-    table = ["| run | cases | wall time | rate | vs python |", "| --- | ---: | ---: | ---: | ---: |"]
+    table = ["| run | cases | wall time | rate | vs `--engine python` |", "| --- | ---: | ---: | ---: | ---: |"]
     table += [f"| {' | '.join(r)} |" for r in results]
     text = "\n".join(table) + "\n"
     print(text)

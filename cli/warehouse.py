@@ -87,7 +87,7 @@ def batch(pack: ir.Pack, cases: str, out: str, engine: str, names: list[str] | N
     source, target = _format(cases, "--cases"), _format(out, "--out")
     wanted = list(names) if names else list(pack.decision_order)
     if source == ".parquet" and target == ".parquet" and engine == "duckdb":
-        return _parquet_to_parquet(pack, cases, out, names)
+        return _parquet_to_parquet(pack, cases, out, names, progress is not None)
     raw = _read_any(cases, source)
     results: list[dict] = [{} for _ in raw]
     good: list[tuple[int, dict]] = []
@@ -114,9 +114,9 @@ def batch(pack: ir.Pack, cases: str, out: str, engine: str, names: list[str] | N
 
             decided_table = decide_spark(pack, table, wanted, spark_session(master or "local[1]"))
         else:
-            from ruleproof.checker.sql.engines import decide_duckdb
+            from ruleproof.checker.sql.engines import decide_duckdb, duckdb_connection
 
-            decided_table = decide_duckdb(pack, table, wanted)
+            decided_table = decide_duckdb(pack, table, wanted, duckdb_connection(progress is not None))
         for row, got in outcomes(pack, wanted, decided_table):
             results[row] = {"pack": pack.name, "version": pack.version,
                             "decisions": {n: v for n, (c, v) in got.items() if c is None},
@@ -162,14 +162,14 @@ def _write(out: str, suffix: str, results: list[dict], names: list[str], row_col
     pq.write_table(pa.Table.from_pylist(records), out)
 
 
-def _parquet_to_parquet(pack: ir.Pack, cases: str, out: str, names: list[str] | None) -> dict:
+def _parquet_to_parquet(pack: ir.Pack, cases: str, out: str, names: list[str] | None, progress: bool) -> dict:
     """Parquet in, Parquet out, inside DuckDB: no row passes through Python."""
-    import duckdb
     from ruleproof.checker.sql.cases import ROW
     from ruleproof.checker.sql.compile import compile_query
+    from ruleproof.checker.sql.engines import duckdb_connection
     from sqlglot import exp
 
-    con = duckdb.connect()
+    con = duckdb_connection(progress)
     present = {r[0] for r in con.execute("DESCRIBE SELECT * FROM read_parquet(?)", [cases]).fetchall()}
     columns = [exp.column(f.name, quoted=True) if f.name in present else exp.alias_(exp.cast(exp.Null(), _sql_type(f)), f.name, quoted=True)
                for f in pack.facts.values()]

@@ -580,13 +580,18 @@ def _z3_without_python_asserts():
 COMMON = dict(deadline=None, derandomize=True, database=None, suppress_health_check=[HealthCheck.too_slow])
 
 
+def draw_case(data, subject: Subject) -> dict:
+    """One case of `subject` drawn as wire facts, inside its assumptions (else hypothesis draws again)."""
+    wire = data.draw(wire_facts(subject), label="facts")
+    assume(subject.holds(read_facts(subject.pack, wire)))
+    return wire
+
+
 @settings(max_examples=MARKETPLACE_CASES, **COMMON)
 @given(data=st.data())
 def test_marketplace_evaluator_agrees_with_z3(data):
     subject = marketplace()
-    wire = data.draw(wire_facts(subject), label="facts")
-    assume(subject.holds(read_facts(subject.pack, wire)))
-    check_case(subject, wire)
+    check_case(subject, draw_case(data, subject))
 
 
 @pytest.mark.parametrize("seed", range(GENERATED_PACKS))
@@ -594,9 +599,7 @@ def test_marketplace_evaluator_agrees_with_z3(data):
 @given(data=st.data())
 def test_generated_pack_evaluator_agrees_with_z3(seed, data):
     subject = generated(seed)
-    wire = data.draw(wire_facts(subject), label="facts")
-    assume(subject.holds(read_facts(subject.pack, wire)))
-    check_case(subject, wire)
+    check_case(subject, draw_case(data, subject))
 
 
 REQUIRED_FEATURES = {

@@ -8,14 +8,13 @@ import json
 
 import psycopg
 import pyarrow as pa
-import pytest
 from ruleproof.checker.evaluate import CompiledPack
 from ruleproof.checker.pipeline import load_pack
 from ruleproof.checker.sql.cases import ROW, case_table, outcomes
 from ruleproof.checker.sql.compile import compile_query
 from ruleproof.checker.sql.dialects import text
 from ruleproof.checker.values import read_facts
-from server_support import Postgres
+from test_server_postgres import postgres  # noqa: F401 - a fixture
 
 try:
     from tests.sql_differential import expected, with_missing_facts
@@ -28,20 +27,14 @@ TYPES = {pa.bool_(): "BOOLEAN", pa.int64(): "BIGINT", pa.date32(): "DATE", pa.st
          pa.timestamp("us"): "TIMESTAMP", pa.list_(pa.string()): "TEXT[]"}
 
 
-@pytest.fixture(scope="module")
-def postgres(tmp_path_factory):
-    server = Postgres(tmp_path_factory.mktemp("postgres"))
-    try:
-        yield server
-    finally:
-        server.stop("immediate")
+_ = postgres  # the module's server (a fixture of tests/test_server_postgres.py)
 
 
 def column_type(t: pa.DataType) -> str:
     return f"NUMERIC(38, {t.scale})" if pa.types.is_decimal(t) else TYPES[t]
 
 
-def test_postgres_decides_the_examples_as_the_evaluator_does(postgres):
+def test_postgres_decides_the_examples_as_the_evaluator_does(postgres):  # noqa: F811
     pack = load_pack(PACK).pack
     wires = with_missing_facts(pack, [c["facts"] for c in CASES])
     facts = [read_facts(pack, w) for w in wires]

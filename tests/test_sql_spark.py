@@ -8,19 +8,18 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from ruleproof.checker.sql.engines import decide_spark, spark_session
-from ruleproof.checker.values import read_facts
 
 try:
     from tests.sql_differential import check_sql
     from tests.sql_examples import batch_examples, wrong_answers
-    from tests.test_differential import COMMON, generated, marketplace, wire_facts
+    from tests.test_differential import COMMON, draw_case, generated, marketplace
 except ImportError:  # pytest run without the repository root on sys.path
     from sql_differential import check_sql
     from sql_examples import batch_examples, wrong_answers
-    from test_differential import COMMON, generated, marketplace, wire_facts
+    from test_differential import COMMON, draw_case, generated, marketplace
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 MARKETPLACE_CASES = 150
@@ -43,20 +42,14 @@ def test_examples_decided_right_by_batch_on_spark(spark, tmp_path):
 @settings(max_examples=MARKETPLACE_CASES, **COMMON)
 @given(data=st.data())
 def test_draw_the_marketplace_sample(data):
-    subject = marketplace()
-    wire = data.draw(wire_facts(subject), label="facts")
-    assume(subject.holds(read_facts(subject.pack, wire)))
-    SAMPLE.setdefault(subject.label, []).append(wire)
+    SAMPLE.setdefault("marketplace", []).append(draw_case(data, marketplace()))
 
 
 @pytest.mark.parametrize("seed", SEEDS)
 @settings(max_examples=CASES_PER_PACK, **COMMON)
 @given(data=st.data())
 def test_draw_the_generated_sample(seed, data):
-    subject = generated(seed)
-    wire = data.draw(wire_facts(subject), label="facts")
-    assume(subject.holds(read_facts(subject.pack, wire)))
-    SAMPLE.setdefault(subject.label, []).append(wire)
+    SAMPLE.setdefault(f"gen{seed}", []).append(draw_case(data, generated(seed)))
 
 
 def test_spark_agrees_with_the_evaluator_on_the_sample(spark):

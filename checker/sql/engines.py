@@ -22,11 +22,21 @@ def duckdb_query(pack: ir.Pack, names: Sequence[str] | None, source: str = SOURC
     return compile_query(pack, names, source, keep).sql("duckdb")
 
 
-def decide_duckdb(pack: ir.Pack, cases: pa.Table, names: Sequence[str] | None = None, connection=None) -> pa.Table:
-    """Decide every row of `cases` in one DuckDB query; the decisions table, in row order."""
+def duckdb_connection(progress: bool = False):
+    """An in-process DuckDB connection; with `progress`, DuckDB draws its progress bar on the
+    terminal during long queries."""
     import duckdb
 
-    con = connection if connection is not None else duckdb.connect()
+    con = duckdb.connect()
+    if progress:
+        con.execute("SET enable_progress_bar = true")
+        con.execute("SET enable_progress_bar_print = true")
+    return con
+
+
+def decide_duckdb(pack: ir.Pack, cases: pa.Table, names: Sequence[str] | None = None, connection=None) -> pa.Table:
+    """Decide every row of `cases` in one DuckDB query; the decisions table, in row order."""
+    con = connection if connection is not None else duckdb_connection()
     con.register(SOURCE, cases)
     try:
         return con.sql(duckdb_query(pack, names) + f' ORDER BY "{ROW}"').to_arrow_table()
