@@ -87,7 +87,12 @@ def batch(pack: ir.Pack, cases: str, out: str, engine: str, names: list[str] | N
     source, target = _format(cases, "--cases"), _format(out, "--out")
     wanted = list(names) if names else list(pack.decision_order)
     if source == ".parquet" and target == ".parquet" and engine == "duckdb":
-        return _parquet_to_parquet(pack, cases, out, names, progress is not None)
+        import duckdb
+
+        try:
+            return _parquet_to_parquet(pack, cases, out, names, progress is not None)
+        except duckdb.Error as err:  # a column of another type than its fact's, an unreadable file
+            raise ValueError(f"{cases}: {str(err).splitlines()[0]}") from None
     raw = _read_any(cases, source)
     results: list[dict] = [{} for _ in raw]
     good: list[tuple[int, dict]] = []

@@ -96,3 +96,13 @@ def test_spark_refuses_date_times_with_their_place(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "p.rules:2:" in err and "date-time" in err and "^" in err
     assert main(["compile", str(tmp_path / "p.rules"), "--dialect", "duckdb"]) == 0
+
+
+def test_a_parquet_column_of_the_wrong_type_is_a_usage_error(tmp_path, capsys):
+    import duckdb
+
+    cases = tmp_path / "cases.parquet"
+    duckdb.connect().execute(f"COPY (SELECT 'not a date' AS placed_on) TO '{cases}' (FORMAT parquet)")
+    assert main(["batch", str(PACK), "--cases", str(cases), "--out", str(tmp_path / "out.parquet")]) == 2
+    err = capsys.readouterr().err
+    assert str(cases) in err and "internal error" not in err
