@@ -135,8 +135,8 @@ def main() -> int:
     make_cases(con, pack, cases, args.all_cases)
     question = tmp / "question.parquet"  # the refund question's facts alone
     make_cases(con, pack, question, args.cases, set(ir.fact_dependencies(pack)[QUESTION]))
-    small = tmp / "cases.jsonl"
-    con.execute(f"COPY (SELECT * FROM read_parquet('{cases}') LIMIT {max(args.python_cases, args.spark_cases)}) "
+    small = tmp / "cases.jsonl"  # the refund question's facts, as JSON lines
+    con.execute(f"COPY (SELECT * FROM read_parquet('{question}') LIMIT {max(args.python_cases, args.spark_cases)}) "
                 f"TO '{small}' (FORMAT json)")
     lines = small.read_text().splitlines()
     for name, count in (("python", args.python_cases), ("spark", args.spark_cases)):

@@ -17,10 +17,10 @@ import time
 from pathlib import Path
 
 from ruleproof.checker import ir
-from ruleproof.checker.decisions import decide_json, require_decisions
+from ruleproof.checker.decisions import require_decisions
 from ruleproof.checker.evaluate import CompiledPack
 from ruleproof.checker.semantics.outcomes import NO_RULE_APPLIES, Cause
-from ruleproof.checker.values import InvalidFacts, read_facts
+from ruleproof.checker.values import InvalidFacts, read_facts, to_wire
 
 FORMATS = (".jsonl", ".csv", ".parquet")
 DIALECTS = {"duckdb": "duckdb", "spark": "spark", "postgres": "postgres"}
@@ -74,6 +74,19 @@ def _cell(text: str):
         return text
 
 
+def decided_json(compiled: CompiledPack, facts: dict, names: list[str] | None) -> dict:
+    """`decide --format json` of facts already read (no trace): pack, version, decisions, undetermined."""
+    pack = compiled.pack
+    outcome = compiled.decide(facts, names)
+    decisions = {}
+    for n, v in outcome.values.items():
+        try:
+            decisions[n] = to_wire(v, pack.decisions[n].type)
+        except (ValueError, OverflowError) as err:  # a date past 9999-12-31, as decide_json says
+            outcome.undetermined[n] = {"reason": f"cannot compute: {err}", "depends_on": []}
+    return {"pack": pack.name, "version": pack.version, "decisions": decisions, "undetermined": outcome.undetermined}
+
+
 def _undetermined(cause: Cause) -> dict:
     return {"reason": REASONS[cause], "cause": cause.value}
 
@@ -107,9 +120,8 @@ def batch(pack: ir.Pack, cases: str, out: str, engine: str, names: list[str] | N
     started = time.monotonic()
     if engine == "python":
         compiled = CompiledPack(pack)
-        for n, (i, _) in enumerate(good):
-            decided = decide_json(compiled, raw[i], names)
-            results[i] = {k: decided[k] for k in ("pack", "version", "decisions", "undetermined")}
+        for n, (i, facts) in enumerate(good):
+            results[i] = decided_json(compiled, facts, names)
             if progress and n % 100_000 == 0:
                 progress(n, len(good), started)
     else:
