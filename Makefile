@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test check bench bruteforce lint clean install openapi browser postgres java editor-deps
+.PHONY: run test check bench bruteforce lint clean install openapi browser postgres java editor-deps playground
 
 install: $(STAMP)
 
@@ -20,8 +20,11 @@ run: $(STAMP)
 openapi: $(STAMP)
 	$(BIN)/python -m ruleproof.server.openapi > specs/openapi.json
 
+# one test process per core (pytest-xdist): the suite waits on servers, browsers and solvers
+TEST_WORKERS ?= auto
+
 test: $(STAMP) browser postgres java editor-deps
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS)
 
 # The playground's browser test drives Debian's Chromium (Playwright's own browser download
 # is not reachable here); install it when it is missing and we may.
@@ -50,6 +53,12 @@ editor-deps:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; \
 	  else echo "install Node (apt-get install nodejs npm) for the editor grammar's test" >&2; exit 1; fi; }
 	@[ -d editors/test/node_modules/vscode-textmate ] || npm ci --prefix editors/test --no-audit --no-fund --silent
+
+# The playground's editor (CodeMirror 6) is vendored as one ES module in server/static; this
+# rebuilds it from the locked npm packages (and copies the editor grammar it highlights with).
+# `make run` needs no build step.
+playground:
+	cd playground-build && npm ci --no-audit --no-fund --silent && npm run build
 
 check: $(STAMP)
 	$(BIN)/ruleproof check policies/marketplace

@@ -435,7 +435,7 @@ class PackWriter:
                 rules = [self.name("r") for _ in range(r.randint(1, 4))]
                 for i, rule in enumerate(rules):
                     prio = f" priority {r.choice(['1', '2', '-1'] + (['9' * 20] if self.extreme else []))}" if "priority" in hit else ""
-                    rel = f"\n  overrides {rules[i - 1]}" if i and r.random() < 0.3 else ""
+                    rel = f"\n  overrides {rules[i - 1]}\n  because \"fuzz\"" if i and r.random() < 0.3 else ""
                     out.append(f"rule {rule}{prio}{self.cite()}:\n  when {self.expr('bool')}\n"
                                f"  then {name} = {self.expr(typ)}{rel}")
             else:

@@ -349,6 +349,7 @@ class Module:
     header: Header | None
     decls: tuple[Decl, ...]
     span: Span = _span()
+    broken: frozenset[str] = frozenset()  # names of declarations whose text has a syntax error
 
 
 NAMED_DECLS = (

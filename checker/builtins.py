@@ -162,7 +162,7 @@ def _result_type(op: str, a: Type, b: Type):
         return b
     if ka == kb == "duration":
         if a.param != b.param:
-            return "E202", f"{T.UNIT_WORDS[a.param]} and {T.UNIT_WORDS[b.param]} are different units; convert explicitly, e.g. `working_days(count(d))` or `to_hours(d)`"
+            return "E202", unit_mix_help(a.param, b.param)
         if op in "+-":
             return a
         return "E201", "durations add and subtract; multiply a duration by an integer"
@@ -184,10 +184,28 @@ def _result_type(op: str, a: Type, b: Type):
         return T.duration("minutes")
     if {ka, kb} == {"int", "duration"}:
         unit = a.param or b.param
-        return "E201", f"give the number a unit, e.g. `10 {T.UNIT_WORDS[unit]}`"
+        return "E201", unit_help(unit)
     if "money" in (ka, kb) and {ka, kb} - {"money"} <= T.NUMERIC:
         cur = a.param or b.param
         return "E201", f"give the number a currency, e.g. `15 {cur}`"
     if ka == "duration" and kb == "money" or ka == "money" and kb == "duration":
         return "E204", "durations and amounts do not mix"
     return "E201", None
+
+
+def unit_help(unit: str) -> str:
+    """The help for a bare number where a duration of `unit` is expected, with a literal that
+    parses (`10 days`, `10 working days`)."""
+    return f"give the number its unit, e.g. `10 {T.UNIT_LITERALS[unit]}`"
+
+
+def unit_mix_help(a: str, b: str) -> str:
+    """The help for durations of two units met in one expression. Working days and the other
+    units have no fixed ratio (it depends on the calendar and the start), so the help never
+    relabels a count: it points to the date arithmetic that keeps each period's meaning."""
+    if "working_days" in (a, b):
+        return (f"{T.UNIT_WORDS[a]} and {T.UNIT_WORDS[b]} are different units with no fixed ratio; write the period "
+                "in the unit the article uses, or add each to a date (e.g. `shipped_on + 10 working days`) and "
+                "compare the dates")
+    return (f"{T.UNIT_WORDS[a]} and {T.UNIT_WORDS[b]} are different units; convert one exactly, "
+            "e.g. `to_hours(d)` or `to_minutes(d)`")

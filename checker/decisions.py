@@ -40,12 +40,14 @@ def require_decisions(pack: ir.Pack, names: Sequence[str] | None) -> None:
 
 
 def decide_json(compiled: CompiledPack, raw_facts: object, names: list[str] | None = None,
-                explain: bool = False, timeline: bool = False) -> dict:
+                explain: bool = False, timeline: bool = False, names_checked: bool = False) -> dict:
     """Decide one case; with `explain` add its trace, with `timeline` its timeline (drawn
     from this outcome, not decided again). Raises InvalidFacts (with JSON paths) for bad
-    facts or unknown decisions."""
+    facts or unknown decisions (`names_checked`: the caller has checked `names` with
+    require_decisions already, once for many cases)."""
     pack = compiled.pack
-    require_decisions(pack, names)
+    if not names_checked:
+        require_decisions(pack, names)
     facts = read_facts(pack, raw_facts)
     outcome = compiled.decide(facts, names)
     decisions = {}

@@ -82,6 +82,7 @@ CODES: dict[str, Code] = _codes(
     ("E310", "example-unknown-fact", E),
     ("E311", "example-unknown-decision", E),
     ("E313", "dependency-cycle", E),
+    ("E314", "relation-without-reason", E),
     # warnings
     ("W401", "unused-fact", W),
     ("W402", "unused-import", W),

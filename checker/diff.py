@@ -9,6 +9,7 @@ version and none in the other.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from ruleproof.checker import ir
@@ -95,8 +96,10 @@ def _decided(compiled: CompiledPack, witness: dict, name: str):
     return {"undetermined": outcome.undetermined.get(name, {}).get("reason")}
 
 
-def diff_text(report: DiffReport) -> str:
-    """The readable form of a diff: one line per decision, witnesses for changes."""
+def diff_text(report: DiffReport, reads: Mapping[str, Iterable[str]] | None = None, show_all: bool = False) -> str:
+    """The readable form of a diff: a line per decision that differs (every decision with
+    `show_all`), each change with its witness; `reads` (decision -> the facts it reads, in
+    either version) narrows a witness to the facts that matter to its decision."""
     lines = [f"{report.old[0]} {report.old[1]} -> {report.new[0]} {report.new[1]}"]
     for fact in report.facts_added:
         lines.append(f"  + fact {fact}")
@@ -104,12 +107,21 @@ def diff_text(report: DiffReport) -> str:
         lines.append(f"  - fact {fact}")
     for d in report.decisions:
         if d.status == "changed":
+            relevant = set(reads[d.name]) if reads is not None and d.name in reads else set(d.witness)
             lines.append(f"  changed     {d.name}: {json.dumps(d.old)} -> {json.dumps(d.new)}")
-            lines.append("              when " + ", ".join(f"{k} = {json.dumps(v)}" for k, v in d.witness.items()))
+            lines.append("              when " + (", ".join(f"{k} = {json.dumps(v)}" for k, v in d.witness.items()
+                                                            if k in relevant) or "any case"))
         elif d.status == "unknown":
             lines.append(f"  unknown     {d.name}: the solver gave up ({d.reason})")
-        else:
+        elif d.status != "equivalent" or show_all:
             lines.append(f"  {d.status:<11} {d.name}")
     changed = sum(1 for d in report.decisions if d.status != "equivalent")
     lines.append(f"{changed} of {len(report.decisions)} decisions differ")
     return "\n".join(lines) + "\n"
+
+
+def decision_reads(old: ir.Pack, new: ir.Pack) -> dict[str, frozenset[str]]:
+    """For each decision of either version, the facts it reads in either (what a witness of
+    its change needs to show)."""
+    before, after = ir.fact_dependencies(old), ir.fact_dependencies(new)
+    return {name: before.get(name, frozenset()) | after.get(name, frozenset()) for name in {*before, *after}}

@@ -23,7 +23,7 @@ from fractions import Fraction
 import z3
 from ruleproof.checker import ir
 from ruleproof.checker.encode_facts import FactVariables, Sym, constant_value, zero
-from ruleproof.checker.overlap import bounds, disjoint
+from ruleproof.checker.overlap import PairScreen
 from ruleproof.checker.semantics.calendar import Calendar
 from ruleproof.checker.semantics.kinds import EXACT_KINDS, Kind
 from ruleproof.checker.semantics.numbers import absolute, divisor_is_zero, extreme, round_half_up
@@ -31,6 +31,7 @@ from ruleproof.checker.semantics.operators import COMPARE, INFIX, ArithOp, Compa
 from ruleproof.checker.semantics.outcomes import Cause
 from ruleproof.checker.semantics.selection import HitPolicy, select
 from ruleproof.checker.types import Type
+from ruleproof.checker.z3_terms import choice, conjunction, differs_from_code, disjunction, equals_code, negation
 
 NONE = z3.IntVal(0)
 PAIRWISE_RULES = 200  # up to this many rules, a conflict term names the pairs that can overlap
@@ -54,31 +55,31 @@ def first_cause(*whys: z3.ArithRef | None) -> z3.ArithRef | None:
         return None
     result = parts[-1]
     for w in reversed(parts[:-1]):
-        result = z3.If(w != 0, w, result)
+        result = choice(differs_from_code(w, 0), w, result)
     return result
 
 
 def cause_if(condition: z3.BoolRef, why: z3.ArithRef | None) -> z3.ArithRef | None:
     """`why` where `condition` holds (a part evaluated only then), else no cause."""
-    return None if why is None else z3.If(condition, why, NONE)
+    return None if why is None else choice(condition, why, NONE)
 
 
 def determined(why: z3.ArithRef | None) -> z3.BoolRef:
     """The condition that a cause term says "determined"."""
-    return z3.BoolVal(True) if why is None else why == 0
+    return z3.BoolVal(True) if why is None else equals_code(why, 0)
 
 
 class Z3Algebra:
     """`semantics.algebra.BooleanAlgebra` over Z3 terms (shared already: `share` is identity)."""
 
     def and_(self, *terms):
-        return z3.And(*terms) if terms else z3.BoolVal(True)
+        return conjunction(terms)
 
     def or_(self, *terms):
-        return z3.Or(*terms) if terms else z3.BoolVal(False)
+        return disjunction(terms)
 
     def not_(self, term):
-        return z3.Not(term)
+        return negation(term)
 
     def share(self, term, hint: str):
         return term
@@ -111,12 +112,12 @@ class DecisionSym:
     def is_(self, cause: Cause) -> z3.BoolRef:
         """The condition that the decision is undetermined for `cause`."""
         why = self.why
-        return z3.BoolVal(False) if why is None else why == cause.code
+        return z3.BoolVal(False) if why is None else equals_code(why, cause.code)
 
     @property
     def has_value(self) -> z3.BoolRef:
         """Determined and defined: the decision has a value."""
-        return z3.And(determined(self.why), self.defined)
+        return conjunction([determined(self.why), self.defined])
 
 
 class _Decisions(Mapping):
@@ -199,6 +200,7 @@ class Encoder(FactVariables):
         self.values: Mapping[tuple[str, str], object] = _RuleTerms(self)
         self.selected: Mapping[tuple[str, str], z3.BoolRef] = _RuleTerms(self)
         self._exprs: dict[int, tuple[ir.Expr, Sym]] = {}
+        self.overlaps = PairScreen()
         self._changes: dict[tuple[str, str], z3.BoolRef] = {}
         self._order = {name: i for i, name in enumerate(pack.decision_order)}
         self.assumptions = [self.condition(a.condition) for a in pack.assumptions]
@@ -222,7 +224,7 @@ class Encoder(FactVariables):
         """A decision in the order semantics.outcomes states: conditions, selection,
         conclusions, agreement, fallback."""
         conditions = [self.expr(r.condition) for r in d.rules]
-        fired = [z3.And(c.why == 0, c.value) if c.why is not None else c.value for c in conditions]
+        fired = [conjunction([equals_code(c.why, 0), c.value]) if c.why is not None else c.value for c in conditions]
         chosen = select(d.hit, d.rules, fired, Z3)
         concluded = [self.expr(r.value) for r in d.rules]
         values = [_real_if(c.value, d.type) for c in concluded]
@@ -234,7 +236,7 @@ class Encoder(FactVariables):
             self.values._terms[key] = values[i]
         why_conditions = first_cause(*(c.why for c in conditions))
         why_values = first_cause(*(cause_if(s, c.why) for s, c in zip(chosen.selected, concluded)))
-        settled = z3.And(determined(why_conditions), determined(why_values))
+        settled = conjunction([determined(why_conditions), determined(why_values)])
         policy = HitPolicy(d.hit)
         if policy is HitPolicy.COLLECT:
             bits = self._collect(d, chosen.selected, values)
@@ -244,7 +246,7 @@ class Encoder(FactVariables):
         value = _real_if(default.value, d.type) if default is not None else self._dummy(d.type)
         for i in reversed(range(len(d.rules))):
             value = self._ite(chosen.selected[i], values[i], value)
-        some = z3.Or(*chosen.selected) if d.rules else z3.BoolVal(False)
+        some = disjunction(chosen.selected)
         defined = z3.BoolVal(True) if default is not None else some
 
         def why() -> z3.ArithRef | None:
@@ -282,15 +284,14 @@ class Encoder(FactVariables):
         decision without such a pair has no conflict term at all, and neither do its readers."""
         rules = d.rules
         if len(rules) > PAIRWISE_RULES:  # linear: a selected rule that differs from the first
-            differs = [z3.And(s, distinct(v, value)) for s, v in zip(selected, values)]
+            differs = [conjunction([s, distinct(v, value)]) for s, v in zip(selected, values)]
         else:
-            found = [bounds(r.condition) for r in rules]
-            differs = [z3.And(selected[i], selected[j], distinct(values[i], values[j]))
+            differs = [conjunction([selected[i], selected[j], distinct(values[i], values[j])])
                        for i in range(len(rules)) for j in range(i + 1, len(rules))
-                       if rules[i].value != rules[j].value and not disjoint(found[i], found[j])]
+                       if rules[i].value != rules[j].value and self.overlaps.may_overlap(d.name, rules[i], rules[j])]
         if not differs:
             return None
-        return z3.If(z3.Or(*differs), z3.IntVal(Cause.CONFLICT.code), NONE)
+        return choice(disjunction(differs), z3.IntVal(Cause.CONFLICT.code), NONE)
 
     def _collect(self, d: ir.Decision, selected, values) -> tuple:
         members = d.type.element.members
@@ -305,8 +306,8 @@ class Encoder(FactVariables):
 
     def _ite(self, cond, a, b):
         if isinstance(a, tuple):
-            return tuple(z3.If(cond, x, y) for x, y in zip(a, b))
-        return z3.If(cond, a, b)
+            return tuple(choice(cond, x, y) for x, y in zip(a, b))
+        return choice(cond, a, b)
 
     def _dummy(self, typ: Type) -> object:
         return self.constant(zero(typ), typ)
@@ -319,12 +320,12 @@ class Encoder(FactVariables):
     def holds(self, e: ir.Expr) -> z3.BoolRef:
         """The condition that a boolean expression is determined and true."""
         sym = self.expr(e)
-        return sym.value if sym.why is None else z3.And(sym.why == 0, sym.value)
+        return sym.value if sym.why is None else conjunction([equals_code(sym.why, 0), sym.value])
 
     def fails(self, e: ir.Expr) -> z3.BoolRef:
         """The condition that a boolean expression is determined and false."""
         sym = self.expr(e)
-        return z3.Not(sym.value) if sym.why is None else z3.And(sym.why == 0, z3.Not(sym.value))
+        return negation(sym.value) if sym.why is None else conjunction([equals_code(sym.why, 0), negation(sym.value)])
 
     def plain(self, e: ir.Expr):
         """The value of an expression whose type is not optional (or of its Unwrap)."""
@@ -362,25 +363,25 @@ class Encoder(FactVariables):
 
     def _Not(self, e: ir.Not) -> Sym:
         inner = self.expr(e.operand)
-        return Sym(z3.Not(inner.value), None, inner.why)
+        return Sym(negation(inner.value), None, inner.why)
 
     def _BoolOp(self, e: ir.BoolOp) -> Sym:
         parts = [self.expr(o) for o in e.operands]
-        conjunction = Connective(e.op) is Connective.AND
-        value = z3.And(*[p.value for p in parts]) if conjunction else z3.Or(*[p.value for p in parts])
+        both = Connective(e.op) is Connective.AND
+        value = (conjunction if both else disjunction)([p.value for p in parts])
         if all(p.why is None for p in parts):
             return Sym(value)
         # an operand counts only when every operand before it left the result open
         whys, open_so_far = [], []
         for p in parts:
-            whys.append(cause_if(z3.And(*open_so_far), p.why) if open_so_far else p.why)
-            open_so_far.append(p.value if conjunction else z3.Not(p.value))
+            whys.append(cause_if(conjunction(open_so_far), p.why) if open_so_far else p.why)
+            open_so_far.append(p.value if both else negation(p.value))
         return Sym(value, None, first_cause(*whys))
 
     def _Ite(self, e: ir.Ite) -> Sym:
         cond, a, b = self.expr(e.cond), self.expr(e.then), self.expr(e.otherwise)
         value = self._ite(cond.value, _real_if(a.value, e.type), _real_if(b.value, e.type))
-        branch = None if a.why is None and b.why is None else z3.If(cond.value, _why0(a.why), _why0(b.why))
+        branch = None if a.why is None and b.why is None else choice(cond.value, _why0(a.why), _why0(b.why))
         return Sym(value, None, first_cause(cond.why, branch))
 
     def _Compare(self, e: ir.Compare) -> Sym:

@@ -126,6 +126,31 @@ def may_overlap(a: ir.Expr, b: ir.Expr) -> bool:
     return not disjoint(bounds(a), bounds(b))
 
 
+class PairScreen:
+    """`may_overlap` for the rules of a pack, each rule's bounds and each pair's answer worked
+    out once: the encoder's conflict terms and the conflict, shadowed and redundancy checks
+    ask the same pairs."""
+
+    def __init__(self) -> None:
+        self._bounds: dict[tuple[str, str], Bounds] = {}
+        self._pairs: dict[tuple[str, str, str], bool] = {}
+
+    def may_overlap(self, decision: str, a: ir.Rule, b: ir.Rule) -> bool:
+        """False only when the two rules of `decision` certainly cannot both fire."""
+        key = (decision, a.name, b.name) if a.name <= b.name else (decision, b.name, a.name)
+        found = self._pairs.get(key)
+        if found is None:
+            found = self._pairs[key] = not disjoint(self._rule_bounds(decision, a), self._rule_bounds(decision, b))
+        return found
+
+    def _rule_bounds(self, decision: str, rule: ir.Rule) -> Bounds:
+        key = (decision, rule.name)
+        found = self._bounds.get(key)
+        if found is None:
+            found = self._bounds[key] = bounds(rule.condition)
+        return found
+
+
 def conjuncts(e: ir.Expr) -> list[ir.Expr]:
     """The top-level conjuncts of a condition, in order."""
     if isinstance(e, ir.BoolOp) and e.op == "and":

@@ -29,6 +29,9 @@ GRAMMAR = resources.files("ruleproof.grammar") / "ruleproof.lark"
 MAX_DEPTH = 100
 
 _CHUNK_START = re.compile(rf"^(?:{'|'.join(DECL_KEYWORDS)})\b", re.M)
+# The name a declaration gives (a chunk that fails to parse still declares it: uses of the name
+# elsewhere are no unknown names).
+_DECLARED = re.compile(r"(?:fact|const|let|decision|rule|table|window|property|obligation|enum|assume)\s+([A-Za-z_]\w*)")
 
 
 class _TooDeep(Exception):
@@ -140,10 +143,11 @@ def parse_module(source: SourceFile, module_name: str) -> tuple[ast.Module, list
     ('paid', [])
     """
     decls, header, diags, failed = _parse_text(source, 0, len(source.text))
+    broken: frozenset[str] = frozenset()
     if failed:
-        decls, header, diags = _parse_in_chunks(source)
+        decls, header, diags, broken = _parse_in_chunks(source)
     span = Span(source, 0, len(source.text))
-    return ast.Module(module_name, header, tuple(decls), span=span), diags
+    return ast.Module(module_name, header, tuple(decls), span=span, broken=broken), diags
 
 
 def token_stream(source: SourceFile) -> tuple[list[Token], list[Diagnostic]]:
@@ -177,7 +181,7 @@ def _parse_text(source: SourceFile, lo: int, hi: int, collect: list[Token] | Non
             error = grammar.wording.unexpected_character(source, err.pos, _expected(parser))
             return [], None, [error], True
         except UnexpectedToken as err:
-            error = grammar.wording.unexpected_token(source, hi, err.token, _expected(parser), previous)
+            error = grammar.wording.unexpected_token(source, hi, err.token, _expected(parser), previous, lo)
             return [], None, [error], True
         except _TooDeep as err:
             return [], None, [diagnostic(
@@ -198,10 +202,13 @@ def _parse_in_chunks(source: SourceFile):
     if not starts or starts[0] != 0:
         starts.insert(0, 0)
     bounds = list(zip(starts, starts[1:] + [len(source.text)]))
-    decls, header, diags = [], None, []
+    decls, header, diags, broken = [], None, [], set()
     for lo, hi in bounds:
-        chunk_decls, chunk_header, chunk_diags, _ = _parse_text(source, lo, hi)
+        chunk_decls, chunk_header, chunk_diags, failed = _parse_text(source, lo, hi)
         decls.extend(chunk_decls)
         header = header or chunk_header
         diags.extend(chunk_diags)
-    return decls, header, diags
+        named = _DECLARED.match(source.text, lo, hi) if failed else None
+        if named is not None:
+            broken.add(named.group(1))
+    return decls, header, diags, frozenset(broken)

@@ -6,36 +6,79 @@ import json
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from ruleproof.checker.diagnostics import Counterexample, Diagnostic, Label, Severity
+from ruleproof.checker.diagnostics import CODES, Counterexample, Diagnostic, Label, Severity
 
 if TYPE_CHECKING:
     from ruleproof.checker.report import Report
 
 
-def render_text(diags: list[Diagnostic]) -> str:
-    """Every diagnostic as code, message, `--> file:line:col`, a gutter with the line, carets and help."""
-    blocks = [_text_one(d) for d in diags]
+def ordered(diags: Sequence[Diagnostic]) -> list[Diagnostic]:
+    """Open errors first, then open warnings and notes, then accepted findings; each group in
+    the order given (by location)."""
+    rank = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
+    return sorted(diags, key=lambda d: (d.accepted is not None, rank[d.severity] if d.accepted is None else 0))
+
+
+def summary(diags: Sequence[Diagnostic]) -> str:
+    """`N errors, M warnings` of the open findings, and `, K accepted` when some are."""
     errors = sum(1 for d in diags if d.severity is Severity.ERROR and d.accepted is None)
     warnings = sum(1 for d in diags if d.severity is Severity.WARNING and d.accepted is None)
     accepted = sum(1 for d in diags if d.accepted is not None)
-    summary = f"{errors} error{'s' if errors != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''}"
-    if accepted:
-        summary += f", {accepted} accepted"
-    return "\n".join(blocks + [summary]) + "\n"
+    text = f"{errors} error{'s' if errors != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''}"
+    return text + (f", {accepted} accepted" if accepted else "")
 
 
-def _text_one(d: Diagnostic) -> str:
-    head = f"{d.severity.value}[{d.code}]: {d.message}"
+def docs_pointer(code: str) -> str:
+    """Where a code is documented: the `explain` command and the section of specs/diagnostics.md."""
+    return f"ruleproof explain {code} (specs/diagnostics.md#{code.lower()}-{CODES[code].name})"
+
+
+def render_text(diags: Sequence[Diagnostic], *, docs: bool = False, quiet: bool = False) -> str:
+    """Every diagnostic as code, message, `--> file:line:col`, a gutter with the line, carets
+    and help; a formal check's finding with its case (the facts that break it) and timeline.
+    Open errors come first, accepted findings last, labelled `accepted` in words. `docs`: end
+    each with where its code is documented; `quiet`: leave accepted findings out (the summary
+    still counts them)."""
+    shown = [d for d in ordered(diags) if not (quiet and d.accepted is not None)]
+    blocks = [_text_one(d, docs) for d in shown]
+    return "\n".join(blocks + [summary(diags)]) + "\n"
+
+
+def _text_one(d: Diagnostic, docs: bool = False) -> str:
     if d.accepted is not None:
-        head += f" (accepted: {d.accepted})"
+        head = f"accepted {d.severity.value} {d.code}: {d.message}"
+    else:
+        head = f"{d.severity.value}[{d.code}]: {d.message}"
     lines = [head]
     labels = [d.primary, *d.secondary]
     width = max(len(str(label.span.line)) for label in labels)
     for index, label in enumerate(labels):
         lines.extend(_snippet(label, width, primary=index == 0))
+    pad = " " * width
+    if d.accepted is not None:
+        lines.append(f"{pad} = accepted because: {d.accepted}")
     if d.help:
-        lines.append(f"{' ' * width} = help: {d.help}")
+        lines.append(f"{pad} = help: {d.help}")
+    lines.extend(_evidence(d.counterexample, pad))
+    if docs:
+        lines.append(f"{pad} = docs: {docs_pointer(d.code)}")
     return "\n".join(lines) + "\n"
+
+
+def _evidence(c: Counterexample | None, pad: str) -> list[str]:
+    """The case under a finding, one fact a line, and its timeline's story; the solver's
+    reason when it gave up."""
+    if c is None:
+        return []
+    lines = []
+    if c.case:
+        lines.append(f"{pad} = case:")
+        lines.extend(f"{pad}     {name} = {json.dumps(value)}" for name, value in c.case.items())
+    if c.timeline and c.timeline.get("text"):
+        lines.append(f"{pad} = timeline: {c.timeline['text']}")
+    if c.reason:
+        lines.append(f"{pad} = solver: {c.reason}")
+    return lines
 
 
 def _snippet(label: Label, width: int, primary: bool) -> list[str]:

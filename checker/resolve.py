@@ -43,6 +43,7 @@ class Resolution:
     symbols: dict[str, Symbol] = field(default_factory=dict)
     enum_members: dict[str, list[str]] = field(default_factory=dict)
     used: set[str] = field(default_factory=set)
+    broken: frozenset[str] = frozenset()  # declared in text that does not parse (its syntax error is reported)
 
 
 def resolve(modules: dict[str, ast.Module]) -> tuple[Resolution, list[Diagnostic]]:
@@ -50,7 +51,7 @@ def resolve(modules: dict[str, ast.Module]) -> tuple[Resolution, list[Diagnostic
     diags: list[Diagnostic] = []
     header = _pack_header(modules, diags)
     order = _module_order(modules, diags)
-    res = Resolution(header, modules, order)
+    res = Resolution(header, modules, order, broken=frozenset().union(*(m.broken for m in modules.values())))
     for name in order:
         _declare(res, modules[name], diags)
     _check_member_clashes(res, diags)
@@ -261,6 +262,8 @@ def _check_value_name(res, name, span, visible, module, diags, kinds=VALUE_KINDS
             _missing_import(name, sorted(homes)[0], span, diags)
         res.used.update(res.enum_members[name])
         return
+    if symbol is None and name in res.broken:
+        return  # its declaration has a syntax error, reported already: no knock-on E101/E106
     # A rule where a rule is expected is E106; a wrong kind of name where a decision is expected, E107.
     code = "E106" if what == "rule" else "E107" if what == "decision" and symbol is not None else "E101"
     if symbol is not None:
@@ -371,6 +374,8 @@ def _check_type_names(res, type_expr: ast.TypeExpr, visible, module, diags) -> N
 
 
 def _check_unused_imports(res: Resolution, module: ast.Module, diags: list[Diagnostic]) -> None:
+    if res.broken:
+        return  # a declaration with a syntax error may be what uses the import
     referenced = _referenced_names(module)
     for imp in _imports(module):
         target = imp.module.name

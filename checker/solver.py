@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import z3
+from ruleproof.checker.z3_terms import assert_all
 
 DEFAULT_TIMEOUT_MS = 10_000
 DEFAULT_RLIMIT = 50_000_000
@@ -48,7 +49,7 @@ def check(solver: z3.Solver, *constraints: z3.BoolRef, model: bool = True) -> Ve
     (reading one out costs about as much as a small query)."""
     solver.push()
     try:
-        solver.add(*constraints)
+        assert_all(solver, constraints)
         result = solver.check()
         if result == z3.unsat:
             return Verdict("proved")

@@ -5,12 +5,13 @@ E002 for a token (or the end of the file) the grammar does not allow there.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from lark import Token
 from lark.lexer import TerminalDef
-from ruleproof.checker.diagnostics import Diagnostic, diagnostic, shortened
+from ruleproof.checker.diagnostics import Diagnostic, Label, diagnostic, shortened
 from ruleproof.checker.lexer import DECL_KEYWORDS
 from ruleproof.checker.source import SourceFile, Span
 
@@ -64,15 +65,12 @@ class Wording:
         )
 
     def unexpected_token(self, source: SourceFile, hi: int, token: Token, expected: set[str],
-                         previous: Token | None) -> Diagnostic:
-        """E002 at `token` (the end of source.text[:hi] for `$END`); `previous` is the token the
-        parser took before it, `expected` the terminals it could have taken instead."""
+                         previous: Token | None, lo: int = 0) -> Diagnostic:
+        """E002 at `token`; `previous` is the token the parser took before it, `expected` the
+        terminals it could have taken instead. For `$END` (the text source.text[lo:hi] ends
+        too early) see `ends_early`."""
         if token.type == "$END":
-            end = len(source.text[:hi].rstrip())
-            return diagnostic(
-                "E002", "unexpected end of file", Span(source, end, end),
-                "the file ends here", help=self.expected_help(expected),
-            )
+            return self.ends_early(source, lo, hi, expected)
         start = token.start_pos if token.start_pos is not None else len(source.text)
         end = token.end_pos if token.end_pos is not None else start
         help_text = self.expected_help(expected)
@@ -82,6 +80,33 @@ class Wording:
             "E002", f"unexpected `{shortened(token.value)}`", Span(source, start, max(end, start + 1)),
             "not expected here", help=help_text,
         )
+
+    def ends_early(self, source: SourceFile, lo: int, hi: int, expected: set[str]) -> Diagnostic:
+        """E002 for a text that ends before its declaration is complete. When the parse began at
+        a declaration (the file was cut into declarations after a first error), the error is
+        located at that declaration and says what it lacks (`then`, `because`), not "end of
+        file" in the middle of a file; a secondary label marks where its text ends."""
+        end = len(source.text[:hi].rstrip())
+        head = re.match(r"[ \t]*([a-z]+)[ \t]+(\"[^\"\n]*\"|\w+)?[^\n]*", source.text[lo:hi])
+        keyword = head.group(1) if head else None
+        if keyword not in self.keywords or (lo == 0 and hi >= len(source.text.rstrip()) and keyword == "pack"):
+            return diagnostic("E002", "unexpected end of file", Span(source, end, end), "the file ends here",
+                              help=self.expected_help(expected))
+        labels = {self.labels.get(t, t) for t in expected}
+        what = f"`{keyword} {head.group(2)}`" if head.group(2) else f"this `{keyword}`"
+        if "`then`" in labels:
+            message, note = f"{what} has no `then`", "no `then` in this rule"
+            help_text = "say what the rule concludes on its own line: `then DECISION = VALUE`"
+        elif "`because`" in labels:
+            message, note = f"{what} gives no reason", "no `because` in this declaration"
+            help_text = 'end it with the reason: `because "…"` (the reviewer\'s reason, in the open)'
+        else:
+            message, note = f"{what} is incomplete", "this declaration ends too early"
+            help_text = self.expected_help(expected)
+        head_span = Span(source, lo + head.start(1), lo + head.end())
+        ends = Span(source, end, end)
+        secondary = (Label(ends, "its text ends here"),) if ends.line != head_span.line else ()
+        return diagnostic("E002", message, head_span, note, help=help_text, secondary=secondary)
 
     def expected_help(self, expected: Iterable[str]) -> str | None:
         """`expected one of: ...`: descriptions first, then keywords, then punctuation; many

@@ -9,7 +9,8 @@ from html import escape
 
 WIDTH, RIGHT = 940, 270
 ROW, TOP = 26, 54
-COLORS = {"fact": "#1f5fa8", "decision": "#6b3fa0", "today": "#b3261e", "conflict": "#b3261e"}
+COLORS = {"fact": "#1f5fa8", "decision": "#6b3fa0", "today": "#b3261e", "conflict": "#b3261e",
+          "window": "#7fb77e", "marked": "#e8a33d", "marked_stroke": "#8a4b00", "empty": "#b3261e"}
 
 
 def _day(text: str) -> int:
@@ -39,6 +40,7 @@ def timeline_svg(timeline: dict, highlight: list[str] | None = None, title: str 
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="timeline" role="img" width="{WIDTH}" height="{height}" '
            f'viewBox="0 0 {WIDTH} {height}" font-family="sans-serif" font-size="12">',
            f"<title>{escape(title)}</title>", f"<desc>{escape(timeline.get('text', ''))}</desc>"]
+    out.append(_legend())
     out.append(_axis(lo, hi, x, height, left))
     row = 0
     for event in events:
@@ -64,12 +66,12 @@ def timeline_svg(timeline: dict, highlight: list[str] | None = None, title: str 
         if window["empty"]:
             a, b = sorted((x(first), x(last + 1)))
             out.append(f'<rect x="{a:.1f}" y="{y - 7}" width="{max(b - a, 3):.1f}" height="14" fill="none" '
-                       f'stroke="#b3261e" stroke-width="2" stroke-dasharray="4 2"/>'
+                       f'stroke="{COLORS["empty"]}" stroke-width="2" stroke-dasharray="4 2"/>'
                        f'<text x="{b + 6:.1f}" y="{y + 4}" fill="#b3261e" class="label">{escape(label)}</text>')
         else:
             a, b = x(first), x(last + 1)
-            fill = "#e8a33d" if marked else "#7fb77e"
-            stroke = ' stroke="#8a4b00" stroke-width="2"' if marked else ""
+            fill = COLORS["marked"] if marked else COLORS["window"]
+            stroke = f' stroke="{COLORS["marked_stroke"]}" stroke-width="2"' if marked else ""
             out.append(f'<rect x="{a:.1f}" y="{y - 7}" width="{max(b - a, 2):.1f}" height="14" rx="3" fill="{fill}"{stroke}/>'
                        f'<text x="{b + 6:.1f}" y="{y + 4}" fill="#222" class="label">{escape(label)}</text>')
         out.append("</g>")
@@ -89,6 +91,23 @@ def _axis(lo: int, hi: int, x, height: int, left: int) -> str:
     for day in range(lo, hi + 1, step):
         label = dt.date.fromordinal(day).isoformat()
         ticks.append(f'<line x1="{x(day):.1f}" y1="{height - 24}" x2="{x(day):.1f}" y2="{height - 20}" stroke="#555"/>'
-                     f'<text x="{x(day):.1f}" y="{height - 6}" text-anchor="middle" fill="#444" font-size="10">{label[5:]}</text>')
+                     f'<text x="{x(day):.1f}" y="{height - 6}" text-anchor="middle" fill="#444">{label[5:]}</text>')
     return (f'<g class="axis"><line x1="{left}" y1="{height - 24}" x2="{WIDTH - RIGHT}" y2="{height - 24}" stroke="#555"/>'
             + "".join(ticks) + "</g>")
+
+
+def _legend() -> str:
+    """What the marks mean, in one line above the rows: facts and decisions as dots, windows as
+    bars (highlighted: the finding's), today as a dashed line."""
+    items = [
+        f'<circle cx="10" cy="12" r="5" fill="{COLORS["fact"]}"/><text x="20" y="16" fill="#222">fact</text>',
+        f'<circle cx="70" cy="12" r="5" fill="{COLORS["decision"]}"/><text x="80" y="16" fill="#222">decision</text>',
+        f'<rect x="150" y="6" width="22" height="12" rx="3" fill="{COLORS["window"]}"/><text x="178" y="16" fill="#222">window</text>',
+        f'<rect x="240" y="6" width="22" height="12" rx="3" fill="{COLORS["marked"]}" stroke="{COLORS["marked_stroke"]}" '
+        'stroke-width="2"/><text x="268" y="16" fill="#222">window of the finding</text>',
+        f'<rect x="430" y="6" width="22" height="12" fill="none" stroke="{COLORS["empty"]}" stroke-width="2" '
+        'stroke-dasharray="4 2"/><text x="458" y="16" fill="#222">empty window</text>',
+        f'<line x1="560" y1="4" x2="560" y2="20" stroke="{COLORS["today"]}" stroke-width="2" stroke-dasharray="5 3"/>'
+        '<text x="568" y="16" fill="#222">today</text>',
+    ]
+    return '<g class="legend">' + "".join(items) + "</g>"

@@ -9,6 +9,7 @@ from ruleproof.checker.semantics.kinds import Kind
 NUMERIC = frozenset({Kind.INT, Kind.DECIMAL, Kind.RATE})  # plain numbers: no currency, no unit
 DURATION_UNITS = ("days", "working_days", "hours", "minutes")
 UNIT_WORDS = {"days": "natural days", "working_days": "working days", "hours": "hours", "minutes": "minutes"}
+UNIT_LITERALS = {"days": "days", "working_days": "working days", "hours": "hours", "minutes": "minutes"}  # after a number
 MINUTES_PER = {"days": 1440, "hours": 60, "minutes": 1}
 
 

@@ -131,17 +131,27 @@ def read_facts(pack: ir.Pack, raw: object, path: str = "facts", fill_absent: boo
     return result
 
 
+#: unknown fact names of one case that get a "did you mean" (each costs a fuzzy search over the
+#: pack's facts: a case of a thousand unknown names must not cost a thousand searches)
+SUGGESTIONS = 5
+MAX_SUGGESTED_NAME = 100
+
+
 def _read_slowly(pack: ir.Pack, raw: dict, path: str) -> dict[str, object]:
     """The facts sent, each checked and converted, with an error naming each bad one."""
     errors: list[FactError] = []
     facts: dict[str, object] = {}
+    suggestions = SUGGESTIONS
     for name, value in raw.items():
         fact = pack.facts.get(name)
         where = f"{path}.{name}"
         if fact is None:
-            import difflib
+            close = None
+            if suggestions and len(str(name)) <= MAX_SUGGESTED_NAME:
+                import difflib
 
-            close = difflib.get_close_matches(str(name), list(pack.facts), n=1)
+                suggestions -= 1
+                close = difflib.get_close_matches(str(name), list(pack.facts), n=1)
             errors.append(FactError(where, "unknown fact" + (f"; did you mean `{close[0]}`?" if close else "")))
             continue
         try:

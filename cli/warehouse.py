@@ -10,6 +10,7 @@ file inside the engine.
 
 from __future__ import annotations
 
+import argparse
 import csv
 import json
 import sys
@@ -212,3 +213,78 @@ def show_progress(done: int, total: int, started: float) -> None:
     """A progress line on standard error."""
     rate = done / max(time.monotonic() - started, 1e-9)
     print(f"\rruleproof batch: {done:,}/{total:,} cases ({rate:,.0f}/s)", end="", file=sys.stderr, flush=True)
+
+
+def cmd_compile(args: argparse.Namespace) -> int:
+    """Print the pack's decisions as one SQL query over a table `cases` (one column per fact)."""
+    from ruleproof.checker.decisions import UnknownDecisions
+    from ruleproof.checker.sql.dialects import UnsupportedConstruct
+    from ruleproof.common import EXIT_OK, UsageError, load_ok
+    from ruleproof.deciding import report_invalid
+
+    pack = load_ok(args.pack).pack
+    try:
+        sys.stdout.write(compile_text(pack, args.dialect, args.decision) + "\n")
+    except UnknownDecisions as err:
+        return report_invalid(err)
+    except UnsupportedConstruct as err:
+        raise UsageError(str(err)) from None
+    return EXIT_OK
+
+
+def cmd_batch(args: argparse.Namespace) -> int:
+    """Decide a file of cases into a file of decisions (DuckDB, Spark or the evaluator)."""
+    from ruleproof.checker.decisions import UnknownDecisions
+    from ruleproof.common import EXIT_OK, UsageError, load_ok
+    from ruleproof.deciding import report_invalid
+
+    pack = load_ok(args.pack).pack
+    try:
+        counts = batch(pack, args.cases, args.out, args.engine, args.decision, args.spark_master,
+                       progress=show_progress if sys.stderr.isatty() else None)
+    except UnknownDecisions as err:
+        return report_invalid(err)
+    except (ValueError, OSError) as err:
+        raise UsageError(str(err)) from None
+    print(f"ruleproof batch: {counts['decided']} cases decided, {counts['bad']} bad rows -> {args.out}", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_log_export(args: argparse.Namespace) -> int:
+    """Write the decision log to a Parquet file (for replays at scale and for warehouses)."""
+    from ruleproof.common import EXIT_OK, UsageError
+    from ruleproof.replay_sql import export_parquet, export_path
+    from ruleproof.server.logstore import LogError
+
+    try:
+        count = export_parquet(args.log, str(export_path(args.out)), args.pack_name)
+    except (LogError, ValueError, OSError) as err:
+        raise UsageError(str(err)) from None
+    print(f"ruleproof log export: {count} logged decisions -> {args.out}", file=sys.stderr)
+    return EXIT_OK
+
+
+def add_parsers(sub, common: argparse.ArgumentParser) -> None:
+    """The `compile`, `batch` and `log export` subcommands."""
+    compile_ = sub.add_parser("compile", parents=[common], help="compile a pack's decisions to one SQL query")
+    compile_.add_argument("pack", help="pack folder or .rules file")
+    compile_.add_argument("--to", choices=["sql"], default="sql")
+    compile_.add_argument("--dialect", choices=["duckdb", "spark", "postgres"], default="duckdb")
+    compile_.add_argument("--decision", action="append", help="compile only this decision (repeatable)")
+    compile_.set_defaults(run=cmd_compile)
+    batch_ = sub.add_parser("batch", parents=[common], help="decide a file of cases (.jsonl, .csv, .parquet) into a file")
+    batch_.add_argument("pack", help="pack folder or .rules file")
+    batch_.add_argument("--cases", required=True, help="the cases: .jsonl (facts per line), .csv or .parquet")
+    batch_.add_argument("--out", required=True, help="where the decisions go: .jsonl, .csv or .parquet")
+    batch_.add_argument("--engine", choices=["duckdb", "spark", "python"], default="duckdb")
+    batch_.add_argument("--decision", action="append", help="decide only this decision (repeatable)")
+    batch_.add_argument("--spark-master", help="Spark master URL (default: a local session)")
+    batch_.set_defaults(run=cmd_batch)
+    log = sub.add_parser("log", parents=[common], help="the decision log: export it")
+    log_sub = log.add_subparsers(dest="log_command", required=True)
+    export = log_sub.add_parser("export", parents=[common], help="write the decision log to a Parquet file")
+    export.add_argument("--log", required=True, help="the decision log: SQLite file or postgresql:// URL")
+    export.add_argument("--to", choices=["parquet"], default="parquet")
+    export.add_argument("--out", required=True, help="the .parquet file to write")
+    export.add_argument("--pack-name", help="only the logged decisions of this pack")
+    export.set_defaults(run=cmd_log_export)

@@ -6,10 +6,15 @@ files, bytes and rules; every solver query is bounded by the configured time lim
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import logging
 import time
 
 from flask import Blueprint, g
+from ruleproof.checker.diagnostics import Severity
+from ruleproof.checker.evaluate import CompiledPack
+from ruleproof.checker.pipeline import load_texts
 from ruleproof.checker.report import Report
 from ruleproof.server.checkpool import CheckFailed, CheckUnavailable
 from ruleproof.server.decide import serving
@@ -43,6 +48,33 @@ def _checked_files(files: dict[str, str], where: str) -> dict[str, str]:
         raise ApiError(422, "limit_exceeded", f"at most {cfg.max_pack_bytes} bytes of rules per pack",
                        [{"path": path, "message": f"{size} bytes"}])
     return dict(files)
+
+
+@functools.lru_cache(maxsize=8)
+def _compiled(files: tuple[tuple[str, str], ...], max_rules: int) -> tuple[CompiledPack | None, list[dict]]:
+    """The edited pack `files` compiled (front end only), or its errors as JSON field errors."""
+    loaded = load_texts(dict(files))
+    if not loaded.ok:
+        return None, [{"path": f"files.{d.primary.span.path}", "message": f"{d.code} {d.primary.span}: {d.message}"}
+                      for d in loaded.diagnostics if d.severity is Severity.ERROR][:20]
+    if len(loaded.pack.rules()) > max_rules:
+        return None, [{"path": "files", "message": f"{len(loaded.pack.rules())} rules; at most {max_rules}"}]
+    return CompiledPack(loaded.pack), []
+
+
+def edited_pack(files: dict[str, str]) -> tuple[CompiledPack, str]:
+    """An edited version of a pack sent with a decision (`files`), within the limits of an
+    inline pack, compiled (the last few are kept), and the hash of its files; 422 invalid_pack
+    with each error when it does not load."""
+    texts = _checked_files(files, "")
+    compiled, errors = _compiled(tuple(sorted(texts.items())), services().config.max_pack_rules)
+    if compiled is None:
+        raise ApiError(422, "invalid_pack", "the edited pack has errors; check it first", errors)
+    digest = hashlib.sha256()
+    for name, text in sorted(texts.items()):
+        digest.update(f"{len(name)}:{name}{len(text)}:".encode())
+        digest.update(text.encode())
+    return compiled, digest.hexdigest()[:16]
 
 
 def _texts(source: PackSourceV1, where: str) -> dict[str, str]:

@@ -20,6 +20,7 @@ from ruleproof.server.checkpool import CheckPool
 from ruleproof.server.config import ServerConfig, coerce_config
 from ruleproof.server.decision_log import DecisionLog
 from ruleproof.server.errors import ApiError, register_error_handlers
+from ruleproof.server.fastpath import DecisionPath
 from ruleproof.server.metrics import Metrics
 from ruleproof.server.registry import PackRegistry
 
@@ -101,6 +102,7 @@ def create_app(config: ServerConfig | dict | None = None) -> Flask:
         app.register_blueprint(blueprint)
     _instrument(app, services.metrics)
     _harden(app)
+    app.wsgi_app = DecisionPath(app.wsgi_app, services, cfg.max_request_bytes)  # type: ignore[method-assign]
     services.start()
     atexit.register(services.close)
     return app
@@ -108,7 +110,6 @@ def create_app(config: ServerConfig | dict | None = None) -> Flask:
 
 def _instrument(app: Flask, metrics: Metrics) -> None:
     """Count every request and time it, by route pattern (a raw path would explode the labels)."""
-    children: dict[tuple[str, str, str], tuple] = {}  # labelled series, looked up once each
 
     @app.before_request
     def _start() -> None:
@@ -119,13 +120,8 @@ def _instrument(app: Flask, metrics: Metrics) -> None:
         started = g.get("started")
         if started is not None:
             rule = request.url_rule
-            key = (rule.rule if rule is not None else "unmatched", request.method, str(response.status_code))
-            series = children.get(key)
-            if series is None:
-                series = children[key] = (metrics.requests.labels(*key), metrics.latency.labels(key[0]))
-            tally = metrics.tally
-            tally.inc(series[0])
-            tally.observe(series[1], time.monotonic() - started)
+            metrics.observe_request(rule.rule if rule is not None else "unmatched", request.method,
+                                    str(response.status_code), time.monotonic() - started)
         return response
 
 
@@ -151,7 +147,7 @@ def _harden(app: Flask) -> None:
         headers = response.headers
         headers["X-Content-Type-Options"] = "nosniff"
         if response.mimetype in ("text/html", "image/svg+xml"):
-            headers["Content-Security-Policy"] = PAGE_POLICY
+            headers.setdefault("Content-Security-Policy", PAGE_POLICY)  # the playground's page sets its own, with a nonce
             headers["X-Frame-Options"] = "DENY"
             headers["Referrer-Policy"] = "no-referrer"
         return response

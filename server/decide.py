@@ -12,6 +12,7 @@ import time
 
 from flask import Blueprint
 from ruleproof.checker.decisions import UnknownDecisions, decide_json, require_decisions
+from ruleproof.checker.evaluate import CompiledPack
 from ruleproof.checker.values import FactError, InvalidFacts
 from ruleproof.server.decision_log import LogBusy, Row, new_id, new_ids
 from ruleproof.server.errors import ApiError, fact_errors
@@ -37,11 +38,20 @@ def serving(name: str, field: str = "pack") -> Served:
     return served
 
 
-def _unknown_decisions(served: Served, names: list[str] | None) -> None:
+def _unknown_decisions(compiled: CompiledPack, names: list[str] | None) -> None:
     try:
-        require_decisions(served.compiled.pack, names)
+        require_decisions(compiled.pack, names)
     except UnknownDecisions as err:
         raise ApiError(422, "unknown_decision", "the pack has no such decision", fact_errors(err.errors)) from None
+
+
+def serving_or_none(svc, name: str, names: list[str] | None) -> Served | None:
+    """The good version of pack `name` when there is one and it has every decision of `names`."""
+    state = svc.registry.get(name)
+    served = state.served if state is not None else None
+    if served is None or (names and any(n not in served.compiled.pack.decisions for n in names)):
+        return None
+    return served
 
 
 @bp.post("/v1/decide")
@@ -50,23 +60,38 @@ def decide():
     req = parse_body(DecideRequestV1)
     served = serving(req.pack)
     svc = services()
-    _unknown_decisions(served, req.decisions)
+    compiled, revision = served.compiled, served.revision
+    if req.files is not None:  # an edited version (the playground's): decided, never served
+        from ruleproof.server.analysis import edited_pack
+
+        compiled, revision = edited_pack(req.files)
+    _unknown_decisions(compiled, req.decisions)
     try:
-        result = _decide_case(served.compiled, req.facts, req.decisions, explain=req.explain, timeline=req.timeline)
+        body = answer_case(svc, compiled, revision, req)
     except InvalidFacts as err:
-        svc.metrics.tally.inc(svc.metrics.decision_errors.labels(req.pack))
+        svc.metrics.count_cases(req.pack, 0, 1)
         raise ApiError(422, "invalid_facts", "the facts do not fit the pack", fact_errors(err.errors)) from None
+    return json_response(body)
+
+
+def answer_case(svc, compiled: CompiledPack, revision: str, req: DecideRequestV1) -> dict:
+    """The answer to a decide request by `compiled` (of `revision`), which has the decisions
+    asked for; its row on record: InvalidFacts for facts that do not fit, ApiError 503 when
+    the log cannot take the row."""
+    result = _decide_case(compiled, req.facts, req.decisions, explain=req.explain, timeline=req.timeline)
     decision_id = new_id()
-    body = {"pack": result["pack"], "version": result["version"], "revision": served.revision, "decision_id": decision_id,
+    body = {"pack": result["pack"], "version": result["version"], "revision": revision, "decision_id": decision_id,
             "decisions": result["decisions"], "undetermined": result["undetermined"]}
+    if req.files is not None:
+        body["edited"] = True
     if req.explain:
         body["trace"] = result["trace"]
     if req.timeline:
         body["timeline"] = result["timeline"]
-    _log([(decision_id, time.time(), result["pack"], result["version"], req.facts,
-           result["decisions"], result["undetermined"], req.decisions, served.revision)])
-    svc.metrics.tally.inc(svc.metrics.decisions.labels(req.pack))
-    return json_response(body)
+    _log(svc, [(decision_id, time.time(), result["pack"], result["version"], req.facts,
+                result["decisions"], result["undetermined"], req.decisions, revision)])
+    svc.metrics.count_cases(req.pack, 1)
+    return body
 
 
 @bp.post("/v1/decide/batch")
@@ -79,7 +104,17 @@ def decide_batch():
         raise ApiError(422, "limit_exceeded", f"at most {limit} cases per batch",
                        [{"path": "cases", "message": f"{len(req.cases)} cases; split the batch"}])
     served = serving(req.pack)
-    _unknown_decisions(served, req.decisions)
+    _unknown_decisions(served.compiled, req.decisions)
+    response = json_response(answer_batch(svc, served, req))
+    if len(req.cases) >= 5000:  # handing memory back costs a walk of the heap: only after big ones
+        release_memory_after(response)
+    return response
+
+
+def answer_batch(svc, served: Served, req: BatchRequestV1) -> dict:
+    """The answer to a batch of at most the allowed cases for a pack that has its decisions,
+    every decided case's row on record in one transaction (ApiError 503 when the log cannot
+    take them)."""
     compiled, names = served.compiled, req.decisions
     pack, version, revision = compiled.pack.name, compiled.pack.version, served.revision
     results = []
@@ -102,37 +137,32 @@ def decide_batch():
                         "undetermined": result["undetermined"]})
         if log_cases:
             rows.append((decision_id, now, pack, version, facts, result["decisions"], result["undetermined"], names, revision))
-    _log(rows)  # one transaction
+    _log(svc, rows)  # one transaction
     del rows
     decided = len(results) - failed
-    svc.metrics.tally.inc(svc.metrics.decisions.labels(req.pack), decided)
-    if failed:
-        svc.metrics.tally.inc(svc.metrics.decision_errors.labels(req.pack), failed)
-    response = json_response({"pack": pack, "version": version, "revision": revision, "results": results,
-                              "decided": decided, "failed": failed})
-    if len(req.cases) >= 5000:  # handing memory back costs a walk of the heap: only after big ones
-        release_memory_after(response)
-    return response
+    svc.metrics.count_cases(req.pack, decided, failed)
+    return {"pack": pack, "version": version, "revision": revision, "results": results, "decided": decided, "failed": failed}
 
 
 def _decide_case(compiled, facts: dict, names: list[str] | None, explain: bool = False, timeline: bool = False) -> dict:
-    """decide_json, with numbers of more than 15 digits refused (InvalidFacts) together with
-    the case's other fact errors."""
+    """decide_json for decisions the pack has (`names` is checked once per request, not per
+    case), with numbers of more than 15 digits refused (InvalidFacts) together with the case's
+    other fact errors."""
     huge = huge_numbers(facts)
     if not huge:
-        return decide_json(compiled, facts, names, explain=explain, timeline=timeline)
+        return decide_json(compiled, facts, names, explain=explain, timeline=timeline, names_checked=True)
     errors = [FactError(e["path"], e["message"]) for e in huge]
     try:
-        decide_json(compiled, {k: v for k, v in facts.items() if not huge_numbers({k: v})}, names)
+        decide_json(compiled, {k: v for k, v in facts.items() if not huge_numbers({k: v})}, names, names_checked=True)
     except InvalidFacts as err:
         errors += err.errors
     raise InvalidFacts(sorted(errors, key=lambda e: e.path))
 
 
-def _log(rows: list[Row]) -> None:
+def _log(svc, rows: list[Row]) -> None:
     """Log the rows of one answer before it is given (see DecisionLog.record): 503 when the
     log cannot take them, so that no decision id is answered without its row on record."""
-    log = services().log
+    log = svc.log
     if log is None:
         return
     try:

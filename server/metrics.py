@@ -28,6 +28,8 @@ class Metrics:
         self.registry = CollectorRegistry(auto_describe=True)
         #: the request path counts here (see Tally)
         self.tally = Tally()
+        self._series: dict[tuple[str, str, str], tuple] = {}
+        self._packs: dict[str, tuple] = {}
         r = self.registry
         self.requests = Counter("ruleproof_http_requests", "HTTP requests answered",
                                 ["endpoint", "method", "status"], registry=r)
@@ -51,6 +53,25 @@ class Metrics:
                                    "decisions answered 503 because the decision log could not keep up", registry=r)
         self.packs_serving = Gauge("ruleproof_packs_serving", "packs with a good version serving",
                                    registry=r, multiprocess_mode="livemax")
+
+    def observe_request(self, endpoint: str, method: str, status: str, seconds: float) -> None:
+        """Count one answered request and its time (`endpoint`: the route pattern)."""
+        key = (endpoint, method, status)
+        series = self._series.get(key)
+        if series is None:  # labelled series, looked up once each
+            series = self._series[key] = (self.requests.labels(*key), self.latency.labels(endpoint))
+        self.tally.inc(series[0])
+        self.tally.observe(series[1], seconds)
+
+    def count_cases(self, pack: str, decided: int, refused: int = 0) -> None:
+        """Count cases of `pack` decided and refused (invalid facts)."""
+        series = self._packs.get(pack)
+        if series is None:
+            series = self._packs[pack] = (self.decisions.labels(pack), self.decision_errors.labels(pack))
+        if decided:
+            self.tally.inc(series[0], decided)
+        if refused:
+            self.tally.inc(series[1], refused)
 
     def on_load(self, pack: str, outcome: str, seconds: float) -> None:
         self.loads.labels(pack, outcome).inc()

@@ -53,6 +53,11 @@ class ErrorV1(Out):
 class DecideRequestV1(Wire):
     pack: PackName
     facts: Facts
+    files: dict[Annotated[str, StringConstraints(pattern=FILE_NAME_PATTERN)], str] | None = Field(
+        default=None, min_length=1, json_schema_extra={"additionalProperties": False},
+        description="decide with these files (file name -> text: an edited version of `pack`, as validate takes "
+                    "them) instead of the served version; the pack must load without errors",
+    )
     decisions: list[Name] | None = Field(
         default=None, min_length=1, max_length=256, description="decide only these (and what they depend on); all if omitted"
     )
@@ -139,6 +144,8 @@ class DecideResponseV1(Out):
     pack: str
     version: str
     revision: str = Field(description="hash of the served version's files: changes whenever they do")
+    edited: bool = Field(default=False, description="decided by the `files` sent, not the served version; "
+                         "`revision` is then the hash of those files")
     decision_id: str
     decisions: dict[str, Any] = Field(description="decision name -> wire value")
     undetermined: dict[str, UndeterminedV1]
@@ -296,6 +303,7 @@ class DecisionInfoV1(Out):
     hit: str
     complete: bool
     cite: str | None = None
+    reads: list[str] = Field(default_factory=list, description="the facts it reads, directly or through other decisions")
 
 
 class LoadFailureV1(Out):

@@ -4,9 +4,10 @@ page uses the public API plus two small endpoints that exist for it."""
 
 from __future__ import annotations
 
+import secrets
 from pathlib import Path
 
-from flask import Blueprint, send_from_directory
+from flask import Blueprint, Response, send_from_directory
 from ruleproof.checker.timeline_svg import timeline_svg
 from ruleproof.server.decide import serving
 from ruleproof.server.errors import ApiError
@@ -20,7 +21,14 @@ bp = Blueprint("playground", __name__)
 
 @bp.get("/")
 def page():
-    return send_from_directory(STATIC, "playground.html", mimetype="text/html", max_age=0)
+    """The page, with a fresh nonce for the style sheets the editor (CodeMirror) adds: its
+    policy is PAGE_POLICY with `style-src` allowing that nonce and nothing else inline."""
+    from ruleproof.server.app import PAGE_POLICY
+
+    nonce = secrets.token_urlsafe(18)
+    html = (STATIC / "playground.html").read_text(encoding="utf-8").replace("{{nonce}}", nonce)
+    policy = PAGE_POLICY.replace("style-src 'self'", f"style-src 'self' 'nonce-{nonce}'")
+    return Response(html, mimetype="text/html", headers={"Content-Security-Policy": policy, "Cache-Control": "no-store"})
 
 
 @bp.get("/static/<path:name>")

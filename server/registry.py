@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+from ruleproof.checker import ir
 from ruleproof.checker.diagnostics import Diagnostic, diagnostic
 from ruleproof.checker.evaluate import CompiledPack
 from ruleproof.checker.packs import pack_files, pack_folders
@@ -341,6 +342,8 @@ def _facts(pack) -> list[dict]:
 
 
 def _decisions(pack) -> list[dict]:
-    return [{"name": d.name, "type": str(d.type), "hit": d.hit, "complete": d.complete, "cite": d.cite}
+    reads = ir.fact_dependencies(pack)
+    return [{"name": d.name, "type": str(d.type), "hit": d.hit, "complete": d.complete, "cite": d.cite,
+             "reads": sorted(reads[d.name])}
             for d in (pack.decisions[n] for n in pack.decision_order)]
 

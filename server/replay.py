@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -115,8 +116,10 @@ def replay(log: Path | str, pack: ir.Pack, pack_name: str | None = None, limit: 
     return report
 
 
-def replay_text(report: ReplayReport) -> str:
-    """The readable form: one line per decision, a few example cases for each change."""
+def replay_text(report: ReplayReport, reads: Mapping[str, Iterable[str]] | None = None, show_all: bool = False) -> str:
+    """The readable form: a line per decision that changes (every decision with `show_all`), a
+    few example cases for each change; `reads` (decision -> the facts it reads) narrows an
+    example's facts to those that matter to its decision."""
     versions = ", ".join(f"{v} ({n})" for v, n in sorted(report.logged_versions.items())) or "none"
     lines = [f"replayed {report.cases} logged decisions of {report.pack} (logged versions: {versions}) "
              f"with {report.pack} {report.version}"]
@@ -126,10 +129,14 @@ def replay_text(report: ReplayReport) -> str:
         if d["removed"] and not d["compared"]:
             lines.append(f"  {d['name'].ljust(width)}  removed in {report.version} ({d['removed']} logged)")
             continue
+        if not d["changed"] and not show_all:
+            continue
         lines.append(f"  {d['name'].ljust(width)}  {d['changed']} of {d['compared']} changed")
+        relevant = set(reads[d["name"]]) if reads is not None and d["name"] in reads else None
         for ex in d["examples"]:
+            facts = {k: v for k, v in ex["facts"].items() if relevant is None or k in relevant}
             lines.append(f"      {ex['decision_id']}: {_show(ex['old'])} -> {_show(ex['new'])}")
-            lines.append(f"        when {', '.join(f'{k} = {json.dumps(v)}' for k, v in ex['facts'].items())}")
+            lines.append(f"        when {', '.join(f'{k} = {json.dumps(v)}' for k, v in facts.items()) or 'any case'}")
     if report.invalid_cases:
         lines.append(f"{report.invalid_cases} cases could not be replayed: {report.version} refuses their facts")
         for case in report.invalid:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import threading
 from typing import TypeVar
 
 import pydantic_core
@@ -11,7 +12,6 @@ from flask import Response, current_app, request
 from pydantic import BaseModel, ValidationError
 from ruleproof.server.errors import ApiError, validation_errors
 from ruleproof.server.strictjson import duplicate_keys
-from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -47,22 +47,24 @@ def parse_body(model: type[M]) -> M:
 
 
 def _body() -> bytes:
-    """The raw body; 413 past MAX_CONTENT_LENGTH, chunked bodies included. Read straight from
-    the WSGI input (werkzeug's stream wrappers cost more than a decision, and they cut a chunked
-    body at the limit instead of refusing it).
+    """The raw body of the request being answered (see read_body)."""
+    return read_body(request.environ, request.content_length, current_app.config["MAX_CONTENT_LENGTH"], services().waiting,
+                     current_app.config["RULEPROOF"].body_timeout_s)
+
+
+def read_body(environ: dict, length: int | None, limit: int, waiting: threading.BoundedSemaphore, timeout_s: float) -> bytes:
+    """The raw body; 413 past `limit`, chunked bodies included. Read straight from the WSGI
+    input (werkzeug's stream wrappers cost more than a decision, and they cut a chunked body
+    at the limit instead of refusing it). Every refusal is an ApiError.
 
     A client can send its body slowly, and the thread reading it waits meanwhile: at most
-    `threads - 1` threads of a process read bodies (or wait on validations) at once, the rest
-    are answered 503 `busy` at once, so one thread is always free for /health and decisions;
-    under gunicorn a body that takes more than `body_timeout_s` is answered 408."""
-    limit = current_app.config["MAX_CONTENT_LENGTH"]
-    environ = request.environ
-    length = request.content_length
+    `threads - 1` threads of a process read bodies (or wait on validations) at once (`waiting`),
+    the rest are answered 503 `busy` at once, so one thread is always free for /health and
+    decisions; under gunicorn a body that takes more than `timeout_s` is answered 408."""
     if length is not None and length > limit:
-        raise RequestEntityTooLarge()
+        raise _too_large()
     if length is None and not environ.get("wsgi.input_terminated"):
         return b""
-    waiting = services().waiting
     # a body that is all there takes a slot for microseconds: wait a moment for one before
     # concluding that slow clients hold them all
     if not waiting.acquire(timeout=0.05):
@@ -70,7 +72,7 @@ def _body() -> bytes:
     try:
         sock = environ.get("gunicorn.socket")
         if sock is not None:
-            sock.settimeout(current_app.config["RULEPROOF"].body_timeout_s)
+            sock.settimeout(timeout_s)
         try:
             data = environ["wsgi.input"].read(length if length is not None else limit + 1)
         except TimeoutError:
@@ -82,10 +84,15 @@ def _body() -> bytes:
     finally:
         waiting.release()
     if length is not None and len(data) < length:
-        raise BadRequest("the body is shorter than its Content-Length")
+        raise ApiError(400, "invalid_json", "the body is shorter than its content-length",
+                       [{"path": "$", "message": "the body is shorter than its content-length"}])
     if len(data) > limit:  # chunked: the server marks where the body ends
-        raise RequestEntityTooLarge()
+        raise _too_large()
     return data
+
+
+def _too_large() -> ApiError:
+    return ApiError(413, "payload_too_large", "request body too large", [{"path": "$", "message": "request body too large"}])
 
 
 def json_response(body: object, status: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -104,8 +111,13 @@ _libc = ctypes.CDLL(ctypes.util.find_library("c") or None)
 _malloc_trim = getattr(_libc, "malloc_trim", None)
 
 
-def release_memory_after(response: Response) -> None:
-    """Once `response` is sent, give back to the system the memory a big request used: glibc
-    keeps freed memory in the process otherwise, and a worker would stay at its peak."""
+def trim_memory() -> None:
+    """Give back to the system the memory freed since: glibc keeps it in the process otherwise,
+    and a worker would stay at its peak after a big request."""
     if _malloc_trim is not None:
-        response.call_on_close(lambda: _malloc_trim(0))
+        _malloc_trim(0)
+
+
+def release_memory_after(response: Response) -> None:
+    """trim_memory once `response` is sent."""
+    response.call_on_close(trim_memory)

@@ -332,13 +332,12 @@ class _Generator:
         beaten = [r for t in targets for r in self.rules_of[t.name] if self.chance(0.3)]
         if beaten:
             relations += " overrides " + ", ".join(dict.fromkeys(beaten))
-            if self.chance(0.5):
-                relations += ' because "generated"'
+            relations += ' because "generated"' if self.chance(0.5) else ' because "g"'  # E314: a reason is required
             self.features.add("overrides")
         # `unless` inlines the other rule's condition: it must read only what this rule may read
         exceptions = self.all_rules if scope is spec else scope.rules_before
         if exceptions and self.chance(0.15):
-            relations += " unless " + rng.choice(exceptions)
+            relations += " unless " + rng.choice(exceptions) + ' because "g"'
             self.features.add("unless")
         for target in targets:
             self.rules_of[target.name].append(rule)
@@ -432,9 +431,9 @@ class _Generator:
             relations = ""
             mine = self.rules_of[name]
             if mine and self.chance(0.2):
-                relations = " overrides " + rng.choice(mine)
+                relations = " overrides " + rng.choice(mine) + ' because "g"'
             if self.all_rules and self.chance(0.1):
-                relations += " unless " + rng.choice(self.all_rules)
+                relations += " unless " + rng.choice(self.all_rules) + ' because "g"'
             self.body.append(f'rule {rule} cite "gen {rule}": when {condition} then {name} = {value}{relations}')
             mine.append(rule)
             self.all_rules.append(rule)

@@ -91,10 +91,11 @@ def http(base: str, path: str, body: dict | None = None, timeout: float = 30,
 
 class Served:
     """`ruleproof serve` in a subprocess (its own process group) on a free loopback port,
-    ready once /ready answers 200; `stop()` ends it with SIGTERM (SIGKILL after 30 s)."""
+    ready once /ready answers 200; `stop()` ends it with SIGTERM (SIGKILL after 30 s).
+    `command` runs another installed `ruleproof` (default: this Python's), from `cwd`."""
 
     def __init__(self, policies: Path, *args: str, env: dict | None = None, log_output: Path | None = None,
-                 port: int | None = None):
+                 port: int | None = None, command: list[str] | None = None, cwd: Path = REPO):
         import os
         import subprocess
         import sys
@@ -104,9 +105,9 @@ class Served:
         environ = {**os.environ, **(env or {})}
         environ.pop("PROMETHEUS_MULTIPROC_DIR", None)
         out = open(log_output, "ab") if log_output else subprocess.DEVNULL  # noqa: SIM115
-        self.proc = subprocess.Popen([sys.executable, "-m", "ruleproof", "serve", "--port", str(self.port),
+        self.proc = subprocess.Popen([*(command or [sys.executable, "-m", "ruleproof"]), "serve", "--port", str(self.port),
                                       "--policies", str(policies), *args],
-                                     cwd=REPO, env=environ, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+                                     cwd=cwd, env=environ, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
         if log_output:
             out.close()
 
@@ -177,8 +178,9 @@ class Postgres:
                     os.chmod(parent, os.stat(parent).st_mode | 0o011)
             self.data.mkdir()
             shutil.chown(self.data, "postgres", "postgres")
-        subprocess.run([*self.as_user, str(self.bin / "initdb"), "-D", str(self.data), "-U", "postgres", "-A", "trust",
-                        "--no-sync"], check=True, capture_output=True)
+        done = subprocess.run([*self.as_user, str(self.bin / "initdb"), "-D", str(self.data), "-U", "postgres", "-A", "trust",
+                               "--no-sync"], capture_output=True, text=True)
+        assert done.returncode == 0, f"initdb failed: {done.stderr or done.stdout}"
         self.start()
 
     def start(self) -> None:

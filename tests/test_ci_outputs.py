@@ -55,6 +55,18 @@ def test_html_report_has_timelines(capsys) -> None:
     assert "empty (opens" in out
 
 
+def test_html_report_orders_open_first_folds_accepted_and_shows_every_span(capsys) -> None:
+    code, out = _run(capsys, str(HERE / "checks" / "accepted.trigger.rules"), str(CONFLICT), "--format", "html")
+    assert "<p class='summary'>1 error, 2 warnings, 1 accepted</p>" in out
+    open_part, accepted_part = out.split("<details><summary>1 accepted finding", 1)
+    assert "W405" in open_part and "E602" in open_part and "W612" not in open_part
+    assert "<span class='kind'>accepted warning</span> <span class='code'>W612</span>" in accepted_part
+    assert "accepted because: categories not in the table" in accepted_part
+    conflict = open_part.split("<span class='code'>E602</span>", 1)[1].split("</section>", 1)[0]
+    assert "conflict.trigger.rules:7:1" in conflict and "conflict.trigger.rules:6:1" in conflict  # both rules
+    assert open_part.index("<span class='kind'>error</span>") < open_part.index("<span class='kind'>warning</span>")
+
+
 def test_exit_codes_and_fail_on(capsys) -> None:
     assert _run(capsys, str(CLEAN))[0] == 0
     assert _run(capsys, str(WARN_ONLY))[0] == 0

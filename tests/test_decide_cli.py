@@ -51,6 +51,7 @@ rule refund_immediately_special_orders cite "Art. 39":
   when shipped_on is present and order_kind in {russian_boutique, local_warehouse}
   then refund_request_opens = shipped_on
   overrides refund_after_ten_days
+  because "the article says so"
 
 window refund_request = [refund_request_opens, confirmation_deadline] cite "Art. 35, Art. 36, Art. 39"
 
@@ -171,7 +172,7 @@ def test_decide_reads_standard_input(capsys, monkeypatch, pack):
 
 def test_decide_partial(capsys, tmp_path, pack):
     facts = {k: v for k, v in CASE.items() if k != "today"}
-    code, out, _ = run(capsys, "decide", pack, "--facts", facts_file(tmp_path, facts), "--partial")
+    code, out, _ = run(capsys, "decide", pack, "--facts", facts_file(tmp_path, facts), "--partial", "--format", "json")
     assert code == 0
     partial = json.loads(out)["partial"]
     assert partial["refund_request_opens"]["forced"] == "2025-06-23"
@@ -180,6 +181,19 @@ def test_decide_partial(capsys, tmp_path, pack):
     assert sorted(v["value"] for v in allowed["values"]) == [False, True]
     assert "today" in allowed["depends_on"]
     assert all(v["witness"]["shipped_on"] == "2025-06-13" for v in allowed["values"])
+
+
+def test_decide_partial_text_is_a_line_per_decision(capsys, tmp_path, pack):
+    facts = {k: v for k, v in CASE.items() if k != "today"}
+    code, out, _ = run(capsys, "decide", pack, "--facts", facts_file(tmp_path, facts), "--partial")
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0].endswith("what the given facts settle")
+    assert any(line.split() == ["refund_request_opens", "=", "2025-06-23"] for line in lines)
+    allowed = next(line for line in lines if line.split()[0] == "refund_request_allowed")
+    assert ("one of true, false" in allowed or "one of false, true" in allowed) and "depends on" in allowed and "today" in allowed
+    assert "witness" not in "\n".join(lines[1:-1])  # witnesses stay in the JSON form
+    assert len(lines) == 6 and lines[-1].startswith("3 of 4 decisions settled")
 
 
 # ---------------------------------------------------------------- when

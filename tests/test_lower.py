@@ -128,7 +128,7 @@ fact b: bool
 decision x: int default 0
 decision y: int default 0
 rule r1 cite "x": when a then x = 1, y = 1
-rule r2 cite "x": when b then x = 2 overrides r1 unless r3
+rule r2 cite "x": when b then x = 2 overrides r1 because "r" unless r3 because "r"
 rule r3 cite "x": when a and b then y = 3
 ''')
     r2 = next(r for r in pack.decisions["x"].rules if r.name == "r2")

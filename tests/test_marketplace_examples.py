@@ -20,6 +20,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from ruleproof import common
 from ruleproof import main as cli
 from ruleproof.checker.pipeline import load_pack
 from shared_data import marketplace_file
@@ -37,7 +38,7 @@ CASES = [json.loads(line) for line in EXAMPLES.read_text(encoding="utf-8").split
 def load_the_pack_once():
     """Every case goes through `cli.main`; only the loading of the pack's files is shared."""
     cache: dict[str, object] = {}
-    original = cli._load
+    original = common.load
 
     def cached(path: str):
         if path not in cache:
@@ -45,7 +46,7 @@ def load_the_pack_once():
         return cache[path]
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(cli, "_load", cached)
+        patch.setattr(common, "load", cached)  # what every command loads its pack with
         yield
 
 

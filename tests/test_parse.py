@@ -130,7 +130,7 @@ def test_declarations():
         assume positive cite "Art. 4": f > 0
         decision d: rate default 5% hit first complete cite "Art. 5"
         decision e: date cite "Art. 6" when g is present = g + 1 day
-        rule r cite "Art. 7" priority 2: when f > 1 then d = 6%, e = g overrides s, t because "why" unless u
+        rule r cite "Art. 7" priority 2: when f > 1 then d = 6%, e = g overrides s, t because "why" unless u because "u excepts it"
         window w = (g, g + c] cite "Art. 8"
         property p cite "Art. 9": possible d > 5%
         property q: d > 1%
@@ -224,7 +224,7 @@ decision y: int = b''')
     assert [d.code for d in diags] == ["E002", "E002"]
     assert [getattr(d, "name", None) and d.name.name for d in module.decls] == ["a", "b", "y"]
     # The first declaration stops at the end of its line; the second at the second `>`.
-    assert [(d.primary.span.line, d.message) for d in diags] == [(2, "unexpected end of file"), (4, "unexpected `>`")]
+    assert [(d.primary.span.line, d.message) for d in diags] == [(2, "`decision x` is incomplete"), (4, "unexpected `>`")]
 
 
 @pytest.mark.parametrize(("text", "expected"), [

@@ -45,3 +45,33 @@ def test_bad_timelines_are_422_with_a_path(client, timeline, path) -> None:
     response = client.post("/v1/timeline/svg", json={"timeline": timeline})
     assert response.status_code == 422
     assert path in [e["path"] for e in response.json["errors"]]
+
+
+def test_decide_with_edited_files_says_so(client) -> None:
+    files = client.get("/v1/packs/shop/files").json["files"]
+    served = client.post("/v1/decide", json={"pack": "shop", "facts": CASE}).json
+    name = next(n for n, text in files.items() if "const payment_period = 10 days" in text)
+    edited = {**files, name: files[name].replace("const payment_period = 10 days", "const payment_period = 12 days")}
+    body = client.post("/v1/decide", json={"pack": "shop", "facts": CASE, "files": edited}).json
+    assert body["edited"] is True and body["revision"] != served["revision"]
+    assert (served["decisions"]["payment_deadline"], body["decisions"]["payment_deadline"]) == ("2026-01-11", "2026-01-13")
+    assert "edited" not in served
+    broken = {**files, name: files[name].replace("const payment_period = 10 days", "const payment_period = 10")}
+    answer = client.post("/v1/decide", json={"pack": "shop", "facts": CASE, "files": broken})
+    assert answer.status_code == 422 and answer.json["code"] == "invalid_pack"
+    assert answer.json["errors"][0]["path"] == f"files.{name}" and "E20" in answer.json["errors"][0]["message"]
+
+
+def test_the_page_highlights_with_the_editor_grammar_and_allows_only_its_own_styles(client) -> None:
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parent.parent
+    served = client.get("/static/ruleproof.tmLanguage.json")
+    assert served.status_code == 200
+    assert served.data == (repo / "editors" / "ruleproof.tmLanguage.json").read_bytes(), \
+        "rebuild: cd playground-build && npm ci && npm run build"
+    page = client.get("/")
+    nonce = page.data.decode().split('name="csp-nonce" content="')[1].split('"')[0]
+    assert len(nonce) >= 16 and f"style-src 'self' 'nonce-{nonce}'" in page.headers["Content-Security-Policy"]
+    assert nonce not in client.get("/").data.decode()  # a fresh nonce for every page
+    assert client.get("/static/codemirror.js").status_code == 200

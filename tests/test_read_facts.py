@@ -119,3 +119,18 @@ def test_precision_is_the_encodings():
     with pytest.raises(InvalidFacts, match=r"\$\.x"):
         from_wire(float(1 + cent / 10), money("USD"), "$.x")
 
+
+
+def test_unknown_names_get_a_bounded_number_of_suggestions():
+    """Each unknown name is an error, but only the first few short ones get a fuzzy "did you
+    mean" search: a case of thousands of unknown (or huge) names costs no more than a few."""
+    pack = packs()[0]
+    near = next(iter(pack.facts)) + "x"
+    raw = {near: 1, "x" * 100_000: 1, **{f"{near}{i}": 1 for i in range(2000)}}
+    with pytest.raises(InvalidFacts) as err:
+        read_facts(pack, raw)
+    messages = [e.message for e in err.value.errors]
+    assert len(messages) == len(raw)
+    assert messages[0].startswith("unknown fact; did you mean")
+    assert messages[1] == "unknown fact"
+    assert sum("did you mean" in m for m in messages) <= 5

@@ -123,7 +123,7 @@ def test_show_pack(client):
     assert [d["name"] for d in body["decisions"]] == ["payment_deadline", "order_closed", "confirmation_deadline",
                                                         "refund_allowed"]
     assert body["decisions"][1] == {"name": "order_closed", "type": "bool", "hit": "unique", "complete": False,
-                                    "cite": "Art. 1"}
+                                    "cite": "Art. 1", "reads": ["paid_on", "placed_on", "today"]}
     assert [f["code"] for f in body["findings"]] == ["W401"]
     assert body["findings"][0]["location"]["file"] == "policies/shop/orders.rules"  # no server path leaks
     assert body["last_failure"] is None

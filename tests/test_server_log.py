@@ -158,6 +158,10 @@ def test_replay_text_and_exit_codes(logged, tmp_path):
     assert "  order_closed           2 of 4 changed" in out
     assert '"2026-01-11" -> "2026-01-13"' in out
     assert out.rstrip().endswith("4 of 4 replayed cases change")
+    assert "refund_allowed" not in out  # changes only; --all lists every decision
+    assert "  refund_allowed         0 of 4 changed" in run_cli("replay", "--log", str(path), "--pack", v2, "--all")[1]
+    example = out.split("payment_deadline", 1)[1].splitlines()[2]  # facts narrowed to what the decision reads
+    assert example.lstrip().startswith("when placed_on = ") and "today" not in example
     assert run_cli("replay", "--log", str(path), "--pack", v2, "--fail-on-change")[0] == 1
     assert run_cli("replay", "--log", str(path), "--pack", str(SHOP), "--fail-on-change")[0] == 0
     assert run_cli("replay", "--log", str(tmp_path / "none.sqlite"), "--pack", v2)[0] == 2

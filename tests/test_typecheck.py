@@ -134,7 +134,7 @@ def test_enum_members_of_another_enum():
 
 def test_unit_mismatch_help_says_how_to_convert():
     diag = next(d for d in _check("decision v: days = d + 1").diagnostics if d.code == "E201")
-    assert diag.help == "give the number a unit, e.g. `10 natural days`"
+    assert diag.help == "give the number its unit, e.g. `10 days`"  # a literal that parses
 
 
 @pytest.mark.parametrize(("value", "target", "ok"), [
@@ -185,11 +185,11 @@ def test_constant_window_that_is_empty():
     ('decision v: int hit priority default 0\nrule q cite "x": when b then v = 1', ["E304"]),
     ('decision v: int = 1\nrule q cite "x": when b then v = 2', ["E302"]),
     ('decision v: int default 0\ndecision u: int default 0\nrule q cite "x": when b then v = 1\n'
-     'rule t cite "x": when b then u = 1 overrides q', ["E303"]),
-    ('decision v: int default 0\nrule q cite "x": when b then v = 1 overrides q', ["E108"]),
-    ('decision v: int default 0\nrule q cite "x": when b then v = 1 unless t\nrule t cite "x": when b then v = 2 unless q',
+     'rule t cite "x": when b then u = 1 overrides q because "r"', ["E303"]),
+    ('decision v: int default 0\nrule q cite "x": when b then v = 1 overrides q because "r"', ["E108"]),
+    ('decision v: int default 0\nrule q cite "x": when b then v = 1 unless t because "r"\nrule t cite "x": when b then v = 2 unless q because "r"',
      ["E108"]),
-    ('decision v: int default 0\nrule q cite "x": when b then v = 1 overrides t\nrule t cite "x": when b then v = 2 unless q',
+    ('decision v: int default 0\nrule q cite "x": when b then v = 1 overrides t because "r"\nrule t cite "x": when b then v = 2 unless q because "r"',
      []),
     ("decision v: int", ["E301"]),
     ('decision v: int default 0\nrule q cite "x": when n then v = 1', ["E206"]),
@@ -203,7 +203,7 @@ def test_declaration_checks(text, codes):
 
 def test_a_cycle_of_three_overrides_is_reported_once():
     text = "decision v: int default 0\n" + "".join(
-        f'rule {a} cite "x": when b then v = {i} overrides {b_}\n'
+        f'rule {a} cite "x": when b then v = {i} overrides {b_} because "r"\n'
         for i, (a, b_) in enumerate([("q1", "q2"), ("q2", "q3"), ("q3", "q1")])
     )
     diags = [d for d in _check(text).diagnostics if d.code == "E108"]

@@ -8,6 +8,8 @@ import itertools
 from ruleproof.checker import ir
 from ruleproof.checker.diagnostics import Diagnostic, Label
 from ruleproof.checker.overlap import conjuncts
+from ruleproof.checker.semantics.kinds import Kind
+from ruleproof.checker.types import Type
 
 OVERLAP = {frozenset({">=", "<="}), frozenset({"==", ">="}), frozenset({"==", "<="})}
 MISS = {frozenset({">", "<"})}
@@ -20,6 +22,17 @@ def _thresholds(rule: ir.Rule) -> list[tuple[ir.Expr, str, ir.Expr, ir.Expr]]:
         if isinstance(part, ir.Compare) and part.op in ("<", "<=", ">", ">=", "=="):
             out.append((part.left, part.op, part.right, part))
     return out
+
+
+def threshold_noun(subject: Type) -> str:
+    """What the point on a threshold is, in the subject's terms: a day for dates, an amount for
+    money, a duration for days or hours, a moment for date-times, else a value.
+
+    >>> threshold_noun(Type("money", "USD")), threshold_noun(Type("date")), threshold_noun(Type("int"))
+    ('amount', 'day', 'value')
+    """
+    nouns = {Kind.DATE: "day", Kind.DATETIME: "moment", Kind.MONEY: "amount", Kind.DURATION: "duration"}
+    return nouns.get(subject.required().kind, "value")
 
 
 def check_decision(ctx, decision: ir.Decision) -> list[Diagnostic]:
@@ -38,14 +51,15 @@ def check_decision(ctx, decision: ir.Decision) -> list[Diagnostic]:
             if (ops not in OVERLAP and ops not in MISS) or sa != sb or ta != tb:
                 continue
             at = enc.plain(sa) == enc.plain(ta)
+            point = threshold_noun(sa.type)
             if ops in OVERLAP:
                 goal = [enc.wins[(decision.name, a.name)], enc.wins[(decision.name, b.name)], at]
-                story = "the threshold day is covered by both rules"
+                story = f"the threshold {point} is covered by both rules"
             else:
                 rest_a = [enc.condition(c) for c in conjuncts(a.condition) if c is not ca]
                 rest_b = [enc.condition(c) for c in conjuncts(b.condition) if c is not cb]
                 goal = [*rest_a, *rest_b, at]
-                story = "the threshold day is covered by neither rule"
+                story = f"the threshold {point} is covered by neither rule"
             verdict = ctx.sat(*goal, what=f"the boundary between `{a.name}` and `{b.name}`", span=b.span,
                               scope=ctx.decision_scope(decision))
             if verdict.refuted:

@@ -24,7 +24,6 @@ import z3
 from ruleproof.checker import ir
 from ruleproof.checker.diagnostics import CheckVerdict, Counterexample, Diagnostic, Label, diagnostic
 from ruleproof.checker.encode import Encoder
-from ruleproof.checker.overlap import Bounds, bounds, disjoint
 from ruleproof.checker.solver import DEFAULT_TIMEOUT_MS, Verdict, check, make_solver
 from ruleproof.checker.source import Span
 from ruleproof.checker.timeline import timeline
@@ -64,8 +63,6 @@ class CheckContext:
         self._shared = make_solver(self.timeout_ms)
         self._scopes: dict[frozenset, tuple[tuple[z3.BoolRef, ...], frozenset[str]]] = {}
         self._memo: dict[tuple, tuple[Verdict, tuple]] = {}
-        self._bounds: dict[tuple[str, str], Bounds] = {}
-        self._overlaps: dict[tuple[str, str, str], bool] = {}
         self._compiled = None
         self._window_reads: dict[str, frozenset[str]] | None = None
 
@@ -154,19 +151,9 @@ class CheckContext:
                         span=rule.span, scope=self.decision_scope(decision), model=False)
 
     def may_overlap(self, decision: ir.Decision, a: ir.Rule, b: ir.Rule) -> bool:
-        """False only when the two rules' conditions certainly cannot both hold."""
-        key = (decision.name, a.name, b.name) if a.name <= b.name else (decision.name, b.name, a.name)
-        found = self._overlaps.get(key)
-        if found is None:  # asked by the conflict, shadowed and redundancy checks alike: once a pair
-            found = self._overlaps[key] = not disjoint(self._rule_bounds(decision, a), self._rule_bounds(decision, b))
-        return found
-
-    def _rule_bounds(self, decision: ir.Decision, rule: ir.Rule) -> Bounds:
-        key = (decision.name, rule.name)
-        found = self._bounds.get(key)
-        if found is None:
-            found = self._bounds[key] = bounds(rule.condition)
-        return found
+        """False only when the two rules' conditions certainly cannot both hold (the
+        encoder's screen: its conflict terms ask the same pairs)."""
+        return self.encoder.overlaps.may_overlap(decision.name, a, b)
 
     # ------------------------------------------------------------ findings
     @property

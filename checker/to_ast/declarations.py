@@ -167,10 +167,22 @@ class Declarations(Builder):
         return unquote(children[0])
 
     def overrides_rel(self, meta, children):
-        return ("overrides", children[0], children[1] if len(children) > 1 else None)
+        return self._relation("overrides", meta, children)
 
     def unless_rel(self, meta, children):
-        return ("unless", children[0], children[1] if len(children) > 1 else None)
+        return self._relation("unless", meta, children)
+
+    def _relation(self, kind: str, meta, children) -> tuple:
+        """An `overrides`/`unless` of a rule; without its `because` reason, E314 (DESIGN: every
+        rule that wins over another says why, in the open)."""
+        because = children[1] if len(children) > 1 else None
+        if because is None:
+            names = ", ".join(i.name for i in children[0])
+            report(diagnostic(
+                "E314", f"`{kind} {names}` gives no reason", self._span(meta), "no `because` follows",
+                help='say why on the next line, e.g. `because "Art. 39 is the exception to Art. 36"`',
+            ))
+        return (kind, children[0], because)
 
     def rule_decl(self, meta, children):
         name, *rest = children

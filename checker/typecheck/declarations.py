@@ -272,12 +272,15 @@ class Declarations:
             decl = symbol.decl
             if symbol.kind != "decision" or not isinstance(decl, ast.DecisionDecl):
                 continue
-            if decl.body is None and decl.default is None and symbol.name not in concluded:
+            if decl.body is None and decl.default is None and symbol.name not in concluded and not self.res.broken:
                 self.error("E301", f"no rule concludes `{symbol.name}`", decl.name.span, "never decided",
                            help=f"add a rule `then {symbol.name} = ...`, a table `for {symbol.name}`, a formula or a default")
 
     def check_unused_facts(self) -> None:
-        """W401 for each fact nothing reads."""
+        """W401 for each fact nothing reads (none while a declaration has a syntax error: the
+        broken text may be what reads it)."""
+        if self.res.broken:
+            return
         for fact in self.out.facts.values():
             if fact.name not in self.used_facts:
                 self.diags.append(diagnostic("W401", f"fact `{fact.name}` is never used", fact.span, "unused",

@@ -8,7 +8,7 @@ from fractions import Fraction
 
 from ruleproof.checker import ast, ir, lower_windows
 from ruleproof.checker import types as T
-from ruleproof.checker.builtins import arithmetic, elaborate_call
+from ruleproof.checker.builtins import arithmetic, elaborate_call, unit_help, unit_mix_help
 from ruleproof.checker.diagnostics import diagnostic, did_you_mean
 from ruleproof.checker.lower_windows import WindowRelation
 from ruleproof.checker.resolve import Symbol
@@ -95,7 +95,9 @@ class Expressions:
         """The reference itself, or its value where its presence is known (E205 where it is not)."""
         if not ref.type.optional or allow_optional:
             return ref
-        if ref.name in env:
+        if ref.name in env or any(name not in self.res.symbols for name in env):
+            # (a presence test of an unknown name is reported as E101; the name it misspells
+            # may be this one, so no second, knock-on E205)
             return ir.Unwrap(ref, ref.type.required(), span=ref.span)
         if self._implicit is not None:
             self._implicit.setdefault(ref.name, ref)
@@ -335,12 +337,12 @@ def _text(e: ast.Expr) -> str:
 
 def _mismatch_code(a: Type, b: Type) -> tuple[str, str | None]:
     if a.kind == b.kind == "duration":
-        return "E202", "convert explicitly, e.g. `to_hours(d)`; natural and working days never mix"
+        return "E202", unit_mix_help(a.param, b.param)
     if a.kind == b.kind == "money":
         return "E203", "amounts in different currencies cannot be combined without a stated rate"
     if {a.kind, b.kind} == {"int", "duration"}:
         unit = a.param or b.param
-        return "E201", f"give the number a unit, e.g. `10 {T.UNIT_WORDS[unit]}`"
+        return "E201", unit_help(unit)
     if {a.kind, b.kind} <= {Kind.INT, *EXACT_KINDS} and Kind.MONEY in (a.kind, b.kind):
         cur = a.param or b.param
         return "E201", f"give the number a currency, e.g. `15 {cur}`"

@@ -1,10 +1,18 @@
-// The playground page: edit a pack, see findings (click one to jump to its rule), decide cases.
-// Uses only the public API: /v1/packs, /v1/packs/{name}/files, /v1/validate, /v1/decide,
-// /v1/timeline/svg. Everything is a native control, so the page works with the keyboard alone.
-"use strict";
+// The playground page: edit a pack in CodeMirror (highlighted with the editor grammar's tokens),
+// check it, see every finding in the text and in a list (open ones first), decide cases with the
+// EDITED text, load a counterexample into the form, share edits by link. Public API only:
+// /v1/packs, /v1/packs/{name}/files, /v1/validate, /v1/decide (with `files`), /v1/timeline/svg.
+import {
+  EditorState, EditorView, keymap, lineNumbers, highlightActiveLine, highlightActiveLineGutter, drawSelection,
+  defaultKeymap, history, historyKeymap, syntaxHighlighting, classHighlighter, setDiagnostics, lintGutter,
+  searchKeymap, highlightSelectionMatches,
+} from "./codemirror.js";
+import { textMateLanguage } from "./highlight.js";
+import { pack, unpack, lineDiff } from "./edits.js";
 
-const state = { pack: null, files: {}, current: null, facts: [], findings: [] };
+const state = { pack: null, served: {}, editors: {}, current: null, facts: [], decisions: [], findings: [], language: null };
 const $ = (id) => document.getElementById(id);
+let view = null;
 
 async function api(method, path, body) {
   const response = await fetch(path, {
@@ -32,99 +40,196 @@ function el(tag, attrs = {}, ...children) {
 
 function status(text) { $("status").textContent = text; }
 
+function text(file) { return state.editors[file].doc.toString(); }
+function currentFiles() {
+  if (view && state.current) state.editors[state.current] = view.state;
+  return Object.fromEntries(Object.keys(state.editors).map((f) => [f, text(f)]));
+}
+function editedFiles() {
+  const files = currentFiles();
+  return Object.keys(files).filter((f) => files[f] !== state.served[f]);
+}
+
+function newState(doc) {
+  return EditorState.create({
+    doc,
+    extensions: [
+      lineNumbers(), highlightActiveLineGutter(), highlightActiveLine(), drawSelection(), history(),
+      state.language, syntaxHighlighting(classHighlighter), lintGutter(), highlightSelectionMatches(),
+      keymap.of([{ key: "Mod-Enter", run: () => { checkPack(); return true; } }, ...defaultKeymap, ...historyKeymap, ...searchKeymap]),
+      EditorView.lineWrapping,
+      EditorView.cspNonce.of(document.querySelector("meta[name=csp-nonce]")?.content || ""),
+      EditorView.contentAttributes.of({ "aria-label": "Rules of the selected file" }),
+      EditorView.updateListener.of((u) => { if (u.docChanged) markEdited(); }),
+    ],
+  });
+}
+
+function markEdited() {
+  const edited = editedFiles();
+  $("edit-state").textContent = edited.length ? `edited: ${edited.join(", ")} (not saved on the server)` : "as served";
+  for (const tab of $("file-tabs").children) tab.classList.toggle("edited", edited.includes(tab.dataset.file));
+}
+
 async function loadPacks() {
+  const grammar = await (await fetch("/static/ruleproof.tmLanguage.json")).json();
+  state.language = textMateLanguage(grammar);
   const { packs } = await api("GET", "/v1/packs");
   const select = $("pack-select");
   select.replaceChildren(...packs.map((p) => el("option", { value: p.name }, `${p.name} ${p.version || ""}`)));
-  if (packs.length) await openPack(packs.find((p) => p.name === "marketplace")?.name || packs[0].name);
+  const shared = await readShared();
+  const name = shared?.pack || packs.find((p) => p.name === "marketplace")?.name || packs[0]?.name;
+  if (name) await openPack(name, shared?.files);
 }
 
-async function openPack(name) {
+async function openPack(name, edits) {
   state.pack = name;
   $("pack-select").value = name;
   const [{ files }, detail] = await Promise.all([api("GET", `/v1/packs/${name}/files`), api("GET", `/v1/packs/${name}`)]);
-  state.files = files;
+  state.served = files;
+  state.editors = Object.fromEntries(Object.entries(files).map(([f, t]) => [f, newState(edits?.[f] ?? t)]));
   state.facts = detail.facts;
+  state.decisions = detail.decisions;
+  $("decision-select").replaceChildren(...detail.decisions.map((d) => el("option", { value: d.name }, d.name)));
+  state.current = null;
   renderTabs();
-  selectFile(Object.keys(files).find((f) => f.startsWith("refunds")) || Object.keys(files)[0]);
+  const first = Object.keys(files).find((f) => f.startsWith("refunds")) || Object.keys(files)[0];
+  selectFile(first);
   renderFactForm();
   showFindings(detail.findings);
+  markEdited();
+  if (edits) status(`opened the shared edits of ${Object.keys(edits).length} file(s); check them with Ctrl+Enter`);
 }
 
 function renderTabs() {
-  const tabs = Object.keys(state.files).map((file) => el("button", {
+  const tabs = Object.keys(state.editors).map((file) => el("button", {
     type: "button", role: "tab", id: `tab-${file}`, "aria-selected": "false", "aria-controls": "editor",
-    onclick: () => selectFile(file),
+    tabindex: "-1", "data-file": file, onclick: () => selectFile(file),
   }, file));
   $("file-tabs").replaceChildren(...tabs);
 }
 
+// Arrow keys, Home and End move along the tab list (one Tab stop for the whole list).
+function tabKeys(event) {
+  const tabs = [...$("file-tabs").children];
+  const at = tabs.indexOf(document.activeElement);
+  if (at < 0) return;
+  const to = { ArrowRight: at + 1, ArrowDown: at + 1, ArrowLeft: at - 1, ArrowUp: at - 1, Home: 0, End: tabs.length - 1 }[event.key];
+  if (to === undefined) return;
+  event.preventDefault();
+  const tab = tabs[(to + tabs.length) % tabs.length];
+  selectFile(tab.dataset.file);
+  tab.focus();
+}
+
 function selectFile(file) {
-  if (state.current) state.files[state.current] = $("editor").value;
+  if (view && state.current) state.editors[state.current] = view.state;  // undo history stays with its file
   state.current = file;
-  for (const tab of $("file-tabs").children) tab.setAttribute("aria-selected", String(tab.id === `tab-${file}`));
-  $("editor").value = state.files[file];
-  $("editor").setAttribute("aria-label", `Rules of ${file}`);
+  for (const tab of $("file-tabs").children) {
+    const selected = tab.dataset.file === file;
+    tab.setAttribute("aria-selected", String(selected));
+    tab.setAttribute("tabindex", selected ? "0" : "-1");
+  }
+  if (!view) view = new EditorView({ state: state.editors[file], parent: $("editor") });
+  else view.setState(state.editors[file]);
+  view.contentDOM.setAttribute("aria-label", `Rules of ${file}`);
+  markFindings();
 }
 
 async function checkPack() {
-  state.files[state.current] = $("editor").value;
+  const files = currentFiles();
   status("checking…");
   try {
-    const report = await api("POST", "/v1/validate", { files: state.files });
+    const report = await api("POST", "/v1/validate", { files });
     showFindings(report.diagnostics, report);
     status(`checked in ${report.seconds.toFixed(2)} s`);
+    $("findings-section").scrollIntoView({ block: "nearest" });
   } catch (err) {
     status(`check failed: ${err.message}`);
   }
 }
 
 function baseName(path) { return path.split(/[\\/]/).pop().replace(/^.*:/, ""); }
+function where(loc) { return `${baseName(loc.file)}:${loc.line}:${loc.column}`; }
 
-function showFindings(diagnostics, report) {
-  state.findings = diagnostics;
-  const open = diagnostics.filter((d) => !d.accepted);
-  const errors = open.filter((d) => d.severity === "error").length;
-  $("findings-summary").textContent = `${errors} errors, ${open.length - errors} warnings, ` +
-    `${diagnostics.length - open.length} accepted${report && !report.ok ? " — this version would not be served" : ""}`;
-  $("findings").replaceChildren(...diagnostics.map((d, index) => el("li", {},
-    el("button", {
-      type: "button", class: `finding ${d.accepted ? "accepted" : d.severity}`, "data-code": d.code,
-      onclick: () => openFinding(index),
-    }, el("span", { class: "code" }, d.code), ` ${d.message} `,
-    el("span", { class: "where" }, `${baseName(d.location.file)}:${d.location.line}:${d.location.column}`)))));
-  $("finding-detail").replaceChildren();
+function offsetOf(doc, line, column) {
+  const l = doc.line(Math.min(Math.max(line, 1), doc.lines));
+  return Math.min(l.from + Math.max(column - 1, 0), l.to);
 }
 
-function jumpTo(file, line, column) {
-  if (!(file in state.files)) return;
+// The findings of the current file as CodeMirror diagnostics: underlined, with the message on hover.
+function markFindings() {
+  if (!view) return;
+  const doc = view.state.doc, marks = [];
+  for (const d of state.findings) {
+    for (const [loc, note] of [[d.location, d.message], ...(d.related || []).map((r) => [r, `${d.code}: ${r.label || "related"}`])]) {
+      if (baseName(loc.file) !== state.current) continue;
+      const from = offsetOf(doc, loc.line, loc.column);
+      let to = offsetOf(doc, loc.end_line, loc.end_column);
+      if (to <= from) to = Math.min(doc.lineAt(from).to, from + 1);
+      marks.push({ from, to, severity: d.accepted ? "info" : d.severity, message: `${d.accepted ? "accepted " : ""}${d.code} ${note}` });
+    }
+  }
+  view.dispatch(setDiagnostics(view.state, marks));
+}
+
+function findingItem(d, index) {
+  const spans = [d.location, ...(d.related || [])].map((loc, i) => el("button", {
+    type: "button", class: "span-link", onclick: () => jumpTo(loc),
+  }, `${i ? "also " : ""}${where(loc)}${loc.label ? " — " + loc.label : ""}`));
+  const kind = d.accepted ? `accepted ${d.severity}` : d.severity;
+  return el("li", { class: `finding ${d.accepted ? "accepted" : d.severity}` },
+    el("button", { type: "button", class: "finding-open", "data-code": d.code, onclick: () => openFinding(index) },
+      el("span", { class: "kind" }, kind), " ", el("span", { class: "code" }, d.code), ` ${d.message}`),
+    el("div", { class: "spans" }, ...spans));
+}
+
+function showFindings(diagnostics, report) {
+  const rank = (d) => (d.accepted ? 3 : d.severity === "error" ? 0 : d.severity === "warning" ? 1 : 2);
+  state.findings = diagnostics.map((d, i) => [d, i]).sort((a, b) => rank(a[0]) - rank(b[0]) || a[1] - b[1]).map(([d]) => d);
+  const open = state.findings.filter((d) => !d.accepted);
+  const accepted = state.findings.filter((d) => d.accepted);
+  const errors = open.filter((d) => d.severity === "error").length;
+  $("findings-summary").textContent = `${errors} error${errors === 1 ? "" : "s"}, ${open.length - errors} warning` +
+    `${open.length - errors === 1 ? "" : "s"}, ${accepted.length} accepted` +
+    `${report && !report.ok ? " — this version would not be served" : ""}`;
+  $("findings").replaceChildren(...open.map((d) => findingItem(d, state.findings.indexOf(d))));
+  $("accepted-findings").replaceChildren(...accepted.map((d) => findingItem(d, state.findings.indexOf(d))));
+  $("accepted-count").textContent = `${accepted.length} accepted finding${accepted.length === 1 ? "" : "s"} (reviewed, with a reason)`;
+  $("accepted-section").hidden = !accepted.length;
+  $("finding-detail").replaceChildren();
+  markFindings();
+}
+
+function jumpTo(loc) {
+  const file = baseName(loc.file);
+  if (!(file in state.editors)) return;
   selectFile(file);
-  const editor = $("editor");
-  const lines = editor.value.split("\n");
-  let offset = 0;
-  for (let i = 0; i < line - 1 && i < lines.length; i++) offset += lines[i].length + 1;
-  const start = offset + Math.max(0, column - 1);
-  const end = offset + (lines[line - 1] || "").length;
-  editor.focus();
-  editor.setSelectionRange(start, end);
-  const lineHeight = parseFloat(getComputedStyle(editor).lineHeight) || 16;
-  editor.scrollTop = Math.max(0, (line - 5) * lineHeight);
+  const doc = view.state.doc;
+  const from = offsetOf(doc, loc.line, loc.column);
+  const to = Math.max(from, offsetOf(doc, loc.end_line || loc.line, loc.end_column || loc.column));
+  view.dispatch({ selection: { anchor: from, head: to }, scrollIntoView: true });
+  view.focus();
 }
 
 async function openFinding(index) {
   const d = state.findings[index];
-  const detail = $("finding-detail");
   const parts = [el("h3", {}, `${d.code} ${d.name}`), el("p", {}, d.message)];
   if (d.help) parts.push(el("p", {}, `help: ${d.help}`));
-  if (d.accepted) parts.push(el("p", {}, `accepted: ${d.accepted}`));
+  if (d.accepted) parts.push(el("p", {}, `accepted because: ${d.accepted}`));
+  if (d.counterexample) {
+    parts.push(el("button", { type: "button", id: "load-case", onclick: () => loadCase(d.counterexample) },
+      "Load this case into the decide form"));
+  }
   if (d.timeline) {
     parts.push(el("p", {}, d.timeline.text));
     parts.push(await drawTimeline(d.timeline, d.involved || [], `counterexample for ${d.code}`));
-    parts.push(el("details", {}, el("summary", {}, "counterexample facts"),
-      el("pre", {}, JSON.stringify(d.counterexample, null, 2))));
   }
-  detail.replaceChildren(...parts);
-  jumpTo(baseName(d.location.file), d.location.line, d.location.column);
+  if (d.counterexample) {
+    parts.push(el("details", {}, el("summary", {}, "the case as JSON"), el("pre", {}, JSON.stringify(d.counterexample, null, 2))));
+  }
+  $("finding-detail").replaceChildren(...parts);
+  jumpTo(d.location);
 }
 
 async function drawTimeline(timeline, highlight, title) {
@@ -158,8 +263,57 @@ function factInput(fact) {
   return el("div", { class: "fact" }, el("label", { for: id, title: fact.cite || "" }, `${fact.name} (${fact.type})`), input);
 }
 
+function moduleOf(fact) {
+  const pattern = new RegExp(`^fact\\s+${fact}\\b`, "m");
+  return Object.keys(state.editors).find((f) => pattern.test(text(f)))?.replace(/\.rules$/, "") || "other";
+}
+
+function chosenDecisions() { return [...$("decision-select").selectedOptions].map((o) => o.value); }
+
+// The facts grouped by the module that declares them; the facts the chosen decisions read come
+// first, in a group of their own (open), and only they need filling in.
 function renderFactForm() {
-  $("fact-fields").replaceChildren(...state.facts.map(factInput));
+  const chosen = chosenDecisions();
+  const needed = new Set(state.decisions.filter((d) => chosen.includes(d.name)).flatMap((d) => d.reads || []));
+  const groups = new Map();
+  for (const fact of state.facts) {
+    const module = needed.has(fact.name) ? "" : moduleOf(fact.name);
+    if (!groups.has(module)) groups.set(module, []);
+    groups.get(module).push(fact);
+  }
+  const order = [...groups.keys()].sort((a, b) => (a === "" ? -1 : b === "" ? 1 : a === "pack" ? -1 : b === "pack" ? 1 : a.localeCompare(b)));
+  const kept = readFacts();
+  $("fact-fields").replaceChildren(...order.map((module, i) => {
+    const facts = groups.get(module);
+    const title = module === "" ? `needed by ${chosen.join(", ")}` : module;
+    return el("details", { class: "fact-group", ...(i < (needed.size ? 1 : 2) ? { open: "" } : {}) },
+      el("summary", {}, `${title} (${facts.length} fact${facts.length === 1 ? "" : "s"})`),
+      el("div", { class: "fact-grid" }, ...facts.map(factInput)));
+  }));
+  loadCase(kept, true);
+}
+
+function loadCase(facts, quiet = false) {
+  for (const input of $("fact-fields").querySelectorAll("input, select")) {
+    const value = facts[input.name];
+    input.value = value === undefined || value === null ? "" : Array.isArray(value) ? value.join(", ") : String(value);
+    if (input.value !== "") input.closest("details").open = true;
+  }
+  syncJson();
+  if (quiet) return;
+  status("the case is in the form: press Decide");
+  $("decide-section").scrollIntoView({ block: "start" });
+  $("decide-button").focus();
+}
+
+function syncJson() { $("facts-json").value = JSON.stringify(readFacts(), null, 2); }
+
+function applyJson() {
+  try {
+    loadCase(JSON.parse($("facts-json").value));
+  } catch (err) {
+    status(`the JSON facts do not parse: ${err.message}`);
+  }
 }
 
 function readFacts() {
@@ -180,8 +334,12 @@ async function decide(event) {
   event.preventDefault();
   const out = $("decision-result");
   out.replaceChildren(el("p", {}, "deciding…"));
+  const edited = editedFiles();
+  const body = { pack: state.pack, facts: readFacts(), explain: true, timeline: true };
+  if (chosenDecisions().length) body.decisions = chosenDecisions();
+  if (edited.length) body.files = currentFiles();
   try {
-    const result = await api("POST", "/v1/decide", { pack: state.pack, facts: readFacts(), explain: true, timeline: true });
+    const result = await api("POST", "/v1/decide", body);
     const rows = Object.entries(result.decisions).map(([name, value]) =>
       el("tr", {}, el("th", { scope: "row" }, name), el("td", {}, JSON.stringify(value))));
     const undetermined = Object.entries(result.undetermined).map(([name, info]) =>
@@ -191,10 +349,14 @@ async function decide(event) {
       el("li", {}, `${t.decision}: `, t.rules.map((r) => `${r.rule} ${r.status}` +
         (r.overridden_by ? ` by ${r.overridden_by.join(", ")}` : "") +
         (r.why_not ? ` (\`${r.why_not.condition}\` is false)` : "")).join("; ")));
+    const version = result.edited
+      ? `decided with YOUR EDITED version (${edited.join(", ")}; revision ${result.revision})`
+      : `decided with the served version ${result.version} (revision ${result.revision})`;
     out.replaceChildren(
+      el("p", { id: "decided-by", class: result.edited ? "edited" : "" }, version),
       el("h3", {}, `Decisions (${result.decision_id})`),
       await drawTimeline(result.timeline, [], "the decided case"),
-      el("table", { id: "decided-table" }, el("caption", {}, "decided"), ...rows),
+      el("div", { class: "table-scroll" }, el("table", { id: "decided-table" }, el("caption", {}, "decided"), ...rows)),
       el("details", {}, el("summary", {}, `${undetermined.length} undetermined`), el("table", {}, ...undetermined)),
       el("details", {}, el("summary", {}, "why: the rules that fired, were overridden, or did not fire"), el("ul", {}, ...trace)));
   } catch (err) {
@@ -202,9 +364,72 @@ async function decide(event) {
   }
 }
 
-$("pack-select").addEventListener("change", (e) => openPack(e.target.value));
+// ---- share, download, reset: edits travel in the URL fragment (deflate, base64url), never to the server
+async function readShared() {
+  const match = location.hash.match(/^#edits=(.+)$/);
+  if (!match) return null;
+  try {
+    return await unpack(match[1]);
+  } catch (err) {
+    status(`the shared link cannot be read: ${err.message}`);
+    return null;
+  }
+}
+
+async function share() {
+  const files = currentFiles();
+  const edited = Object.fromEntries(editedFiles().map((f) => [f, files[f]]));
+  const url = `${location.origin}${location.pathname}#edits=${await pack({ pack: state.pack, files: edited })}`;
+  $("share-link").value = url;
+  $("share-link").hidden = false;
+  window.history.replaceState(null, "", url);
+  try { await navigator.clipboard.writeText(url); status("share link copied"); } catch { status("share link below"); }
+}
+
+function download() {
+  const blob = new Blob([text(state.current)], { type: "text/plain" });
+  const link = el("a", { href: URL.createObjectURL(blob), download: state.current });
+  document.body.append(link);
+  link.click();
+  link.remove();
+}
+
+function reset() {
+  const edited = editedFiles();
+  if (!edited.length) { status("nothing to reset: the files are as served"); return; }
+  const files = currentFiles();
+  const diff = edited.map((f) => lineDiff(state.served[f], files[f], f)).join("\n");
+  $("reset-diff").textContent = diff;
+  $("reset-dialog").showModal();
+}
+
+function confirmReset() {
+  for (const f of Object.keys(state.editors)) state.editors[f] = newState(state.served[f]);
+  view.setState(state.editors[state.current]);
+  window.history.replaceState(null, "", location.pathname);
+  markEdited();
+  markFindings();
+  status("reset to the served version");
+}
+
+$("pack-select").addEventListener("change", (e) => {
+  if (editedFiles().length && !confirm("Your edits of this pack will be lost. Open another pack?")) {
+    e.target.value = state.pack;
+    return;
+  }
+  openPack(e.target.value);
+});
 $("check-button").addEventListener("click", checkPack);
+$("share-button").addEventListener("click", share);
+$("download-button").addEventListener("click", download);
+$("reset-button").addEventListener("click", reset);
+$("reset-confirm").addEventListener("click", confirmReset);
 $("decide-form").addEventListener("submit", decide);
+$("fact-fields").addEventListener("input", syncJson);
+$("decision-select").addEventListener("change", renderFactForm);
+$("apply-json").addEventListener("click", applyJson);
+$("file-tabs").addEventListener("keydown", tabKeys);
+window.addEventListener("beforeunload", (e) => { if (state.current && editedFiles().length) { e.preventDefault(); e.returnValue = ""; } });
 document.addEventListener("keydown", (e) => {
   if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) { e.preventDefault(); checkPack(); }
 });

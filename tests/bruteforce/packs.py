@@ -228,10 +228,10 @@ class _Generator(Expressions):
             relations = ""
             beaten = [r for r in mine if self.chance(0.3)]
             if beaten:
-                relations += " overrides " + ", ".join(beaten) + (' because "gen"' if self.chance(0.5) else "")
+                relations += " overrides " + ", ".join(beaten) + (' because "gen"' if self.chance(0.5) else ' because "g"')
                 self.features.add("overrides")
             if self.rules and len(conclusions) == 1 and self.chance(0.15):
-                relations += " unless " + rng.choice(self.rules)
+                relations += " unless " + rng.choice(self.rules) + ' because "g"'
                 self.features.add("unless")
             lines.append(f"{header}: when {condition} then {', '.join(conclusions)}{relations}")
             mine.append(rule)
