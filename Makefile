@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test check bench bruteforce lint clean install openapi browser postgres editor-deps playground
+.PHONY: run test check bench bruteforce lint clean install openapi browser postgres java editor-deps playground
 
 install: $(STAMP)
 
@@ -25,7 +25,7 @@ openapi: $(STAMP)
 # test's summary counts what its file compared)
 TEST_WORKERS ?= auto
 
-test: $(STAMP) browser postgres editor-deps
+test: $(STAMP) browser postgres java editor-deps
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 # The playground's browser test drives Debian's Chromium (Playwright's own browser download
@@ -41,6 +41,12 @@ postgres:
 	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
 	  else echo "install Debian's postgresql (apt-get install postgresql) for the decision log's tests" >&2; exit 1; fi; }
+
+# The SQL back end's Spark tests run pyspark on Debian's Java; install it when it is missing and we may.
+java:
+	@command -v java >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless >/dev/null; \
+	  else echo "install Debian's Java (apt-get install openjdk-17-jre-headless) for the Spark tests" >&2; exit 1; fi; }
 
 # The editor grammar's test tokenizes with VS Code's engine (vscode-textmate, vscode-oniguruma)
 # under Node: install Debian's nodejs when it is missing and we may, then the locked packages.

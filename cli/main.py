@@ -11,11 +11,11 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ruleproof import __version__, authoring, changes, checking, deciding, docs, models, scaffold, service
+from ruleproof import __version__, authoring, changes, checking, deciding, docs, models, scaffold, service, warehouse
 from ruleproof.common import EXIT_OK, EXIT_USAGE, UsageError
 from ruleproof.output import ColorMode
 
-GROUPS = (checking, deciding, changes, authoring, models, docs, scaffold, service)
+GROUPS = (checking, deciding, changes, authoring, models, docs, scaffold, service, warehouse)
 
 
 def _common_options() -> argparse.ArgumentParser:

@@ -43,3 +43,35 @@ class Calendar:
         for holiday in self._descending:
             candidate = ite(candidate == holiday, self.add(holiday, 1), candidate)
         return candidate
+
+    def add_by_counting(self, day, count: int, floordiv: Callable, ite: Callable, share: Callable = lambda x: x):
+        """`add(day, count)` as one formula instead of a walk over the days, for targets that
+        compute it per row (SQL): the (I + count)-th working day, I being the number of working
+        days up to `day`. Built from `floordiv(x, k)` (x >= 0, k a positive constant), `ite` and
+        the operators + - * >=; `share(x)` binds a term used several times. Days are positive.
+
+        >>> cal = Calendar(frozenset({739331}))
+        >>> all(cal.add_by_counting(d, n, int.__floordiv__, lambda c, a, b: a if c else b) == cal.add(d, n)
+        ...     for d in range(739300, 739360) for n in range(0, 12))
+        True
+        """
+        if count == 0:
+            return day
+        # INVARIANT: weekday holidays in ascending order; `c - i` below is then nondecreasing
+        weekday_holidays = sorted(h for h in self.holidays if (h - 1) % 7 < 5)
+        day = share(day)
+        weeks = share(floordiv(day, 7))
+        rest = share(day - weeks * 7)
+        working = weeks * 5 + ite(rest >= 5, 5, rest)  # Mondays to Fridays in [1, day]
+        for h in weekday_holidays:
+            working = working - ite(day >= h, 1, 0)
+        target = share(working + count)
+        # the target-th working day is the k-th weekday, k = target + the holidays among the
+        # first k weekdays: holiday i (0-based, ascending) is among them iff c_i - i <= target
+        k = target
+        for i, h in enumerate(weekday_holidays):
+            c = 5 * (h // 7) + min(h % 7, 5)  # h is the c-th weekday
+            k = k + ite(target >= c - i, 1, 0)
+        before = share(k - 1)
+        weeks_before = share(floordiv(before, 5))
+        return weeks_before * 7 + (before - weeks_before * 5) + 1

@@ -1,0 +1,59 @@
+"""The PostgreSQL text of the SQL back end, run on a real server (Debian's `postgresql`, started
+here in a temporary folder): every visible marketplace example, and each with a required fact
+left out, decided by one query agree with the evaluator on every decision and cause."""
+
+from __future__ import annotations
+
+import json
+
+import psycopg
+import pyarrow as pa
+from ruleproof.checker.evaluate import CompiledPack
+from ruleproof.checker.pipeline import load_pack
+from ruleproof.checker.sql.cases import ROW, case_table, outcomes
+from ruleproof.checker.sql.compile import compile_query
+from ruleproof.checker.sql.dialects import text
+from ruleproof.checker.values import read_facts
+from test_server_postgres import postgres  # noqa: F401 - a fixture
+
+try:
+    from tests.sql_differential import expected, with_missing_facts
+    from tests.sql_examples import CASES, PACK
+except ImportError:  # pytest run without the repository root on sys.path
+    from sql_differential import expected, with_missing_facts
+    from sql_examples import CASES, PACK
+
+TYPES = {pa.bool_(): "BOOLEAN", pa.int64(): "BIGINT", pa.date32(): "DATE", pa.string(): "TEXT",
+         pa.timestamp("us"): "TIMESTAMP", pa.list_(pa.string()): "TEXT[]"}
+
+
+_ = postgres  # the module's server (a fixture of tests/test_server_postgres.py)
+
+
+def column_type(t: pa.DataType) -> str:
+    return f"NUMERIC(38, {t.scale})" if pa.types.is_decimal(t) else TYPES[t]
+
+
+def test_postgres_decides_the_examples_as_the_evaluator_does(postgres):  # noqa: F811
+    pack = load_pack(PACK).pack
+    wires = with_missing_facts(pack, [c["facts"] for c in CASES])
+    facts = [read_facts(pack, w) for w in wires]
+    table = case_table(pack, enumerate(facts))
+    columns = ", ".join(f'"{f.name}" {column_type(f.type)}' for f in table.schema)
+    marks = ", ".join("%s" for _ in table.schema)
+    with psycopg.connect(postgres.url, autocommit=True) as con:
+        con.execute(f"CREATE TABLE cases ({columns})")
+        with con.cursor() as cur:
+            cur.executemany(f"INSERT INTO cases VALUES ({marks})", [tuple(r.values()) for r in table.to_pylist()])
+        query = text(compile_query(pack, None, "cases", (ROW,)), "postgres") + f' ORDER BY "{ROW}"'
+        with con.cursor() as cur:
+            cur.execute(query)
+            names = [d.name for d in cur.description]
+            rows = [dict(zip(names, r)) for r in cur.fetchall()]
+    decided = pa.Table.from_pylist(rows)
+    compiled = CompiledPack(pack)
+    wrong = []
+    for (row, got), f in zip(outcomes(pack, pack.decision_order, decided), facts):
+        want = expected(compiled, f)
+        wrong += [(row, n, want[n], got[n]) for n in pack.decision_order if got[n] != want[n]]
+    assert len(rows) == len(wires) and not wrong, json.dumps(wrong[:5], default=str)
