@@ -134,7 +134,7 @@ def test_enum_members_of_another_enum():
 
 def test_unit_mismatch_help_says_how_to_convert():
     diag = next(d for d in _check("decision v: days = d + 1").diagnostics if d.code == "E201")
-    assert diag.help == "give the number a unit, e.g. `10 natural days`"
+    assert diag.help == "give the number a unit, e.g. `10 days`"
 
 
 @pytest.mark.parametrize(("value", "target", "ok"), [

@@ -340,7 +340,7 @@ def _mismatch_code(a: Type, b: Type) -> tuple[str, str | None]:
         return "E203", "amounts in different currencies cannot be combined without a stated rate"
     if {a.kind, b.kind} == {"int", "duration"}:
         unit = a.param or b.param
-        return "E201", f"give the number a unit, e.g. `10 {T.UNIT_WORDS[unit]}`"
+        return "E201", f"give the number a unit, e.g. `10 {unit.replace('_', ' ')}`"
     if {a.kind, b.kind} <= {Kind.INT, *EXACT_KINDS} and Kind.MONEY in (a.kind, b.kind):
         cur = a.param or b.param
         return "E201", f"give the number a currency, e.g. `15 {cur}`"
