@@ -184,7 +184,7 @@ def _result_type(op: str, a: Type, b: Type):
         return T.duration("minutes")
     if {ka, kb} == {"int", "duration"}:
         unit = a.param or b.param
-        return "E201", f"give the number a unit, e.g. `10 {T.UNIT_WORDS[unit]}`"
+        return "E201", f"give the number a unit, e.g. `10 {unit.replace('_', ' ')}`"
     if "money" in (ka, kb) and {ka, kb} - {"money"} <= T.NUMERIC:
         cur = a.param or b.param
         return "E201", f"give the number a currency, e.g. `15 {cur}`"
