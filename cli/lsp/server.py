@@ -35,6 +35,7 @@ class RuleproofServer(LanguageServer):
     def __init__(self, name: str, version: str):
         super().__init__(name, version)
         self.checks: dict[str, asyncio.Task] = {}  # the formal checks' run of each pack folder
+        self.workers: dict[str, asyncio.subprocess.Process] = {}  # the process of each run in progress
 
     def open_texts(self) -> dict[str, str]:
         return {_path(uri): doc.source for uri, doc in self.workspace.text_documents.items()}
@@ -63,10 +64,13 @@ class RuleproofServer(LanguageServer):
         process = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "ruleproof.lsp.worker", stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        self.workers[folder] = process
         self._log(f"formal checks of {folder} running in process {process.pid}")
         try:
             out, err = await process.communicate(pickle.dumps(texts))
         finally:
+            if self.workers.get(folder) is process:
+                del self.workers[folder]
             if process.returncode is None:  # cancelled by a newer edit: end the run's work now
                 process.kill()
                 await process.wait()
@@ -78,6 +82,13 @@ class RuleproofServer(LanguageServer):
         # INVARIANT: only the newest edit's run publishes; an older one was cancelled or replaced.
         if self.checks.get(folder) is asyncio.current_task():
             self._send(index, pickle.loads(out))
+
+    def stop_checks(self) -> None:
+        """End every run of the formal checks and its process at once."""
+        for task in self.checks.values():
+            task.cancel()
+        for process in self.workers.values():
+            process.kill()
 
     def _log(self, message: str, kind: lsp.MessageType = lsp.MessageType.Log) -> None:
         self.window_log_message(lsp.LogMessageParams(type=kind, message=message))
@@ -92,6 +103,10 @@ class RuleproofServer(LanguageServer):
 def build_server() -> RuleproofServer:
     """A server with every feature registered (not started)."""
     server = RuleproofServer("ruleproof", "v1")
+
+    @server.feature(lsp.SHUTDOWN)
+    def shutdown(ls: RuleproofServer, params: None) -> None:
+        ls.stop_checks()
 
     @server.feature(lsp.TEXT_DOCUMENT_DID_OPEN)
     def did_open(ls: RuleproofServer, params: lsp.DidOpenTextDocumentParams) -> None:
