@@ -276,6 +276,11 @@ def test_add_a_unit_or_a_currency_from_the_help(tmp_path):
     _run(tmp_path, scenario)
 
 
+UNLESS = ('pack c version "1"\nfact a: bool\nfact b: bool\ndecision d: bool default false\ndecision e: bool default false\n'
+          'rule r1 cite "x": when a then d = true\nrule r2 cite "y": when a then d = false\n  unless r3 because "z"\n'
+          'rule r3 cite "z": when b then e = true\n')
+
+
 def test_settle_a_conflict_with_overrides_or_accept_it(tmp_path):
     async def scenario(s: Session):
         name, path = "conflict/main.rules", s.folder / "conflict/main.rules"
@@ -294,6 +299,17 @@ def test_settle_a_conflict_with_overrides_or_accept_it(tmp_path):
             s.change(name, text, version)
             await s.diagnostics(name)  # the front end's
             assert "E602" not in {d.code for d in await s.diagnostics(name)}  # the formal checks'
+        # A rule with an `unless` clause gets its `overrides` clause before it, as the syntax orders them.
+        s.open("unless/main.rules", UNLESS)
+        await s.diagnostics("unless/main.rules")
+        [conflict] = [d for d in await s.diagnostics("unless/main.rules") if d.code == "E602"]
+        actions = await _actions(s, "unless/main.rules", [conflict])
+        fixed = _apply(UNLESS, actions["`r2` overrides `r1` (give the reason)"].edit.changes[s.uri("unless/main.rules")])
+        assert 'then d = false\n  overrides r1 because "…"\n  unless r3 because "z"\n' in fixed
+        s.change("unless/main.rules", fixed)
+        assert _front_end_errors(s.folder / "unless/main.rules", fixed) == []
+        await s.diagnostics("unless/main.rules")
+        assert "E602" not in {d.code for d in await s.diagnostics("unless/main.rules")}
 
     _run(tmp_path, scenario)
 
