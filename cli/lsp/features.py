@@ -12,14 +12,16 @@ from ruleproof.checker import ast
 from ruleproof.checker.diagnostics import Diagnostic, Severity
 from ruleproof.checker.format import SyntaxErrors, format_text
 from ruleproof.checker.lexer import DECL_KEYWORDS
-from ruleproof.checker.source import SourceFile, Span
+from ruleproof.checker.source import SourceFile
 from ruleproof.lsp.index import Declared, Occurrence, PackIndex
+from ruleproof.lsp.positions import Positions
 
 KEYWORDS = (*DECL_KEYWORDS, "when", "then", "else", "if", "overrides", "unless", "because", "default", "hit",
             "complete", "priority", "cite", "given", "expect", "row", "any", "otherwise", "always", "never",
             "possible", "must", "by", "done", "and", "or", "not", "implies", "in", "is", "present", "absent",
             "true", "false")
 _DID_YOU_MEAN = re.compile(r"did you mean `([^`]+)`\?")
+_ADD_UNIT = re.compile(r"give the number (?:a|its) (?:unit|currency), e\.g\. `[0-9.]+ ([^`]+)`")
 _SEVERITY = {Severity.ERROR: lsp.DiagnosticSeverity.Error, Severity.WARNING: lsp.DiagnosticSeverity.Warning,
              Severity.INFO: lsp.DiagnosticSeverity.Information}
 _SYMBOL_KIND = {ast.FactDecl: lsp.SymbolKind.Field, ast.DecisionDecl: lsp.SymbolKind.Function,
@@ -30,32 +32,15 @@ _SYMBOL_KIND = {ast.FactDecl: lsp.SymbolKind.Field, ast.DecisionDecl: lsp.Symbol
                 ast.AssumeDecl: lsp.SymbolKind.Boolean}
 
 
-def position(source: SourceFile, offset: int) -> lsp.Position:
-    """The LSP position (0-based line and character) of a character offset."""
-    line, column = source.position(offset)
-    return lsp.Position(line=line - 1, character=column - 1)
-
-
-def offset(source: SourceFile, where: lsp.Position) -> int:
-    """The character offset of an LSP position (clamped to the text)."""
-    starts = source.line_starts
-    line = min(where.line, len(starts) - 1)
-    return min(starts[line] + where.character, len(source.text))
-
-
-def span_range(span: Span) -> lsp.Range:
-    """The LSP range of a span."""
-    return lsp.Range(start=position(span.source, span.start), end=position(span.source, span.end))
-
-
 def uri_of(path: str) -> str:
     """The file URI of a path."""
     return Path(path).absolute().as_uri()
 
 
-def diagnostics_of(diags: list[Diagnostic], path: str) -> list[lsp.Diagnostic]:
+def diagnostics_of(diags: list[Diagnostic], path: str, at: Positions) -> list[lsp.Diagnostic]:
     """The diagnostics on one file, as LSP diagnostics (help and a formal finding's case
-    appended; accepted findings left out)."""
+    appended; accepted findings left out). Each carries in `data` what its code actions need
+    (actions.py): the did-you-mean name, the unit the help suggests, a formal finding's names."""
     found = []
     for d in diags:
         if d.primary.span.path != path or d.accepted is not None:
@@ -64,11 +49,20 @@ def diagnostics_of(diags: list[Diagnostic], path: str) -> list[lsp.Diagnostic]:
         case = d.counterexample.case if d.counterexample is not None else None
         if case:
             message += "\ncase: " + ", ".join(f"{name} = {json.dumps(value, default=str)}" for name, value in sorted(case.items()))
-        suggestion = _DID_YOU_MEAN.search(d.help or "")
-        found.append(lsp.Diagnostic(range=span_range(d.primary.span), message=message, code=d.code,
-                                    severity=_SEVERITY[d.severity], source="ruleproof",
-                                    data={"replace": suggestion.group(1)} if suggestion else None))
+        found.append(lsp.Diagnostic(range=at.span_range(d.primary.span), message=message, code=d.code,
+                                    severity=_SEVERITY[d.severity], source="ruleproof", data=_data(d) or None))
     return found
+
+
+def _data(d: Diagnostic) -> dict:
+    data = {}
+    if suggestion := _DID_YOU_MEAN.search(d.help or ""):
+        data["replace"] = suggestion.group(1)
+    if unit := _ADD_UNIT.search(d.help or ""):
+        data["unit"] = unit.group(1)
+    if d.counterexample is not None:
+        data["involved"] = list(d.involved)
+    return data
 
 
 def _text(node) -> str:
@@ -98,14 +92,13 @@ def hover_text(declared: Declared) -> str:
     return body + (f"\n\ncite: {cite}" if cite else "") + f"\n\nmodule `{declared.module}`"
 
 
-def location(index: PackIndex, occurrence: Occurrence) -> lsp.Location:
+def location(index: PackIndex, occurrence: Occurrence, at: Positions) -> lsp.Location:
     """The LSP location of an occurrence."""
     source = index.sources[occurrence.path]
-    return lsp.Location(uri=uri_of(occurrence.path), range=lsp.Range(
-        start=position(source, occurrence.start), end=position(source, occurrence.end)))
+    return lsp.Location(uri=uri_of(occurrence.path), range=at.range(source, occurrence.start, occurrence.end))
 
 
-def rename_edit(index: PackIndex, name: str, new_name: str) -> lsp.WorkspaceEdit | None:
+def rename_edit(index: PackIndex, name: str, new_name: str, at: Positions) -> lsp.WorkspaceEdit | None:
     """Every occurrence of a declared name, in every file of the pack, renamed."""
     occurrences = index.references(name)
     if not occurrences:
@@ -113,11 +106,11 @@ def rename_edit(index: PackIndex, name: str, new_name: str) -> lsp.WorkspaceEdit
     changes: dict[str, list[lsp.TextEdit]] = {}
     for occurrence in occurrences:
         changes.setdefault(uri_of(occurrence.path), []).append(
-            lsp.TextEdit(range=location(index, occurrence).range, new_text=new_name))
+            lsp.TextEdit(range=location(index, occurrence, at).range, new_text=new_name))
     return lsp.WorkspaceEdit(changes=changes)
 
 
-def symbols(index: PackIndex, path: str) -> list[lsp.DocumentSymbol]:
+def symbols(index: PackIndex, path: str, at: Positions) -> list[lsp.DocumentSymbol]:
     """The outline of one file: its named declarations."""
     module = index.modules.get(path)
     found = []
@@ -126,7 +119,7 @@ def symbols(index: PackIndex, path: str) -> list[lsp.DocumentSymbol]:
         if not isinstance(name, ast.Ident):
             continue
         found.append(lsp.DocumentSymbol(name=name.name, kind=_SYMBOL_KIND.get(type(decl), lsp.SymbolKind.Object),
-                                        range=span_range(decl.span), selection_range=span_range(name.span),
+                                        range=at.span_range(decl.span), selection_range=at.span_range(name.span),
                                         detail=getattr(decl, "cite", None) or None))
     return found
 
@@ -151,19 +144,7 @@ def completions(index: PackIndex, path: str, before: str = "") -> list[lsp.Compl
     return items + [lsp.CompletionItem(label=k, kind=lsp.CompletionItemKind.Keyword) for k in KEYWORDS]
 
 
-def quick_fixes(uri: str, diagnostics: list[lsp.Diagnostic]) -> list[lsp.CodeAction]:
-    """A fix for each diagnostic whose help says "did you mean `X`?": write X in its place."""
-    actions = []
-    for d in diagnostics:
-        replace = d.data.get("replace") if isinstance(d.data, dict) else None
-        if d.source == "ruleproof" and isinstance(replace, str):
-            actions.append(lsp.CodeAction(
-                title=f"replace with `{replace}`", kind=lsp.CodeActionKind.QuickFix, diagnostics=[d], is_preferred=True,
-                edit=lsp.WorkspaceEdit(changes={uri: [lsp.TextEdit(range=d.range, new_text=replace)]})))
-    return actions
-
-
-def formatting(source: SourceFile) -> list[lsp.TextEdit]:
+def formatting(source: SourceFile, at: Positions) -> list[lsp.TextEdit]:
     """One edit replacing the whole text by its formatted form (none if it is formatted or does
     not parse): the same code as `ruleproof fmt`."""
     try:
@@ -172,5 +153,5 @@ def formatting(source: SourceFile) -> list[lsp.TextEdit]:
         return []
     if formatted == source.text:
         return []
-    whole = lsp.Range(start=lsp.Position(line=0, character=0), end=position(source, len(source.text)))
+    whole = lsp.Range(start=lsp.Position(line=0, character=0), end=at.position(source, len(source.text)))
     return [lsp.TextEdit(range=whole, new_text=formatted)]
