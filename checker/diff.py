@@ -13,7 +13,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from ruleproof.checker import ir
-from ruleproof.checker.encode import Encoder, outcomes_differ
+from ruleproof.checker.encode import Encoder
+from ruleproof.checker.encode_outcomes import outcomes_differ
 from ruleproof.checker.evaluate import CompiledPack
 from ruleproof.checker.solver import DEFAULT_TIMEOUT_MS, check, make_solver
 from ruleproof.checker.values import read_facts, to_wire

@@ -84,7 +84,7 @@ class Rule:
 
 
 def _z3_selected(hit, rules, fired):
-    from ruleproof.checker.encode import Z3
+    from ruleproof.checker.encode_outcomes import Z3
 
     atoms = [z3.Bool(f"f{i}") for i in range(len(rules))]
     chosen = select(hit, rules, atoms, Z3).selected

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from ruleproof.checker import ir
 from ruleproof.checker.diagnostics import Diagnostic, Label
-from ruleproof.checker.encode import distinct
+from ruleproof.checker.encode_outcomes import distinct
 
 
 def check_decision(ctx, decision: ir.Decision) -> list[Diagnostic]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import z3
 from ruleproof.checker import ir
 from ruleproof.checker.diagnostics import Diagnostic
-from ruleproof.checker.encode import determined, distinct
+from ruleproof.checker.encode_outcomes import determined, distinct
 
 
 def check_decision(ctx, decision: ir.Decision) -> list[Diagnostic]:

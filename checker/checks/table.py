@@ -8,7 +8,7 @@ from __future__ import annotations
 import z3
 from ruleproof.checker import ir
 from ruleproof.checker.diagnostics import Diagnostic
-from ruleproof.checker.encode import determined
+from ruleproof.checker.encode_outcomes import determined
 
 
 def check_decision(ctx, decision: ir.Decision) -> list[Diagnostic]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ruleproof.checker import ir
 from ruleproof.checker.diagnostics import Diagnostic
-from ruleproof.checker.encode import determined
+from ruleproof.checker.encode_outcomes import determined
 
 
 def check_window(ctx, window: ir.Window) -> list[Diagnostic]:
