@@ -41,6 +41,8 @@ def _agree(won: list[tuple[str, object]], exclusive: bool = False):
     """The one value the selected rules conclude, or a conflict (under an exclusive policy,
     whenever several are selected)."""
     first = won[0][1]
+    if len(won) == 1:  # the common case: one rule selected
+        return first
     if exclusive or any(value != first for _, value in won):
         names = tuple(r for r, _ in won)
         how = " apply under `hit strict`" if exclusive else " decide differently"
