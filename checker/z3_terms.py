@@ -33,30 +33,25 @@ def _sort(term: z3.ExprRef):
     return z3core.Z3_get_sort(term.ctx.ref(), term.as_ast())
 
 
-def _all_bool(terms: Sequence[object]) -> bool:
-    return all(isinstance(t, z3.BoolRef) for t in terms)
+def _connective(make, checked, empty: z3.BoolRef, terms: Sequence[z3.BoolRef]) -> z3.BoolRef:
+    """`make` (Z3_mk_and or Z3_mk_or) over `terms`; `checked` when a term is not boolean."""
+    if not terms:
+        return empty
+    if not all(isinstance(t, z3.BoolRef) for t in terms):
+        return checked(*terms)
+    ctx = terms[0].ctx
+    array = (z3.Ast * len(terms))(*[t.as_ast() for t in terms])
+    return z3.BoolRef(make(ctx.ref(), len(terms), array), ctx)
 
 
 def conjunction(terms: Sequence[z3.BoolRef]) -> z3.BoolRef:
     """The conjunction of `terms` (True when there are none)."""
-    if not terms:
-        return _TRUE
-    if not _all_bool(terms):
-        return z3.And(*terms)
-    ctx = terms[0].ctx
-    array = (z3.Ast * len(terms))(*[t.as_ast() for t in terms])
-    return z3.BoolRef(z3core.Z3_mk_and(ctx.ref(), len(terms), array), ctx)
+    return _connective(z3core.Z3_mk_and, z3.And, _TRUE, terms)
 
 
 def disjunction(terms: Sequence[z3.BoolRef]) -> z3.BoolRef:
     """The disjunction of `terms` (False when there are none)."""
-    if not terms:
-        return _FALSE
-    if not _all_bool(terms):
-        return z3.Or(*terms)
-    ctx = terms[0].ctx
-    array = (z3.Ast * len(terms))(*[t.as_ast() for t in terms])
-    return z3.BoolRef(z3core.Z3_mk_or(ctx.ref(), len(terms), array), ctx)
+    return _connective(z3core.Z3_mk_or, z3.Or, _FALSE, terms)
 
 
 def negation(term: z3.BoolRef) -> z3.BoolRef:
