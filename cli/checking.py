@@ -42,6 +42,9 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def _check_once(args: argparse.Namespace, given: list[str], fmt: str, fail_on: str) -> int:
     paths = [p for name in given for p in pack_paths(Path(name))]
+    if args.properties and any(p.suffix != DMN_SUFFIX for p in paths):
+        raise UsageError("--properties adds .rules files to the .dmn models checked; a pack folder holds its "
+                         "properties itself")
     progress = (lambda name: print(f"checking: {name}", file=sys.stderr)) if args.progress else None
     reports = []
     for path in paths:
@@ -49,7 +52,7 @@ def _check_once(args: argparse.Namespace, given: list[str], fmt: str, fail_on: s
             if path.suffix == DMN_SUFFIX:
                 from ruleproof.checker.dmn.load import check_dmn
 
-                reports.append(check_dmn(path, formal=not args.front_end_only, timeout_ms=args.timeout,
+                reports.append(check_dmn(path, args.properties, formal=not args.front_end_only, timeout_ms=args.timeout,
                                          progress=progress, jobs=args.jobs))
             else:
                 reports.append(check_pack(path, formal=not args.front_end_only, timeout_ms=args.timeout,
@@ -134,6 +137,9 @@ def add_parsers(sub, common: argparse.ArgumentParser) -> None:
     check.add_argument("--fail-on", choices=FAIL_ON, help="exit 1 on open errors (default) or on warnings too")
     check.add_argument("-q", "--quiet", action="store_true", help="leave accepted findings out of the text (still counted)")
     check.add_argument("--watch", action="store_true", help="check again whenever a .rules file changes")
+    check.add_argument("--properties", action="append", default=[], metavar="PATH",
+                       help="with .dmn models: a .rules file (or folder of them) of properties over the imported "
+                       "model (`import MODEL`, the .dmn file's stem), checked with it; repeatable")
     check.add_argument("--front-end-only", action="store_true", help="skip the formal checks (syntax, names, types only)")
     check.add_argument("--timeout", type=int, default=10_000, help="solver time limit per query, in milliseconds")
     check.add_argument("--progress", action="store_true", help="report the checks' progress (on stderr)")

@@ -1,0 +1,84 @@
+"""Properties over an imported DMN model (`ruleproof check MODEL.dmn --properties FILE.rules`):
+a refuted property is reported at its own `.rules` line and, in the DMN file, at the input
+data, decisions and table rule rows that decided its counterexample — with their DMN ids —
+in text, JSON and SARIF (goldens in tests/dmn/properties/, regenerated with UPDATE_GOLDEN=1)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from ruleproof.checker.dmn.load import check_dmn
+from ruleproof.checker.render import render_report_json
+from ruleproof.checker.render_ci import render_sarif
+
+FIXTURE = Path(__file__).parent / "dmn" / "properties"
+UPDATE = bool(os.environ.get("UPDATE_GOLDEN"))
+MODEL, PROPERTIES = "loans.dmn", "loans-properties.rules"
+
+
+def _golden(name: str, actual: str) -> None:
+    path = FIXTURE / name
+    if UPDATE:
+        path.write_text(actual, encoding="utf-8")
+    assert actual == path.read_text(encoding="utf-8"), f"{name} differs; run with UPDATE_GOLDEN=1 and review the diff"
+
+
+@pytest.fixture(scope="module")
+def report():
+    cwd = os.getcwd()
+    os.chdir(FIXTURE)  # paths in the goldens are relative to the fixture folder
+    try:
+        return check_dmn(MODEL, [PROPERTIES], timeout_ms=10_000)
+    finally:
+        os.chdir(cwd)
+
+
+def _dmn_line(marker: str) -> int:
+    return next(i for i, line in enumerate((FIXTURE / MODEL).read_text().splitlines(), 1) if marker in line)
+
+
+def test_a_refuted_property_points_at_the_dmn_rows_that_decided_its_case(report) -> None:
+    refuted = {d.involved[0]: d for d in report.diagnostics if d.code == "E609"}
+    assert set(refuted) == {"rate_capped", "monthly_capped"}  # ineligible_pays_nothing holds
+    rate = refuted["rate_capped"]
+    assert rate.primary.span.path == PROPERTIES and rate.primary.span.line == 3
+    case = rate.counterexample.case
+    assert case["Risk_Category"] in ("Low", "Medium") and case["Applied_On"] < "2026-01-01"
+    in_dmn = {label.span.line: label.message for label in rate.secondary if label.span.path == MODEL}
+    # the case is eligible (Eligibility's rule 1) and applied before 2026, so Rate's rule 2 (4%) decides it
+    assert "rule 1 (id `r0_id3`) applies" in in_dmn[_dmn_line('<rule id="r0_id3">')]
+    assert "rule 2 (id `r1_id4`) applies" in in_dmn[_dmn_line('<rule id="r1_id4">')]
+    assert _dmn_line('<rule id="r0_id4">') not in in_dmn  # rule 1 (3.5% from 2026) does not apply
+    assert "decision table (id `t_id4`) is 4 in this case" in in_dmn[_dmn_line('name="Rate"')]
+    assert '"Low"' in in_dmn[_dmn_line('name="Risk Category"')] or '"Medium"' in in_dmn[_dmn_line('name="Risk Category"')]
+    # a literal expression reading Rate: its chain of decisions is labelled too
+    monthly = {label.span.line: label.message for label in refuted["monthly_capped"].secondary}
+    assert "literal expression is 0.48 in this case" in monthly[_dmn_line('name="Monthly"')]
+    assert _dmn_line('<rule id="r1_id4">') in monthly
+
+
+def test_the_json_and_sarif_outputs_carry_the_dmn_locations(report) -> None:
+    body = render_report_json(report)
+    sarif = render_sarif(list(report.diagnostics))
+    _golden("check.expected.json", body)
+    _golden("check.expected.sarif", sarif)
+    (rate,) = [r for r in json.loads(sarif)["runs"][0]["results"]
+               if r["ruleId"] == "E609" and "rate_capped" in r["message"]["text"]]
+    related = [loc["physicalLocation"] for loc in rate["relatedLocations"]]
+    assert {"uri": MODEL} in [loc["artifactLocation"] for loc in related]
+    assert any(loc["region"]["startLine"] == _dmn_line('<rule id="r1_id4">') for loc in related)
+
+
+def test_the_check_command_takes_properties_next_to_a_dmn_model() -> None:
+    run = subprocess.run([sys.executable, "-m", "ruleproof", "check", MODEL, "--properties", PROPERTIES],
+                         capture_output=True, text=True, cwd=FIXTURE, env={**os.environ, "NO_COLOR": "1"})
+    assert run.returncode == 1, run.stderr
+    _golden("check.expected", run.stdout)
+    refused = subprocess.run([sys.executable, "-m", "ruleproof", "check", PROPERTIES, "--properties", PROPERTIES],
+                             capture_output=True, text=True, cwd=FIXTURE)
+    assert refused.returncode == 2 and "--properties adds .rules files to the .dmn models" in refused.stderr
