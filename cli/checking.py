@@ -10,9 +10,9 @@ from pathlib import Path
 
 from ruleproof.checker.diagnostics import Severity
 from ruleproof.checker.evaluate import CompiledPack
-from ruleproof.checker.examples import run_examples
+from ruleproof.checker.examples import examples_json, run_examples
 from ruleproof.checker.packs import PackNotFound, pack_paths
-from ruleproof.checker.render import FOLD, diagnostic_json, render_text, report_json
+from ruleproof.checker.render import FOLD, render_text, report_json
 from ruleproof.checker.render_ci import render_github, render_junit, render_sarif
 from ruleproof.checker.render_html import render_html
 from ruleproof.checker.report import Report, check_pack
@@ -84,14 +84,9 @@ def cmd_test(args: argparse.Namespace) -> int:
 def _test_once(args: argparse.Namespace) -> int:
     result = load_ok(args.pack)
     report = run_examples(CompiledPack(result.pack))
-    total = report.passed + len({d.message.split('"')[1] for d in report.failures})
+    total = len(report.runs)
     if args.format == "json":
-        write_json({
-            "pack": result.pack.name, "version": result.pack.version, "examples": total, "passed": report.passed,
-            "failed": [diagnostic_json(d) for d in report.failures],
-            "coverage": round(report.coverage, 4),
-            "uncovered_rules": [{"rule": r.name, "decision": r.decision, "at": str(r.span)} for r in report.uncovered],
-        })
+        write_json(examples_json(result.pack, report))
     else:
         lines = [render_text(report.failures, docs=True)] if report.failures else []
         lines += [f"uncovered: rule `{rule.name}` ({rule.decision}) at {rule.span}\n" for rule in report.uncovered]

@@ -1,7 +1,8 @@
 // The playground page: edit a pack in CodeMirror (highlighted with the editor grammar's tokens),
 // check it, see every finding in the text and in a list (open ones first), decide cases with the
-// EDITED text, load a counterexample into the form, share edits by link. Public API only:
-// /v1/packs, /v1/packs/{name}/files, /v1/validate, /v1/decide (with `files`), /v1/timeline/svg.
+// EDITED text, load a counterexample into the form, share edits by link, run the examples
+// (examples.js). Public API only: /v1/packs, /v1/packs/{name}/files, /v1/validate, /v1/decide
+// and /v1/test (with `files`), /v1/timeline/svg.
 import {
   EditorState, EditorView, keymap, lineNumbers, highlightActiveLine, highlightActiveLineGutter, drawSelection,
   defaultKeymap, history, historyKeymap, syntaxHighlighting, classHighlighter, setDiagnostics, lintGutter,
@@ -9,6 +10,7 @@ import {
 } from "./codemirror.js";
 import { textMateLanguage } from "./highlight.js";
 import { pack, unpack, lineDiff } from "./edits.js";
+import { runExamples } from "./examples.js";
 
 const state = { pack: null, served: {}, editors: {}, current: null, facts: [], decisions: [], findings: [], language: null };
 const $ = (id) => document.getElementById(id);
@@ -420,6 +422,9 @@ $("pack-select").addEventListener("change", (e) => {
   openPack(e.target.value);
 });
 $("check-button").addEventListener("click", checkPack);
+$("examples-button").addEventListener("click", () => runExamples({
+  api, el, pack: state.pack, files: currentFiles(), edited: editedFiles(), jumpTo,
+}));
 $("share-button").addEventListener("click", share);
 $("download-button").addEventListener("click", download);
 $("reset-button").addEventListener("click", reset);
