@@ -185,6 +185,11 @@ def test_phone_width_has_no_horizontal_scroll(browser, base_url) -> None:
     assert smallest >= 11, f"timeline labels drawn at {smallest:.1f} px on a phone"
     phone.locator("#decision-result").scroll_into_view_if_needed()
     phone.screenshot(path=str(ARTIFACTS / "phone-2-decided.png"))
+    phone.locator("#examples-button").click()
+    phone.locator("#passed-examples summary").click()  # the examples' tables, unfolded, fit too
+    phone.locator("#passed-examples li").first.scroll_into_view_if_needed()
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+    phone.screenshot(path=str(ARTIFACTS / "phone-3-examples.png"))
     assert not errors, errors
     phone.close()
 
@@ -271,7 +276,7 @@ def test_the_examples_run_from_the_page_with_expected_actual_and_coverage(browse
     file = run.example.span.path.split("/")[-1]
     assert page.locator("[role=tab][aria-selected=true]").inner_text() == file
     assert page.locator(".cm-lineNumbers .cm-activeLineGutter").inner_text() == str(run.example.span.line)  # the cursor's line
-    page.screenshot(path=str(ARTIFACTS / "desktop-4-examples.png"), full_page=True)
+    page.locator("#examples-section").screenshot(path=str(ARTIFACTS / "desktop-4-examples.png"))
     assert not errors, errors
     page.close()
 
