@@ -82,3 +82,28 @@ def test_the_check_command_takes_properties_next_to_a_dmn_model() -> None:
     refused = subprocess.run([sys.executable, "-m", "ruleproof", "check", PROPERTIES, "--properties", PROPERTIES],
                              capture_output=True, text=True, cwd=FIXTURE)
     assert refused.returncode == 2 and "--properties adds .rules files to the .dmn models" in refused.stderr
+
+
+def test_a_decision_without_a_value_on_the_case_says_why(tmp_path) -> None:
+    from ruleproof.checker.dmn.evidence import decided_labels
+
+    try:
+        from tests.dmn.build import dmn_xml
+    except ImportError:  # pytest run without the repository root on sys.path
+        from dmn.build import dmn_xml
+    gappy = {"name": "gappy", "inputs": {"Score": "number"},
+             "decisions": [{"name": "Band", "type": "string", "hit": "FIRST", "inputs": ["Score"],
+                            "outputs": [{"type": "string"}], "rules": [([">=50"], ['"high"']), ([">=0"], ['"low"'])]}]}
+    model = tmp_path / "gappy.dmn"
+    model.write_text(dmn_xml(gappy))
+    props = tmp_path / "props.rules"
+    props.write_text('import gappy\nproperty banded cite "Policy 1": always Band is present\n')
+    report = check_dmn(model, [props], timeout_ms=10_000)
+    (refuted,) = [d for d in report.diagnostics if d.code == "E609"]
+    assert refuted.counterexample.case["Score"] < 0
+    labels = [label.message for label in refuted.secondary if label.span.path == str(model)]
+    assert any(m.startswith("DMN decision `Band` (id `id1`), decision table (id `t_id1`) is undetermined in this case (")
+               for m in labels), labels
+    assert not any("applies in this case" in m for m in labels), labels  # no row applies
+    others = [d for d in report.diagnostics if d.code != "E609"]
+    assert all(decided_labels(None, report.ir, d) == () for d in others)  # only refuted properties get them

@@ -16,7 +16,7 @@ import json
 from ruleproof.checker import ir
 from ruleproof.checker.diagnostics import CheckVerdict, Diagnostic, Label
 from ruleproof.checker.evaluate import CompiledPack
-from ruleproof.checker.values import read_facts, to_wire
+from ruleproof.checker.values import InvalidFacts, read_facts, to_wire
 
 PROPERTY_CODES = frozenset({"E609", "E607"})
 
@@ -59,7 +59,10 @@ def decided_labels(imported, pack: ir.Pack, d: Diagnostic, compiled: CompiledPac
         return ()
     facts, decisions = _read_by(pack, prop)
     compiled = compiled or CompiledPack(pack)
-    read = read_facts(pack, evidence.case)
+    try:
+        read = read_facts(pack, evidence.case)
+    except InvalidFacts:  # not a case `decide` reads (the check's own timeline would say so): no labels
+        return ()
     labels: list[Label] = []
     for name in facts:
         element = imported.origins.get(name)
