@@ -1,5 +1,5 @@
 """`ruleproof check` and `ruleproof test`: findings and example runs, once or on every change
-of the .rules files (`--watch`)."""
+of the .rules (or .dmn) files (`--watch`)."""
 
 from __future__ import annotations
 
@@ -37,7 +37,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     fmt = args.format or defaults.format
     fail_on = args.fail_on or defaults.fail_on
     run = lambda: _check_once(args, given, fmt, fail_on)  # noqa: E731
-    return watch(given, run) if args.watch else run()
+    return watch([*given, *args.properties], run) if args.watch else run()
 
 
 def _check_once(args: argparse.Namespace, given: list[str], fmt: str, fail_on: str) -> int:
@@ -99,7 +99,7 @@ def _test_once(args: argparse.Namespace) -> int:
 
 
 def watch(paths: list[str], run: Callable[[], int]) -> int:
-    """Run once, then again each time a .rules file under `paths` changes, until interrupted;
+    """Run once, then again each time a .rules or .dmn file under `paths` changes, until interrupted;
     the exit code is the last run's. A run that cannot load the pack reports why and waits."""
     from watchfiles import watch as changes
 
@@ -113,7 +113,7 @@ def watch(paths: list[str], run: Callable[[], int]) -> int:
     code = guarded()
     print(f"watching {', '.join(paths)} for changes (Ctrl+C to stop)", file=sys.stderr, flush=True)
     try:
-        for batch in changes(*paths, watch_filter=lambda _change, path: path.endswith(".rules"), debounce=200,
+        for batch in changes(*paths, watch_filter=lambda _change, path: path.endswith((".rules", DMN_SUFFIX)), debounce=200,
                              step=50, raise_interrupt=False):
             names = ", ".join(sorted({Path(p).name for _, p in batch}))
             print(f"\n--- changed: {names}", file=sys.stderr, flush=True)
@@ -131,7 +131,7 @@ def add_parsers(sub, common: argparse.ArgumentParser) -> None:
                        "json prints one document, for several packs {reports, errors, warnings}")
     check.add_argument("--fail-on", choices=FAIL_ON, help="exit 1 on open errors (default) or on warnings too")
     check.add_argument("-q", "--quiet", action="store_true", help="leave accepted findings out of the text (still counted)")
-    check.add_argument("--watch", action="store_true", help="check again whenever a .rules file changes")
+    check.add_argument("--watch", action="store_true", help="check again whenever a .rules or .dmn file changes")
     check.add_argument("--properties", action="append", default=[], metavar="PATH",
                        help="with .dmn models: a .rules file (or folder of them) of properties over the imported "
                        "model (`import MODEL`, the .dmn file's stem), checked with it; repeatable")

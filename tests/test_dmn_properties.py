@@ -107,3 +107,42 @@ def test_a_decision_without_a_value_on_the_case_says_why(tmp_path) -> None:
     assert not any("applies in this case" in m for m in labels), labels  # no row applies
     others = [d for d in report.diagnostics if d.code != "E609"]
     assert all(decided_labels(None, report.ir, d) == () for d in others)  # only refuted properties get them
+
+
+def test_watch_checks_again_when_the_dmn_model_changes(tmp_path) -> None:
+    import queue
+    import shutil
+    import threading
+    import time
+
+    for name in (MODEL, PROPERTIES):
+        shutil.copy(FIXTURE / name, tmp_path / name)
+    model = tmp_path / MODEL
+    argv = [sys.executable, "-m", "ruleproof", "check", str(model), "--properties", str(tmp_path / PROPERTIES),
+            "--watch", "--front-end-only", "--color", "never"]
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    lines: queue.Queue = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(line) for line in proc.stdout], daemon=True).start()
+
+    def wait_for(needle: str, poke=None) -> str:
+        seen, deadline, poked = [], time.monotonic() + 30, 0.0
+        while time.monotonic() < deadline:
+            if poke is not None and time.monotonic() - poked > 1:  # the watcher may start after the first write
+                poke()
+                poked = time.monotonic()
+            try:
+                seen.append(lines.get(timeout=0.2))
+            except queue.Empty:
+                continue
+            if needle in seen[-1]:
+                return "".join(seen)
+        raise AssertionError(f"no {needle!r}; saw {''.join(seen)!r}")
+
+    try:
+        wait_for("watching")
+        broken = model.read_text().replace('typeRef="number"', 'typeRef="nonsense"', 1)
+        seen = wait_for("E702", poke=lambda: model.write_text(broken))
+        assert f"changed: {MODEL}" in seen
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
