@@ -5,16 +5,14 @@ in text, JSON and SARIF (goldens in tests/dmn/properties/, regenerated with UPDA
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 from ruleproof.checker.dmn.load import check_dmn
-from ruleproof.checker.render import render_report_json
-from ruleproof.checker.render_ci import render_sarif
 
 FIXTURE = Path(__file__).parent / "dmn" / "properties"
 UPDATE = bool(os.environ.get("UPDATE_GOLDEN"))
@@ -28,44 +26,45 @@ def _golden(name: str, actual: str) -> None:
     assert actual == path.read_text(encoding="utf-8"), f"{name} differs; run with UPDATE_GOLDEN=1 and review the diff"
 
 
-@pytest.fixture(scope="module")
-def report():
-    cwd = os.getcwd()
-    os.chdir(FIXTURE)  # paths in the goldens are relative to the fixture folder
-    try:
-        return check_dmn(MODEL, [PROPERTIES], timeout_ms=10_000)
-    finally:
-        os.chdir(cwd)
+@functools.cache
+def _check(fmt: str) -> str:
+    """`ruleproof check loans.dmn --properties loans-properties.rules --format FMT`, run from the
+    fixture folder (relative paths) in a fresh process: the solver's cases are those of a
+    first run, as a user gets them."""
+    run = subprocess.run([sys.executable, "-m", "ruleproof", "check", MODEL, "--properties", PROPERTIES, "--format", fmt],
+                         capture_output=True, text=True, cwd=FIXTURE, env={**os.environ, "NO_COLOR": "1"})
+    assert run.returncode == 1, run.stderr  # the refuted properties are errors
+    return run.stdout
 
 
 def _dmn_line(marker: str) -> int:
     return next(i for i, line in enumerate((FIXTURE / MODEL).read_text().splitlines(), 1) if marker in line)
 
 
-def test_a_refuted_property_points_at_the_dmn_rows_that_decided_its_case(report) -> None:
-    refuted = {d.involved[0]: d for d in report.diagnostics if d.code == "E609"}
+def test_a_refuted_property_points_at_the_dmn_rows_that_decided_its_case() -> None:
+    report = json.loads(_check("json"))
+    refuted = {d["involved"][0]: d for d in report["diagnostics"] if d["code"] == "E609"}
     assert set(refuted) == {"rate_capped", "monthly_capped"}  # ineligible_pays_nothing holds
     rate = refuted["rate_capped"]
-    assert rate.primary.span.path == PROPERTIES and rate.primary.span.line == 3
-    case = rate.counterexample.case
+    assert (rate["location"]["file"], rate["location"]["line"]) == (PROPERTIES, 3)
+    case = rate["counterexample"]
     assert case["Risk_Category"] in ("Low", "Medium") and case["Applied_On"] < "2026-01-01"
-    in_dmn = {label.span.line: label.message for label in rate.secondary if label.span.path == MODEL}
+    in_dmn = {r["line"]: r["label"] for r in rate["related"] if r["file"] == MODEL}
     # the case is eligible (Eligibility's rule 1) and applied before 2026, so Rate's rule 2 (4%) decides it
     assert "rule 1 (id `r0_id3`) applies" in in_dmn[_dmn_line('<rule id="r0_id3">')]
     assert "rule 2 (id `r1_id4`) applies" in in_dmn[_dmn_line('<rule id="r1_id4">')]
     assert _dmn_line('<rule id="r0_id4">') not in in_dmn  # rule 1 (3.5% from 2026) does not apply
     assert "decision table (id `t_id4`) is 4 in this case" in in_dmn[_dmn_line('name="Rate"')]
-    assert '"Low"' in in_dmn[_dmn_line('name="Risk Category"')] or '"Medium"' in in_dmn[_dmn_line('name="Risk Category"')]
+    assert json.dumps(case["Risk_Category"]) in in_dmn[_dmn_line('name="Risk Category"')]
     # a literal expression reading Rate: its chain of decisions is labelled too
-    monthly = {label.span.line: label.message for label in refuted["monthly_capped"].secondary}
+    monthly = {r["line"]: r["label"] for r in refuted["monthly_capped"]["related"]}
     assert "literal expression is 0.48 in this case" in monthly[_dmn_line('name="Monthly"')]
     assert _dmn_line('<rule id="r1_id4">') in monthly
+    _golden("check.expected.json", _check("json"))
 
 
-def test_the_json_and_sarif_outputs_carry_the_dmn_locations(report) -> None:
-    body = render_report_json(report)
-    sarif = render_sarif(list(report.diagnostics))
-    _golden("check.expected.json", body)
+def test_the_sarif_output_carries_the_dmn_locations() -> None:
+    sarif = _check("sarif")
     _golden("check.expected.sarif", sarif)
     (rate,) = [r for r in json.loads(sarif)["runs"][0]["results"]
                if r["ruleId"] == "E609" and "rate_capped" in r["message"]["text"]]
@@ -74,11 +73,12 @@ def test_the_json_and_sarif_outputs_carry_the_dmn_locations(report) -> None:
     assert any(loc["region"]["startLine"] == _dmn_line('<rule id="r1_id4">') for loc in related)
 
 
-def test_the_check_command_takes_properties_next_to_a_dmn_model() -> None:
-    run = subprocess.run([sys.executable, "-m", "ruleproof", "check", MODEL, "--properties", PROPERTIES],
-                         capture_output=True, text=True, cwd=FIXTURE, env={**os.environ, "NO_COLOR": "1"})
-    assert run.returncode == 1, run.stderr
-    _golden("check.expected", run.stdout)
+def test_the_text_output_shows_the_dmn_places_under_the_property() -> None:
+    text = _check("text")
+    _golden("check.expected", text)
+    block = text[text.index("property `rate_capped` does not hold"):].split("\n\n")[0]
+    row = _dmn_line('<rule id="r1_id4">')
+    assert f"::: {MODEL}:{row}:7" in block
     refused = subprocess.run([sys.executable, "-m", "ruleproof", "check", PROPERTIES, "--properties", PROPERTIES],
                              capture_output=True, text=True, cwd=FIXTURE)
     assert refused.returncode == 2 and "--properties adds .rules files to the .dmn models" in refused.stderr
