@@ -44,7 +44,7 @@ def _dmn_line(marker: str) -> int:
 def test_a_refuted_property_points_at_the_dmn_rows_that_decided_its_case() -> None:
     report = json.loads(_check("json"))
     refuted = {d["involved"][0]: d for d in report["diagnostics"] if d["code"] == "E609"}
-    assert set(refuted) == {"rate_capped", "monthly_capped"}  # ineligible_pays_nothing holds
+    assert set(refuted) == {"rate_capped", "monthly_capped", "every_rate_positive"}  # ineligible_pays_nothing holds
     rate = refuted["rate_capped"]
     assert (rate["location"]["file"], rate["location"]["line"]) == (PROPERTIES, 3)
     case = rate["counterexample"]
@@ -60,6 +60,10 @@ def test_a_refuted_property_points_at_the_dmn_rows_that_decided_its_case() -> No
     monthly = {r["line"]: r["label"] for r in refuted["monthly_capped"]["related"]}
     assert "literal expression is 0.48 in this case" in monthly[_dmn_line('name="Monthly"')]
     assert _dmn_line('<rule id="r1_id4">') in monthly
+    # no rule of Rate applies to an ineligible case: the default output decides it
+    zero = {r["line"]: r["label"] for r in refuted["every_rate_positive"]["related"]}
+    assert zero[_dmn_line('name="Rate"')].endswith("is 0 in this case (the table's default output)")
+    assert not any(_dmn_line(f'<rule id="r{i}_id4">') in zero for i in (0, 1))
     _golden("check.expected.json", _check("json"))
 
 

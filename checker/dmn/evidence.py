@@ -15,6 +15,7 @@ import json
 
 from ruleproof.checker import ir
 from ruleproof.checker.diagnostics import CheckVerdict, Diagnostic, Label
+from ruleproof.checker.dmn import DmnImport
 from ruleproof.checker.evaluate import CompiledPack
 from ruleproof.checker.values import InvalidFacts, read_facts, to_wire
 
@@ -47,7 +48,7 @@ def _read_by(pack: ir.Pack, prop: ir.Property) -> tuple[list[str], list[str]]:
     return [n for n in pack.facts if n in facts], [n for n in pack.decision_order if n in decisions]
 
 
-def decided_labels(imported, pack: ir.Pack, d: Diagnostic, compiled: CompiledPack | None = None) -> tuple[Label, ...]:
+def decided_labels(imported: DmnImport, pack: ir.Pack, d: Diagnostic, compiled: CompiledPack | None = None) -> tuple[Label, ...]:
     """Labels at the DMN elements that decided a refuted property's counterexample: each
     decision it reads with its value on the case (and whether the default output gave it),
     the rule rows selected, the input data with the case's values. () for any other finding."""
