@@ -277,6 +277,11 @@ def test_the_examples_run_from_the_page_with_expected_actual_and_coverage(browse
     assert page.locator("[role=tab][aria-selected=true]").inner_text() == file
     assert page.locator(".cm-lineNumbers .cm-activeLineGutter").inner_text() == str(run.example.span.line)  # the cursor's line
     page.locator("#examples-section").screenshot(path=str(ARTIFACTS / "desktop-4-examples.png"))
+    (uncovered,) = edited.uncovered  # the rule the edit leaves uncovered is marked in the text
+    assert page.locator("#uncovered-rules li").inner_text().startswith(f"{uncovered.name} ({uncovered.decision})")
+    page.locator("#editor").scroll_into_view_if_needed()  # CodeMirror draws the lines of a visible editor only
+    marked = _show_line(page, f"rule {uncovered.name}").locator(".cm-lintRange-info")
+    assert marked.count() == 1
     assert not errors, errors
     page.close()
 

@@ -5,7 +5,7 @@
 // and uncovered rule is a button that shows it in the editor.
 
 // "path/to/orders.rules:186:1" as a location the editor can jump to.
-function located(at) {
+export function located(at) {
   const match = /^(.*):(\d+):(\d+)$/.exec(at || "");
   return match ? { file: match[1], line: Number(match[2]), column: Number(match[3]) } : null;
 }
@@ -33,7 +33,8 @@ function exampleItem(el, jumpTo, result) {
     el("div", { class: "table-scroll" }, table), el("p", { class: "covers" }, covers));
 }
 
-// Run the examples and show them in #examples-result; `files` are sent only when edited.
+// Run the examples and show them in #examples-result; `files` are sent only when edited. The
+// report (null when the run failed) goes back to the page, which marks the uncovered rules.
 export async function runExamples({ api, el, pack, files, edited, jumpTo }) {
   const out = document.getElementById("examples-result");
   out.replaceChildren(el("p", {}, "running the examples…"));
@@ -44,7 +45,7 @@ export async function runExamples({ api, el, pack, files, edited, jumpTo }) {
     report = await api("POST", "/v1/test", body);
   } catch (err) {
     out.replaceChildren(el("p", { role: "alert" }, `cannot run the examples: ${err.message}`));
-    return;
+    return null;
   }
   const failed = report.results.filter((r) => !r.passed);
   const passed = report.results.filter((r) => r.passed);
@@ -64,4 +65,5 @@ export async function runExamples({ api, el, pack, files, edited, jumpTo }) {
     el("details", { id: "uncovered-rules", ...(uncovered.length ? { open: "" } : {}) },
       el("summary", {}, `${uncovered.length} rule${uncovered.length === 1 ? "" : "s"} no example covers`),
       el("ul", {}, ...uncovered)));
+  return report;
 }
