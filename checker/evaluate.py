@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from fractions import Fraction
 from functools import cached_property
 
 from ruleproof.checker import ir
@@ -140,6 +141,8 @@ class ExprCompiler:
         self.constants: list[object] = []
 
     def const(self, value: object) -> str:
+        if isinstance(value, Fraction) and value.denominator == 1:
+            value = value.numerator  # whole numbers compute faster as ints, and equal their Fraction
         if isinstance(value, (bool, int, str)) or value is None:
             return repr(value)
         self.constants.append(value)
@@ -360,9 +363,12 @@ class CompiledPack:
         lines = ["def run(F):", "    D = {}", "    U = {}", "    V = {}"]
         for i, name in enumerate(order):
             namespace[f"d{i}"] = self.deciders[name]
-            deps = sorted(self.fact_dependencies[name])
+            # the absent facts it reads, in order: only an optional fact can be absent (None)
+            deps = sorted(f for f in self.fact_dependencies[name] if self.pack.facts[f].type.optional)
             namespace[f"s{i}"] = tuple(deps)
-            if len(deps) <= 8:  # the absent facts it reads, in order: a test per fact, no loop
+            if not deps:
+                absent = ["            A = []"]
+            elif len(deps) <= 8:  # a test per fact, no loop
                 absent = ["            A = []"] + [f"            if F.get({f!r}, 0) is None: A.append({f!r})" for f in deps]
             else:
                 absent = [f"            A = [f for f in s{i} if F.get(f, 0) is None]"]
