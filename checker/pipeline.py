@@ -81,20 +81,23 @@ STAGES: tuple[Stage, ...] = (
 )
 
 
-def run_stages(sources: dict[str, SourceFile]) -> tuple[ir.Pack | None, list[Diagnostic]]:
+def run_stages(sources: dict[str, SourceFile], as_of: int | None = None) -> tuple[ir.Pack | None, list[Diagnostic]]:
     """Run STAGES in order on the sources: the IR pack (None if a stage stopped short) and
-    every diagnostic, unsorted."""
+    every diagnostic, unsorted. With `as_of` (a day's ordinal) every decision is read as of
+    that day: only the rules in force on it are lowered."""
     value: object = sources
     diags: list[Diagnostic] = []
     for stage in STAGES:
         if not stage.after_errors and has_errors(diags):
             return None, diags
+        if stage.name is StageName.LOWER:
+            value.pin = as_of
         value, found = stage.run(value)
         diags.extend(found)
     return value, diags
 
 
-def load_texts(texts: dict[str, str]) -> LoadResult:
+def load_texts(texts: dict[str, str], as_of: int | None = None) -> LoadResult:
     """Run the front end on in-memory files: path -> text. Module names are the file stems.
 
     >>> result = load_texts({"a.rules": 'pack a version "1"  fact paid: bool  decision ok: bool = paid'})
@@ -102,13 +105,13 @@ def load_texts(texts: dict[str, str]) -> LoadResult:
     (True, ['ok'])
     """
     sources = {path: SourceFile(path, text) for path, text in texts.items()}
-    pack, diags = run_stages(sources)
+    pack, diags = run_stages(sources, as_of)
     return LoadResult(pack, sorted_diagnostics(diags), sources)
 
 
-def load_pack(path: Path | str) -> LoadResult:
+def load_pack(path: Path | str, as_of: int | None = None) -> LoadResult:
     """Run the front end on a pack folder (every `.rules` file under it, see checker/packs.py)
-    or one file; raises PackNotFound when the path holds none."""
+    or one file; raises PackNotFound when the path holds none. `as_of`: see `run_stages`."""
     texts = {}
     diags: list[Diagnostic] = []
     for file in files_of(Path(path)):
@@ -119,6 +122,6 @@ def load_pack(path: Path | str) -> LoadResult:
             reason = "it is not UTF-8 text" if isinstance(err, UnicodeDecodeError) else (err.strerror or "it cannot be opened").lower()
             diags.append(diagnostic("E001", f"cannot read `{file}`: {reason}", Span(source, 0, 0),
                                     "unreadable", help="check the file's permissions and that it is UTF-8 text"))
-    result = load_texts(texts)
+    result = load_texts(texts, as_of)
     result.diagnostics = sorted_diagnostics(diags + result.diagnostics)
     return result
