@@ -22,25 +22,25 @@ def lower(typed: TypedPack) -> tuple[ir.Pack | None, list[Diagnostic]]:
     guards = _rule_guards(typed, in_force)
     order = 0
     for decl, condition, conclusions in typed.rules:
-        period = rule_period(res, decl)
+        period, written = rule_period(res, decl)
         if not in_force.applies(period):
             continue
         for target, value in conclusions:
             overrides = tuple(i.name for i in decl.overrides if _concludes(res, i.name, target))
             rules_by_decision[target].append(ir.Rule(
-                decl.name.name, target, in_force.condition(_guarded(condition, decl, guards), period, target, decl.span),
+                decl.name.name, target, in_force.condition(_guarded(condition, decl, guards), period, target, written),
                 value, order, decl.priority, overrides, tuple(i.name for i in decl.unless), decl.because, decl.cite,
                 "rule", span=decl.span, period=period,
             ))
             order += 1
     for table, rows in typed.tables:
         for index, (row, condition, output) in enumerate(rows, start=1):
-            period = row_period(res, table, row)
+            period, written = row_period(res, table, row)
             if not in_force.applies(period):
                 continue
             rules_by_decision[table.decision.name].append(ir.Rule(
                 f"{table.name.name}[{index}]", table.decision.name,
-                in_force.condition(condition, period, table.decision.name, row.span), output, order,
+                in_force.condition(condition, period, table.decision.name, written), output, order,
                 cite=row.cite or table.cite, origin="table", span=row.span, period=period,
             ))
             order += 1
@@ -101,14 +101,15 @@ def _rule_guards(typed: TypedPack, in_force: InForce) -> dict[str, ir.Expr]:
     it fires (in force on its first decision's day, its `unless` exceptions applied)."""
     res = typed.resolution
     raw = {decl.name.name: (decl, condition, conclusions) for decl, condition, conclusions in typed.rules
-           if in_force.applies(rule_period(res, decl))}
+           if in_force.applies(rule_period(res, decl)[0])}
     fired: dict[str, ir.Expr] = {}
 
     def fires(name: str, depth: int = 0) -> ir.Expr:
         if name not in fired:
             decl, condition, conclusions = raw[name]
             guarded = ir.TRUE if depth > len(raw) else _guarded(condition, decl, raw, lambda n: fires(n, depth + 1))
-            fired[name] = in_force.condition(guarded, rule_period(res, decl), conclusions[0][0], decl.span) if conclusions else guarded
+            period, written = rule_period(res, decl)
+            fired[name] = in_force.condition(guarded, period, conclusions[0][0], written) if conclusions else guarded
         return fired[name]
 
     for name in raw:

@@ -31,21 +31,35 @@ class InForce:
         return period is None or self.pin is None or period.contains(self.pin)
 
     def condition(self, condition: ir.Expr, period: Period | None, decision: str, span: Span) -> ir.Expr:
-        """`condition` of a rule of `decision` that `applies`, with its in-force tests in front."""
+        """`condition` of a rule of `decision` that `applies`, with its in-force tests in front
+        (located at `span`, the period as written: a trace quotes it where it fails)."""
         if period is None or self.pin is not None:
             return condition
         day = self.as_of[decision]
         tests = [ir.Compare(op, day, ir.Const(bound, T.DATE, span=span), T.BOOL, span=span)
                  for op, bound in period.in_force_tests()]
-        return all_of(span, *tests, condition)
+        return all_of(condition.span or span, *tests, condition)
 
 
-def rule_period(res, decl: ast.RuleDecl) -> Period | None:
-    """The days a rule declaration is in force, within its module's period."""
-    return effective_period(decl.period, module_period(res.modules[res.symbols[decl.name.name].module]))
+def rule_period(res, decl: ast.RuleDecl) -> tuple[Period | None, Span]:
+    """The days a rule declaration is in force, within its module's period, and where the
+    period is written (the rule's own, else the module's)."""
+    module = res.modules[res.symbols[decl.name.name].module]
+    return (effective_period(decl.period, module_period(module)),
+            _written(module, decl.period) or decl.span)
 
 
-def row_period(res, table: ast.TableDecl, row: ast.TableRow) -> Period | None:
-    """The days a table row is in force, within its table's and its module's periods."""
-    outer = effective_period(table.period, module_period(res.modules[res.symbols[table.name.name].module]))
-    return effective_period(row.period, outer)
+def row_period(res, table: ast.TableDecl, row: ast.TableRow) -> tuple[Period | None, Span]:
+    """The days a table row is in force, within its table's and its module's periods, and
+    where the period is written (the row's own, else the table's, else the module's)."""
+    module = res.modules[res.symbols[table.name.name].module]
+    outer = effective_period(table.period, module_period(module))
+    return effective_period(row.period, outer), _written(module, row.period, table.period) or row.span
+
+
+def _written(module: ast.Module, *periods: ast.Period | None) -> Span | None:
+    """The span of the innermost period written, else of the module's `module effective`."""
+    for period in periods:
+        if period is not None:
+            return period.span
+    return next((d.period.span for d in module.decls if isinstance(d, ast.EffectiveDecl)), None)
