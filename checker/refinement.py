@@ -85,7 +85,7 @@ def check_refinements(old: ir.Pack, new: ir.Pack, expectations: list[tuple[Expec
                       timeout_ms: int = DEFAULT_TIMEOUT_MS) -> list[Refinement]:
     """Check each (expectation, decision) between `old` and `new`, in the order given."""
     enc_old, enc_new, solver, clashing = shared_encoders(old, new, timeout_ms)
-    compiled = CompiledPack(old), CompiledPack(new)
+    compiled: list[CompiledPack] = []  # both versions' evaluators, built for the first witness
     results = []
     for expect, name in expectations:
         problem = _invalid(old, new, name, clashing)
@@ -99,6 +99,7 @@ def check_refinements(old: ir.Pack, new: ir.Pack, expectations: list[tuple[Expec
             results.append(Refinement(name, expect, Verdict.PROVED))
         else:
             witness = {**enc_old.case(verdict.model), **enc_new.case(verdict.model)}
+            compiled = compiled or [CompiledPack(old), CompiledPack(new)]
             results.append(Refinement(name, expect, Verdict.REFUTED, witness,
                                       decided(compiled[0], witness, name), decided(compiled[1], witness, name)))
     return results

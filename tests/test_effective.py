@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from ruleproof.checker.checks import run_checks
 from ruleproof.checker.evaluate import CompiledPack
-from ruleproof.checker.pipeline import load_pack, load_texts
+from ruleproof.checker.pipeline import load_pack, load_pack_as_of, load_texts
 from ruleproof.checker.refinement import Expectation, Verdict, check_refinements
 from ruleproof.checker.values import read_facts, to_wire
 from ruleproof.main import main
@@ -198,3 +198,16 @@ def test_cli_diff_usage_errors(capsys):
     assert main(["diff", str(PACK), str(PACK), "--expect", "smaller", "over_cap"]) == 2
     err = capsys.readouterr().err
     assert "two `--as-of`" in err and "YYYY-MM-DD" in err and "narrower, wider, same" in err
+
+
+def test_marketplace_2022_notices_change_over_on_their_days():
+    """The marketplace pack read as of the day before and the day of the violation deductions'
+    launch: the deduction only widens, and the witness is a violation after the first period."""
+    market = Path(__file__).resolve().parents[1] / "policies" / "marketplace"
+    before, launch = (r.pack for r in load_pack_as_of(market, [_day("2022-02-26"), _day("2022-02-27")]))
+    expectations = [(Expectation.WIDER, "violation_deduction_applies"), (Expectation.NARROWER, "violation_deduction_applies"),
+                    (Expectation.SAME, "unsold_product_removed")]
+    wider, narrower, same = check_refinements(before, launch, expectations)
+    assert wider.verdict is Verdict.PROVED and same.verdict is Verdict.PROVED
+    assert narrower.verdict is Verdict.REFUTED and (narrower.old, narrower.new) == (False, True)
+    assert narrower.witness["violation_period_starts_on"] > "2022-01-26"
