@@ -71,6 +71,9 @@ def check_periods(res: Resolution, diags: list[Diagnostic]) -> None:
                 _check_as_of(res, decl, [decl.decision.name], written, outer, diags)
                 for row in decl.rows:
                     _check_constants(res, row, effective_period(row.period, table_outer), diags)
+                _check_constants(res, decl, None, diags)
+            elif not isinstance(decl, ast.ExampleDecl):  # an example's values are its own
+                _check_constants(res, decl, None, diags)
 
 
 def written_text(period: ast.Period) -> str:
@@ -147,10 +150,16 @@ def _check_as_of(res: Resolution, decl, decisions: list[str], own: ast.Period | 
 
 
 def _check_constants(res: Resolution, decl, mine: Period | None, diags: list[Diagnostic]) -> None:
-    from ruleproof.checker.resolve import expr_names  # resolve.py imports this module
+    """E323 where `decl` (in force during `mine`, None: on any day) reads a constant directly
+    on days the constant is not in force. A table: its inputs (rows are checked one by one)."""
+    from ruleproof.checker.resolve import _decl_exprs, expr_names  # resolve.py imports this module
 
-    exprs = ([decl.condition, *(c.value for c in decl.conclusions)] if isinstance(decl, ast.RuleDecl)
-             else [c.value for c in decl.cells] + [decl.output])
+    if isinstance(decl, ast.TableRow):
+        exprs = [c.value for c in decl.cells] + [decl.output]
+    elif isinstance(decl, ast.TableDecl):
+        exprs = list(decl.inputs)
+    else:
+        exprs = _decl_exprs(decl)
     mine = mine or Period()
     for expr in exprs:
         for name in expr_names(expr):

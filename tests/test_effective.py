@@ -211,3 +211,13 @@ def test_marketplace_2022_notices_change_over_on_their_days():
     assert wider.verdict is Verdict.PROVED and same.verdict is Verdict.PROVED
     assert narrower.verdict is Verdict.REFUTED and (narrower.old, narrower.new) == (False, True)
     assert narrower.witness["violation_period_starts_on"] > "2022-01-26"
+
+
+def test_a_dated_constant_read_by_a_formula_is_an_error():
+    text = """pack p version "1"
+fact n: int
+const cap = 5 effective until 2022-01-01 cite "Art. 27"
+decision over: bool cite "Art. 27" = n > cap
+"""
+    codes = [d.code for d in load_texts({"p.rules": text}).diagnostics]
+    assert codes == ["E323"]
