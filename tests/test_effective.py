@@ -221,3 +221,19 @@ decision over: bool cite "Art. 27" = n > cap
 """
     codes = [d.code for d in load_texts({"p.rules": text}).diagnostics]
     assert codes == ["E323"]
+
+
+def test_when_and_partial_follow_the_periods(tmp_path, capsys):
+    facts = tmp_path / "facts.json"
+    facts.write_text(json.dumps({**CASE, "placed_on": "2021-06-01"}))
+    assert main(["when", str(PACK), "--facts", str(facts), "--decision", "removed"]) == 0
+    assert "`removed` holds from 2022-01-13" in capsys.readouterr().out
+    assert main(["when", str(PACK), "--facts", str(facts), "--decision", "over_cap"]) == 0
+    assert "`over_cap` holds from 2021-06-01 to 2022-01-12" in capsys.readouterr().out
+    assert main(["decide", str(PACK), "--facts", str(facts), "--partial", "--format", "json"]) == 0
+    partial = json.loads(capsys.readouterr().out)["partial"]
+    for name in ("over_cap", "removed"):  # read as of today, which the case leaves open
+        assert partial[name]["depends_on"] == ["today"] and len(partial[name]["values"]) == 2
+    true_on = next(v["witness"]["today"] for v in partial["over_cap"]["values"] if v["value"] is True)
+    assert true_on < "2022-01-13"  # only while the cap is in force
+    assert partial["commission_rate"]["forced"] == 0.05  # read as of placed_on, which the case gives
