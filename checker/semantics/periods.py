@@ -85,10 +85,3 @@ class Period:
             parts.append("until " + dt.date.fromordinal(self.end).isoformat())
         return " ".join(parts)
 
-
-def periods_of(periods: list[Period | None]) -> list[Period]:
-    """The stretches of time between every changeover of `periods`, in order, from "since
-    always" to "for good": within one stretch, the same rules are in force."""
-    days = sorted({d for p in periods if p is not None for d in p.changeovers()})
-    bounds = [None, *days, None]
-    return [Period(bounds[i], bounds[i + 1]) for i in range(len(bounds) - 1)]
