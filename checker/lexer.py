@@ -18,7 +18,7 @@ from lark.lexer import TerminalDef
 #: the keywords that start a declaration (a file is cut into chunks at them after an error)
 DECL_KEYWORDS = (
     "pack", "import", "enum", "fact", "const", "let", "assume", "decision", "rule", "table",
-    "window", "property", "obligation", "example", "holidays", "accept",
+    "window", "property", "obligation", "example", "holidays", "accept", "module",
 )
 
 
