@@ -5,9 +5,11 @@ asserts and calls a wrapper for every reduction, also for the unit rules of the 
 only pass their one child up (`?sum: product`, ...). Here the table is re-keyed once: an
 action is one int (a state to shift to, or the complement of a rule's index to reduce by),
 a rule is a (size, callback, name) triple, and a unit rule has no callback: reducing by it
-replaces the top state and leaves the value stack alone. The states, the order of reductions
-and the values are Lark's (the same callbacks run on the same children), so every AST and
-every syntax error stays what Lark's loop gave.
+replaces the top state and leaves the value stack alone. A run of unit reductions (ten of
+them from `expr` down to `atom` for each operand) depends only on the state below the top,
+the top state and the next terminal, so it is followed once and remembered as one step.
+The states, the order of reductions and the values are Lark's (the same callbacks run on the
+same children), so every AST and every syntax error stays what Lark's loop gave.
 """
 
 from __future__ import annotations
@@ -66,6 +68,19 @@ class Table:
                 row[key] = ~index[id(arg)]
         self.start = table.start_states[start]
         self.end = table.end_states[start]
+        # (state below, top state, terminal) -> the top state after the unit reductions it calls for
+        self.units: dict[tuple[int, int, str], int] = {}
+
+    def after_units(self, below: int, top: int, kind: str) -> int:
+        """The top state once the unit reductions `kind` calls for on top of `below` are done."""
+        key = (below, top, kind)
+        done = self.units.get(key)
+        if done is None:
+            done = top
+            while (action := self.states[done].get(kind)) is not None and action < 0 and self.rules[~action][1] is None:
+                done = self.states[below][self.rules[~action][2]]
+            self.units[key] = done
+        return done
 
 
 class Parser:
@@ -86,7 +101,8 @@ class Parser:
     def feed(self, token: Token) -> None:
         """Reduce as the table says, then shift `token`; raise UnexpectedToken where the
         table has no action (after the reductions done until then, as Lark's loop does)."""
-        states, rules = self.table.states, self.table.rules
+        table = self.table
+        states, rules, units = table.states, table.rules, table.units
         stack, values, kind = self.stack, self.values, token.type
         while True:
             action = states[stack[-1]].get(kind)
@@ -98,7 +114,8 @@ class Parser:
                 return
             size, callback, name = rules[~action]
             if callback is None:
-                stack[-1] = states[stack[-2]][name]
+                top = units.get((stack[-2], stack[-1], kind))
+                stack[-1] = top if top is not None else table.after_units(stack[-2], stack[-1], kind)
                 continue
             if size:
                 children = values[-size:]
