@@ -130,6 +130,8 @@ def cache_path(grammar: str) -> Path | None:
     key = hashlib.sha256(f"{grammar}\0{lark.__version__}\0{sys.version}".encode()).hexdigest()[:24]
     try:
         folder = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "ruleproof"
+        if not folder.is_absolute():  # no home folder to be found ("~" stays as it is)
+            return None
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     except (OSError, RuntimeError):
         return None

@@ -105,6 +105,11 @@ def test_a_damaged_cache_is_rebuilt(monkeypatch, tmp_path):
     assert cached.stat().st_size > 500
 
 
+def test_no_cache_without_a_home_folder(monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", "relative/cache")
+    assert parse.cache_path("start: NAME") is None
+
+
 def test_no_cache_where_the_folder_cannot_be_made(monkeypatch, tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("")
