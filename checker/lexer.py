@@ -22,6 +22,9 @@ DECL_KEYWORDS = (
 )
 
 
+_new_str = str.__new__
+
+
 class NameKind(StrEnum):
     """What a declared name stands for, as far as reserved words go."""
 
@@ -125,8 +128,11 @@ class Lexer:
                     if m is None:
                         raise LexError(pos)
                 value, kind = m.group(), m.lastgroup
-            pos = m.end()
-            yield Token(kind, value, m.start(), None, None, None, None, pos)
+            token = _new_str(Token, value)  # Token(kind, value, start, ..., end) without its keyword handling
+            token.type, token.value, token.start_pos, token.end_pos = kind, value, m.start(), m.end()
+            token.line = token.column = token.end_line = token.end_column = None
+            pos = token.end_pos
+            yield token
 
     def _word_kind(self, value: str, keyword: str | None, accepts: Mapping[str, object]) -> str:
         if "NAME" in accepts:

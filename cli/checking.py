@@ -9,12 +9,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ruleproof.checker.diagnostics import Severity
-from ruleproof.checker.evaluate import CompiledPack
-from ruleproof.checker.examples import examples_json, run_examples
 from ruleproof.checker.packs import PackNotFound, pack_paths
 from ruleproof.checker.render import FOLD, render_text, report_json
-from ruleproof.checker.render_ci import render_github, render_junit, render_sarif
-from ruleproof.checker.render_html import render_html
 from ruleproof.checker.report import Report, check_pack
 from ruleproof.common import DMN_SUFFIX, EXIT_FINDINGS, EXIT_OK, UsageError, load_ok, write_json
 from ruleproof.config import FAIL_ON, FORMATS, load_defaults
@@ -69,6 +65,9 @@ def _check_once(args: argparse.Namespace, given: list[str], fmt: str, fail_on: s
         fold = None if args.all else FOLD
         emit("".join(render_text(r.diagnostics, docs=True, quiet=args.quiet, fold=fold) for r in reports), args.color)
     else:
+        from ruleproof.checker.render_ci import render_github, render_junit, render_sarif
+        from ruleproof.checker.render_html import render_html
+
         renderers = {"sarif": render_sarif, "junit": render_junit, "github": render_github, "html": render_html}
         sys.stdout.write(renderers[fmt](everything))
     sys.stdout.flush()
@@ -82,6 +81,9 @@ def cmd_test(args: argparse.Namespace) -> int:
 
 
 def _test_once(args: argparse.Namespace) -> int:
+    from ruleproof.checker.evaluate import CompiledPack
+    from ruleproof.checker.examples import examples_json, run_examples
+
     result = load_ok(args.pack)
     report = run_examples(CompiledPack(result.pack))
     total = len(report.runs)
