@@ -39,6 +39,9 @@ FINDINGS_CASES = {
     "closed_orders_take_no_refund_request": {
         "placed_on": "2026-04-09", "paid_on": "2026-04-10", "stocking_days": 15, "shipped_on": "2026-04-26",
         "promised_delivery_days": 5, "platform_default_delivery_days": 20, "today": "2026-04-30"},
+    "stolen_card_closed_orders_take_no_cancellation": {
+        "placed_on": "2026-03-01", "paid_on": "2026-03-02", "stocking_days": 10,
+        "stolen_card_complaint_on": "2026-03-03", "today": "2026-03-04"},
     "refunded_orders_are_not_paid_out": {
         "shipped_on": "2026-05-15", "promised_delivery_days": 20, "platform_default_delivery_days": 20,
         "refund_requested_on": "2026-05-30", "account_closed": True, "today": "2026-06-20"},
@@ -84,7 +87,12 @@ def old_pack(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("before") / "marketplace"
     shutil.copytree(BEFORE, folder)
     assert not (folder / MODULE).exists()
-    shutil.copy(PACK / MODULE, folder / MODULE)
+    # before the fix the stolen-card outcome (Art. 70) was decided in `chargebacks`; it has since
+    # moved to `orders`, which decides what a closed order may still do
+    text = (PACK / MODULE).read_text(encoding="utf-8")
+    assert "\nimport orders\n" in text
+    (folder / MODULE).write_text(text.replace("\nimport orders\n", "\nimport orders\nimport chargebacks\n", 1),
+                                 encoding="utf-8")
     return folder
 
 

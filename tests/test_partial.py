@@ -25,10 +25,11 @@ from ruleproof.checker.values import read_facts, to_wire
 
 MARKETPLACE = Path(__file__).resolve().parent.parent / "policies" / "marketplace"
 SHIPPED = {"shipped_on": "2025-06-13", "platform_default_delivery_days": 15}
-# What settles whether the order was closed (Art. 32-34), which a refund request needs too
+# What settles whether the order was closed (Art. 32-34, 70), which a refund request needs too
 # (issue 16): with these unknown, the order might have been closed, so only the first and last day
 # of the window are meaningful
-ORDER_OPEN = {"placed_on": "2025-06-01", "paid_on": None, "stocking_days": 5, "cancel_requested_on": None}
+ORDER_OPEN = {"placed_on": "2025-06-01", "paid_on": None, "stocking_days": 5, "cancel_requested_on": None,
+              "stolen_card_complaint_on": None, "logistics_info_provided_on": None}
 
 
 @functools.cache
