@@ -25,6 +25,11 @@ from ruleproof.checker.values import read_facts, to_wire
 
 MARKETPLACE = Path(__file__).resolve().parent.parent / "policies" / "marketplace"
 SHIPPED = {"shipped_on": "2025-06-13", "platform_default_delivery_days": 15}
+# What settles whether the order was closed (Art. 32-34, 70), which a refund request needs too
+# (issue 16): with these unknown, the order might have been closed, so only the first and last day
+# of the window are meaningful
+ORDER_OPEN = {"placed_on": "2025-06-01", "paid_on": None, "stocking_days": 5, "cancel_requested_on": None,
+              "stolen_card_complaint_on": None, "logistics_info_provided_on": None}
 
 
 @functools.cache
@@ -61,10 +66,11 @@ def day(text: str) -> int:
 def test_refund_days_with_today_unknown(facts, first, last):
     answer = holding_days(marketplace(), "refund_request_allowed", known(facts))
     assert (answer["first"], answer["last"]) == (first, last)
-    # confirmation and refund request left unknown: only the first and last day are meaningful
+    # confirmation, refund request and the order's closing left unknown: only the first and last
+    # day are meaningful
     assert answer["intervals"] is None
     settled = holding_days(marketplace(), "refund_request_allowed",
-                           known({**facts, "buyer_confirmed_on": None, "refund_requested_on": None}))
+                           known({**facts, **ORDER_OPEN, "buyer_confirmed_on": None, "refund_requested_on": None}))
     assert settled["intervals"] == [{"first": first, "last": last}]
 
 
@@ -109,8 +115,9 @@ def test_forced_and_possible_refund_decisions():
 
 
 def test_forced_once_today_is_known():
-    answer = partial_decisions(marketplace(), known({**SHIPPED, "promised_delivery_days": 9, "today": "2025-06-13",
-                                                     "buyer_confirmed_on": None, "refund_requested_on": None}),
+    answer = partial_decisions(marketplace(), known({**SHIPPED, **ORDER_OPEN, "promised_delivery_days": 9,
+                                                     "today": "2025-06-13", "buyer_confirmed_on": None,
+                                                     "refund_requested_on": None}),
                                ["refund_request_allowed"])
     assert answer["refund_request_allowed"]["forced"] is True
     assert answer["refund_request_allowed"]["depends_on"] == []
