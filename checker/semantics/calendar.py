@@ -172,19 +172,25 @@ CONCRETE_MONTHS = Months(int.__floordiv__, lambda cond, a, b: a if cond else b)
 
 
 
+
+_MARCH_MONTHS = [(153 * m + 2) // 5 for m in range(13)]  # day of a March-based year each month starts on
+
+
 class MonthTable:
     """Month arithmetic for a solver, which reasons badly about chains of divisions: on the
-    days from `low` to `high` (ordinals) adding a constant number of months is piecewise
-    `x + shift`, and the monthly periods have constant bounds, so both are a balanced tree of
-    `ite(x >= bound, ...)` over constants computed by `CONCRETE_MONTHS`. Exact on those days
-    only: a target uses it where its days are bounded (the Z3 encoder's cases are)."""
+    days from `low` to `high` (ordinals) a day is split into its year (from March, so February
+    ends the year) by a balanced tree of `ite(x >= first day of a year, ...)` over constants,
+    and its month by a tree over the twelve month starts, which are the same every such year;
+    month lengths are constants, February's the difference of two years' first days. Built
+    from `CONCRETE_MONTHS`; exact on those days only: a target uses it where its days are
+    bounded (the Z3 encoder's cases are)."""
 
     def __init__(self, low: int, high: int, ite: Callable):
-        self.low, self.high, self.ite = low, high, ite
-        first, last = CONCRETE_MONTHS.split(low)[0], CONCRETE_MONTHS.split(high)[0]
-        self._months = range(first, last + 1)
-        self._shifts: dict[int, list[tuple[int, int]]] = {}
-        self._starts: dict[int, list[int]] = {}
+        self.ite = ite
+        first, last = CONCRETE_MONTHS.split(low)[0] // 12, CONCRETE_MONTHS.split(high)[0] // 12
+        self._years = range(first, last + 1)
+        self._starts = [CONCRETE_MONTHS.first_day(12 * y) for y in self._years]
+        self._later: dict[int, list[int]] = {}  # years later -> the first days of those years
 
     def _tree(self, x, bounds: list[int], leaf: Callable, lo: int, hi: int):
         """`leaf(i)` for the i in [lo, hi) with bounds[i] <= x < bounds[i + 1]."""
@@ -193,33 +199,58 @@ class MonthTable:
         mid = (lo + hi) // 2
         return self.ite(x >= bounds[mid], self._tree(x, bounds, leaf, mid, hi), self._tree(x, bounds, leaf, lo, mid))
 
-    def shifts(self, count: int) -> list[tuple[int, int]]:
-        """(first day, shift) pieces: from each first day to the next, adding `count` months
-        adds `shift` days (the days clamped to a shorter month are a piece each)."""
-        if count in self._shifts:
-            return self._shifts[count]
-        pieces = self._shifts[count] = []
-        for month in self._months:
-            first = CONCRETE_MONTHS.first_day(month)
-            length = CONCRETE_MONTHS.first_day(month + 1) - first
-            target = CONCRETE_MONTHS.first_day(month + count)
-            target_length = CONCRETE_MONTHS.first_day(month + count + 1) - target
-            pieces.append((first, target - first))
-            for day_of_month in range(target_length + 1, length + 1):  # clamped to the last day
-                pieces.append((first + day_of_month - 1, target_length - day_of_month + target - first))
-        return pieces
+    def _year_start(self, x, later: int, unit: int, memo: dict):
+        """The first day of the year `later` years after the year of x (x counted in `unit`s
+        of a day: 1 for dates, 1440 for date-times); `memo` keeps the terms built for x."""
+        if later not in memo:
+            if later not in self._later:
+                self._later[later] = [CONCRETE_MONTHS.first_day(12 * (year + later)) for year in self._years]
+            starts = self._later[later]
+            bounds = [start * unit for start in self._starts]
+            memo[later] = self._tree(x, bounds, starts.__getitem__, 0, len(bounds))
+        return memo[later]
+
+    def _by_month(self, x, unit: int, memo: dict, leaf: Callable):
+        """`leaf(m, offset)` for x in month m (0 is March) of its year, `offset` x's distance
+        from the first day of that month (in units)."""
+        in_year = x - self._year_start(x, 0, unit, memo) * unit
+        bounds = [day * unit for day in _MARCH_MONTHS[:12]]
+        return self._tree(in_year, bounds, lambda m: leaf(m, in_year - bounds[m]), 0, 12)
+
+    def _month(self, x, m: int, later: int, unit: int, memo: dict):
+        """(first day, length in days) of the month `later` months after month m of x's year."""
+        years, month = divmod(m + later, 12)
+        start = self._year_start(x, years, unit, memo) + _MARCH_MONTHS[month]
+        if month < 11:
+            return start, _MARCH_MONTHS[month + 1] - _MARCH_MONTHS[month]
+        return start, self._year_start(x, years + 1, unit, memo) - start  # February: to the next March
 
     def add(self, x, count: int, unit: int = 1):
         """`Months.add` for a constant `count`, on a day (`unit` 1) or a date-time in minutes
         (`unit` 1440: the time of day is kept)."""
-        pieces = self.shifts(count)
-        bounds = [first * unit for first, _ in pieces]
-        return self._tree(x, bounds, lambda i: x + pieces[i][1] * unit, 0, len(pieces))
+
+        def leaf(m, offset):
+            start, length = self._month(x, m, count, unit, memo)
+            beyond = 0  # days past the end of the target month, 0 to 3: clamped to its last day
+            for extra in (1, 2, 3):
+                beyond = self.ite(offset >= (length + extra - 1) * unit, extra, beyond)
+            return start * unit + offset - beyond * unit
+
+        memo: dict = {}
+        return self._by_month(x, unit, memo, leaf)
 
     def period(self, x, anchor: int, end: bool = False):
-        """`Months.period`: the period's first (or last) day, a constant per period."""
-        starts = self._starts.get(anchor)
-        if starts is None:
-            starts = self._starts[anchor] = sorted({CONCRETE_MONTHS.period(CONCRETE_MONTHS.first_day(m), anchor)
-                                                    for m in range(self._months.start, self._months.stop + 2)})
-        return self._tree(x, starts, lambda i: starts[i + 1] - 1 if end else starts[i], 0, len(starts) - 1)
+        """`Months.period`: the period's first (or last) day."""
+
+        def anchored(m, later):
+            start, length = self._month(x, m, later, 1, memo)
+            return start + self.ite(length - anchor >= 0, anchor, length) - 1
+
+        def leaf(m, offset):
+            here = anchored(m, 0)
+            if end:
+                return self.ite(x >= here, anchored(m, 1), here) - 1
+            return self.ite(x >= here, here, anchored(m, -1))
+
+        memo: dict = {}
+        return self._by_month(x, 1, memo, leaf)
