@@ -19,6 +19,7 @@ the pack's files) that `ruleproof decide` replays; the assertion message names b
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import json
 import os
@@ -35,6 +36,7 @@ from ruleproof.checker.encode import Encoder
 from ruleproof.checker.evaluate import CompiledPack, Outcome
 from ruleproof.checker.pipeline import load_pack, load_texts
 from ruleproof.checker.render import render_text
+from ruleproof.checker.semantics.calendar import CONCRETE_MONTHS
 from ruleproof.checker.semantics.outcomes import Cause, Undetermined
 from ruleproof.checker.values import read_facts, to_wire
 
@@ -668,6 +670,20 @@ def test_calendar_months_at_month_ends_and_leap_days():
     assert shown["quarter_later"] == "2024-04-30" and shown["year_later"] == "2025-01-31"
     assert shown["leap_anniversary"] == "2025-02-28" and shown["opened_later"] == "2024-03-29T12:00"
     assert (shown["from_31"], shown["from_27"], shown["to_27"]) == ("2026-02-28", "2026-02-27", "2026-03-26")
+
+
+def test_duckdb_month_arithmetic_has_our_end_of_month_rule():
+    """DuckDB's own `date + interval n month` clamps to the month's last day as
+    semantics.calendar does (the SQL target computes the rule itself; this checks that a
+    reader's native SQL agrees with it), on every day of 2023-2024 and counts -13 to 13."""
+    import duckdb
+
+    start = dt.date(2023, 1, 1)
+    rows = duckdb.sql("SELECT d, n, CAST(d + to_months(n) AS DATE) FROM range(731) r(i), range(-13, 14) c(n), "
+                      f"LATERAL (SELECT DATE '{start}' + CAST(i AS INTEGER) AS d)").fetchall()
+    assert len(rows) == 731 * 27
+    for day, count, native in rows:
+        assert native == dt.date.fromordinal(CONCRETE_MONTHS.add(day.toordinal(), count)), (day, count)
 
 
 REQUIRED_FEATURES = {
