@@ -6,9 +6,9 @@ Facts are variables: optional facts carry a presence flag; dates and date-times 
 (ordinals, minutes); money, rates and decimals are exact (integer units of their kind's scale
 over a fixed denominator, so every model is a case the evaluator can replay); enums are
 indices; sets of enums are one boolean per member. Working days are day-of-week arithmetic
-with the pack's holidays folded in. Calendar months are a lookup over the month starts of the
-years around the cases' dates (`semantics.calendar.MonthTable`; exact from MONTHS_LOW to
-MONTHS_HIGH, a century beyond the dates a case can hold either way).
+with the pack's holidays folded in. Calendar months are lookups of a day's year and month
+(`semantics.calendar.MonthTable`; exact from MONTHS_LOW to MONTHS_HIGH, a century beyond the
+dates a case can hold either way).
 
 Undetermined outcomes are encoded as a *cause* term beside each value: an integer that is 0
 when the value is determined and `Cause.code` otherwise, combined in the evaluation order
