@@ -1,4 +1,4 @@
-"""This version of ruleproof against an earlier one, in one run: decisions and checks.
+"""This version of ruleproof against an earlier one, in one run: decisions, checks, front end, start-up.
 
 Run from the repository root: ``python bench/versions.py [--base REV]``. The earlier version
 (default: the last commit before checker/semantics/ existed) is checked out into a temporary
@@ -10,7 +10,11 @@ thread), which other processes on the machine disturb less than the wall clock.
 
 Measures: the refund question from wire facts (read + decide, µs); every marketplace decision
 on one case from wire facts (µs); `run_checks` on the marketplace pack, warm (s); `run_checks`
-on a generated 1,000-rule pack in one process (s).
+on a generated 1,000-rule pack in one process (s); parsing and the whole front end
+(`load_texts`) on bench/frontend.py's generated pack, warm, CPU ms per 1,000 lines (least of
+15 runs); `ruleproof check policies/marketplace` and `ruleproof --version` as fresh processes,
+wall clock and CPU (least of 5, after one untimed run that warms the OS's file cache and, in
+a version that has one, the grammar cache), in s.
 """
 
 from __future__ import annotations
@@ -28,17 +32,9 @@ BASE = "b103265"  # one import name, before checker/semantics/
 MEASURE = r'''
 import json, sys, time
 sys.path[:0] = [sys.argv[2], sys.argv[2] + "/bench"]
-from ruleproof.checker.pipeline import load_pack, load_texts
-from ruleproof.checker.evaluate import CompiledPack
-from ruleproof.checker.values import read_facts
-from ruleproof.checker.checks import run_checks
-from bench.peers.cases import completed, generate
-import checkgen
 
 what = sys.argv[1]
-pack = load_pack("policies/marketplace").pack
-compiled = CompiledPack(pack)
-cases = [c.facts for c in generate(2000)]
+
 
 def per_call_us(fn, inputs, rounds=5):
     best = []
@@ -49,27 +45,77 @@ def per_call_us(fn, inputs, rounds=5):
         best.append((time.process_time() - t) / len(inputs) * 1e6)
     return min(best)
 
-if what == "refund":
-    names = ["refund_request_allowed"]
-    out = per_call_us(lambda f: compiled.decide(read_facts(pack, f), names), cases)
-elif what == "all":
-    complete = [completed(pack, f) for f in cases[:500]]
-    out = per_call_us(lambda f: compiled.decide(read_facts(pack, f)), complete)
-elif what == "check-marketplace":
-    run_checks(pack)
+
+def least_cpu_ms(fn, rounds=15):
+    fn()
     times = []
-    for _ in range(3):
-        t = time.process_time(); run_checks(pack, jobs=1); times.append(time.process_time() - t)
-    out = min(times)
+    for _ in range(rounds):
+        t = time.process_time(); fn(); times.append((time.process_time() - t) * 1000)
+    return min(times)
+
+
+if what.startswith("cold-"):
+    import resource, subprocess
+    argv = {"cold-check": ["check", "policies/marketplace"], "cold-version": ["--version"]}[what]
+    command = [sys.executable, "-c", "import sys; from ruleproof.main import main; sys.exit(main(sys.argv[1:]))", *argv]
+    subprocess.run(command, capture_output=True)
+    walls, cpus = [], []
+    for _ in range(5):
+        before, t = resource.getrusage(resource.RUSAGE_CHILDREN), time.perf_counter()
+        subprocess.run(command, capture_output=True, check=True)
+        walls.append(time.perf_counter() - t)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpus.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
+    out = {what + "-wall": min(walls), what + "-cpu": min(cpus)}
+elif what == "frontend":
+    from ruleproof.checker.parse import parse_module
+    from ruleproof.checker.pipeline import load_texts
+    from ruleproof.checker.source import SourceFile
+    import frontend
+    texts = frontend.generate(1000)
+    per = 1000 / sum(t.count("\n") for t in texts.values())
+    sources = [SourceFile(path, text) for path, text in texts.items()]
+    out = {"parse": least_cpu_ms(lambda: [parse_module(s, "m") for s in sources]) * per,
+           "frontend": least_cpu_ms(lambda: load_texts(texts)) * per}
 else:
-    generated = checkgen.generate(1000)
-    big = load_texts(generated.files).pack
-    t = time.process_time(); run_checks(big, jobs=1); out = time.process_time() - t
+    from ruleproof.checker.pipeline import load_pack, load_texts
+    from ruleproof.checker.evaluate import CompiledPack
+    from ruleproof.checker.values import read_facts
+    from ruleproof.checker.checks import run_checks
+    from bench.peers.cases import completed, generate
+    import checkgen
+    pack = load_pack("policies/marketplace").pack
+    compiled = CompiledPack(pack)
+    cases = [c.facts for c in generate(2000)]
+    if what == "refund":
+        names = ["refund_request_allowed"]
+        out = per_call_us(lambda f: compiled.decide(read_facts(pack, f), names), cases)
+    elif what == "all":
+        complete = [completed(pack, f) for f in cases[:500]]
+        out = per_call_us(lambda f: compiled.decide(read_facts(pack, f)), complete)
+    elif what == "check-marketplace":
+        run_checks(pack)
+        times = []
+        for _ in range(3):
+            t = time.process_time(); run_checks(pack, jobs=1); times.append(time.process_time() - t)
+        out = min(times)
+    else:
+        generated = checkgen.generate(1000)
+        big = load_texts(generated.files).pack
+        t = time.process_time(); run_checks(big, jobs=1); out = time.process_time() - t
+    out = {what: out}
 print(json.dumps(out))
 '''
 
-MEASURES = {"refund": "refund question from JSON, µs", "all": "every decision on one case from JSON, µs",
-            "check-marketplace": "check the marketplace pack (warm), s", "check-1000": "check 1,000 generated rules, s"}
+MEASURES = {"refund": {"refund": "refund question from JSON, µs"},
+            "all": {"all": "every decision on one case from JSON, µs"},
+            "check-marketplace": {"check-marketplace": "check the marketplace pack (warm), s"},
+            "check-1000": {"check-1000": "check 1,000 generated rules, s"},
+            "frontend": {"parse": "parse, CPU ms per 1,000 lines", "frontend": "front end, CPU ms per 1,000 lines"},
+            "cold-check": {"cold-check-wall": "`ruleproof check policies/marketplace`, fresh process, wall s",
+                           "cold-check-cpu": "same, CPU s"},
+            "cold-version": {"cold-version-wall": "`ruleproof --version`, fresh process, wall s",
+                             "cold-version-cpu": "same, CPU s"}}
 
 
 def importable(tree: Path, into: Path) -> Path:
@@ -83,7 +129,7 @@ def importable(tree: Path, into: Path) -> Path:
     return into
 
 
-def run(path: Path, cwd: Path, what: str) -> float:
+def run(path: Path, cwd: Path, what: str) -> dict[str, float]:
     done = subprocess.run([sys.executable, "-c", MEASURE, what, str(ROOT)], cwd=cwd, capture_output=True, text=True,
                           env={"PYTHONPATH": str(path), "PATH": "/usr/bin:/bin"})
     if done.returncode != 0:
@@ -108,16 +154,18 @@ def main() -> None:
             for _ in range(args.rounds):
                 for what in args.only or MEASURES:
                     for version, (path, cwd) in trees.items():
-                        results.setdefault((what, version), []).append(run(path, cwd, what))
+                        for name, value in run(path, cwd, what).items():
+                            results.setdefault((name, version), []).append(value)
         finally:
             subprocess.run(["git", "worktree", "remove", "--force", str(base_tree)], cwd=ROOT, capture_output=True)
     print(f"| measure | base {args.base} | this | this / base |")
     print("| --- | --- | --- | --- |")
-    for what, label in MEASURES.items():
-        if (what, "base") not in results:
-            continue
-        base, this = min(results[(what, "base")]), min(results[(what, "this")])
-        print(f"| {label} | {base:.3g} | {this:.3g} | {this / base:.2f} |")
+    for labels in MEASURES.values():
+        for name, label in labels.items():
+            if (name, "base") not in results:
+                continue
+            base, this = min(results[(name, "base")]), min(results[(name, "this")])
+            print(f"| {label} | {base:.3g} | {this:.3g} | {this / base:.2f} |")
 
 
 if __name__ == "__main__":

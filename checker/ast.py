@@ -181,11 +181,32 @@ class FactDecl:
 
 
 @dataclass(frozen=True)
+class Period:
+    """`effective from START [until END]` or `effective until END`: constant dates (literals of
+    kind `date`); the meaning is checker/semantics/periods.py."""
+
+    start: Literal | None
+    end: Literal | None
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class EffectiveDecl:
+    """A module's own period: every rule, table row and constant of the file is in force only
+    within it."""
+
+    period: Period
+    cite: str | None = None
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
 class ConstDecl:
     name: Ident
     value: Expr
     cite: str | None = None
     span: Span = _span()
+    period: Period | None = None
 
 
 @dataclass(frozen=True)
@@ -222,6 +243,7 @@ class DecisionDecl:
     body: Expr | None = None
     when: Expr | None = None
     span: Span = _span()
+    as_of: Expr | None = None  # the day its rules are read as of (effective periods)
 
 
 @dataclass(frozen=True)
@@ -242,6 +264,9 @@ class RuleDecl:
     unless: tuple[Ident, ...] = ()
     because: str | None = None
     span: Span = _span()
+    period: Period | None = None
+    replaces: tuple[Ident, ...] = ()
+    replaces_cite: str | None = None  # the amending text
 
 
 @dataclass(frozen=True)
@@ -260,6 +285,7 @@ class TableRow:
     output: Expr
     cite: str | None = None
     span: Span = _span()
+    period: Period | None = None
 
 
 @dataclass(frozen=True)
@@ -270,6 +296,7 @@ class TableDecl:
     inputs: tuple[Expr, ...]
     rows: tuple[TableRow, ...]
     span: Span = _span()
+    period: Period | None = None
 
 
 @dataclass(frozen=True)
@@ -337,7 +364,7 @@ class AcceptDecl:
 
 Decl = Union[
     Import, EnumDecl, FactDecl, ConstDecl, LetDecl, AssumeDecl, HolidaysDecl, DecisionDecl,
-    RuleDecl, TableDecl, WindowDecl, PropertyDecl, ObligationDecl, ExampleDecl, AcceptDecl,
+    RuleDecl, TableDecl, WindowDecl, PropertyDecl, ObligationDecl, ExampleDecl, AcceptDecl, EffectiveDecl,
 ]
 
 

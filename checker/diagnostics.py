@@ -85,12 +85,17 @@ CODES: dict[str, Code] = _codes(
     ("E311", "example-unknown-decision", E),
     ("E313", "dependency-cycle", E),
     ("E314", "relation-without-reason", E),
+    ("E320", "overlapping-effective-periods", E),
+    ("E321", "effective-without-as-of", E),
+    ("E322", "empty-effective-period", E),
+    ("E323", "constant-not-in-force", E),
     # warnings
     ("W401", "unused-fact", W),
     ("W402", "unused-import", W),
     ("W403", "presence-test-on-required", W),
     ("W404", "rule-without-citation", W),
     ("W405", "acceptance-matches-nothing", W),
+    ("W410", "gap-between-versions", W),
     # example runs (ruleproof test)
     ("E501", "example-failed", E),
     # formal checks (checker/checks/)

@@ -59,11 +59,7 @@ def diff_packs(old: ir.Pack, new: ir.Pack, timeout_ms: int = DEFAULT_TIMEOUT_MS)
     report = DiffReport((old.name, old.version), (new.name, new.version))
     report.facts_added = sorted(set(new.facts) - set(old.facts))
     report.facts_removed = sorted(set(old.facts) - set(new.facts))
-    clashing = [n for n in set(old.facts) & set(new.facts) if old.facts[n].type != new.facts[n].type]
-    enc_old = Encoder(old, tag="")
-    enc_new = Encoder(new, tag="" if not clashing else "new.")
-    solver = make_solver(timeout_ms)
-    solver.add(*enc_old.domain, *enc_old.assumptions, *enc_new.domain, *enc_new.assumptions)
+    enc_old, enc_new, solver, clashing = shared_encoders(old, new, timeout_ms)
     compiled_old, compiled_new = CompiledPack(old), CompiledPack(new)
     for name in sorted(set(old.decisions) | set(new.decisions)):
         if name not in new.decisions:
@@ -78,6 +74,18 @@ def diff_packs(old: ir.Pack, new: ir.Pack, timeout_ms: int = DEFAULT_TIMEOUT_MS)
     return report
 
 
+def shared_encoders(old: ir.Pack, new: ir.Pack, timeout_ms: int) -> tuple[Encoder, Encoder, object, list[str]]:
+    """Encoders of both versions over the same fact variables (apart, when facts changed type:
+    the names of those facts come last) and a solver holding both versions' domains and
+    assumptions."""
+    clashing = sorted(n for n in set(old.facts) & set(new.facts) if old.facts[n].type != new.facts[n].type)
+    enc_old = Encoder(old, tag="")
+    enc_new = Encoder(new, tag="" if not clashing else "new.")
+    solver = make_solver(timeout_ms)
+    solver.add(*enc_old.domain, *enc_old.assumptions, *enc_new.domain, *enc_new.assumptions)
+    return enc_old, enc_new, solver, clashing
+
+
 def _compare(name, enc_old: Encoder, enc_new: Encoder, solver, compiled_old, compiled_new) -> DecisionDiff:
     verdict = check(solver, outcomes_differ(enc_old.decisions[name], enc_new.decisions[name]))
     if verdict.status == "unknown":
@@ -85,11 +93,13 @@ def _compare(name, enc_old: Encoder, enc_new: Encoder, solver, compiled_old, com
     if verdict.proved:
         return DecisionDiff(name, "equivalent")
     witness = {**enc_old.case(verdict.model), **enc_new.case(verdict.model)}
-    return DecisionDiff(name, "changed", witness, _decided(compiled_old, witness, name),
-                        _decided(compiled_new, witness, name))
+    return DecisionDiff(name, "changed", witness, decided(compiled_old, witness, name),
+                        decided(compiled_new, witness, name))
 
 
-def _decided(compiled: CompiledPack, witness: dict, name: str):
+def decided(compiled: CompiledPack, witness: dict, name: str):
+    """What `compiled` decides for `name` on the case `witness`: the value as the wire writes
+    it, or `{"undetermined": cause}`."""
     facts = read_facts(compiled.pack, {k: v for k, v in witness.items() if k in compiled.pack.facts})
     outcome = compiled.decide(facts, [name])
     if name in outcome.values:

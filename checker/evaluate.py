@@ -10,7 +10,9 @@ encoding built from the same definitions.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from fractions import Fraction
 from functools import cached_property
 
 from ruleproof.checker import ir
@@ -24,6 +26,7 @@ from ruleproof.checker.semantics.selection import HitPolicy, aggregate, select, 
 NO_VALUE = NO_RULE_APPLIES
 LARGE = 256  # a decision of more rules is compiled in chunks (see _large_decision_source)
 CHUNK = 128  # conditions per chunk function
+SHORT = 16  # a decision of at most this many rules tests "no later rule selected" rule by rule
 
 
 @dataclass
@@ -84,54 +87,110 @@ class SourceAlgebra:
         return f"({a} if {cond} else {b})"
 
 
+class Reads:
+    """The facts and decisions a generated function has already read into locals on every path
+    reaching the code being generated. A first read on such a path is written `(_F_x := F['x'])`,
+    later ones `_F_x`: each value is still read exactly where, and in the order, it was read
+    before (a missing fact raises the same KeyError at the same point), only once. Reads inside
+    a branch (`and`/`or` past the first operand, `if`/`else` arms) stay in that branch."""
+
+    def __init__(self, repeated: frozenset[str], names: dict[str, str] | None = None):
+        self.repeated = repeated  # the reads worth a local: those the function makes more than once
+        self.names = dict(names or {})
+
+    @classmethod
+    def of(cls, exprs: Iterable[ir.Expr | None]) -> Reads:
+        """The reads of a function computing `exprs`, sharing what they read more than once."""
+        seen: set[str] = set()
+        repeated: set[str] = set()
+        stack = [e for e in exprs if e is not None]
+        while stack:
+            e = stack.pop()
+            if isinstance(e, (ir.FactRef, ir.DecisionRef)):
+                key = _lookup(e)
+                (repeated if key in seen else seen).add(key)
+            stack.extend(ir.children(e))
+        return cls(frozenset(repeated))
+
+    def branch(self) -> Reads:
+        """The reads of a branch: those already made, plus its own, which do not escape it."""
+        return Reads(self.repeated, self.names)
+
+    def read(self, e: ir.FactRef | ir.DecisionRef) -> str:
+        key = _lookup(e)
+        local = self.names.get(key)
+        if local is not None:
+            return local
+        if key not in self.repeated:
+            return key
+        local = self.names[key] = f"_{key[0]}_{e.name}"
+        return f"({local} := {key})"
+
+
+def _lookup(e: ir.FactRef | ir.DecisionRef) -> str:
+    """The source reading a fact (from F) or an earlier decision (from D)."""
+    return f"{'F' if isinstance(e, ir.FactRef) else 'D'}[{e.name!r}]"
+
+
 class ExprCompiler:
-    """IR expressions to Python source text; constants that have no literal go to a table."""
+    """IR expressions to Python source text, in Python's order of evaluation; constants that
+    have no literal go to a table. With `reads`, repeated reads of a fact or decision go through
+    locals (see Reads); without, every read looks its value up."""
 
     def __init__(self):
         self.constants: list[object] = []
 
     def const(self, value: object) -> str:
+        if isinstance(value, Fraction) and value.denominator == 1:
+            value = value.numerator  # whole numbers compute faster as ints, and equal their Fraction
         if isinstance(value, (bool, int, str)) or value is None:
             return repr(value)
         self.constants.append(value)
         return f"K[{len(self.constants) - 1}]"
 
-    def __call__(self, e: ir.Expr) -> str:
-        c = self
+    def __call__(self, e: ir.Expr, reads: Reads | None = None) -> str:
+        return self._source(e, reads)
+
+
+    def _source(self, e: ir.Expr, reads: Reads | None) -> str:
+        c = self._source
         if isinstance(e, ir.Const):
-            return c.const(e.value)
-        if isinstance(e, ir.FactRef):
-            return f"F[{e.name!r}]"
-        if isinstance(e, ir.DecisionRef):
-            return f"D[{e.name!r}]"
+            return self.const(e.value)
+        if isinstance(e, (ir.FactRef, ir.DecisionRef)):
+            return _lookup(e) if reads is None else reads.read(e)
         if isinstance(e, ir.Unwrap):
-            return c(e.operand)
+            return c(e.operand, reads)
         if isinstance(e, ir.IsPresent):
-            return f"({c(e.operand)} is not None)"
+            return f"({c(e.operand, reads)} is not None)"
         if isinstance(e, ir.Not):
-            return f"(not {c(e.operand)})"
+            return f"(not {c(e.operand, reads)})"
         if isinstance(e, ir.BoolOp):
-            return "(" + f" {Connective(e.op).value} ".join(c(o) for o in e.operands) + ")"
+            first = c(e.operands[0], reads)
+            later = reads and reads.branch()
+            return "(" + f" {Connective(e.op).value} ".join([first, *(c(o, later) for o in e.operands[1:])]) + ")"
         if isinstance(e, ir.Ite):
-            return f"({c(e.then)} if {c(e.cond)} else {c(e.otherwise)})"
+            cond = c(e.cond, reads)
+            return f"({c(e.then, reads and reads.branch())} if {cond} else {c(e.otherwise, reads and reads.branch())})"
         if isinstance(e, ir.Compare):
-            return f"({c(e.left)} {CompareOp(e.op).symbol} {c(e.right)})"
+            left = c(e.left, reads)
+            return f"({left} {CompareOp(e.op).symbol} {c(e.right, reads)})"
         if isinstance(e, ir.InSet):
-            return f"({c(e.element)} in {c(e.set)})"
+            element = c(e.element, reads)
+            return f"({element} in {c(e.set, reads)})"
         if isinstance(e, ir.SetOf):
-            return "frozenset((" + "".join(c(i) + ", " for i in e.items) + "))"
+            return "frozenset((" + "".join(c(i, reads) + ", " for i in e.items) + "))"
         if isinstance(e, ir.AddWorkingDays):
-            return f"CAL.add({c(e.date)}, {e.days})"
+            return f"CAL.add({c(e.date, reads)}, {e.days})"
         if isinstance(e, ir.AddMonths):
             add = "add" if e.type.kind == "date" else "add_to_minutes"
-            return f"MONTHS.{add}({c(e.point)}, {e.months})"
+            return f"MONTHS.{add}({c(e.point, reads)}, {e.months})"
         if isinstance(e, ir.MonthlyPeriod):
-            return f"MONTHS.period({c(e.date)}, {e.anchor}, {e.end})"
-        return self.arith(e)
+            return f"MONTHS.period({c(e.date, reads)}, {e.anchor}, {e.end})"
+        return self._arith(e, reads)
 
-    def arith(self, e: ir.Arith) -> str:
+    def _arith(self, e: ir.Arith, reads: Reads | None) -> str:
         op = ArithOp(e.op)
-        args = [self(o) for o in e.operands]
+        args = [self._source(o, reads) for o in e.operands]
         if op in INFIX:
             return f"({args[0]} {INFIX[op][0]} {args[1]})"
         if op is ArithOp.FLOORDIV:
@@ -153,22 +212,24 @@ def _decision_source(d: ir.Decision, compile_expr: ExprCompiler) -> str:
     if len(d.rules) > LARGE:
         return _large_decision_source(d, compile_expr)
     lines = ["def decide(F, D):"]
+    reads = Reads.of([d.default, *(part for rule in d.rules for part in (rule.condition, rule.value))])
+    # every condition is evaluated, in rule order; conclusions only when selected
     for i, rule in enumerate(d.rules):
-        lines.append(f"    f{i} = {compile_expr(rule.condition)}")
+        lines.append(f"    f{i} = {compile_expr(rule.condition, reads)}")
     policy = HitPolicy(d.hit)
-    values = [compile_expr(rule.value) for rule in d.rules]
+    values = [compile_expr(rule.value, reads.branch()) for rule in d.rules]
     if policy is HitPolicy.FIRST:
         # the first winner in rule order (selection.select), taken by returning at once
         wins = winners(d.rules, [f"f{i}" for i in range(len(d.rules))], SourceAlgebra(lines))
         lines += [f"    if {won}: return {value}" for won, value in zip(wins, values)]
-        return "\n".join(lines + _fallback(d, compile_expr))
+        return "\n".join(lines + _fallback(d, compile_expr, reads))
     chosen = select(d.hit, d.rules, [f"f{i}" for i in range(len(d.rules))], SourceAlgebra(lines)).selected
     if policy.aggregator:
         value = aggregate(policy, chosen, values, SourceAlgebra(lines))
         if policy is HitPolicy.COLLECT_COUNT:
             return "\n".join([*lines, f"    return {value}"])
         lines.append(f"    if {SourceAlgebra(lines).or_(*chosen)}: return {value}")
-        return "\n".join(lines + _fallback(d, compile_expr))
+        return "\n".join(lines + _fallback(d, compile_expr, reads))
     if policy is HitPolicy.COLLECT:
         lines.append("    acc = set()")
         for rule, sel, value in zip(d.rules, chosen, values):
@@ -176,21 +237,26 @@ def _decision_source(d: ir.Decision, compile_expr: ExprCompiler) -> str:
         lines.append("    return frozenset(acc)")
         return "\n".join(lines)
     if not d.rules:
-        return "\n".join(lines + _fallback(d, compile_expr))
+        return "\n".join(lines + _fallback(d, compile_expr, reads))
     if len(d.rules) == 1:  # one rule cannot disagree with itself
         lines.append(f"    if {chosen[0]}: return {values[0]}")
-        return "\n".join(lines + _fallback(d, compile_expr))
-    # one selected rule (the common case) returns its value; several must agree. A long sum
-    # is a tuple: a chain of `+` that long would exhaust the compiler's recursion.
-    count = " + ".join(chosen) if len(chosen) <= 16 else f"sum(({''.join(s + ', ' for s in chosen)}))"
-    lines.append(f"    k = {count}")
-    lines.append("    if k == 1:")
-    lines += [f"        if {sel}: return {value}" for sel, value in zip(chosen, values)]
-    lines.append("    if k:")
-    lines.append("        won = []")
-    lines += [f"        if {sel}: won.append(({rule.name!r}, {value}))" for rule, sel, value in zip(d.rules, chosen, values)]
-    lines.append(f"        return _agree(won, {policy.exclusive})")
-    return "\n".join(lines + _fallback(d, compile_expr))
+        return "\n".join(lines + _fallback(d, compile_expr, reads))
+    # one selected rule (the common case) returns its value; several must agree
+    if len(chosen) <= SHORT:  # the first selected rule returns if no later one is selected
+        for i, (sel, value) in enumerate(zip(chosen, values)):
+            lines.append(f"    {'elif' if i else 'if'} {sel}:")
+            lines.append(f"        if not ({' or '.join(chosen[i + 1:])}): return {value}" if i + 1 < len(chosen)
+                         else f"        return {value}")
+        lines += ["    else:", *("    " + line for line in _fallback(d, compile_expr, reads))]
+    else:  # a count of the selected rules, as a tuple: a chain of `+` that long would exhaust the compiler
+        lines.append(f"    k = sum(({''.join(s + ', ' for s in chosen)}))")
+        lines.append("    if k == 1:")
+        lines += [f"        if {sel}: return {value}" for sel, value in zip(chosen, values)]
+        lines += ["    if not k:", *("    " + line for line in _fallback(d, compile_expr, reads))]
+    lines.append("    won = []")
+    lines += [f"    if {sel}: won.append(({rule.name!r}, {value}))" for rule, sel, value in zip(d.rules, chosen, values)]
+    lines.append(f"    return _agree(won, {policy.exclusive})")
+    return "\n".join(lines)
 
 
 def _large_decision_source(d: ir.Decision, compile_expr: ExprCompiler) -> str:
@@ -227,10 +293,10 @@ def _selected(hit: str, rules: tuple[ir.Rule, ...], hits: list[int]) -> list[int
     return [i for i, keep in zip(hits, chosen) if keep]
 
 
-def _fallback(d: ir.Decision, compile_expr: ExprCompiler) -> list[str]:
+def _fallback(d: ir.Decision, compile_expr: ExprCompiler, reads: Reads | None = None) -> list[str]:
     """The lines ending `decide` when no rule is selected: the default, a gap, or no value."""
     if d.default is not None:
-        return [f"    return {compile_expr(d.default)}"]
+        return [f"    return {compile_expr(d.default, reads and reads.branch())}"]
     if d.complete:
         return ["    raise Undetermined(GAP, 'gap: no rule applies to this complete decision')"]
     return ["    return None"]
@@ -294,16 +360,20 @@ class CompiledPack:
         return plan
 
     def _runner(self, order: list[str]):
-        """One function deciding `order` in turn: `run(F) -> (values, undetermined)`, values
-        holding None for "no rule applies". Straight-line code: one try per decision, no loop."""
+        """One function deciding `order` in turn: `run(F) -> (computed, undetermined, values)`,
+        `computed` holding None for "no rule applies", `values` only what has a value.
+        Straight-line code: one try per decision, no loop."""
         namespace = {"Undetermined": Undetermined, "NO_VALUE": NO_VALUE, "_missing": self._missing,
                      "NO_VALUE_CAUSE": Cause.NO_VALUE}
-        lines = ["def run(F):", "    D = {}", "    U = {}"]
+        lines = ["def run(F):", "    D = {}", "    U = {}", "    V = {}"]
         for i, name in enumerate(order):
             namespace[f"d{i}"] = self.deciders[name]
-            deps = sorted(self.fact_dependencies[name])
+            # the absent facts it reads, in order: only an optional fact can be absent (None)
+            deps = sorted(f for f in self.fact_dependencies[name] if self.pack.facts[f].type.optional)
             namespace[f"s{i}"] = tuple(deps)
-            if len(deps) <= 8:  # the absent facts it reads, in order: a test per fact, no loop
+            if not deps:
+                absent = ["            A = []"]
+            elif len(deps) <= 8:  # a test per fact, no loop
                 absent = ["            A = []"] + [f"            if F.get({f!r}, 0) is None: A.append({f!r})" for f in deps]
             else:
                 absent = [f"            A = [f for f in s{i} if F.get(f, 0) is None]"]
@@ -319,9 +389,11 @@ class CompiledPack:
                 "        if v is None:",
                 *absent,
                 f"            U[{n}] = {{'reason': NO_VALUE, 'cause': NO_VALUE_CAUSE, 'depends_on': A}}",
+                "        else:",
+                f"            V[{n}] = v",
                 f"        D[{n}] = v",
             ]
-        lines.append("    return D, U")
+        lines.append("    return D, U, V")
         exec(compile("\n".join(lines), f"<decisions {len(order)}>", "exec"), namespace)
         return namespace["run"]
 
@@ -329,17 +401,16 @@ class CompiledPack:
         """Decide a case from IR-valued facts (see checker.values.read_facts): the decisions in
         `names` (all if None), computed with everything they read."""
         _, run, wanted = self._plan(names)
-        values, undetermined = run(facts)
-        if wanted is not None and len(wanted) == 1:  # one question, the common call: no loops
+        computed, undetermined, values = run(facts)
+        if wanted is None:
+            return Outcome(values, undetermined, computed)
+        if len(wanted) == 1:  # one question, the common call: no loops
             (name,) = wanted
-            value = values.get(name)
-            return Outcome({} if value is None else {name: value},
-                           {name: undetermined[name]} if name in undetermined else {}, values)
-        if wanted is not None:
-            return Outcome({n: v for n, v in values.items() if v is not None and n in wanted},
-                           {n: u for n, u in undetermined.items() if n in wanted} if undetermined else undetermined,
-                           values)
-        return Outcome({n: v for n, v in values.items() if v is not None}, undetermined, values)
+            return Outcome({name: values[name]} if name in values else {},
+                           {name: undetermined[name]} if name in undetermined else {}, computed)
+        return Outcome({n: v for n, v in values.items() if n in wanted},
+                       {n: u for n, u in undetermined.items() if n in wanted} if undetermined else undetermined,
+                       computed)
 
     def _missing(self, name: str, facts: dict, undetermined: dict[str, dict], key: str) -> dict:
         needed = sorted(f for f in self.fact_dependencies[name] if f not in facts)

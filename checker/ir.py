@@ -15,6 +15,7 @@ from functools import cached_property
 from typing import Union
 
 from ruleproof.checker.semantics.operators import ArithOp, CompareOp, Connective
+from ruleproof.checker.semantics.periods import Period
 from ruleproof.checker.semantics.selection import HitPolicy
 from ruleproof.checker.source import Span
 from ruleproof.checker.types import Type
@@ -249,6 +250,7 @@ class Rule:
     cite: str | None = None
     origin: str = "rule"  # rule | body | table | obligation
     span: Span = _span()
+    period: Period | None = None  # when it is in force (already part of `condition`)
 
 
 @dataclass(frozen=True)

@@ -18,8 +18,11 @@ from lark.lexer import TerminalDef
 #: the keywords that start a declaration (a file is cut into chunks at them after an error)
 DECL_KEYWORDS = (
     "pack", "import", "enum", "fact", "const", "let", "assume", "decision", "rule", "table",
-    "window", "property", "obligation", "example", "holidays", "accept",
+    "window", "property", "obligation", "example", "holidays", "accept", "module",
 )
+
+
+_new_str = str.__new__
 
 
 class NameKind(StrEnum):
@@ -125,8 +128,11 @@ class Lexer:
                     if m is None:
                         raise LexError(pos)
                 value, kind = m.group(), m.lastgroup
-            pos = m.end()
-            yield Token(kind, value, m.start(), None, None, None, None, pos)
+            token = _new_str(Token, value)  # Token(kind, value, start, ..., end) without its keyword handling
+            token.type, token.value, token.start_pos, token.end_pos = kind, value, m.start(), m.end()
+            token.line = token.column = token.end_line = token.end_column = None
+            pos = token.end_pos
+            yield token
 
     def _word_kind(self, value: str, keyword: str | None, accepts: Mapping[str, object]) -> str:
         if "NAME" in accepts:

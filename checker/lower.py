@@ -9,6 +9,7 @@ from dataclasses import replace
 from ruleproof.checker import ast, ir
 from ruleproof.checker import types as T
 from ruleproof.checker.diagnostics import Diagnostic, diagnostic
+from ruleproof.checker.lower_periods import InForce, row_period, rule_period
 from ruleproof.checker.typecheck import OBLIGATION_STATUS, TypedPack
 
 
@@ -17,21 +18,30 @@ def lower(typed: TypedPack) -> tuple[ir.Pack | None, list[Diagnostic]]:
     diags: list[Diagnostic] = []
     res = typed.resolution
     rules_by_decision: dict[str, list[ir.Rule]] = {name: [] for name in typed.decision_types}
-    guards = _rule_guards(typed)
+    in_force = InForce(typed.as_of, typed.pin)
+    guards = _rule_guards(typed, in_force)
     order = 0
     for decl, condition, conclusions in typed.rules:
+        period, written = rule_period(res, decl)
+        if not in_force.applies(period):
+            continue
         for target, value in conclusions:
             overrides = tuple(i.name for i in decl.overrides if _concludes(res, i.name, target))
             rules_by_decision[target].append(ir.Rule(
-                decl.name.name, target, _guarded(condition, decl, guards), value, order, decl.priority, overrides,
-                tuple(i.name for i in decl.unless), decl.because, decl.cite, "rule", span=decl.span,
+                decl.name.name, target, in_force.condition(_guarded(condition, decl, guards), period, target, written),
+                value, order, decl.priority, overrides, tuple(i.name for i in decl.unless), decl.because, decl.cite,
+                "rule", span=decl.span, period=period,
             ))
             order += 1
     for table, rows in typed.tables:
         for index, (row, condition, output) in enumerate(rows, start=1):
+            period, written = row_period(res, table, row)
+            if not in_force.applies(period):
+                continue
             rules_by_decision[table.decision.name].append(ir.Rule(
-                f"{table.name.name}[{index}]", table.decision.name, condition, output, order,
-                cite=row.cite or table.cite, origin="table", span=row.span,
+                f"{table.name.name}[{index}]", table.decision.name,
+                in_force.condition(condition, period, table.decision.name, written), output, order,
+                cite=row.cite or table.cite, origin="table", span=row.span, period=period,
             ))
             order += 1
     for name, (when, body) in typed.bodies.items():
@@ -86,15 +96,20 @@ def _concludes(res, rule_name: str, decision: str) -> bool:
     return symbol is not None and symbol.kind == "rule" and any(c.target.name == decision for c in symbol.decl.conclusions)
 
 
-def _rule_guards(typed: TypedPack) -> dict[str, ir.Expr]:
-    """For each source rule, the condition under which it fires (its `unless` exceptions applied)."""
-    raw = {decl.name.name: (decl, condition) for decl, condition, _ in typed.rules}
+def _rule_guards(typed: TypedPack, in_force: InForce) -> dict[str, ir.Expr]:
+    """For each source rule in force (as `in_force` reads periods), the condition under which
+    it fires (in force on its first decision's day, its `unless` exceptions applied)."""
+    res = typed.resolution
+    raw = {decl.name.name: (decl, condition, conclusions) for decl, condition, conclusions in typed.rules
+           if in_force.applies(rule_period(res, decl)[0])}
     fired: dict[str, ir.Expr] = {}
 
     def fires(name: str, depth: int = 0) -> ir.Expr:
         if name not in fired:
-            decl, condition = raw[name]
-            fired[name] = ir.TRUE if depth > len(raw) else _guarded(condition, decl, None, lambda n: fires(n, depth + 1))
+            decl, condition, conclusions = raw[name]
+            guarded = ir.TRUE if depth > len(raw) else _guarded(condition, decl, raw, lambda n: fires(n, depth + 1))
+            period, written = rule_period(res, decl)
+            fired[name] = in_force.condition(guarded, period, conclusions[0][0], written) if conclusions else guarded
         return fired[name]
 
     for name in raw:
@@ -105,7 +120,7 @@ def _rule_guards(typed: TypedPack) -> dict[str, ir.Expr]:
 def _guarded(condition: ir.Expr, decl: ast.RuleDecl, guards, fires=None) -> ir.Expr:
     exceptions = []
     for ident in decl.unless:
-        guard = fires(ident.name) if fires else guards.get(ident.name)
+        guard = (fires(ident.name) if ident.name in guards else None) if fires else guards.get(ident.name)
         if guard is not None:
             exceptions.append(ir.Not(guard, T.BOOL, span=ident.span))
     if not exceptions:

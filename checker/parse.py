@@ -1,8 +1,8 @@
-"""Stage 1: text to AST. One LALR parser built from grammar/ruleproof.lark and driven through
-Lark's public interactive parser: the lexer (checker/lexer.py) reads one token among those the
-parser accepts now, the parser takes it, and each grammar rule's callback (checker/to_ast.py)
-builds an AST node as soon as the rule is recognised (no parse tree). A syntax error is worded
-by checker/syntax_errors.py.
+"""Stage 1: text to AST. One LALR table built by Lark from grammar/ruleproof.lark (cached on
+disk between processes, see `cache_path`) and run by checker/lalr.py: the lexer
+(checker/lexer.py) reads one token among those the parser accepts now, the parser takes it,
+and each grammar rule's callback (checker/to_ast/) builds an AST node as soon as the rule is
+recognised (no parse tree). A syntax error is worded by checker/syntax_errors.py.
 
 A syntax error does not stop the file: the text is cut into chunks at lines that start a
 declaration, each chunk is parsed alone (as a slice of the file, so positions stay true), and
@@ -12,13 +12,18 @@ every chunk's error is reported.
 from __future__ import annotations
 
 import functools
+import hashlib
+import os
 import re
+import sys
 from importlib import resources
+from pathlib import Path
 
+import lark
 from lark import Lark, Token
-from lark.exceptions import UnexpectedToken
 from ruleproof.checker import ast, to_ast
 from ruleproof.checker.diagnostics import Diagnostic, diagnostic
+from ruleproof.checker.lalr import Parser, Table, UnexpectedToken
 from ruleproof.checker.lexer import DECL_KEYWORDS, Lexer, LexError
 from ruleproof.checker.source import SourceFile, Span
 from ruleproof.checker.syntax_errors import Wording
@@ -116,6 +121,23 @@ class _Callbacks:
         return callback
 
 
+def cache_path(grammar: str) -> Path | None:
+    """Where Lark's analysis of `grammar` is kept between processes: a file named by a hash of
+    the grammar and of the Lark and Python versions, in the user's own cache folder
+    (`$XDG_CACHE_HOME/ruleproof`, else `~/.cache/ruleproof`), created private. Lark checks the
+    hash again on loading and rebuilds a stale or damaged file; None (no caching) where the
+    folder cannot be made."""
+    key = hashlib.sha256(f"{grammar}\0{lark.__version__}\0{sys.version}".encode()).hexdigest()[:24]
+    try:
+        folder = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "ruleproof"
+        if not folder.is_absolute():  # no home folder to be found ("~" stays as it is)
+            return None
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except (OSError, RuntimeError):
+        return None
+    return folder / f"grammar-{key}.lark-cache"
+
+
 class _Grammar:
     """The parser built once from the grammar file, with its lexer and its error wording."""
 
@@ -124,9 +146,13 @@ class _Grammar:
         named = frozenset(re.findall(r"^([A-Z_][A-Z0-9_]*)(?:\.\d+)?\s*:", grammar, re.M))
         callbacks = _Callbacks(named)
         callbacks.atom = _parenthesized
-        # Lark's own lexer is never run: tokens come from `Lexer`, fed one by one.
-        self.lark = Lark(grammar, parser="lalr", lexer="basic", keep_all_tokens=True, transformer=callbacks)
-        self.lexer = Lexer(self.lark.terminals, self.lark.ignore_tokens)
+        cache = cache_path(grammar)
+        # Lark's own lexer and parser loop are never run: tokens come from `Lexer`, fed one by
+        # one to checker/lalr.py's loop over Lark's table.
+        self.lark = Lark(grammar, parser="lalr", lexer="basic", keep_all_tokens=True, transformer=callbacks,
+                         cache=str(cache) if cache is not None else False)
+        self.table = Table(self.lark)
+        self.lexer = Lexer(self.lark.terminals, self.lark.lexer_conf.ignore)
         self.wording = Wording.of(self.lark.terminals)
 
 
@@ -167,16 +193,16 @@ def _parse_text(source: SourceFile, lo: int, hi: int, collect: list[Token] | Non
     """Parse source.text[lo:hi] (positions stay those of the whole file): (declarations, header,
     diagnostics, whether the text failed to parse). Each token read is appended to `collect`."""
     grammar = _grammar()
-    parser = grammar.lark.parse_interactive()
+    parser = Parser(grammar.table)
     previous: Token | None = None
     with to_ast.building(source) as literal_diags:
         try:
             for token in grammar.lexer.tokens(source.text, lo, hi, parser.choices):
-                parser.feed_token(token)
+                parser.feed(token)
                 previous = token
                 if collect is not None:
                     collect.append(token)
-            header, decls = parser.feed_eof(previous).value
+            header, decls = parser.finish(previous).value
         except LexError as err:
             error = grammar.wording.unexpected_character(source, err.pos, _expected(parser))
             return [], None, [error], True
@@ -191,7 +217,7 @@ def _parse_text(source: SourceFile, lo: int, hi: int, collect: list[Token] | Non
         return list(decls), header, literal_diags, False
 
 
-def _expected(parser) -> set[str]:
+def _expected(parser: Parser) -> set[str]:
     """The terminals the parser could take where it stopped. LALR tables merge states, so the
     state's own list can hold tokens that would fail one step later: `accepts()` tries each."""
     return parser.accepts() or {t for t in parser.choices() if t.isupper()}

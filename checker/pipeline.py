@@ -8,7 +8,7 @@ an IR pack with every diagnostic found on the way.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -81,34 +81,58 @@ STAGES: tuple[Stage, ...] = (
 )
 
 
-def run_stages(sources: dict[str, SourceFile]) -> tuple[ir.Pack | None, list[Diagnostic]]:
+def run_stages(sources: dict[str, SourceFile], as_of: int | None = None) -> tuple[ir.Pack | None, list[Diagnostic]]:
     """Run STAGES in order on the sources: the IR pack (None if a stage stopped short) and
-    every diagnostic, unsorted."""
+    every diagnostic, unsorted. With `as_of` (a day's ordinal) every decision is read as of
+    that day: only the rules in force on it are lowered."""
+    return run_stages_as_of(sources, [as_of])[0]
+
+
+def run_stages_as_of(sources: dict[str, SourceFile], days: Sequence[int | None]) -> list[tuple[ir.Pack | None, list[Diagnostic]]]:
+    """`run_stages` for each of `days`, the stages before lowering run once for all."""
     value: object = sources
     diags: list[Diagnostic] = []
     for stage in STAGES:
-        if not stage.after_errors and has_errors(diags):
-            return None, diags
+        if stage.name is StageName.LOWER:
+            break
         value, found = stage.run(value)
         diags.extend(found)
-    return value, diags
+    out = []
+    for day in days:
+        if not stage.after_errors and has_errors(diags):
+            out.append((None, list(diags)))
+            continue
+        value.pin = day
+        pack, found = stage.run(value)
+        out.append((pack, diags + found))
+    return out
 
 
-def load_texts(texts: dict[str, str]) -> LoadResult:
+def load_texts(texts: dict[str, str], as_of: int | None = None) -> LoadResult:
     """Run the front end on in-memory files: path -> text. Module names are the file stems.
 
     >>> result = load_texts({"a.rules": 'pack a version "1"  fact paid: bool  decision ok: bool = paid'})
     >>> result.ok, sorted(result.pack.decisions)
     (True, ['ok'])
     """
+    return load_texts_as_of(texts, [as_of])[0]
+
+
+def load_texts_as_of(texts: dict[str, str], days: Sequence[int | None]) -> list[LoadResult]:
+    """`load_texts` read as of each of `days` (None: each decision's own day), in order."""
     sources = {path: SourceFile(path, text) for path, text in texts.items()}
-    pack, diags = run_stages(sources)
-    return LoadResult(pack, sorted_diagnostics(diags), sources)
+    return [LoadResult(pack, sorted_diagnostics(diags), sources) for pack, diags in run_stages_as_of(sources, days)]
 
 
-def load_pack(path: Path | str) -> LoadResult:
+def load_pack(path: Path | str, as_of: int | None = None) -> LoadResult:
     """Run the front end on a pack folder (every `.rules` file under it, see checker/packs.py)
-    or one file; raises PackNotFound when the path holds none."""
+    or one file; raises PackNotFound when the path holds none. `as_of`: see `run_stages`."""
+    return load_pack_as_of(path, [as_of])[0]
+
+
+def load_pack_as_of(path: Path | str, days: Sequence[int | None]) -> list[LoadResult]:
+    """`load_pack` read as of each of `days` (None: each decision's own day), in order; the
+    files are read, parsed and checked once."""
     texts = {}
     diags: list[Diagnostic] = []
     for file in files_of(Path(path)):
@@ -119,6 +143,7 @@ def load_pack(path: Path | str) -> LoadResult:
             reason = "it is not UTF-8 text" if isinstance(err, UnicodeDecodeError) else (err.strerror or "it cannot be opened").lower()
             diags.append(diagnostic("E001", f"cannot read `{file}`: {reason}", Span(source, 0, 0),
                                     "unreadable", help="check the file's permissions and that it is UTF-8 text"))
-    result = load_texts(texts)
-    result.diagnostics = sorted_diagnostics(diags + result.diagnostics)
-    return result
+    results = load_texts_as_of(texts, days)
+    for result in results:
+        result.diagnostics = sorted_diagnostics(diags + result.diagnostics)
+    return results

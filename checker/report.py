@@ -10,7 +10,6 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ruleproof.checker.checks import run_checks
 from ruleproof.checker.diagnostics import (
     CheckVerdict,
     Counterexample,
@@ -22,7 +21,6 @@ from ruleproof.checker.diagnostics import (
 )
 from ruleproof.checker.ir import Pack
 from ruleproof.checker.pipeline import load_pack, load_texts
-from ruleproof.checker.solver import DEFAULT_TIMEOUT_MS
 from ruleproof.checker.source import SourceFile, Span
 
 WIRE_VERSION = 1  # of the form `to_wire` writes; `from_wire` refuses any other
@@ -98,7 +96,7 @@ class Report:
 
 
 def check_pack(files: Path | str | Mapping[str, str], *, label: str | None = None,
-               unreadable: Sequence[Diagnostic] = (), formal: bool = True, timeout_ms: int = DEFAULT_TIMEOUT_MS,
+               unreadable: Sequence[Diagnostic] = (), formal: bool = True, timeout_ms: int | None = None,
                jobs: int | None = None, progress: Callable[[str], None] | None = None,
                max_rules: int | None = None) -> Report:
     """Check one pack: a folder or file (`Path` or `str`; raises pipeline.PackNotFound when
@@ -107,8 +105,9 @@ def check_pack(files: Path | str | Mapping[str, str], *, label: str | None = Non
     `unreadable`: diagnostics of files the caller could not read (E001); like any front-end
     error they keep the formal checks from running. `formal=False` runs the front end only.
     `label` names the pack in the report (default: the path given). `max_rules`: raise
-    TooManyRules instead of checking a larger pack. `timeout_ms`, `jobs` and `progress` go to
-    the formal checks (checker.checks.run_checks).
+    TooManyRules instead of checking a larger pack. `timeout_ms` (None: the checks' default),
+    `jobs` and `progress` go to the formal checks (checker.checks.run_checks), which are
+    imported (with Z3) only when they run.
     """
     started = time.perf_counter()
     if isinstance(files, Mapping):
@@ -123,7 +122,10 @@ def check_pack(files: Path | str | Mapping[str, str], *, label: str | None = Non
                       seconds=time.perf_counter() - started, ir=pack)
     if max_rules is not None and len(pack.rules()) > max_rules:
         raise TooManyRules(len(pack.rules()), max_rules)
-    checks = run_checks(pack, timeout_ms=timeout_ms, progress=progress, jobs=jobs)
+    from ruleproof.checker.checks import run_checks
+
+    limit = {} if timeout_ms is None else {"timeout_ms": timeout_ms}
+    checks = run_checks(pack, progress=progress, jobs=jobs, **limit)
     return Report(label, pack.name, pack.version, tuple(sorted_diagnostics(diagnostics + checks.findings)), True,
                   time.perf_counter() - started, checks.timings, checks.queries, checks.cached, checks.processes, pack)
 

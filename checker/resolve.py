@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from ruleproof.checker import ast
 from ruleproof.checker.diagnostics import Diagnostic, Label, diagnostic, did_you_mean
 from ruleproof.checker.lexer import NameKind, reserved_words
+from ruleproof.checker.resolve_periods import check_periods
 from ruleproof.checker.resolve_relations import check_relations
 from ruleproof.checker.source import Span
 
@@ -58,6 +59,7 @@ def resolve(modules: dict[str, ast.Module]) -> tuple[Resolution, list[Diagnostic
     for name in order:
         _check_references(res, modules[name], diags)
     check_relations(res, diags)
+    check_periods(res, diags)
     return res, diags
 
 
@@ -216,7 +218,7 @@ def _decl_exprs(decl) -> list[ast.Expr | None]:
     if isinstance(decl, ast.AssumeDecl):
         return [decl.condition]
     if isinstance(decl, ast.DecisionDecl):
-        return [decl.default, decl.body, decl.when]
+        return [decl.default, decl.body, decl.when, decl.as_of]
     if isinstance(decl, ast.RuleDecl):
         return [decl.condition, *(c.value for c in decl.conclusions)]
     if isinstance(decl, ast.TableDecl):
@@ -312,7 +314,7 @@ def _check_decl_names(res, decl, visible, module, diags) -> None:
     if isinstance(decl, ast.RuleDecl):
         for conclusion in decl.conclusions:
             need(conclusion.target, frozenset({"decision"}), "decision")
-        for ident in decl.overrides + decl.unless:
+        for ident in decl.overrides + decl.unless + decl.replaces:
             need(ident, frozenset({"rule"}), "rule")
     elif isinstance(decl, ast.TableDecl):
         need(decl.decision, frozenset({"decision"}), "decision")
@@ -396,7 +398,7 @@ def _referenced_names(module: ast.Module) -> set[str]:
         for expr in _decl_exprs(decl):
             names.update(n.name for n in expr_names(expr))
         if isinstance(decl, ast.RuleDecl):
-            names.update(i.name for i in (*decl.overrides, *decl.unless))
+            names.update(i.name for i in (*decl.overrides, *decl.unless, *decl.replaces))
             names.update(c.target.name for c in decl.conclusions)
         elif isinstance(decl, ast.TableDecl):
             names.add(decl.decision.name)

@@ -14,8 +14,11 @@ class SourceFile:
     line_starts: tuple[int, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        starts = [0]
-        starts.extend(i + 1 for i, ch in enumerate(self.text) if ch == "\n")
+        starts, find = [0], self.text.find
+        end = find("\n")
+        while end >= 0:
+            starts.append(end + 1)
+            end = find("\n", end + 1)
         object.__setattr__(self, "line_starts", tuple(starts))
 
     def line_text(self, line: int) -> str:

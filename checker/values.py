@@ -55,7 +55,9 @@ def from_wire(value: object, typ: Type, path: str) -> object:
         if kind in EXACT_KINDS:
             if isinstance(value, bool) or not isinstance(value, (int, float)) or isinstance(value, float) and not math.isfinite(value):
                 raise _bad(path, "a number", value)
-            number = Fraction(str(value)) if isinstance(value, float) else Fraction(value)
+            if isinstance(value, int):
+                return value
+            number = Fraction(str(value))
             if (number * 10 ** DECIMALS[kind]).denominator != 1:
                 raise _bad(path, f"a number with at most {DECIMALS[kind]} decimals", value)
             return number
@@ -224,8 +226,8 @@ def _converter(fact: ir.Fact):
         scale = 10 ** DECIMALS[kind]
 
         def read(value):
-            if type(value) is int:
-                return Fraction(value)
+            if type(value) is int:  # a whole amount stays an int: exact, and faster to compute with
+                return value
             if type(value) is float and math.isfinite(value):
                 number = Fraction(str(value))
                 if (number * scale).denominator == 1:

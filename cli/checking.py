@@ -1,5 +1,5 @@
 """`ruleproof check` and `ruleproof test`: findings and example runs, once or on every change
-of the .rules files (`--watch`)."""
+of the .rules (or .dmn) files (`--watch`)."""
 
 from __future__ import annotations
 
@@ -9,12 +9,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ruleproof.checker.diagnostics import Severity
-from ruleproof.checker.evaluate import CompiledPack
-from ruleproof.checker.examples import run_examples
 from ruleproof.checker.packs import PackNotFound, pack_paths
-from ruleproof.checker.render import FOLD, diagnostic_json, render_text, report_json
-from ruleproof.checker.render_ci import render_github, render_junit, render_sarif
-from ruleproof.checker.render_html import render_html
+from ruleproof.checker.render import FOLD, render_text, report_json
 from ruleproof.checker.report import Report, check_pack
 from ruleproof.common import DMN_SUFFIX, EXIT_FINDINGS, EXIT_OK, UsageError, load_ok, write_json
 from ruleproof.config import FAIL_ON, FORMATS, load_defaults
@@ -37,11 +33,14 @@ def cmd_check(args: argparse.Namespace) -> int:
     fmt = args.format or defaults.format
     fail_on = args.fail_on or defaults.fail_on
     run = lambda: _check_once(args, given, fmt, fail_on)  # noqa: E731
-    return watch(given, run) if args.watch else run()
+    return watch([*given, *args.properties], run) if args.watch else run()
 
 
 def _check_once(args: argparse.Namespace, given: list[str], fmt: str, fail_on: str) -> int:
     paths = [p for name in given for p in pack_paths(Path(name))]
+    if args.properties and any(p.suffix != DMN_SUFFIX for p in paths):
+        raise UsageError("--properties adds .rules files to the .dmn models checked; a pack folder holds its "
+                         "properties itself")
     progress = (lambda name: print(f"checking: {name}", file=sys.stderr)) if args.progress else None
     reports = []
     for path in paths:
@@ -49,7 +48,7 @@ def _check_once(args: argparse.Namespace, given: list[str], fmt: str, fail_on: s
             if path.suffix == DMN_SUFFIX:
                 from ruleproof.checker.dmn.load import check_dmn
 
-                reports.append(check_dmn(path, formal=not args.front_end_only, timeout_ms=args.timeout,
+                reports.append(check_dmn(path, args.properties, formal=not args.front_end_only, timeout_ms=args.timeout,
                                          progress=progress, jobs=args.jobs))
             else:
                 reports.append(check_pack(path, formal=not args.front_end_only, timeout_ms=args.timeout,
@@ -66,6 +65,9 @@ def _check_once(args: argparse.Namespace, given: list[str], fmt: str, fail_on: s
         fold = None if args.all else FOLD
         emit("".join(render_text(r.diagnostics, docs=True, quiet=args.quiet, fold=fold) for r in reports), args.color)
     else:
+        from ruleproof.checker.render_ci import render_github, render_junit, render_sarif
+        from ruleproof.checker.render_html import render_html
+
         renderers = {"sarif": render_sarif, "junit": render_junit, "github": render_github, "html": render_html}
         sys.stdout.write(renderers[fmt](everything))
     sys.stdout.flush()
@@ -79,16 +81,14 @@ def cmd_test(args: argparse.Namespace) -> int:
 
 
 def _test_once(args: argparse.Namespace) -> int:
+    from ruleproof.checker.evaluate import CompiledPack
+    from ruleproof.checker.examples import examples_json, run_examples
+
     result = load_ok(args.pack)
     report = run_examples(CompiledPack(result.pack))
-    total = report.passed + len({d.message.split('"')[1] for d in report.failures})
+    total = len(report.runs)
     if args.format == "json":
-        write_json({
-            "pack": result.pack.name, "version": result.pack.version, "examples": total, "passed": report.passed,
-            "failed": [diagnostic_json(d) for d in report.failures],
-            "coverage": round(report.coverage, 4),
-            "uncovered_rules": [{"rule": r.name, "decision": r.decision, "at": str(r.span)} for r in report.uncovered],
-        })
+        write_json(examples_json(result.pack, report))
     else:
         lines = [render_text(report.failures, docs=True)] if report.failures else []
         lines += [f"uncovered: rule `{rule.name}` ({rule.decision}) at {rule.span}\n" for rule in report.uncovered]
@@ -101,7 +101,7 @@ def _test_once(args: argparse.Namespace) -> int:
 
 
 def watch(paths: list[str], run: Callable[[], int]) -> int:
-    """Run once, then again each time a .rules file under `paths` changes, until interrupted;
+    """Run once, then again each time a .rules or .dmn file under `paths` changes, until interrupted;
     the exit code is the last run's. A run that cannot load the pack reports why and waits."""
     from watchfiles import watch as changes
 
@@ -115,7 +115,7 @@ def watch(paths: list[str], run: Callable[[], int]) -> int:
     code = guarded()
     print(f"watching {', '.join(paths)} for changes (Ctrl+C to stop)", file=sys.stderr, flush=True)
     try:
-        for batch in changes(*paths, watch_filter=lambda _change, path: path.endswith(".rules"), debounce=200,
+        for batch in changes(*paths, watch_filter=lambda _change, path: path.endswith((".rules", DMN_SUFFIX)), debounce=200,
                              step=50, raise_interrupt=False):
             names = ", ".join(sorted({Path(p).name for _, p in batch}))
             print(f"\n--- changed: {names}", file=sys.stderr, flush=True)
@@ -133,7 +133,10 @@ def add_parsers(sub, common: argparse.ArgumentParser) -> None:
                        "json prints one document, for several packs {reports, errors, warnings}")
     check.add_argument("--fail-on", choices=FAIL_ON, help="exit 1 on open errors (default) or on warnings too")
     check.add_argument("-q", "--quiet", action="store_true", help="leave accepted findings out of the text (still counted)")
-    check.add_argument("--watch", action="store_true", help="check again whenever a .rules file changes")
+    check.add_argument("--watch", action="store_true", help="check again whenever a .rules or .dmn file changes")
+    check.add_argument("--properties", action="append", default=[], metavar="PATH",
+                       help="with .dmn models: a .rules file (or folder of them) of properties over the imported "
+                       "model (`import MODEL`, the .dmn file's stem), checked with it; repeatable")
     check.add_argument("--front-end-only", action="store_true", help="skip the formal checks (syntax, names, types only)")
     check.add_argument("--timeout", type=int, default=10_000, help="solver time limit per query, in milliseconds")
     check.add_argument("--progress", action="store_true", help="report the checks' progress (on stderr)")

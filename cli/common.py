@@ -6,11 +6,10 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from ruleproof.checker.diagnostics import Severity
-from ruleproof.checker.packs import PackNotFound
-from ruleproof.checker.pipeline import LoadResult, load_pack
-from ruleproof.checker.render import render_text
+if TYPE_CHECKING:  # the front end is imported by the commands that load a pack, when they do
+    from ruleproof.checker.pipeline import LoadResult
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 MAX_FACTS_BYTES = 16 * 1024 * 1024  # a facts file larger than this is no case (/dev/zero never ends)
@@ -23,23 +22,30 @@ class UsageError(Exception):
 DMN_SUFFIX = ".dmn"
 
 
-def load(path: str) -> LoadResult:
+def load(path: str, as_of: int | None = None) -> LoadResult:
     """The pack at `path` (folder, .rules file, or a .dmn model imported on the way) as the
-    front end reads it; UsageError when there is none."""
+    front end reads it, with every decision read as of day `as_of` if given (rules out of
+    force that day left out); UsageError when there is none."""
     if Path(path).suffix == DMN_SUFFIX:
         from ruleproof.checker.dmn.load import load_dmn
 
         return load_dmn(path)[0]
+    from ruleproof.checker.packs import PackNotFound
+    from ruleproof.checker.pipeline import load_pack
+
     try:
-        return load_pack(Path(path))
+        return load_pack(Path(path), as_of)
     except PackNotFound as err:
         raise UsageError(str(err)) from None
 
 
-def load_ok(path: str) -> LoadResult:
+def load_ok(path: str, as_of: int | None = None) -> LoadResult:
     """Load a pack that must be free of errors (for decide, test and diff): its errors go to
-    standard error and a UsageError says to fix them first."""
-    result = load(path)
+    standard error and a UsageError says to fix them first. `as_of`: see `load`."""
+    from ruleproof.checker.diagnostics import Severity
+    from ruleproof.checker.render import render_text
+
+    result = load(path, as_of)
     if not result.ok:
         sys.stderr.write(render_text([d for d in result.diagnostics if d.severity is Severity.ERROR]))
         raise UsageError(f"{path} has errors; fix them first (ruleproof check {path})")

@@ -285,6 +285,58 @@ class DiffResponseV1(Out):
     decisions: list[DecisionDiffV1]
 
 
+# ------------------------------------------------------------------ examples (ruleproof test --format json)
+
+
+class TestRequestV1(Wire):
+    pack: PackName
+    files: dict[Annotated[str, StringConstraints(pattern=FILE_NAME_PATTERN)], str] | None = Field(
+        default=None, min_length=1, json_schema_extra={"additionalProperties": False},
+        description="run the examples of these files (an edited version of `pack`, as decide takes them) instead of "
+                    "the served version's; the pack must load without errors")
+
+
+class ExpectationV1(Out):
+    decision: str
+    expected: Any = Field(description="the expected wire value (null when the example expects `undetermined`)")
+    expected_undetermined: bool
+    actual: Any = Field(description="the decided wire value (null when undetermined)")
+    undetermined: str | None = Field(description="why the decision is undetermined on the example's case")
+    passed: bool
+    message: str | None = Field(description="when it failed, what `ruleproof test` says")
+
+
+class ExampleResultV1(Out):
+    title: str
+    cite: str | None
+    at: str = Field(description="file:line:col of the example")
+    passed: bool
+    expectations: list[ExpectationV1]
+    covers: list[str] = Field(description="the rules that win on the example's case")
+
+
+class UncoveredRuleV1(Out):
+    rule: str
+    decision: str
+    at: str
+
+
+class TestResponseV1(Out):
+    """`ruleproof test --format json`, with the version that ran."""
+
+    pack: str
+    version: str
+    revision: str = Field(description="hash of the files whose examples ran (the served version's, or those sent)")
+    edited: bool = Field(description="the examples of the `files` sent ran, not the served version's")
+    examples: int
+    passed: int
+    failed: list[DiagnosticV1] = Field(description="an E501 finding per expectation not met")
+    results: list[ExampleResultV1] = Field(description="every example, in the order of the pack")
+    coverage: float = Field(description="share of the rules some example's case makes win, 0 to 1")
+    rules: int = Field(description="the rules of the pack")
+    uncovered_rules: list[UncoveredRuleV1]
+
+
 # ------------------------------------------------------------------ packs
 
 
@@ -362,8 +414,9 @@ class ReloadResponseV1(Out):
     packs: list[ReloadOutcomeV1]
 
 
-REQUEST_MODELS = (DecideRequestV1, BatchRequestV1, ValidateRequestV1, DiffRequestV1, PackSourceV1, TimelineSvgRequestV1)
+REQUEST_MODELS = (DecideRequestV1, BatchRequestV1, ValidateRequestV1, DiffRequestV1, PackSourceV1, TimelineSvgRequestV1,
+                  TestRequestV1)
 RESPONSE_MODELS = (
     ErrorV1, TimelineSvgResponseV1, PackFilesV1, DecideResponseV1, BatchResponseV1, ValidateResponseV1, DiffResponseV1, PacksResponseV1, PackDetailV1,
-    HealthV1, ReadyV1, ReloadResponseV1,
+    HealthV1, ReadyV1, ReloadResponseV1, TestResponseV1,
 )

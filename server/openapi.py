@@ -99,6 +99,13 @@ def _paths() -> dict:
             "Show a pack's files",
             "The text of every file of the served version (what the playground's editor opens).",
             {"200": _json(m.PackFilesV1, "the files"), **UNKNOWN_PACK, **UNAVAILABLE}, "packs", [name_param]),
+        "/v1/test": _post(
+            "Run a pack's examples",
+            "Decide every example of a loaded pack (or of an edited version of it sent as `files`, which must load "
+            "without errors) and compare with what it expects: `ruleproof test --format json` — each example's "
+            "expected and actual values, the rules its case makes win, the rule coverage and the rules no example "
+            "covers — plus the `revision` that ran.",
+            m.TestRequestV1, m.TestResponseV1, {**UNKNOWN_PACK, **UNAVAILABLE}, tag="playground"),
         "/v1/timeline/svg": _post(
             "Draw a timeline",
             "Draw a timeline (of a decided case, or of a finding's counterexample) as an accessible SVG: events "

@@ -1,6 +1,7 @@
 """The playground: one page (GET /) to edit a pack, see its findings and decide cases, with
 every counterexample and decided case drawn as a timeline. Static files, no build step; the
-page uses the public API plus two small endpoints that exist for it."""
+page uses the public API plus small endpoints that exist for it (its files, timelines drawn,
+the examples run)."""
 
 from __future__ import annotations
 
@@ -8,10 +9,11 @@ import secrets
 from pathlib import Path
 
 from flask import Blueprint, Response, send_from_directory
+from ruleproof.checker.examples import examples_json, run_examples
 from ruleproof.checker.timeline_svg import timeline_svg
 from ruleproof.server.decide import serving
 from ruleproof.server.errors import ApiError
-from ruleproof.server.models import PackFilesV1, TimelineSvgRequestV1, TimelineSvgResponseV1
+from ruleproof.server.models import PackFilesV1, TestRequestV1, TestResponseV1, TimelineSvgRequestV1, TimelineSvgResponseV1
 from ruleproof.server.web import json_response, parse_body
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -41,6 +43,21 @@ def pack_files(name: str):
     served = serving(name, "name")
     files = {Path(path).name: text for path, text in served.texts.items()}
     return json_response(PackFilesV1(name=name, files=dict(sorted(files.items()))))
+
+
+@bp.post("/v1/test")
+def run_examples_of():
+    """Every example of the served pack, or of an edited version of it (`files`): expected
+    against actual and the rules' coverage, as `ruleproof test --format json` prints them."""
+    req = parse_body(TestRequestV1)
+    served = serving(req.pack)
+    compiled, revision = served.compiled, served.revision
+    if req.files is not None:  # an edited version (the playground's): run, never served
+        from ruleproof.server.analysis import edited_pack
+
+        compiled, revision = edited_pack(req.files)
+    body = examples_json(compiled.pack, run_examples(compiled))
+    return json_response(TestResponseV1(**body, revision=revision, edited=req.files is not None))
 
 
 @bp.post("/v1/timeline/svg")

@@ -49,6 +49,7 @@ except ImportError:  # pytest run without the repository root on sys.path
 
 ROOT = Path(__file__).resolve().parent.parent
 MARKETPLACE = ROOT / "policies" / "marketplace"
+EFFECTIVE = ROOT / "tests" / "fixtures" / "effective"  # effective periods, amendments, a dated module
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 
 # RULEPROOF_DIFFERENTIAL_SCALE=10 runs ten times as many cases (the default keeps `make test`
@@ -308,6 +309,13 @@ def marketplace() -> Subject:
     result = load_pack(MARKETPLACE)
     assert result.ok, render_text(result.diagnostics)
     return Subject("marketplace", result.pack)
+
+
+@functools.cache
+def effective() -> Subject:
+    result = load_pack(EFFECTIVE)
+    assert result.ok, render_text(result.diagnostics)
+    return Subject("effective", result.pack)
 
 
 @functools.cache
@@ -686,6 +694,38 @@ def test_duckdb_month_arithmetic_has_our_end_of_month_rule():
         assert native == dt.date.fromordinal(CONCRETE_MONTHS.add(day.toordinal(), count)), (day, count)
 
 
+def changeover_cases(subject: Subject) -> list[dict]:
+    """Cases on the day before, of and after every day a rule of the pack starts or stops being
+    in force, for each of its two dates (the other on the same day, or earlier), over the values
+    of the other facts that the pack's rules test around."""
+    days = sorted({d for r in subject.pack.rules() if r.period is not None for d in r.period.changeovers()})
+    others = [
+        {"listed_products": n, "days_unsold": u, "category": c, "amount": a, "boutique": b}
+        for n in (3000, 3001, 1000001) for u in (179, 180) for c in ("Clothing", "Shoes")
+        for a in (100, 101) for b in (False, True)
+    ]
+    cases = []
+    for day in days:
+        for near in (day - 1, day, day + 1):
+            for placed in (near, near - 40):
+                for i, other in enumerate(others):
+                    if i % 3 == near % 3 or placed == near:  # a third of the mix away from the day itself
+                        cases.append({**other, "placed_on": dt.date.fromordinal(placed).isoformat(),
+                                      "today": dt.date.fromordinal(near).isoformat()})
+    return cases
+
+
+def test_effective_periods_agree_at_every_changeover():
+    """Evaluator and Z3 decide alike on the day before, of and after every changeover of the
+    effective fixture (a replaced rule, table rows with periods, a dated module, an exception
+    in force for a while); test_sql_on_duckdb_agrees_on_every_case takes the same cases."""
+    subject = effective()
+    cases = changeover_cases(subject)
+    assert len(cases) > 500
+    for wire in cases:
+        check_case(subject, wire)
+
+
 REQUIRED_FEATURES = {
     "fact date", "fact date?", "fact days", "fact money", "fact rate", "fact int", "int range", "fact enum",
     "fact bool", "fact set", "working days", "holidays", "hit unique", "hit first", "hit priority", "hit collect",
@@ -706,6 +746,8 @@ def test_sql_on_duckdb_agrees_on_every_case():
     for seed in range(GENERATED_PACKS):
         if f"gen{seed}" not in COMPARED:
             test_generated_pack_evaluator_agrees_with_z3(seed)
+    if "effective" not in COMPARED:
+        test_effective_periods_agree_at_every_changeover()
     for subject, wires in COMPARED.values():
         seen = check_sql(subject, wires, ARTIFACTS)
         for key, count in seen.items():

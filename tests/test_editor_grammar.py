@@ -20,7 +20,7 @@ EDITORS = REPO / "editors"
 FILES = sorted((REPO / "policies" / "marketplace").glob("*.rules"))
 
 _DECLARATIONS = {"PACK", "IMPORT", "ENUM", "FACT", "CONST", "LET", "ASSUME", "DECISION", "RULE", "TABLE",
-                 "WINDOW", "PROPERTY", "OBLIGATION", "EXAMPLE", "HOLIDAYS", "ACCEPT"}
+                 "WINDOW", "PROPERTY", "OBLIGATION", "EXAMPLE", "HOLIDAYS", "ACCEPT", "MODULE"}
 _WORD_OPERATORS = {"AND", "OR", "NOT", "IMPLIES", "IN", "IS", "PRESENT", "ABSENT", "EMPTY", "WITHIN",
                    "BEFORE", "DISJOINT", "OVERLAPS"}
 _UNITS = {"WORKING", "DAYS", "DAY", "HOURS", "HOUR", "MINUTES", "MINUTE"}
@@ -63,6 +63,8 @@ def _expected(tokens, i: int) -> str | None:
         return "storage.type.declaration"
     if kind in _WORD_OPERATORS:
         return "keyword.operator.word"
+    if kind == "OF" and previous is not None and previous.type == "AS":  # a decision's `as of DATE`
+        return "keyword.control"
     if kind in _TYPES:
         return "support.type"
     return None if not token.value.isalpha() else "keyword.control"

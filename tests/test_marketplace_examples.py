@@ -37,13 +37,13 @@ CASES = [json.loads(line) for line in EXAMPLES.read_text(encoding="utf-8").split
 @pytest.fixture(scope="module", autouse=True)
 def load_the_pack_once():
     """Every case goes through `cli.main`; only the loading of the pack's files is shared."""
-    cache: dict[str, object] = {}
+    cache: dict[tuple, object] = {}
     original = common.load
 
-    def cached(path: str):
-        if path not in cache:
-            cache[path] = original(path)
-        return cache[path]
+    def cached(path: str, as_of: int | None = None):
+        if (path, as_of) not in cache:
+            cache[path, as_of] = original(path, as_of)
+        return cache[path, as_of]
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(common, "load", cached)  # what every command loads its pack with

@@ -67,6 +67,14 @@ def test_the_wheel_carries_license_and_metadata(wheel):
     classifiers = meta.get_all("Classifier")
     assert "Programming Language :: Python :: 3.11" in classifiers and len(classifiers) >= 8
     assert "Apache License" in (REPO / "LICENSE").read_text()
+    urls = dict(line.split(", ", 1) for line in meta.get_all("Project-URL"))
+    assert set(urls) == {"Homepage", "Documentation", "Issues"}, urls
+    for url in urls.values():  # repository-relative: each names a document of the repository (and its heading)
+        path, _, anchor = url.partition("#")
+        assert (REPO / path).is_file(), url
+        headings = {re.sub(r"[^a-z0-9 -]", "", h.lower()).replace(" ", "-")
+                    for h in re.findall(r"^#+ (.+)$", (REPO / path).read_text(), re.M)}
+        assert not anchor or anchor in headings, url
 
 
 def _get(url: str) -> tuple[int, str, bytes]:

@@ -75,3 +75,43 @@ def test_the_page_highlights_with_the_editor_grammar_and_allows_only_its_own_sty
     assert len(nonce) >= 16 and f"style-src 'self' 'nonce-{nonce}'" in page.headers["Content-Security-Policy"]
     assert nonce not in client.get("/").data.decode()  # a fresh nonce for every page
     assert client.get("/static/codemirror.js").status_code == 200
+
+
+def test_the_examples_run_with_expected_actual_and_coverage(client) -> None:
+    from ruleproof.server.models import TestResponseV1
+    from server_support import shape
+
+    body = shape(TestResponseV1, client.post("/v1/test", json={"pack": "shop"}).json)
+    assert (body["pack"], body["edited"], body["examples"], body["passed"], body["failed"]) == ("shop", False, 2, 2, [])
+    titles = [r["title"] for r in body["results"]]
+    assert titles == ["closed after ten days unpaid", "a refund inside the window"]
+    closed = body["results"][0]
+    assert closed["passed"] and closed["at"].endswith("orders.rules:32:1") and closed["cite"] == "Art. 1"
+    assert {"decision": "order_closed", "expected": True, "actual": True, "passed": True} \
+        .items() <= next(e for e in closed["expectations"] if e["decision"] == "order_closed").items()
+    covered = {rule for r in body["results"] for rule in r["covers"]}
+    uncovered = {r["rule"] for r in body["uncovered_rules"]}
+    assert closed["covers"] and covered.isdisjoint(uncovered)
+    assert body["coverage"] == round(len(covered) / (len(covered) + len(uncovered)), 4)
+    served = client.post("/v1/decide", json={"pack": "shop", "facts": CASE}).json
+    assert body["revision"] == served["revision"]
+
+
+def test_the_examples_of_the_edited_text_run_and_a_broken_edit_says_where(client) -> None:
+    from ruleproof.server.models import TestResponseV1
+    from server_support import shape
+
+    files = client.get("/v1/packs/shop/files").json["files"]
+    name = next(n for n, text in files.items() if "const payment_period = 10 days" in text)
+    edited = {**files, name: files[name].replace("const payment_period = 10 days", "const payment_period = 12 days")}
+    body = shape(TestResponseV1, client.post("/v1/test", json={"pack": "shop", "files": edited}).json)
+    assert body["edited"] is True and body["passed"] < body["examples"]
+    failed = [r for r in body["results"] if not r["passed"]]
+    wrong = [e for r in failed for e in r["expectations"] if not e["passed"]]
+    assert wrong and all(e["message"] and e["expected"] != e["actual"] for e in wrong)
+    assert [d["code"] for d in body["failed"]] == ["E501"] * len(wrong)
+    broken = {**files, name: files[name].replace("const payment_period = 10 days", "const payment_period = 10")}
+    answer = client.post("/v1/test", json={"pack": "shop", "files": broken})
+    assert answer.status_code == 422 and answer.json["errors"][0]["path"] == f"files.{name}"
+    assert client.post("/v1/test", json={"pack": "nope"}).status_code == 404
+    assert client.post("/v1/test", json={"pack": "shop", "extra": 1}).status_code == 422

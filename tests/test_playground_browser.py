@@ -2,7 +2,8 @@
 1440×900 and at a phone's 390×844: the CodeMirror editor with the grammar's highlighting, an edit
 that changes a decision (decided with the edited text, and said so), a counterexample loaded into
 the form, a share link that reopens the same edits, no horizontal scroll on a phone, the
-keyboard path to Decide, names for every control and readable contrast. Screenshots go to
+keyboard path to Decide, the pack's examples run with coverage, names for every control and
+readable contrast in the light and the dark colour scheme. Screenshots go to
 tests/artifacts/playground/."""
 
 from __future__ import annotations
@@ -184,6 +185,11 @@ def test_phone_width_has_no_horizontal_scroll(browser, base_url) -> None:
     assert smallest >= 11, f"timeline labels drawn at {smallest:.1f} px on a phone"
     phone.locator("#decision-result").scroll_into_view_if_needed()
     phone.screenshot(path=str(ARTIFACTS / "phone-2-decided.png"))
+    phone.locator("#examples-button").click()
+    phone.locator("#passed-examples summary").click()  # the examples' tables, unfolded, fit too
+    phone.locator("#passed-examples li").first.scroll_into_view_if_needed()
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+    phone.screenshot(path=str(ARTIFACTS / "phone-3-examples.png"))
     assert not errors, errors
     phone.close()
 
@@ -230,9 +236,57 @@ def test_accessibility_tree_names_every_control(desktop: Page) -> None:
     assert unnamed == []
 
 
-def test_text_contrast_is_readable(desktop: Page) -> None:
-    """WCAG AA: every text element's colour against its effective background is at least 4.5:1."""
-    failures = desktop.evaluate("""() => {
+def _served_and_edited_examples(refund_wait: str):
+    """`ruleproof test` on the served marketplace pack and on it with `refund_wait` changed."""
+    from ruleproof.checker.evaluate import CompiledPack
+    from ruleproof.checker.examples import run_examples
+    from ruleproof.checker.pipeline import load_texts
+
+    texts = {p.name: p.read_text() for p in sorted((REPO / "policies" / "marketplace").glob("*.rules"))}
+    edited = {**texts, "refunds.rules": texts["refunds.rules"].replace(
+        "const refund_wait = 10 days", f"const refund_wait = {refund_wait} days")}
+    return [run_examples(CompiledPack(load_texts(t).pack)) for t in (texts, edited)]
+
+
+def test_the_examples_run_from_the_page_with_expected_actual_and_coverage(browser, base_url) -> None:
+    served, edited = _served_and_edited_examples("3")
+    assert edited.failures, "the edit must break an example for this test to mean anything"
+    page, errors = _open(browser, base_url + "/", 1440, 900)
+    page.locator("#examples-button").click()
+    summary = page.locator("#examples-summary").inner_text()
+    total = len(served.runs)
+    covered = len(served.rules) - len(served.uncovered)
+    assert summary.startswith(f"{served.passed} of {total} examples passed, 0 failed")
+    assert f"rule coverage {100 * served.coverage:.1f}% ({covered}/{len(served.rules)} rules)" in summary
+    assert "the served version" in summary
+    assert page.locator("#passed-examples > ol > li").count() == total and page.locator("#failed-examples li").count() == 0
+    _edit_refund_wait(page, "3")
+    page.locator("#examples-button").click()
+    page.wait_for_selector("#failed-examples li")
+    assert "YOUR EDITED version (refunds.rules)" in page.locator("#examples-summary").inner_text()
+    failed_titles = {run.example.title for run in edited.runs if not run.ok}
+    shown = page.locator("#failed-examples .example-open").all_inner_texts()
+    assert {t.split(" ", 1)[1].split(" (cites ")[0] for t in shown} == failed_titles
+    assert all(t.startswith("FAILED ") for t in shown)
+    first = page.locator("#failed-examples li").first
+    wrong = first.locator("tr.fail td").all_inner_texts()  # expected, actual, FAIL
+    assert wrong[2] == "FAIL" and wrong[0] != wrong[1]
+    run = next(r for r in edited.runs if not r.ok and r.example.title in shown[0])
+    first.locator(".example-open").click()  # shows the example in the editor
+    file = run.example.span.path.split("/")[-1]
+    assert page.locator("[role=tab][aria-selected=true]").inner_text() == file
+    assert page.locator(".cm-lineNumbers .cm-activeLineGutter").inner_text() == str(run.example.span.line)  # the cursor's line
+    page.locator("#examples-section").screenshot(path=str(ARTIFACTS / "desktop-4-examples.png"))
+    (uncovered,) = edited.uncovered  # the rule the edit leaves uncovered is marked in the text
+    assert page.locator("#uncovered-rules li").inner_text().startswith(f"{uncovered.name} ({uncovered.decision})")
+    page.locator("#editor").scroll_into_view_if_needed()  # CodeMirror draws the lines of a visible editor only
+    marked = _show_line(page, f"rule {uncovered.name}").locator(".cm-lintRange-info")
+    assert marked.count() == 1
+    assert not errors, errors
+    page.close()
+
+
+CONTRAST = """() => {
       const rgb = s => (s.match(/[\\d.]+/g) || []).map(Number);
       const lum = ([r, g, b]) => { const f = c => { c /= 255; return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4; };
                                    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b); };
@@ -247,5 +301,29 @@ def test_text_contrast_is_readable(desktop: Page) -> None:
         const ratio = (a + 0.05) / (b + 0.05);
         if (ratio < 4.5) out.push(`${el.tagName}.${el.className} "${el.textContent.trim().slice(0, 30)}" ${ratio.toFixed(2)}`);
       }
-      return out; }""")
-    assert failures == []
+      return out; }"""
+
+
+def test_text_contrast_is_readable(desktop: Page) -> None:
+    """WCAG AA: every text element's colour against its effective background is at least 4.5:1."""
+    assert desktop.evaluate(CONTRAST) == []
+
+
+def test_dark_mode_text_contrast_is_readable(browser, base_url) -> None:
+    """The dark colour scheme (prefers-color-scheme: dark) is applied and meets WCAG AA too,
+    measured with findings, a finding's detail, a decided case and the examples on the page."""
+    page = browser.new_page(viewport={"width": 1440, "height": 900}, color_scheme="dark")
+    page.goto(base_url + "/")
+    page.wait_for_selector("#fact-fields .fact")
+    page.wait_for_selector(".cm-content .tok-keyword")
+    background = page.evaluate("getComputedStyle(document.documentElement).backgroundColor")
+    assert background == "rgb(22, 24, 28)", background  # the dark palette's --bg, not white
+    page.locator("#accepted-section").evaluate("d => d.open = true")
+    page.locator("#accepted-findings .finding-open").first.click()
+    _decide(page)
+    page.locator("#examples-button").click()
+    page.wait_for_selector("#examples-summary")
+    page.locator("#passed-examples").evaluate("d => d.open = true")
+    page.screenshot(path=str(ARTIFACTS / "desktop-5-dark.png"))
+    assert page.evaluate(CONTRAST) == []
+    page.close()

@@ -27,6 +27,7 @@ VALID = {
     "/v1/decide/batch": {"pack": "shop", "cases": [CASE]},
     "/v1/validate": {"pack": "shop"},
     "/v1/diff": {"old": {"pack": "shop"}, "new": {"pack": "shop"}},
+    "/v1/test": {"pack": "shop"},
     "/v1/timeline/svg": {"timeline": {"events": [{"date": "2026-01-01", "name": "a", "kind": "fact"}], "windows": []}},
 }
 ENDPOINTS = list(VALID)

@@ -35,6 +35,7 @@ class DmnImport:
     facts: dict[str, str] = field(default_factory=dict)
     fact_types: dict[str, FeelType] = field(default_factory=dict)
     outputs: list[Output] = field(default_factory=list)
+    tables: dict[str, Element] = field(default_factory=dict)
 
     @property
     def pack_path(self) -> str:
@@ -83,7 +84,8 @@ def import_text(text: str, path: str) -> DmnImport:
             pack_text = format_text(raw, path)
         except SyntaxErrors:  # the importer wrote text the language does not parse: show it as written
             pack_text = raw
-    return DmnImport(path, source, pack_text, diags, out.origins, out.notes, out.facts, out.fact_types, out.outputs)
+    return DmnImport(path, source, pack_text, diags, out.origins, out.notes, out.facts, out.fact_types, out.outputs,
+                     out.tables)
 
 
 def import_dmn(path: Path | str) -> DmnImport:

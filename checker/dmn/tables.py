@@ -114,6 +114,7 @@ def write_table(w, decision, outputs) -> None:
         return
     table_id = repr(table.attrs["id"]) if table.attrs.get("id") else "(no id)"
     for output, default in zip(outputs, defaults):
+        w.out.tables[output.pack_name] = table
         w.total[output.pack_name] = default is not None or hit is HitPolicy.COLLECT_COUNT
         options = (f" default {default.text}" if default is not None else "") + f" hit {hit.value}"
         cite = quote(f"DMN decision {decision.name!r}, decision table {table_id} {policy} ({w.where(table)})")

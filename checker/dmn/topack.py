@@ -47,6 +47,7 @@ class Translation:
     problems: list[Problem] = field(default_factory=list)
     origins: dict[str, Element] = field(default_factory=dict)
     notes: dict[str, str] = field(default_factory=dict)  # pack name -> the DMN element, in words
+    tables: dict[str, Element] = field(default_factory=dict)  # pack decision name -> its DMN decision table
     facts: dict[str, str] = field(default_factory=dict)  # DMN input data name -> fact
     fact_types: dict[str, FeelType] = field(default_factory=dict)
     outputs: list[Output] = field(default_factory=list)

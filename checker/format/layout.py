@@ -25,19 +25,19 @@ INDENT = 2
 
 DECLARATION_KINDS = frozenset({
     "PACK", "IMPORT", "ENUM", "FACT", "CONST", "LET", "ASSUME", "DECISION", "RULE", "TABLE",
-    "WINDOW", "PROPERTY", "OBLIGATION", "EXAMPLE", "HOLIDAYS", "ACCEPT",
+    "WINDOW", "PROPERTY", "OBLIGATION", "EXAMPLE", "HOLIDAYS", "ACCEPT", "MODULE",
 })
 AFTER_COLON = "after :"  # a marker: the token after a declaration's first `:`
 # Per declaration kind: what always starts a line, and what starts a line when the group breaks.
 _ALWAYS: dict[str, frozenset[str]] = {
-    "RULE": frozenset({"WHEN", "THEN", "OVERRIDES", "UNLESS", "BECAUSE"}),
+    "RULE": frozenset({"WHEN", "THEN", "OVERRIDES", "UNLESS", "BECAUSE", "REPLACES"}),
     "TABLE": frozenset({"GIVEN", "ROW"}),
     "EXAMPLE": frozenset({"GIVEN", "EXPECT"}),
     "OBLIGATION": frozenset({AFTER_COLON, "WHEN", "BY", "DONE"}),
 }
 _OPTIONAL: dict[str, frozenset[str]] = {
-    "RULE": frozenset({"CITE", "PRIORITY"}),
-    "DECISION": frozenset({"CITE", "WHEN", "EQUAL"}),
+    "RULE": frozenset({"CITE", "PRIORITY", "EFFECTIVE"}),
+    "DECISION": frozenset({"CITE", "WHEN", "EQUAL", "AS"}),
     "ASSUME": frozenset({"CITE", AFTER_COLON}),
     "PROPERTY": frozenset({"CITE", AFTER_COLON}),
     "ACCEPT": frozenset({"BECAUSE"}),

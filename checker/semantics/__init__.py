@@ -11,6 +11,7 @@ The evaluator (checker/evaluate.py: IR compiled to Python source), the Z3 encode
 - `numbers`: exact division, half-up rounding, min/max/abs over a target's primitives;
 - `calendar`: working days and calendar months (end-of-month rule, monthly periods),
   concrete and symbolic;
+- `periods`: effective periods, when a rule is in force (a condition of its firing);
 - `selection`: which rules a hit policy selects, with overrides and priorities, over a target's
   boolean primitives;
 - `algebra`: the primitives a target supplies (the `Algebra` protocol).

@@ -1,6 +1,7 @@
 """Which rules of a decision the hit policy selects, with overrides and priorities.
 
-A rule *fires* when its condition holds; it *wins* when it fires and no firing rule overrides
+A rule *fires* when it is in force on the day its decision is read as of (an effective
+period, checker/semantics/periods.py) and its condition holds; it *wins* when it fires and no firing rule overrides
 it. The policy then selects (the rule's *candidacy*):
 
 - unique, strict, collect and the aggregating collects: every winner;

@@ -48,8 +48,26 @@ class Declarations(Builder):
         return ast.FactDecl(self._id(name), type_, default, cite, span=self._span(meta))
 
     def const_decl(self, meta, children):
-        cite = children[2] if len(children) > 2 else None
-        return ast.ConstDecl(self._id(children[0]), children[1], cite, span=self._span(meta))
+        name, value, *rest = children
+        period = next((c for c in rest if isinstance(c, ast.Period)), None)
+        cite = next((c for c in rest if isinstance(c, str)), None)
+        return ast.ConstDecl(self._id(name), value, cite, span=self._span(meta), period=period)
+
+    # ------------------------------------------------------------ effective periods
+    def period_from(self, meta, children):
+        dates = [self.date_lit(None, [t]) for t in children if isinstance(t, Token) and t.type == "DATE"]
+        return ast.Period(dates[0], dates[1] if len(dates) > 1 else None, span=self._span(meta))
+
+    def period_until(self, meta, children):
+        dates = [self.date_lit(None, [t]) for t in children if isinstance(t, Token) and t.type == "DATE"]
+        return ast.Period(None, dates[0], span=self._span(meta))
+
+    def period_opt(self, meta, children):
+        return ("period", children[0])
+
+    def effective_decl(self, meta, children):
+        cite = children[1] if len(children) > 1 else None
+        return ast.EffectiveDecl(children[0], cite, span=self._span(meta))
 
     def let_decl(self, meta, children):
         cite = children[2] if len(children) > 2 else None
@@ -146,6 +164,9 @@ class Declarations(Builder):
     def when_opt(self, meta, children):
         return ("when", children[0])
 
+    def as_of_opt(self, meta, children):
+        return ("as_of", children[0])
+
     def decision_body(self, meta, children):
         return ("body", children[0])
 
@@ -154,7 +175,7 @@ class Declarations(Builder):
         opts = dict(options)
         return ast.DecisionDecl(
             self._id(name), type_, opts.get("default"), opts.get("hit"), bool(opts.get("complete")),
-            opts.get("cite"), opts.get("body"), opts.get("when"), span=self._span(meta),
+            opts.get("cite"), opts.get("body"), opts.get("when"), span=self._span(meta), as_of=opts.get("as_of"),
         )
 
     def priority_opt(self, meta, children):
@@ -178,6 +199,9 @@ class Declarations(Builder):
     def unless_rel(self, meta, children):
         return self._relation("unless", meta, children)
 
+    def replaces_rel(self, meta, children):
+        return ("replaces", children[0], children[1] if len(children) > 1 else None)
+
     def _relation(self, kind: str, meta, children) -> tuple:
         """An `overrides`/`unless` of a rule; without its `because` reason, E314 (DESIGN: every
         rule that wins over another says why, in the open)."""
@@ -192,16 +216,19 @@ class Declarations(Builder):
 
     def rule_decl(self, meta, children):
         name, *rest = children
-        opts = {c[0]: c[1] for c in rest if isinstance(c, tuple) and c[0] in ("cite", "priority")}
+        opts = {c[0]: c[1] for c in rest if isinstance(c, tuple) and c[0] in ("cite", "priority", "period")}
         condition = next(c for c in rest if not isinstance(c, tuple))
         conclusions = next(c[1] for c in rest if isinstance(c, tuple) and c[0] == "conclusions")
         relations = [c for c in rest if isinstance(c, tuple) and c[0] in ("overrides", "unless")]
         overrides = tuple(i for kind, ids, _ in relations if kind == "overrides" for i in ids)
         unless = tuple(i for kind, ids, _ in relations if kind == "unless" for i in ids)
         because = next((b for _, _, b in relations if b), None)
+        replacing = [c for c in rest if isinstance(c, tuple) and c[0] == "replaces"]
         return ast.RuleDecl(
             self._id(name), opts.get("cite"), opts.get("priority"), condition, conclusions,
-            overrides, unless, because, span=self._span(meta),
+            overrides, unless, because, span=self._span(meta), period=opts.get("period"),
+            replaces=tuple(i for _, ids, _ in replacing for i in ids),
+            replaces_cite=next((c for _, _, c in replacing if c), None),
         )
 
     # ------------------------------------------------------------ tables
@@ -226,14 +253,17 @@ class Declarations(Builder):
     def table_row(self, meta, children):
         cite = children[-1] if isinstance(children[-1], str) else None
         body = children[:-1] if cite is not None else children
-        return ast.TableRow(tuple(body[:-1]), body[-1], cite, span=self._span(meta))
+        period = body[-1] if isinstance(body[-1], ast.Period) else None
+        body = body[:-1] if period is not None else body
+        return ast.TableRow(tuple(body[:-1]), body[-1], cite, span=self._span(meta), period=period)
 
     def table_decl(self, meta, children):
         name, decision, *rest = children
         cite = next((c[1] for c in rest if isinstance(c, tuple) and c[0] == "cite"), None)
         inputs = next(c[1] for c in rest if isinstance(c, tuple) and c[0] == "inputs")
         rows = tuple(c for c in rest if isinstance(c, ast.TableRow))
-        return ast.TableDecl(self._id(name), self._id(decision), cite, inputs, rows, span=self._span(meta))
+        period = next((c[1] for c in rest if isinstance(c, tuple) and c[0] == "period"), None)
+        return ast.TableDecl(self._id(name), self._id(decision), cite, inputs, rows, span=self._span(meta), period=period)
 
     # ------------------------------------------------------------ windows, properties, obligations
     def _bounds(start_closed, end_closed):

@@ -74,6 +74,12 @@ class Declarations:
                 self.error("E201", f"default of `{name}` must be {declared}, not {value.type}", decl.default.span,
                            f"this is {value.type}")
             self.out.defaults[name] = value
+        if decl.as_of is not None:
+            day = self.expr(decl.as_of, frozenset(), T.DATE)
+            if not fits(day.type, T.DATE):
+                self.error("E201", f"`{name}` is read as of a date, not {day.type}", decl.as_of.span,
+                           f"this is {day.type}", help="name the day its rules are in force, e.g. `as of today`")
+            self.out.as_of[name] = day
         if decl.body is not None:
             env = present_when(decl.when, True, self.lets) if decl.when is not None else frozenset()
             when = self.condition(decl.when, frozenset()) if decl.when is not None else ir.TRUE
@@ -182,7 +188,7 @@ class Declarations:
         """E309 for each row of a `unique` table listed twice."""
         seen: dict[tuple, ast.TableRow] = {}
         for row in decl.rows:
-            key = row.cells
+            key = (row.cells, row.period)
             if key in seen:
                 self.error("E309", f"table `{decl.name.name}` lists the same row twice", row.span, "duplicate row",
                            secondary=(Label(seen[key].span, "first listed here"),),

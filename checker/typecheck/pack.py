@@ -40,6 +40,8 @@ class TypedPack:
     decision_types: dict[str, Type] = field(default_factory=dict)
     defaults: dict[str, ir.Expr] = field(default_factory=dict)
     bodies: dict[str, tuple[ir.Expr, ir.Expr]] = field(default_factory=dict)
+    as_of: dict[str, ir.Expr] = field(default_factory=dict)  # decision -> the day its rules are read as of
+    pin: int | None = None  # read every decision as of this day instead (`diff --as-of`)
     rules: list[tuple[ast.RuleDecl, ir.Expr, list[tuple[str, ir.Expr]]]] = field(default_factory=list)
     tables: list[tuple[ast.TableDecl, list[tuple[ast.TableRow, ir.Expr, ir.Expr]]]] = field(default_factory=list)
     obligations: list[tuple[ast.ObligationDecl, ir.Expr, ir.Expr, ir.Expr]] = field(default_factory=list)

@@ -19,7 +19,7 @@ from ruleproof.lsp.positions import Positions
 KEYWORDS = (*DECL_KEYWORDS, "when", "then", "else", "if", "overrides", "unless", "because", "default", "hit",
             "complete", "priority", "cite", "given", "expect", "row", "any", "otherwise", "always", "never",
             "possible", "must", "by", "done", "and", "or", "not", "implies", "in", "is", "present", "absent",
-            "true", "false")
+            "true", "false", "effective", "from", "until", "replaces", "as", "of")
 _DID_YOU_MEAN = re.compile(r"did you mean `([^`]+)`\?")
 _ADD_UNIT = re.compile(r"give the number (?:a|its) (?:unit|currency), e\.g\. `[0-9.]+ ([^`]+)`")
 _SEVERITY = {Severity.ERROR: lsp.DiagnosticSeverity.Error, Severity.WARNING: lsp.DiagnosticSeverity.Warning,

@@ -1,7 +1,8 @@
 // The playground page: edit a pack in CodeMirror (highlighted with the editor grammar's tokens),
 // check it, see every finding in the text and in a list (open ones first), decide cases with the
-// EDITED text, load a counterexample into the form, share edits by link. Public API only:
-// /v1/packs, /v1/packs/{name}/files, /v1/validate, /v1/decide (with `files`), /v1/timeline/svg.
+// EDITED text, load a counterexample into the form, share edits by link, run the examples
+// (examples.js). Public API only: /v1/packs, /v1/packs/{name}/files, /v1/validate, /v1/decide
+// and /v1/test (with `files`), /v1/timeline/svg.
 import {
   EditorState, EditorView, keymap, lineNumbers, highlightActiveLine, highlightActiveLineGutter, drawSelection,
   defaultKeymap, history, historyKeymap, syntaxHighlighting, classHighlighter, setDiagnostics, lintGutter,
@@ -9,8 +10,10 @@ import {
 } from "./codemirror.js";
 import { textMateLanguage } from "./highlight.js";
 import { pack, unpack, lineDiff } from "./edits.js";
+import { located, runExamples } from "./examples.js";
 
-const state = { pack: null, served: {}, editors: {}, current: null, facts: [], decisions: [], findings: [], language: null };
+const state = { pack: null, served: {}, editors: {}, current: null, facts: [], decisions: [], findings: [], language: null,
+                uncovered: [] };
 const $ = (id) => document.getElementById(id);
 let view = null;
 
@@ -84,6 +87,7 @@ async function loadPacks() {
 
 async function openPack(name, edits) {
   state.pack = name;
+  state.uncovered = [];
   $("pack-select").value = name;
   const [{ files }, detail] = await Promise.all([api("GET", `/v1/packs/${name}/files`), api("GET", `/v1/packs/${name}`)]);
   state.served = files;
@@ -169,6 +173,13 @@ function markFindings() {
       if (to <= from) to = Math.min(doc.lineAt(from).to, from + 1);
       marks.push({ from, to, severity: d.accepted ? "info" : d.severity, message: `${d.accepted ? "accepted " : ""}${d.code} ${note}` });
     }
+  }
+  for (const rule of state.uncovered) {  // the last examples run: rules no example makes win
+    const loc = located(rule.at);
+    if (!loc || baseName(loc.file) !== state.current) continue;
+    const line = doc.line(Math.min(Math.max(loc.line, 1), doc.lines));
+    marks.push({ from: line.from, to: line.to, severity: "info",
+                 message: `no example covers rule ${rule.rule} (${rule.decision}): no example's case makes it win` });
   }
   view.dispatch(setDiagnostics(view.state, marks));
 }
@@ -420,6 +431,11 @@ $("pack-select").addEventListener("change", (e) => {
   openPack(e.target.value);
 });
 $("check-button").addEventListener("click", checkPack);
+$("examples-button").addEventListener("click", async () => {
+  const report = await runExamples({ api, el, pack: state.pack, files: currentFiles(), edited: editedFiles(), jumpTo });
+  state.uncovered = report ? report.uncovered_rules : [];
+  markFindings();
+});
 $("share-button").addEventListener("click", share);
 $("download-button").addEventListener("click", download);
 $("reset-button").addEventListener("click", reset);

@@ -6,7 +6,9 @@ all. The packs use what the checks, `when` and `--partial` must get right: every
 (`priority` levels with ties), `overrides ... because`, `unless`, defaults, `complete`, tables,
 optional facts with presence tests, enums, bools, ranged ints, durations, date arithmetic with
 working days, division by a fact that may be zero, decisions reading other decisions (conflicted,
-gap and division-by-zero ones included), windows and properties of every kind.
+gap and division-by-zero ones included), windows and properties of every kind, and rules with
+effective periods around today's days in decisions read `as of today` (drawn from a second
+random stream, so the rest of each pack is what it was before periods existed).
 
 >>> pack = generate(3)
 >>> pack.text.startswith('pack small3 version "1"')
@@ -51,6 +53,7 @@ class _Generator(Expressions):
     def __init__(self, seed: int):
         self.seed = seed
         self.rng = random.Random(seed)
+        self.periods = random.Random(seed * 7919 + 1)  # effective periods: a stream of their own
         self.lines: list[str] = [f'pack small{seed} version "1"', "enum level = " + " | ".join(LEVELS)]
         self.domains: dict[str, list] = {}
         self.facts: list[Name] = []
@@ -200,6 +203,9 @@ class _Generator(Expressions):
         if complete:
             options.append("complete")
         self.features.update({f"hit {hit}", *(["default"] if default else []), *(["complete"] if complete else [])})
+        dated = self.periods.random() < 0.3
+        if dated:
+            options.append("as of today")
         mine: list[str] = []
         lines = []
         for _ in range(rng.randint(2, 4)):
@@ -226,6 +232,8 @@ class _Generator(Expressions):
             condition = prefix + self.cond(condition_scope, 2, narrowed)
             self.readable_windows = windows
             header = f'rule {rule} cite "gen"' + (f" priority {rng.randint(1, 2)}" if priority else "")
+            if dated and len(conclusions) == 1 and self.periods.random() < 0.6:
+                header += " " + self.period()
             relations = ""
             beaten = [r for r in mine if self.chance(0.3)]
             if beaten:
@@ -240,6 +248,18 @@ class _Generator(Expressions):
         self.lines.extend(lines)
         self.rules.extend(mine)
         self.ruled[name] = (kind, hit, mine)
+
+    def period(self) -> str:
+        """`effective ...` with a changeover on one of today's days or the day after them."""
+        first, last = self.days
+        start = self.periods.randint(first, last + 1)
+        shape = self.periods.choice(["from", "until", "both"])
+        self.features.add("effective period")
+        if shape == "from":
+            return f"effective from {day(start)}"
+        if shape == "until":
+            return f"effective until {day(start)}"
+        return f"effective from {day(start)} until {day(start + self.periods.randint(1, 2))}"
 
     def table(self, kind: str) -> None:
         rng = self.rng
