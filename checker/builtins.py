@@ -1,7 +1,8 @@
 """Type rules for arithmetic and the built-in functions (part of the type-checking stage).
 
 Units never convert silently: natural days, working days, hours and minutes mix only through
-the conversion functions listed in BUILTINS, and currencies never mix.
+the conversion functions listed in BUILTINS, calendar months never mix with them, and
+currencies never mix.
 """
 
 from __future__ import annotations
@@ -21,16 +22,21 @@ BUILTINS = {
     "working_days": "working_days(n): an integer as working days",
     "hours": "hours(n): an integer as hours",
     "minutes": "minutes(n): an integer as minutes",
+    "months": "months(n): an integer as calendar months",
     "count": "count(d): the number in a duration, as an integer",
     "to_hours": "to_hours(d): natural days or hours as hours",
     "to_minutes": "to_minutes(d): natural days, hours or minutes as minutes",
     "date_of": "date_of(t): the calendar day of a date-time",
     "start_of": "start_of(d): midnight at the start of a date, as a date-time",
+    "period_start": "period_start(d, n): the first day of the monthly period from the n-th that contains the date d",
+    "period_end": "period_end(d, n): the last day of the monthly period from the n-th that contains the date d",
 }
 _UNIT_OF = {"days": "days", "working_days": "working_days", "hours": "hours", "minutes": "minutes"}
 #: most working days added to a date (E210): the evaluator counts them and the encoder unrolls
 #: them one day at a time, so a huge count would never finish
 MAX_WORKING_DAYS = 1000
+#: most calendar months added to a date or subtracted from it (E230): a hundred years
+MAX_MONTHS = 1200
 #: most decimal places `round` keeps (either way): 10^digits is computed exactly
 MAX_ROUND_DIGITS = 15
 
@@ -38,7 +44,7 @@ MAX_ROUND_DIGITS = 15
 def elaborate_call(checker, e: ast.Call, env, expected: Type | None) -> ir.Expr:
     """Type-check a call to a built-in function and lower it to IR arithmetic."""
     name = e.func.name
-    arity = {"max": None, "min": None, "round": 2}.get(name, 1)
+    arity = {"max": None, "min": None, "round": 2, "period_start": 2, "period_end": 2}.get(name, 1)
     if name not in BUILTINS or (arity is None and len(e.args) < 2) or (arity is not None and len(e.args) != arity):
         for arg in e.args:  # still check the arguments, and count the facts they read as used
             checker.expr(arg, env)
@@ -63,11 +69,14 @@ def elaborate_call(checker, e: ast.Call, env, expected: Type | None) -> ir.Expr:
             return checker.error("E201", f"`{name}` cannot order {joined}", e.span, "not ordered")
         return ir.Arith(name, tuple(args), joined, span=e.span)
     (x, *rest) = args
+    if name in ("period_start", "period_end"):
+        return _period(checker, e, name, x, rest[0])
     conversions = {
         "days": ("int", None, T.duration("days"), 1),
         "working_days": ("int", None, T.duration("working_days"), 1),
         "hours": ("int", None, T.duration("hours"), 1),
         "minutes": ("int", None, T.duration("minutes"), 1),
+        "months": ("int", None, T.duration("months"), 1),
         "count": ("duration", None, T.INT, 1),
         "date_of": ("datetime", None, T.DATE, 1440),
         "start_of": ("date", None, T.DATETIME, 1440),
@@ -101,6 +110,28 @@ def elaborate_call(checker, e: ast.Call, env, expected: Type | None) -> ir.Expr:
     return ir.Arith("round", (x,), x.type, digits=digits.value, span=e.span)
 
 
+def _period(checker, e: ast.Call, name: str, day: ir.Expr, anchor: ir.Expr) -> ir.Expr:
+    """`period_start(d, n)` / `period_end(d, n)`: d a date, n a constant day of the month (E231)."""
+    if day.type.kind != "date":
+        return _bad_arg(checker, e, name, day)
+    if not (isinstance(anchor, ir.Const) and anchor.type == T.INT and 1 <= anchor.value <= 31):
+        return checker.error("E231", "a monthly period starts on a constant day of the month, from 1 to 31",
+                             e.args[1].span, "not a day of the month", help=usage(name))
+    return ir.MonthlyPeriod(day, anchor.value, name == "period_end", T.DATE, span=e.span)
+
+
+def _add_months(checker, e: ast.Binary, op: str, left: ir.Expr, right: ir.Expr) -> ir.Expr:
+    """`point + n months` or `point - n months` for a date or date-time: n a constant (E230)."""
+    if not isinstance(right, ir.Const):
+        return checker.error("E230", "the calendar months added to a date must be a constant", e.right.span,
+                             "not a constant", help="write a literal such as `3 months` or `1 year`, or a `const`")
+    if abs(right.value) > MAX_MONTHS:
+        return checker.error("E230", f"at most {MAX_MONTHS} calendar months can be added to a date", e.right.span,
+                             "too many months", help="a hundred years is the longest period")
+    count = right.value if op == "+" else -right.value
+    return ir.AddMonths(left, count, left.type, span=e.span)
+
+
 def _bad_arg(checker, e: ast.Call, name: str, arg: ir.Expr) -> ir.Expr:
     return checker.error("E201", f"`{name}` does not take {arg.type}", e.span, f"argument is {arg.type}",
                          help=usage(name))
@@ -128,6 +159,8 @@ def arithmetic(checker, e: ast.Binary, op: str, left: ir.Expr, right: ir.Expr) -
             return checker.error("E210", f"at most {MAX_WORKING_DAYS} working days can be added to a date", e.right.span,
                                  "too many working days", help="working days are counted one by one; use natural days for long periods")
         return ir.AddWorkingDays(left, right.value, T.DATE, span=e.span)
+    if a.is_point and b == T.duration("months"):
+        return _add_months(checker, e, op, left, right)
     if op == "/" and isinstance(right, ir.Const) and right.value == 0:
         return checker.error("E212", "division by zero", e.right.span, "this is zero",
                              help="divide by a number other than zero")
@@ -171,9 +204,9 @@ def _result_type(op: str, a: Type, b: Type):
     if kb == "duration" and ka == "int" and op == "*":
         return b
     if ka == "date" and kb == "duration" and op in "+-":
-        if b.param == "days" or (b.param == "working_days" and op == "+"):
+        if b.param in ("days", "months") or (b.param == "working_days" and op == "+"):
             return a
-        return "E201", "add natural or working days to a date; use start_of(date) for hours and minutes"
+        return "E201", "add natural days, working days or months to a date; use start_of(date) for hours and minutes"
     if ka == "datetime" and kb == "duration" and op in "+-":
         if b.param != "working_days":
             return a
@@ -203,6 +236,10 @@ def unit_mix_help(a: str, b: str) -> str:
     """The help for durations of two units met in one expression. Working days and the other
     units have no fixed ratio (it depends on the calendar and the start), so the help never
     relabels a count: it points to the date arithmetic that keeps each period's meaning."""
+    if "months" in (a, b):
+        other = T.UNIT_WORDS[b if a == "months" else a]
+        return (f"calendar months and {other} are different units: a month is 28 to 31 days, depending on the "
+                "month; add each to a date (e.g. `placed_on + 1 month`) and compare the dates")
     if "working_days" in (a, b):
         return (f"{T.UNIT_WORDS[a]} and {T.UNIT_WORDS[b]} are different units with no fixed ratio; write the period "
                 "in the unit the article uses, or add each to a date (e.g. `shipped_on + 10 working days`) and "

@@ -69,6 +69,8 @@ CODES: dict[str, Code] = _codes(
     ("E211", "not-a-window", E),
     ("E212", "division-by-zero", E),
     ("E213", "not-a-constant", E),
+    ("E230", "calendar-months-not-constant", E),
+    ("E231", "bad-period-anchor", E),
     # declarations
     ("E301", "decision-never-concluded", E),
     ("E302", "decision-body-and-rules", E),

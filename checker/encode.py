@@ -6,7 +6,9 @@ Facts are variables: optional facts carry a presence flag; dates and date-times 
 (ordinals, minutes); money, rates and decimals are exact (integer units of their kind's scale
 over a fixed denominator, so every model is a case the evaluator can replay); enums are
 indices; sets of enums are one boolean per member. Working days are day-of-week arithmetic
-with the pack's holidays folded in.
+with the pack's holidays folded in. Calendar months are lookups of a day's year and month
+(`semantics.calendar.MonthTable`; exact from MONTHS_LOW to MONTHS_HIGH, a century beyond the
+dates a case can hold either way).
 
 Undetermined outcomes are encoded as a *cause* term beside each value: an integer that is 0
 when the value is determined and `Cause.code` otherwise, combined in the evaluation order
@@ -19,10 +21,11 @@ from __future__ import annotations
 from collections.abc import Collection, Iterator, Mapping
 from dataclasses import replace
 from fractions import Fraction
+from functools import cached_property
 
 import z3
 from ruleproof.checker import ir
-from ruleproof.checker.encode_facts import FactVariables, Sym, constant_value, zero
+from ruleproof.checker.encode_facts import DATE_MAX, DATE_MIN, FactVariables, Sym, constant_value, zero
 from ruleproof.checker.encode_outcomes import (
     NONE,
     Z3,
@@ -34,7 +37,7 @@ from ruleproof.checker.encode_outcomes import (
     outcomes_differ,
 )
 from ruleproof.checker.overlap import PairScreen
-from ruleproof.checker.semantics.calendar import Calendar
+from ruleproof.checker.semantics.calendar import Calendar, MonthTable
 from ruleproof.checker.semantics.kinds import EXACT_KINDS, INTEGER_KINDS, Kind
 from ruleproof.checker.semantics.numbers import absolute, divisor_is_zero, extreme, round_half_up
 from ruleproof.checker.semantics.operators import COMPARE, INFIX, ArithOp, CompareOp, Connective
@@ -43,6 +46,9 @@ from ruleproof.checker.semantics.selection import HitPolicy, aggregate, select
 from ruleproof.checker.types import Type
 from ruleproof.checker.z3_terms import choice, conjunction, disjunction, equals_code, negation, ordering
 
+#: the days on which the solver's month arithmetic is exact: cases' dates (1970 to 2199) and a
+#: century beyond them, for dates computed from them
+MONTHS_LOW, MONTHS_HIGH = DATE_MIN - 36524, DATE_MAX + 36524
 PAIRWISE_RULES = 200  # up to this many rules, a conflict term names the pairs that can overlap
 
 
@@ -360,6 +366,19 @@ class Encoder(FactVariables):
         for _ in range(e.days):
             day = self.calendar.next_working_day(day, z3.If)
         return Sym(day, None, date.why)
+
+    @cached_property
+    def months(self) -> MonthTable:
+        return MonthTable(MONTHS_LOW, MONTHS_HIGH, z3.If)
+
+    def _AddMonths(self, e: ir.AddMonths) -> Sym:
+        point = self.expr(e.point)
+        unit = 1 if e.type.kind == "date" else 1440
+        return Sym(self.months.add(point.value, e.months, unit), None, point.why)
+
+    def _MonthlyPeriod(self, e: ir.MonthlyPeriod) -> Sym:
+        date = self.expr(e.date)
+        return Sym(self.months.period(date.value, e.anchor, e.end), None, date.why)
 
     def _Arith(self, e: ir.Arith) -> Sym:
         op = ArithOp(e.op)

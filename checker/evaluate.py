@@ -3,8 +3,8 @@ function per decision), then decides cases in microseconds.
 
 The meaning comes from checker/semantics/: the order in which a decision is decided and the
 causes of undetermined outcomes (`semantics.outcomes`), the rules a hit policy selects
-(`semantics.selection`, built here as Python source), operators, exact numbers and working
-days. tests/test_differential.py compares every decision, with its cause, against the Z3
+(`semantics.selection`, built here as Python source), operators, exact numbers, working
+days and calendar months. tests/test_differential.py compares every decision, with its cause, against the Z3
 encoding built from the same definitions.
 """
 
@@ -17,7 +17,7 @@ from functools import cached_property
 
 from ruleproof.checker import ir
 from ruleproof.checker.explain import CONCRETE, explain_outcome
-from ruleproof.checker.semantics.calendar import Calendar
+from ruleproof.checker.semantics.calendar import CONCRETE_MONTHS, Calendar
 from ruleproof.checker.semantics.numbers import quotient, round_half_up
 from ruleproof.checker.semantics.operators import INFIX, ArithOp, CompareOp, Connective
 from ruleproof.checker.semantics.outcomes import NO_RULE_APPLIES, Cause, Undetermined
@@ -181,6 +181,11 @@ class ExprCompiler:
             return "frozenset((" + "".join(c(i, reads) + ", " for i in e.items) + "))"
         if isinstance(e, ir.AddWorkingDays):
             return f"CAL.add({c(e.date, reads)}, {e.days})"
+        if isinstance(e, ir.AddMonths):
+            add = "add" if e.type.kind == "date" else "add_to_minutes"
+            return f"MONTHS.{add}({c(e.point, reads)}, {e.months})"
+        if isinstance(e, ir.MonthlyPeriod):
+            return f"MONTHS.period({c(e.date, reads)}, {e.anchor}, {e.end})"
         return self._arith(e, reads)
 
     def _arith(self, e: ir.Arith, reads: Reads | None) -> str:
@@ -305,7 +310,7 @@ class CompiledPack:
         self.calendar = Calendar(pack.holidays)
         compiler = ExprCompiler()
         namespace_base = {
-            "K": compiler.constants, "CAL": self.calendar, "_div": quotient, "_round": round_half_up,
+            "K": compiler.constants, "CAL": self.calendar, "MONTHS": CONCRETE_MONTHS, "_div": quotient, "_round": round_half_up,
             "_agree": _agree, "Undetermined": Undetermined, "GAP": Cause.GAP,
         }
         self.deciders = {}

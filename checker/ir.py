@@ -155,7 +155,32 @@ class AddWorkingDays:
     span: Span = _span()
 
 
-Expr = Union[Const, FactRef, DecisionRef, Unwrap, IsPresent, Not, BoolOp, Ite, Arith, Compare, InSet, SetOf, AddWorkingDays]
+@dataclass(frozen=True)
+class AddMonths:
+    """`point + n months` for a constant n (negative: months back), on a date or a date-time
+    (whose time of day is kept), by the end-of-month rule of `semantics.calendar`."""
+
+    point: Expr
+    months: int
+    type: Type
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class MonthlyPeriod:
+    """The first day (`end`: the last day) of the monthly period containing `date` that runs
+    from day `anchor` of a month to the day before day `anchor` of the next
+    (`semantics.calendar.Months.period`)."""
+
+    date: Expr
+    anchor: int
+    end: bool
+    type: Type
+    span: Span = _span()
+
+
+Expr = Union[Const, FactRef, DecisionRef, Unwrap, IsPresent, Not, BoolOp, Ite, Arith, Compare, InSet, SetOf, AddWorkingDays,
+             AddMonths, MonthlyPeriod]
 
 
 def children(expr: Expr) -> tuple[Expr, ...]:
@@ -172,8 +197,10 @@ def children(expr: Expr) -> tuple[Expr, ...]:
         return (expr.element, expr.set)
     if isinstance(expr, SetOf):
         return expr.items
-    if isinstance(expr, AddWorkingDays):
+    if isinstance(expr, (AddWorkingDays, MonthlyPeriod)):
         return (expr.date,)
+    if isinstance(expr, AddMonths):
+        return (expr.point,)
     return ()
 
 

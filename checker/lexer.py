@@ -38,7 +38,7 @@ class NameKind(StrEnum):
 _RESERVED: dict[NameKind, frozenset[str]] = {
     NameKind.TYPE: frozenset({
         "bool", "date", "datetime", "day", "days", "decimal", "hour", "hours", "int", "minute", "minutes",
-        "money", "rate", "set", "string", "working",
+        "money", "month", "months", "rate", "set", "string", "working",
     }),
     NameKind.VALUE: frozenset({
         "always", "any", "expect", "false", "if", "in", "never", "not", "otherwise", "possible", "true",

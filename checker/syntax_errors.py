@@ -27,7 +27,8 @@ _TERMINAL_NAMES = {
 _OPERATORS = frozenset({"and", "or", "implies", "in", "is", "not", "within", "before", "disjoint", "overlaps",
                         "+", "-", "*", "/", "%", "a comparison"})
 _DECLARATIONS = frozenset(DECL_KEYWORDS)
-_UNITS = frozenset({"day", "days", "working", "hour", "hours", "minute", "minutes", "a currency"})
+_UNITS = frozenset({"day", "days", "working", "hour", "hours", "minute", "minutes", "month", "months", "year", "years",
+                    "a currency"})
 
 
 @dataclass(frozen=True)

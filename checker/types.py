@@ -7,9 +7,12 @@ from dataclasses import dataclass, replace
 from ruleproof.checker.semantics.kinds import Kind
 
 NUMERIC = frozenset({Kind.INT, Kind.DECIMAL, Kind.RATE})  # plain numbers: no currency, no unit
-DURATION_UNITS = ("days", "working_days", "hours", "minutes")
-UNIT_WORDS = {"days": "natural days", "working_days": "working days", "hours": "hours", "minutes": "minutes"}
-UNIT_LITERALS = {"days": "days", "working_days": "working days", "hours": "hours", "minutes": "minutes"}  # after a number
+DURATION_UNITS = ("days", "working_days", "hours", "minutes", "months")
+UNIT_WORDS = {"days": "natural days", "working_days": "working days", "hours": "hours", "minutes": "minutes",
+              "months": "calendar months"}
+UNIT_LITERALS = {"days": "days", "working_days": "working days", "hours": "hours", "minutes": "minutes",
+                 "months": "months"}  # after a number
+MONTHS_PER_YEAR = 12  # `2 years` is the literal `24 months`
 MINUTES_PER = {"days": 1440, "hours": 60, "minutes": 1}
 
 

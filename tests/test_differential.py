@@ -36,6 +36,7 @@ from ruleproof.checker.encode import Encoder
 from ruleproof.checker.evaluate import CompiledPack, Outcome
 from ruleproof.checker.pipeline import load_pack, load_texts
 from ruleproof.checker.render import render_text
+from ruleproof.checker.semantics.calendar import CONCRETE_MONTHS
 from ruleproof.checker.semantics.outcomes import Cause, Undetermined
 from ruleproof.checker.values import read_facts, to_wire
 
@@ -612,6 +613,87 @@ def test_generated_pack_evaluator_agrees_with_z3(seed, data):
     check_case(subject, draw_case(data, subject))
 
 
+# Calendar months and monthly periods (issue 16): month ends, leap days, date-times, periods
+# anchored on days that some months lack. The constant dates are month ends and leap days, so the
+# facts strategy draws on and next to them.
+MONTHS_PACK = """
+pack months version "1"
+fact today: date cite "t"
+fact placed_on: date cite "t"
+fact opened_at: datetime cite "t"
+fact paid_on: date? cite "t"
+const leap_day = 2024-02-29 cite "t"
+const ends = {2025-01-31, 2025-04-30, 2100-02-28, 2023-12-31} cite "t"
+decision month_later: date cite "t" = placed_on + 1 month
+decision month_earlier: date cite "t" = placed_on - 1 month
+decision year_later: date cite "t" = placed_on + 1 year
+decision quarter_later: date cite "t" = placed_on + 3 months
+decision two_steps: date cite "t" = placed_on + 1 month + 1 month
+decision far: date cite "t" = placed_on + 25 months
+decision opened_later: datetime cite "t" = opened_at + 1 month
+decision opened_earlier: datetime cite "t" = opened_at - 13 months
+decision from_27: date cite "t" = period_start(today, 27)
+decision to_27: date cite "t" = period_end(today, 27)
+decision from_31: date cite "t" = period_start(today, 31)
+decision to_29: date cite "t" = period_end(today, 29)
+decision from_1: date cite "t" = period_start(placed_on, 1)
+decision expired: bool cite "t" = today > placed_on + 3 months
+decision paid_in_time: bool cite "t" when paid_on is present = paid_on <= placed_on + 1 year
+decision leap_anniversary: date cite "t" = leap_day + 1 year
+decision in_same_period: bool cite "t" = period_start(placed_on, 27) == from_27
+decision near_end: bool cite "t" = placed_on in ends or placed_on + 1 month in ends
+"""
+MONTH_ENDS = ["2024-01-31", "2024-02-29", "2023-02-28", "2025-01-31", "2100-01-31", "2100-02-28", "2000-02-29",
+              "2026-03-31", "2026-04-30", "2025-08-31", "2025-12-31", "2026-01-27", "2026-02-26"]
+
+
+@functools.cache
+def months_subject() -> Subject:
+    result = load_texts({"pack.rules": MONTHS_PACK})
+    assert result.ok, render_text(result.diagnostics)
+    return Subject("months", result.pack, {"pack.rules": MONTHS_PACK})
+
+
+@settings(max_examples=int(150 * SCALE), **COMMON)
+@given(data=st.data())
+def test_calendar_months_evaluator_agrees_with_z3(data):
+    subject = months_subject()
+    check_case(subject, draw_case(data, subject))
+
+
+def test_calendar_months_at_month_ends_and_leap_days():
+    """Every month end and leap day of MONTH_ENDS as each date fact, the others beside it: the
+    evaluator, Z3 and DuckDB agree, and on the dates the end-of-month rule is about, say what
+    it says."""
+    subject = months_subject()
+    wires = [{"today": day, "placed_on": MONTH_ENDS[(i + 3) % len(MONTH_ENDS)], "opened_at": day + "T23:59", "paid_on": day}
+             for i, day in enumerate(MONTH_ENDS)]
+    for wire in wires:
+        check_case(subject, wire)
+    assert check_sql(subject, wires, ARTIFACTS)["cases"] == 2 * len(wires)  # and DuckDB agrees
+    outcome = subject.compiled.decide(read_facts(subject.pack, {"today": "2026-02-28", "placed_on": "2024-01-31",
+                                                                "opened_at": "2024-02-29T12:00"}))
+    shown = {name: to_wire(value, subject.pack.decisions[name].type) for name, value in outcome.values.items()}
+    assert shown["month_later"] == "2024-02-29" and shown["two_steps"] == "2024-03-29"
+    assert shown["quarter_later"] == "2024-04-30" and shown["year_later"] == "2025-01-31"
+    assert shown["leap_anniversary"] == "2025-02-28" and shown["opened_later"] == "2024-03-29T12:00"
+    assert (shown["from_31"], shown["from_27"], shown["to_27"]) == ("2026-02-28", "2026-02-27", "2026-03-26")
+
+
+def test_duckdb_month_arithmetic_has_our_end_of_month_rule():
+    """DuckDB's own `date + interval n month` clamps to the month's last day as
+    semantics.calendar does (the SQL target computes the rule itself; this checks that a
+    reader's native SQL agrees with it), on every day of 2023-2024 and counts -13 to 13."""
+    import duckdb
+
+    start = dt.date(2023, 1, 1)
+    rows = duckdb.sql("SELECT d, n, CAST(d + to_months(n) AS DATE) FROM range(731) r(i), range(-13, 14) c(n), "
+                      f"LATERAL (SELECT DATE '{start}' + CAST(i AS INTEGER) AS d)").fetchall()
+    assert len(rows) == 731 * 27
+    for day, count, native in rows:
+        assert native == dt.date.fromordinal(CONCRETE_MONTHS.add(day.toordinal(), count)), (day, count)
+
+
 def changeover_cases(subject: Subject) -> list[dict]:
     """Cases on the day before, of and after every day a rule of the pack starts or stops being
     in force, for each of its two dates (the other on the same day, or earlier), over the values
@@ -659,6 +741,8 @@ def test_sql_on_duckdb_agrees_on_every_case():
     # selected alone, or the comparisons ran in other processes (pytest-xdist): run the missing ones here
     if "marketplace" not in COMPARED:
         test_marketplace_evaluator_agrees_with_z3()
+    if "months" not in COMPARED:
+        test_calendar_months_evaluator_agrees_with_z3()
     for seed in range(GENERATED_PACKS):
         if f"gen{seed}" not in COMPARED:
             test_generated_pack_evaluator_agrees_with_z3(seed)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 from fractions import Fraction
 
@@ -10,7 +11,7 @@ import z3
 from hypothesis import given
 from hypothesis import strategies as st
 from ruleproof.checker.explain import CONCRETE
-from ruleproof.checker.semantics.calendar import Calendar
+from ruleproof.checker.semantics.calendar import CONCRETE_MONTHS, Calendar, MonthTable
 from ruleproof.checker.semantics.kinds import DECIMALS, EXACT_KINDS, scale
 from ruleproof.checker.semantics.numbers import extreme, quotient, round_half_up
 from ruleproof.checker.semantics.operators import COMPARE, INFIX, ArithOp, CompareOp
@@ -76,6 +77,47 @@ def test_working_days_agree_day_by_day():
         symbolic = z3.simplify(z3.substitute(step, (day, z3.IntVal(ordinal)))).as_long()
         assert symbolic == calendar.add(ordinal, 1), dt.date.fromordinal(ordinal)
         assert calendar.is_working(symbolic)
+
+
+def _reference_add_months(day: dt.date, count: int) -> dt.date:
+    """dateutil's rule, written with the standard library: same day, or the month's last."""
+    year, month = divmod(day.year * 12 + day.month - 1 + count, 12)
+    return dt.date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
+
+
+def test_months_follow_the_end_of_month_rule_day_by_day():
+    """Months.add against the standard library on every day of 1999-2001 and 2099-2101 (leap
+    years 2000 and not 2100), each count from -25 to 25; monthly periods tile the days."""
+    days = [dt.date(1999, 1, 1) + dt.timedelta(i) for i in range(3 * 365)]
+    days += [dt.date(2099, 1, 1) + dt.timedelta(i) for i in range(3 * 365)]
+    for day in days:
+        ordinal = day.toordinal()
+        for count in range(-25, 26):
+            assert dt.date.fromordinal(CONCRETE_MONTHS.add(ordinal, count)) == _reference_add_months(day, count), (day, count)
+        for anchor in (1, 15, 27, 28, 29, 30, 31):
+            start, end = CONCRETE_MONTHS.period(ordinal, anchor), CONCRETE_MONTHS.period(ordinal, anchor, end=True)
+            assert start <= ordinal <= end and CONCRETE_MONTHS.period(end + 1, anchor) == end + 1
+            first = dt.date.fromordinal(start)
+            assert first.day == min(anchor, calendar.monthrange(first.year, first.month)[1]), (day, anchor)
+
+
+def test_the_solver_month_table_is_the_formula():
+    """MonthTable's terms, built with z3.If and simplified on concrete days, give what the
+    formula gives: dates, date-times (time kept) and period bounds, at month ends and leap days."""
+    table = MonthTable(dt.date(1970, 1, 1).toordinal(), dt.date(2199, 12, 31).toordinal(), z3.If)
+    x = z3.Int("x")
+    terms = {(count, unit): table.add(x, count, unit) for count in (1, -1, 12, 13, -1200) for unit in (1, 1440)}
+    periods = {(anchor, end): table.period(x, anchor, end) for anchor in (27, 31) for end in (False, True)}
+    ends = [dt.date(y, m, 1) - dt.timedelta(k) for y in (1970, 2000, 2024, 2100, 2199) for m in (1, 3, 5, 12) for k in (0, 1, 2)]
+    for day in ends:
+        o = day.toordinal()
+        for (count, unit), term in terms.items():
+            at = o * unit + (unit - 1)
+            got = z3.simplify(z3.substitute(term, (x, z3.IntVal(at)))).as_long()
+            want = CONCRETE_MONTHS.add(o, count) if unit == 1 else CONCRETE_MONTHS.add_to_minutes(at, count)
+            assert got == want, (day, count, unit)
+        for (anchor, end), term in periods.items():
+            assert z3.simplify(z3.substitute(term, (x, z3.IntVal(o)))).as_long() == CONCRETE_MONTHS.period(o, anchor, end)
 
 
 class Rule:

@@ -57,3 +57,40 @@ def test_postgres_decides_the_examples_as_the_evaluator_does(postgres):  # noqa:
         want = expected(compiled, f)
         wrong += [(row, n, want[n], got[n]) for n in pack.decision_order if got[n] != want[n]]
     assert len(rows) == len(wires) and not wrong, json.dumps(wrong[:5], default=str)
+
+
+def test_postgres_months_agree_with_the_evaluator(postgres):  # noqa: F811
+    """Calendar months (issue 16) in PostgreSQL: the months pack of tests/test_differential.py
+    decided by its query at month ends and leap days agrees with the evaluator; and
+    PostgreSQL's own `date + interval` clamps to the month's last day as semantics.calendar does."""
+    import datetime as dt
+
+    from ruleproof.checker.pipeline import load_texts
+    from ruleproof.checker.semantics.calendar import CONCRETE_MONTHS
+    from test_differential import MONTH_ENDS, MONTHS_PACK
+
+    pack = load_texts({"pack.rules": MONTHS_PACK}).pack
+    wires = [{"today": day, "placed_on": MONTH_ENDS[(i + 5) % len(MONTH_ENDS)], "opened_at": day + "T00:01", "paid_on": day}
+             for i, day in enumerate(MONTH_ENDS)]
+    facts = [read_facts(pack, w) for w in wires]
+    table = case_table(pack, enumerate(facts))
+    columns = ", ".join(f'"{f.name}" {column_type(f.type)}' for f in table.schema)
+    marks = ", ".join("%s" for _ in table.schema)
+    with psycopg.connect(postgres.url, autocommit=True) as con:
+        con.execute(f"CREATE TABLE month_cases ({columns})")
+        with con.cursor() as cur:
+            cur.executemany(f"INSERT INTO month_cases VALUES ({marks})", [tuple(r.values()) for r in table.to_pylist()])
+            cur.execute(text(compile_query(pack, None, "month_cases", (ROW,)), "postgres") + f' ORDER BY "{ROW}"')
+            names = [d.name for d in cur.description]
+            rows = [dict(zip(names, r)) for r in cur.fetchall()]
+            cur.execute("SELECT d::date, n, (d + make_interval(months => n))::date FROM "
+                        "generate_series(DATE '2023-01-01', DATE '2024-12-31', INTERVAL '1 day') d, generate_series(-13, 13) n")
+            native = cur.fetchall()
+    compiled = CompiledPack(pack)
+    wrong = []
+    for (row, got), f in zip(outcomes(pack, pack.decision_order, pa.Table.from_pylist(rows)), facts):
+        want = expected(compiled, f)
+        wrong += [(row, n, want[n], got[n]) for n in pack.decision_order if got[n] != want[n]]
+    assert len(rows) == len(wires) and not wrong, json.dumps(wrong[:5], default=str)
+    assert len(native) == 731 * 27
+    assert all(result == dt.date.fromordinal(CONCRETE_MONTHS.add(day.toordinal(), n)) for day, n, result in native)

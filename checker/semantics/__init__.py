@@ -9,7 +9,8 @@ The evaluator (checker/evaluate.py: IR compiled to Python source), the Z3 encode
   function serves concrete values and terms) and the spelling a source target writes;
 - `outcomes`: why a decision can be undetermined (`Cause`), and the order in which causes win;
 - `numbers`: exact division, half-up rounding, min/max/abs over a target's primitives;
-- `calendar`: working days, concrete and symbolic;
+- `calendar`: working days and calendar months (end-of-month rule, monthly periods),
+  concrete and symbolic;
 - `periods`: effective periods, when a rule is in force (a condition of its firing);
 - `selection`: which rules a hit policy selects, with overrides and priorities, over a target's
   boolean primitives;

@@ -1,8 +1,19 @@
-"""Working days: Monday to Friday, minus the pack's holidays. Days are proleptic ordinals
-(day 1 is Monday 0001-01-01, so `(day - 1) % 7` is 0 on Mondays).
+"""Working days and calendar months. Days are proleptic ordinals (day 1 is Monday
+0001-01-01, so `(day - 1) % 7` is 0 on Mondays).
 
-`add` counts concretely; `next_working_day` builds the same step over a target's `ite` (Z3
-terms), from the same holidays. tests/test_semantics.py checks that the two agree day by day.
+Working days are Monday to Friday, minus the pack's holidays. `add` counts concretely;
+`next_working_day` builds the same step over a target's `ite` (Z3 terms), from the same
+holidays. tests/test_semantics.py checks that the two agree day by day.
+
+Calendar months (`Months`) follow one end-of-month rule: adding n months keeps the day of the
+month, clamped to the last day of the month reached (31 January + 1 month is 28 or 29
+February), as Python's dateutil `relativedelta`, Java's `plusMonths`, PostgreSQL's and
+DuckDB's `+ interval` and Spark's `add_months` do. A year is 12 months, so 29 February + 1 year
+is 28 February. Monthly periods anchored on day N run from the Nth of one month to the day
+before the Nth of the next, N clamped the same way (a period from the 31st starts on 28 or 29
+February in February). Every formula is built from a target's `floordiv` and `ite` and the
+operators + - * >=, so one definition serves the evaluator (Python integers), the Z3 encoder
+and SQL; tests/test_semantics.py checks it against Python's `datetime` day by day.
 """
 
 from __future__ import annotations
@@ -75,3 +86,171 @@ class Calendar:
         before = share(k - 1)
         weeks_before = share(floordiv(before, 5))
         return weeks_before * 7 + (before - weeks_before * 5) + 1
+
+
+# Months are counted from March (March = 0), the year starting in March, so that February's
+# leap day falls at the end of a year (H. Hinnant's `days_from_civil`, in floor division).
+_MARCH_EPOCH = 305  # ordinal + 305 = days since 0000-03-01 (proleptic Gregorian)
+
+
+class Months:
+    """Calendar-month arithmetic over a target's primitives: `floordiv(x, k)` (floor of x / k,
+    k a positive constant), `ite(cond, a, b)`, and optionally `share(x)`, which binds a term
+    used several times. A *month index* counts months from March of year 0."""
+
+    def __init__(self, floordiv: Callable, ite: Callable, share: Callable = lambda x: x):
+        self.floordiv, self.ite, self.share = floordiv, ite, share
+
+    def first_day(self, month):
+        """The ordinal of the first day of the month with index `month`."""
+        fd = self.floordiv
+        year = self.share(fd(month, 12))
+        march_based = month - year * 12
+        days = year * 365 + fd(year, 4) - fd(year, 100) + fd(year, 400) + fd(march_based * 153 + 2, 5)
+        return days - _MARCH_EPOCH
+
+    def split(self, day):
+        """(month index, day of the month) of the ordinal `day`."""
+        fd = self.floordiv
+        z = self.share(day + _MARCH_EPOCH)
+        era = self.share(fd(z, 146097))
+        in_era = self.share(z - era * 146097)
+        year_in_era = self.share(fd(in_era - fd(in_era, 1460) + fd(in_era, 36524) - fd(in_era, 146096), 365))
+        in_year = self.share(in_era - (year_in_era * 365 + fd(year_in_era, 4) - fd(year_in_era, 100)))
+        march_based = self.share(fd(in_year * 5 + 2, 153))
+        day_of_month = in_year - fd(march_based * 153 + 2, 5) + 1
+        return (era * 400 + year_in_era) * 12 + march_based, day_of_month
+
+    def _clamped(self, month, day_of_month):
+        """The ordinal of day `day_of_month` of the month, or of its last day if it is shorter."""
+        first = self.share(self.first_day(month))
+        length = self.share(self.first_day(month + 1) - first)
+        return first + self.ite(length - day_of_month >= 0, day_of_month, length) - 1
+
+    def add(self, day, count):
+        """The ordinal `count` calendar months after `day` (before it, for a negative count):
+        the same day of the month, or the last day of a shorter month.
+
+        >>> import datetime as dt
+        >>> months = Months(int.__floordiv__, lambda c, a, b: a if c else b)
+        >>> dt.date.fromordinal(months.add(dt.date(2027, 1, 31).toordinal(), 1)).isoformat()
+        '2027-02-28'
+        >>> dt.date.fromordinal(months.add(dt.date(2024, 2, 29).toordinal(), 12)).isoformat()
+        '2025-02-28'
+        """
+        month, day_of_month = self.split(self.share(day))
+        return self._clamped(self.share(month + count), self.share(day_of_month))
+
+    def add_to_minutes(self, minutes, count):
+        """A date-time (minutes since day 0) `count` calendar months later, at the same time."""
+        minutes = self.share(minutes)
+        day = self.share(self.floordiv(minutes, 1440))
+        return self.add(day, count) * 1440 + (minutes - day * 1440)
+
+    def period(self, day, anchor: int, end: bool = False):
+        """The first day (or, with `end`, the last day) of the monthly period containing `day`
+        that runs from day `anchor` (1 to 31) of one month to the day before day `anchor` of the
+        next; in a month shorter than `anchor` days the period starts on its last day.
+
+        >>> import datetime as dt
+        >>> months = Months(int.__floordiv__, lambda c, a, b: a if c else b)
+        >>> d = dt.date(2022, 1, 10).toordinal()
+        >>> [dt.date.fromordinal(months.period(d, 27, e)).isoformat() for e in (False, True)]
+        ['2021-12-27', '2022-01-26']
+        """
+        day = self.share(day)
+        month = self.share(self.split(day)[0])
+        here = self.share(self._clamped(month, anchor))
+        after = day >= here
+        if end:
+            return self.ite(after, self._clamped(month + 1, anchor), here) - 1
+        return self.ite(after, here, self._clamped(month - 1, anchor))
+
+
+CONCRETE_MONTHS = Months(int.__floordiv__, lambda cond, a, b: a if cond else b)
+"""Month arithmetic over Python integers (the evaluator's)."""
+
+
+
+
+_MARCH_MONTHS = [(153 * m + 2) // 5 for m in range(13)]  # day of a March-based year each month starts on
+
+
+class MonthTable:
+    """Month arithmetic for a solver, which reasons badly about chains of divisions: on the
+    days from `low` to `high` (ordinals) a day is split into its year (from March, so February
+    ends the year) by a balanced tree of `ite(x >= first day of a year, ...)` over constants,
+    and its month by a tree over the twelve month starts, which are the same every such year;
+    month lengths are constants, February's the difference of two years' first days. Built
+    from `CONCRETE_MONTHS`; exact on those days only: a target uses it where its days are
+    bounded (the Z3 encoder's cases are)."""
+
+    def __init__(self, low: int, high: int, ite: Callable):
+        self.ite = ite
+        first, last = CONCRETE_MONTHS.split(low)[0] // 12, CONCRETE_MONTHS.split(high)[0] // 12
+        self._years = range(first, last + 1)
+        self._starts = [CONCRETE_MONTHS.first_day(12 * y) for y in self._years]
+        self._later: dict[int, list[int]] = {}  # years later -> the first days of those years
+
+    def _tree(self, x, bounds: list[int], leaf: Callable, lo: int, hi: int):
+        """`leaf(i)` for the i in [lo, hi) with bounds[i] <= x < bounds[i + 1]."""
+        if hi - lo == 1:
+            return leaf(lo)
+        mid = (lo + hi) // 2
+        return self.ite(x >= bounds[mid], self._tree(x, bounds, leaf, mid, hi), self._tree(x, bounds, leaf, lo, mid))
+
+    def _year_start(self, x, later: int, unit: int, memo: dict):
+        """The first day of the year `later` years after the year of x (x counted in `unit`s
+        of a day: 1 for dates, 1440 for date-times); `memo` keeps the terms built for x."""
+        if later not in memo:
+            if later not in self._later:
+                self._later[later] = [CONCRETE_MONTHS.first_day(12 * (year + later)) for year in self._years]
+            starts = self._later[later]
+            bounds = [start * unit for start in self._starts]
+            memo[later] = self._tree(x, bounds, starts.__getitem__, 0, len(bounds))
+        return memo[later]
+
+    def _by_month(self, x, unit: int, memo: dict, leaf: Callable):
+        """`leaf(m, offset)` for x in month m (0 is March) of its year, `offset` x's distance
+        from the first day of that month (in units)."""
+        in_year = x - self._year_start(x, 0, unit, memo) * unit
+        bounds = [day * unit for day in _MARCH_MONTHS[:12]]
+        return self._tree(in_year, bounds, lambda m: leaf(m, in_year - bounds[m]), 0, 12)
+
+    def _month(self, x, m: int, later: int, unit: int, memo: dict):
+        """(first day, length in days) of the month `later` months after month m of x's year."""
+        years, month = divmod(m + later, 12)
+        start = self._year_start(x, years, unit, memo) + _MARCH_MONTHS[month]
+        if month < 11:
+            return start, _MARCH_MONTHS[month + 1] - _MARCH_MONTHS[month]
+        return start, self._year_start(x, years + 1, unit, memo) - start  # February: to the next March
+
+    def add(self, x, count: int, unit: int = 1):
+        """`Months.add` for a constant `count`, on a day (`unit` 1) or a date-time in minutes
+        (`unit` 1440: the time of day is kept)."""
+
+        def leaf(m, offset):
+            start, length = self._month(x, m, count, unit, memo)
+            beyond = 0  # days past the end of the target month, 0 to 3: clamped to its last day
+            for extra in (1, 2, 3):
+                beyond = self.ite(offset >= (length + extra - 1) * unit, extra, beyond)
+            return start * unit + offset - beyond * unit
+
+        memo: dict = {}
+        return self._by_month(x, unit, memo, leaf)
+
+    def period(self, x, anchor: int, end: bool = False):
+        """`Months.period`: the period's first (or last) day."""
+
+        def anchored(m, later):
+            start, length = self._month(x, m, later, 1, memo)
+            return start + self.ite(length - anchor >= 0, anchor, length) - 1
+
+        def leaf(m, offset):
+            here = anchored(m, 0)
+            if end:
+                return self.ite(x >= here, anchored(m, 1), here) - 1
+            return self.ite(x >= here, here, anchored(m, -1))
+
+        memo: dict = {}
+        return self._by_month(x, 1, memo, leaf)

@@ -6,6 +6,7 @@ definitions in checker/semantics/."""
 from __future__ import annotations
 
 from ruleproof.checker import ir
+from ruleproof.checker.semantics.calendar import Months
 from ruleproof.checker.semantics.numbers import absolute, divisor_is_zero, extreme, round_half_up
 from ruleproof.checker.semantics.operators import ArithOp, CompareOp, Connective
 from ruleproof.checker.semantics.outcomes import Cause
@@ -132,6 +133,22 @@ class ExpressionsMixin:
         day = self.calendar.add_by_counting(Int(date.value.n), e.days, lambda x, k: Int(floordiv(Int.of(x).e, lit(k), layers)),
                                             int_ite, share)
         return self.Term(Num(Int.of(day).e, 0, None, layers), None, date.why)
+
+    def _months(self) -> Months:
+        layers = self.layers
+        return Months(lambda x, k: Int(floordiv(Int.of(x).e, lit(k), layers)), int_ite,
+                      lambda x: Int(layers.bind(Int.of(x).e, "mo")))
+
+    def _AddMonths(self, e: ir.AddMonths):
+        point = self.expr(e.point)
+        months = self._months()
+        add = months.add if e.type.kind == "date" else months.add_to_minutes
+        return self.Term(Num(Int.of(add(Int(point.value.n), e.months)).e, 0, None, self.layers), None, point.why)
+
+    def _MonthlyPeriod(self, e: ir.MonthlyPeriod):
+        date = self.expr(e.date)
+        day = self._months().period(Int(date.value.n), e.anchor, e.end)
+        return self.Term(Num(Int.of(day).e, 0, None, self.layers), None, date.why)
 
     def _Arith(self, e: ir.Arith):
         op = ArithOp(e.op)

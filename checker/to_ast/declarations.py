@@ -133,6 +133,12 @@ class Declarations(Builder):
     def minutes_unit(self, meta, children):
         return "minutes"
 
+    def months_unit(self, meta, children):
+        return "months"
+
+    def years_unit(self, meta, children):
+        return "years"
+
     def currency_unit(self, meta, children):
         return str(children[0])
 

@@ -48,11 +48,13 @@ class Expressions:
         if e.kind == "percent":
             return ir.Const(Fraction(e.value) / 100, T.RATE, span=e.span)
         value = Fraction(e.value)
-        if e.unit in T.DURATION_UNITS:
+        if e.unit == "years":
+            value *= T.MONTHS_PER_YEAR
+        if e.unit in T.DURATION_UNITS or e.unit == "years":
             if value.denominator != 1:
                 return self.error("E201", f"durations are whole numbers, not `{e.value}`", e.span, "fractional duration",
                                   help="use a smaller unit, e.g. hours instead of days")
-            return ir.Const(int(value), T.duration(e.unit), span=e.span)
+            return ir.Const(int(value), T.duration("months" if e.unit == "years" else e.unit), span=e.span)
         if e.unit is not None:
             return ir.Const(value, T.money(e.unit), span=e.span)
         if e.kind == "int":

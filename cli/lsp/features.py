@@ -126,7 +126,7 @@ def symbols(index: PackIndex, path: str, at: Positions) -> list[lsp.DocumentSymb
 
 _AFTER_NUMBER = re.compile(r"\b[0-9]+(?:\.[0-9]+)?\s+$")
 _AFTER_EQUALS_OR_IN = re.compile(r"(?:==|!=|\bin)\s*\{?(?:[A-Za-z_][A-Za-z0-9_]*\s*,\s*)*$")
-UNITS = ("days", "working days", "hours", "minutes", "USD", "RMB", "EUR")
+UNITS = ("days", "working days", "hours", "minutes", "months", "years", "USD", "RMB", "EUR")
 
 
 def completions(index: PackIndex, path: str, before: str = "") -> list[lsp.CompletionItem]:
