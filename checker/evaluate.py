@@ -15,6 +15,7 @@ from functools import cached_property
 
 from ruleproof.checker import ir
 from ruleproof.checker.explain import CONCRETE, explain_outcome
+from ruleproof.checker.semantics.aggregates import over
 from ruleproof.checker.semantics.calendar import Calendar
 from ruleproof.checker.semantics.numbers import quotient, round_half_up
 from ruleproof.checker.semantics.operators import INFIX, ArithOp, CompareOp, Connective
@@ -122,6 +123,12 @@ class ExprCompiler:
             return "frozenset((" + "".join(c(i) + ", " for i in e.items) + "))"
         if isinstance(e, ir.AddWorkingDays):
             return f"CAL.add({c(e.date)}, {e.days})"
+        if isinstance(e, ir.Item):
+            return f"R[{e.index}]"
+        if isinstance(e, ir.Aggregate):  # records are tuples of field values; R is the one being read
+            keep = f"(lambda R: {c(e.keep)})" if e.keep is not None else "None"
+            value = f"(lambda R: {c(e.value)})" if e.value is not None else "None"
+            return f"_agg({e.op.value!r}, {c(e.items)}, {keep}, {value})"
         return self.arith(e)
 
     def arith(self, e: ir.Arith) -> str:
@@ -240,7 +247,7 @@ class CompiledPack:
         compiler = ExprCompiler()
         namespace_base = {
             "K": compiler.constants, "CAL": self.calendar, "_div": quotient, "_round": round_half_up,
-            "_agree": _agree, "Undetermined": Undetermined, "GAP": Cause.GAP,
+            "_agree": _agree, "Undetermined": Undetermined, "GAP": Cause.GAP, "_agg": over,
         }
         self.deciders = {}
         for name in pack.decision_order:

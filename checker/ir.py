@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Union
 
+from ruleproof.checker.semantics.aggregates import AggregateOp
 from ruleproof.checker.semantics.operators import ArithOp, CompareOp, Connective
 from ruleproof.checker.semantics.selection import HitPolicy
 from ruleproof.checker.source import Span
@@ -154,7 +155,35 @@ class AddWorkingDays:
     span: Span = _span()
 
 
-Expr = Union[Const, FactRef, DecisionRef, Unwrap, IsPresent, Not, BoolOp, Ite, Arith, Compare, InSet, SetOf, AddWorkingDays]
+@dataclass(frozen=True)
+class Item:
+    """Field `field` (position `index`) of the record an enclosing Aggregate is reading; stands
+    only inside an Aggregate's `keep` and `value`."""
+
+    field: str
+    index: int
+    type: Type
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Aggregate:
+    """`op` over the records of `items` (a list fact) that `keep` keeps (all when None), of
+    `value`, an expression over their fields (None for count); see semantics.aggregates."""
+
+    op: AggregateOp
+    items: Expr
+    keep: Expr | None
+    value: Expr | None
+    type: Type
+    span: Span = _span()
+
+    def __post_init__(self) -> None:
+        _coerce(self, "op", AggregateOp)
+
+
+Expr = Union[Const, FactRef, DecisionRef, Unwrap, IsPresent, Not, BoolOp, Ite, Arith, Compare, InSet, SetOf, AddWorkingDays,
+             Item, Aggregate]
 
 
 def children(expr: Expr) -> tuple[Expr, ...]:
@@ -173,6 +202,8 @@ def children(expr: Expr) -> tuple[Expr, ...]:
         return expr.items
     if isinstance(expr, AddWorkingDays):
         return (expr.date,)
+    if isinstance(expr, Aggregate):
+        return tuple(e for e in (expr.items, expr.keep, expr.value) if e is not None)
     return ()
 
 

@@ -12,5 +12,7 @@ The evaluator (checker/evaluate.py: IR compiled to Python source), the Z3 encode
 - `calendar`: working days, concrete and symbolic;
 - `selection`: which rules a hit policy selects, with overrides and priorities, over a target's
   boolean primitives;
+- `aggregates`: count, sum, min, max, any and all over lists of records, and what each is of an
+  empty list;
 - `algebra`: the primitives a target supplies (the `Algebra` protocol).
 """
