@@ -22,6 +22,7 @@ from fractions import Fraction
 
 import z3
 from ruleproof.checker import ir
+from ruleproof.checker.encode_collections import CollectionTerms
 from ruleproof.checker.encode_facts import FactVariables, Sym, constant_value, zero
 from ruleproof.checker.encode_outcomes import (
     NONE,
@@ -106,7 +107,7 @@ class _RuleTerms(Mapping):
         return sum(len(pack.decisions[name].rules) for name in pack.decision_order)
 
 
-class Encoder(FactVariables):
+class Encoder(FactVariables, CollectionTerms):
     """Encodes one pack. `tag` keeps the variables of two encodings apart (for diff)."""
 
     def __init__(self, pack: ir.Pack, tag: str = ""):
