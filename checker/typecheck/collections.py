@@ -68,6 +68,7 @@ class Collections:
         return self._outside(e, "a filter `where`")
 
     def _e_Field(self, e: ast.Field, env, expected, allow_optional) -> ir.Expr:
+        self.expr(e.base, env, allow_optional=True)  # the list is read (no knock-on "never used")
         return self._outside(e, f"`{e.base.name}.{e.field.name}`")
 
     def _outside(self, e: ast.Expr, what: str) -> ir.Expr:
@@ -127,15 +128,16 @@ class Collections:
 
     # ------------------------------------------------------------ aggregates
     def is_aggregate(self, e: ast.Call) -> bool:
-        """Whether a call is an aggregate over a list: `sum`, `any` and `all` always are; `min`
-        and `max` of one argument; `count` of a `where`, a `list.field` or a list fact."""
+        """Whether a call is an aggregate over a list: `sum`, `any` and `all` always are; `count`,
+        `min` and `max` when given one `where`, `list.field` or list fact (else they are the
+        built-in functions of durations and of several values)."""
         name = e.func.name
         if name in ("sum", "any", "all"):
             return True
         if name not in ("count", "min", "max") or len(e.args) != 1:
             return False
         arg = e.args[0]
-        if name != "count" or isinstance(arg, (ast.Where, ast.Field)):
+        if isinstance(arg, (ast.Where, ast.Field)):
             return True
         symbol = self.symbol(arg.name) if isinstance(arg, ast.Name) else None
         return symbol is not None and symbol.kind == "fact" and isinstance(symbol.decl.type.base, ast.ListType)
@@ -145,8 +147,8 @@ class Collections:
         missing; an empty list is `[]`)."""
         for symbol in self.res.symbols.values():
             decl = symbol.decl
-            if symbol.kind in ("fact", "decision") and isinstance(decl.type.base, ast.ListType):
-                if symbol.kind == "decision":
+            if isinstance(decl, (ast.FactDecl, ast.DecisionDecl)) and isinstance(decl.type.base, ast.ListType):
+                if isinstance(decl, ast.DecisionDecl):
                     self.error("E220", f"decision `{symbol.name}` cannot be a list", decl.type.span, "a list",
                                help="decide a count, sum, min, max, any or all of a list fact")
                 elif decl.type.optional:
