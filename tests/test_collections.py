@@ -17,6 +17,7 @@ from ruleproof.checker.checks import run_checks
 from ruleproof.checker.evaluate import CompiledPack
 from ruleproof.checker.partial import partial_decisions
 from ruleproof.checker.pipeline import load_pack, load_texts
+from ruleproof.checker.sql.dialects import UnsupportedConstruct, emit
 from ruleproof.checker.values import InvalidFacts, read_facts, to_wire
 
 try:
@@ -124,3 +125,12 @@ def test_http_names_the_record_too_many(tmp_path):
                                        "message": "starts 2 records too many: `list of review up to 3` holds at most 3"}]
     finally:
         close(app)
+
+
+def test_postgres_refuses_a_list_with_its_place():
+    with pytest.raises(UnsupportedConstruct) as refused:
+        emit(pack(), ["good_reviews"], "postgres")
+    assert str(refused.value).startswith(f"{FIXTURE / 'collections.rules'}:11:1: postgres: fact `reviews` is a list of records")
+    assert "fact reviews: list of review up to 3" in str(refused.value)
+    assert emit(pack(), ["per_unit"], "postgres")  # a decision that reads no list compiles
+    assert "[0]" in emit(pack(), ["good_reviews"], "spark") and "[1]" in emit(pack(), ["good_reviews"], "duckdb")
