@@ -386,6 +386,7 @@ def _check_type_names(res, type_expr: ast.TypeExpr, visible, module, diags) -> N
         diags.append(diagnostic(
             "E109", f"unknown type `{ident.name}`", ident.span, "not a type",
             help=did_you_mean(ident.name, [s.name for s in res.symbols.values() if s.kind == wanted])
+            or ("a list holds records: declare one with `record NAME: field: type, ...`" if wanted == "record" else None)
             or "types are bool, int, decimal, rate, string, date, datetime, money CUR, days, working days, hours, minutes, set of ENUM, or an enum",
         ))
         return

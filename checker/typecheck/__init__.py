@@ -64,6 +64,8 @@ class Checker(Declarations, Expressions, Collections):
         self._named_cache: dict[str, ir.Expr] = {}
         self._in_progress: set[str] = set()
         self._enum_types: dict[str, Type] = {}
+        self._record_types: dict[str, Type] = {}
+        self._item: Type | None = None  # inside an aggregate's filter or field: the record read
         self.lets: dict[str, ast.Expr] = {
             name: symbol.decl.value for name, symbol in res.symbols.items() if symbol.kind == "let"}
         # While elaborating a window bound or a deadline: optional names read there without a
@@ -105,9 +107,7 @@ class Checker(Declarations, Expressions, Collections):
         elif isinstance(base, ast.InlineEnum):
             result = self.enum_type(owner)
         elif isinstance(base, ast.ListType):
-            result = self.list_type(base)
-            if result == ERROR:
-                return ERROR
+            return self.list_type(base)  # never optional (E220 says so when written with `?`)
         else:
             ident = base.name if isinstance(base, ast.NamedType) else base.element
             symbol = self.symbol(ident.name)

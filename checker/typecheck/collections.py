@@ -30,11 +30,12 @@ AGGREGATES = frozenset(op.value for op in AggregateOp)
 class Collections:
     """Record types, list literals and aggregates, mixed into Checker."""
 
-    _item: Type | None = None  # the record type a filter or field is read over, while elaborating one
+    _item: Type | None  # the record type a filter or field is read over, while elaborating one
+    _record_types: dict[str, Type]
 
     def record_type(self, name: str) -> Type:
         """The type of record `name` (built once; a field of a kind a record cannot hold is E201)."""
-        cache = self.__dict__.setdefault("_record_types", {})
+        cache = self._record_types
         if name not in cache:
             decl: ast.RecordDecl = self.symbol(name).decl
             fields = []
@@ -56,8 +57,9 @@ class Collections:
         if symbol is None or symbol.kind != "record":
             return ERROR
         if base.size > MAX_LIST_SIZE:
-            return self.error("E221", f"a list of up to {base.size} records is too long to check", base.span,
-                              f"at most {MAX_LIST_SIZE}", help="declare the longest list a case can really hold").type
+            self.error("E221", f"a list of up to {base.size} records is too long to check", base.span,
+                       f"at most {MAX_LIST_SIZE}", help="declare the longest list a case can really hold")
+            return ERROR
         return T.list_of(self.record_type(base.element.name), max(base.size, 1))
 
     def decl_RecordDecl(self, decl: ast.RecordDecl) -> None:
