@@ -3,7 +3,8 @@
 Values inside the IR use one representation everywhere:
   bool -> bool; int and durations -> int (a count in the duration's unit);
   decimal, rate and money -> fractions.Fraction; date -> proleptic ordinal (int);
-  datetime -> minutes since ordinal day 0 (int); enum and string -> str; set -> frozenset.
+  datetime -> minutes since ordinal day 0 (int); enum and string -> str; set -> frozenset;
+  list of records -> a tuple of records, each a tuple of its field values in declared order.
 Windows, tables, obligations and decision bodies are gone: they are lowered to rules and to
 plain expressions over their bounds.
 """
