@@ -8,9 +8,6 @@ PostgreSQL's layers are fenced (`OFFSET 0`) so that its planner keeps them apart
 
 - Spark SQL: date-times. Spark reads a TIMESTAMP in the session's time zone and sqlglot
   writes adding minutes to one as adding days, so a date-time fact or decision is refused.
-- PostgreSQL: list facts. Its arrays hold no anonymous records (a list of records would need a
-  composite type declared per record, which a query alone cannot do), so a decision that reads
-  a list fact is refused there; DuckDB and Spark read them as arrays of structs.
 """
 
 from __future__ import annotations
@@ -44,19 +41,13 @@ def located(span: Span | None, message: str) -> str:
 
 def refusals(pack: ir.Pack, names: Sequence[str] | None, dialect: str) -> list[UnsupportedConstruct]:
     """What `dialect` cannot express among the facts and decisions `names` reads."""
-    if dialect not in ("spark", "postgres"):
+    if dialect != "spark":
         return []
     wanted = set(names) if names is not None else set(pack.decision_order)
     facts = ir.fact_dependencies(pack)
     out = []
     for name in pack.decision_order:
         if name not in wanted:
-            continue
-        if dialect == "postgres":
-            out.extend(UnsupportedConstruct(dialect, f"fact `{fact}` is a list of records (PostgreSQL arrays hold no "
-                                                     f"anonymous records; use DuckDB or Spark), read by `{name}`",
-                                            pack.facts[fact].span)
-                       for fact in sorted(facts[name]) if pack.facts[fact].type.kind == Kind.LIST)
             continue
         if pack.decisions[name].type.kind == Kind.DATETIME:
             out.append(UnsupportedConstruct(dialect, f"decision `{name}` is a date-time (time-zone dependent in Spark)",
