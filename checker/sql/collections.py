@@ -48,6 +48,16 @@ class CollectionsMixin:
             records.append(tuple(fields))
         return Slots(length, tuple(records))
 
+    def defaulted(self, slots: Slots, absent: exp.Expression, default: tuple, typ: Type) -> Slots:
+        """A list fact with a default: where its column is NULL, the default's records."""
+        length = self.bind(ite(copy(absent), lit(len(default)), slots.length), "len")
+        records = list(slots.records)
+        for i, record in enumerate(default):
+            records[i] = tuple(
+                self.bound(self.choose(f.type, [(exp.Not(this=exp.Paren(this=copy(absent))), v)], self.constant(d, f.type)), f.type, "f")
+                for f, v, d in zip(typ.element.fields, slots.records[i], record))
+        return Slots(length, tuple(records))
+
     def _Item(self, e: ir.Item):
         return self.Term(self._record[e.index])
 

@@ -113,6 +113,8 @@ class SqlCompiler(ExpressionsMixin, CollectionsMixin):
         typ = fact.type.required()
         absent = exp.Is(this=copy(column), expression=exp.Null())
         value = self.read_column(column, typ, fact.name)
+        if fact.has_default and isinstance(value, Slots):
+            return Term(self.defaulted(value, absent, fact.default, typ))
         if fact.has_default:
             value = self.choose(typ, [(exp.Not(this=paren(absent)), value)], self.constant(fact.default, typ))
             return Term(self.bound(value, typ, "f"))
