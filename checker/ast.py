@@ -66,7 +66,16 @@ class InlineEnum:
     span: Span = _span()
 
 
-BaseType = Union[PrimType, IntType, MoneyType, DurationType, SetType, NamedType, InlineEnum]
+@dataclass(frozen=True)
+class ListType:
+    """`list of RECORD up to N`: a list of records, at most `size` long."""
+
+    element: Ident
+    size: int
+    span: Span = _span()
+
+
+BaseType = Union[PrimType, IntType, MoneyType, DurationType, SetType, NamedType, InlineEnum, ListType]
 
 
 @dataclass(frozen=True)
@@ -144,7 +153,42 @@ class SetLit:
     span: Span = _span()
 
 
-Expr = Union[Literal, Name, Call, Unary, Binary, Test, If, SetLit]
+@dataclass(frozen=True)
+class Where:
+    """`items where condition`: the records of a list (or a field of them) that satisfy a
+    condition over their fields; only inside an aggregate."""
+
+    items: Expr
+    condition: Expr
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Field:
+    """`list.field`: one field of each record of a list; only inside an aggregate."""
+
+    base: Name
+    field: Ident
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class ListLit:
+    """`[item, ...]`: a list of records, in an example's `given`."""
+
+    items: tuple[Expr, ...]
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class RecordLit:
+    """`{field: value, ...}`: one record, inside a list literal."""
+
+    fields: tuple[Binding, ...]
+    span: Span = _span()
+
+
+Expr = Union[Literal, Name, Call, Unary, Binary, Test, If, SetLit, Where, Field, ListLit, RecordLit]
 
 
 # ---------------------------------------------------------------- declarations
@@ -355,6 +399,23 @@ class ExampleDecl:
 
 
 @dataclass(frozen=True)
+class RecordField:
+    name: Ident
+    type: TypeExpr
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class RecordDecl:
+    """`record NAME: field: type, ...`: the type of the items of a list fact."""
+
+    name: Ident
+    fields: tuple[RecordField, ...]
+    cite: str | None = None
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
 class AcceptDecl:
     code: str
     targets: tuple[Ident, ...]
@@ -364,7 +425,7 @@ class AcceptDecl:
 
 Decl = Union[
     Import, EnumDecl, FactDecl, ConstDecl, LetDecl, AssumeDecl, HolidaysDecl, DecisionDecl,
-    RuleDecl, TableDecl, WindowDecl, PropertyDecl, ObligationDecl, ExampleDecl, AcceptDecl, EffectiveDecl,
+    RuleDecl, TableDecl, WindowDecl, PropertyDecl, ObligationDecl, ExampleDecl, AcceptDecl, EffectiveDecl, RecordDecl,
 ]
 
 
@@ -380,6 +441,6 @@ class Module:
 
 
 NAMED_DECLS = (
-    EnumDecl, FactDecl, ConstDecl, LetDecl, AssumeDecl, DecisionDecl, RuleDecl, TableDecl,
+    EnumDecl, RecordDecl, FactDecl, ConstDecl, LetDecl, AssumeDecl, DecisionDecl, RuleDecl, TableDecl,
     WindowDecl, PropertyDecl, ObligationDecl,
 )

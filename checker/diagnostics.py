@@ -69,6 +69,9 @@ CODES: dict[str, Code] = _codes(
     ("E211", "not-a-window", E),
     ("E212", "division-by-zero", E),
     ("E213", "not-a-constant", E),
+    ("E220", "not-a-list", E),
+    ("E221", "list-too-long", E),
+    ("E222", "aggregate-field-type", E),
     ("E230", "calendar-months-not-constant", E),
     ("E231", "bad-period-anchor", E),
     # declarations

@@ -25,6 +25,7 @@ from functools import cached_property
 
 import z3
 from ruleproof.checker import ir
+from ruleproof.checker.encode_collections import CollectionTerms
 from ruleproof.checker.encode_facts import DATE_MAX, DATE_MIN, FactVariables, Sym, constant_value, zero
 from ruleproof.checker.encode_outcomes import (
     NONE,
@@ -112,7 +113,7 @@ class _RuleTerms(Mapping):
         return sum(len(pack.decisions[name].rules) for name in pack.decision_order)
 
 
-class Encoder(FactVariables):
+class Encoder(FactVariables, CollectionTerms):
     """Encodes one pack. `tag` keeps the variables of two encodings apart (for diff)."""
 
     def __init__(self, pack: ir.Pack, tag: str = ""):

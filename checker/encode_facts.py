@@ -33,6 +33,15 @@ TIME_RANGES = {
 
 
 @dataclass(frozen=True)
+class Slots:
+    """A list fact: `length` (between 0 and the declared maximum) and one slot per possible
+    record, each a tuple of its fields' terms; slots at `length` and beyond are unused."""
+
+    length: z3.ArithRef
+    records: tuple[tuple[z3.ExprRef, ...], ...]
+
+
+@dataclass(frozen=True)
 class Sym:
     """A symbolic value: `value`, `present` for optional values (None when always present), and
     `why`, its cause term (None when it is always determined).
@@ -87,10 +96,29 @@ class FactVariables:
             bits = tuple(z3.Bool(f"{name}.{m}") for m in members)
             atoms.extend(bits)
             return bits
+        elif kind == "list":
+            return self._slots(name, typ, atoms)
         else:
             raise ValueError(f"cannot encode facts of type {typ}")
         atoms.append(var)
         return var
+
+    def _slots(self, name: str, typ: Type, atoms: list) -> Slots:
+        """A list's variables: its length, then each slot's fields (one atom per field, in
+        order), with the fields' integer ranges in the domain."""
+        length = z3.Int(name + "#length")
+        atoms.append(length)
+        self.domain.append(z3.And(length >= 0, length <= typ.size))
+        records = []
+        for i in range(typ.size):
+            fields = []
+            for field in typ.element.fields:
+                term = self._variable(f"{name}[{i}].{field.name}", field.type, atoms)
+                if field.low is not None:
+                    self.domain.append(z3.And(term >= field.low, term <= field.high))
+                fields.append(term)
+            records.append(tuple(fields))
+        return Slots(length, tuple(records))
 
     def constant(self, value: object, typ: Type):
         kind = typ.kind
@@ -114,7 +142,7 @@ class FactVariables:
         the facts in `names`, when given."""
         from ruleproof.checker.values import to_wire
 
-        facts = {}
+        facts: dict[str, object] = {}
         for fact in self.pack.facts.values():
             if names is not None and fact.name not in names:
                 continue
@@ -126,6 +154,10 @@ class FactVariables:
 
     def model_value(self, model: z3.ModelRef, value, typ: Type):
         """An IR value read from a model."""
+        if isinstance(value, Slots):
+            length = model.eval(value.length, model_completion=True).as_long()
+            return tuple(tuple(self.model_value(model, term, f.type) for term, f in zip(record, typ.element.fields))
+                         for record in value.records[:length])
         if isinstance(value, tuple):
             return frozenset(m for m, bit in zip(typ.element.members, value)
                              if z3.is_true(model.eval(bit, model_completion=True)))
@@ -147,13 +179,24 @@ class FactVariables:
                     value = zero(typ)
             if typ.kind == "set":
                 pairs.extend((bit, z3.BoolVal(m in value)) for bit, m in zip(atoms, typ.element.members))
-            elif typ.kind in EXACT_KINDS:
-                pairs.append((atoms[0], z3.IntVal(int(Fraction(value) * scale(typ.kind)))))
-            elif typ.kind in TIME_RANGES:
-                pairs.append((atoms[0], z3.IntVal(value - TIME_RANGES[typ.kind][2])))
+            elif typ.kind == "list":
+                fields = typ.element.fields
+                pairs.append((atoms[0], z3.IntVal(len(value))))
+                unused = tuple(zero(f.type) for f in fields)
+                slots = [*value, *[unused] * (typ.size - len(value))]
+                cells = ((f.type, v) for record in slots for f, v in zip(fields, record))
+                pairs.extend(self._atom_pair(atom, v, t) for atom, (t, v) in zip(atoms[1:], cells))
             else:
-                pairs.append((atoms[0], self.constant(value, typ)))
+                pairs.append(self._atom_pair(atoms[0], value, typ))
         return pairs
+
+    def _atom_pair(self, atom: z3.ExprRef, value: object, typ: Type) -> tuple[z3.ExprRef, z3.ExprRef]:
+        """The constant that puts a plain (not set, not list) value into its variable."""
+        if typ.kind in EXACT_KINDS:
+            return atom, z3.IntVal(int(Fraction(value) * scale(typ.kind)))
+        if typ.kind in TIME_RANGES:
+            return atom, z3.IntVal(value - TIME_RANGES[typ.kind][2])
+        return atom, self.constant(value, typ)
 
     def fix_facts(self, facts: dict[str, object]) -> list[z3.BoolRef]:
         """Constraints pinning facts to IR values (a None value pins an optional fact absent)."""
@@ -166,6 +209,12 @@ class FactVariables:
                     out.append(z3.Not(sym.present))
                     continue
                 out.append(sym.present)
+            if isinstance(sym.value, Slots):
+                fields = fact.type.element.fields
+                out.append(sym.value.length == len(value))
+                out.extend(term == self.constant(v, f.type) for slot, record in zip(sym.value.records, value)
+                           for term, f, v in zip(slot, fields, record))
+                continue
             constant = self.constant(value, fact.type.required())
             if isinstance(constant, tuple):
                 out.extend(a == b for a, b in zip(sym.value, constant))
@@ -200,6 +249,8 @@ def zero(typ: Type) -> object:
         return ""
     if kind == "set":
         return frozenset()
+    if kind == "list":
+        return ()
     if kind in TIME_RANGES:
         return TIME_RANGES[kind][0]
     return 0

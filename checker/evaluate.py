@@ -17,6 +17,7 @@ from functools import cached_property
 
 from ruleproof.checker import ir
 from ruleproof.checker.explain import CONCRETE, explain_outcome
+from ruleproof.checker.semantics.aggregates import over
 from ruleproof.checker.semantics.calendar import CONCRETE_MONTHS, Calendar
 from ruleproof.checker.semantics.numbers import quotient, round_half_up
 from ruleproof.checker.semantics.operators import INFIX, ArithOp, CompareOp, Connective
@@ -186,6 +187,13 @@ class ExprCompiler:
             return f"MONTHS.{add}({c(e.point, reads)}, {e.months})"
         if isinstance(e, ir.MonthlyPeriod):
             return f"MONTHS.period({c(e.date, reads)}, {e.anchor}, {e.end})"
+        if isinstance(e, ir.Item):
+            return f"R[{e.index}]"
+        if isinstance(e, ir.Aggregate):  # records are tuples of field values; R is the one being read
+            # a lambda's reads are its own: nothing read inside it is shared with the function around it
+            keep = f"(lambda R: {c(e.keep, None)})" if e.keep is not None else "None"
+            value = f"(lambda R: {c(e.value, None)})" if e.value is not None else "None"
+            return f"_agg({e.op.value!r}, {c(e.items, reads)}, {keep}, {value})"
         return self._arith(e, reads)
 
     def _arith(self, e: ir.Arith, reads: Reads | None) -> str:
@@ -311,7 +319,7 @@ class CompiledPack:
         compiler = ExprCompiler()
         namespace_base = {
             "K": compiler.constants, "CAL": self.calendar, "MONTHS": CONCRETE_MONTHS, "_div": quotient, "_round": round_half_up,
-            "_agree": _agree, "Undetermined": Undetermined, "GAP": Cause.GAP,
+            "_agree": _agree, "Undetermined": Undetermined, "GAP": Cause.GAP, "_agg": over,
         }
         self.deciders = {}
         for name in pack.decision_order:

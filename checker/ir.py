@@ -3,7 +3,8 @@
 Values inside the IR use one representation everywhere:
   bool -> bool; int and durations -> int (a count in the duration's unit);
   decimal, rate and money -> fractions.Fraction; date -> proleptic ordinal (int);
-  datetime -> minutes since ordinal day 0 (int); enum and string -> str; set -> frozenset.
+  datetime -> minutes since ordinal day 0 (int); enum and string -> str; set -> frozenset;
+  list of records -> a tuple of records, each a tuple of its field values in declared order.
 Windows, tables, obligations and decision bodies are gone: they are lowered to rules and to
 plain expressions over their bounds.
 """
@@ -14,6 +15,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Union
 
+from ruleproof.checker.semantics.aggregates import AggregateOp
 from ruleproof.checker.semantics.operators import ArithOp, CompareOp, Connective
 from ruleproof.checker.semantics.periods import Period
 from ruleproof.checker.semantics.selection import HitPolicy
@@ -179,8 +181,35 @@ class MonthlyPeriod:
     span: Span = _span()
 
 
+@dataclass(frozen=True)
+class Item:
+    """Field `field` (position `index`) of the record an enclosing Aggregate is reading; stands
+    only inside an Aggregate's `keep` and `value`."""
+
+    field: str
+    index: int
+    type: Type
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Aggregate:
+    """`op` over the records of `items` (a list fact) that `keep` keeps (all when None), of
+    `value`, an expression over their fields (None for count); see semantics.aggregates."""
+
+    op: AggregateOp
+    items: Expr
+    keep: Expr | None
+    value: Expr | None
+    type: Type
+    span: Span = _span()
+
+    def __post_init__(self) -> None:
+        _coerce(self, "op", AggregateOp)
+
+
 Expr = Union[Const, FactRef, DecisionRef, Unwrap, IsPresent, Not, BoolOp, Ite, Arith, Compare, InSet, SetOf, AddWorkingDays,
-             AddMonths, MonthlyPeriod]
+             AddMonths, MonthlyPeriod, Item, Aggregate]
 
 
 def children(expr: Expr) -> tuple[Expr, ...]:
@@ -201,6 +230,8 @@ def children(expr: Expr) -> tuple[Expr, ...]:
         return (expr.date,)
     if isinstance(expr, AddMonths):
         return (expr.point,)
+    if isinstance(expr, Aggregate):
+        return tuple(e for e in (expr.items, expr.keep, expr.value) if e is not None)
     return ()
 
 

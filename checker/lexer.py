@@ -18,7 +18,7 @@ from lark.lexer import TerminalDef
 #: the keywords that start a declaration (a file is cut into chunks at them after an error)
 DECL_KEYWORDS = (
     "pack", "import", "enum", "fact", "const", "let", "assume", "decision", "rule", "table",
-    "window", "property", "obligation", "example", "holidays", "accept", "module",
+    "window", "property", "obligation", "example", "holidays", "accept", "module", "record",
 )
 
 
@@ -37,8 +37,8 @@ class NameKind(StrEnum):
 # them from the table and compares, so a grammar change that moves them fails there.
 _RESERVED: dict[NameKind, frozenset[str]] = {
     NameKind.TYPE: frozenset({
-        "bool", "date", "datetime", "day", "days", "decimal", "hour", "hours", "int", "minute", "minutes",
-        "money", "month", "months", "rate", "set", "string", "working",
+        "bool", "date", "datetime", "day", "days", "decimal", "hour", "hours", "int", "list", "minute",
+        "minutes", "money", "month", "months", "rate", "set", "string", "working",
     }),
     NameKind.VALUE: frozenset({
         "always", "any", "expect", "false", "if", "in", "never", "not", "otherwise", "possible", "true",

@@ -36,7 +36,7 @@ MAX_DEPTH = 100
 _CHUNK_START = re.compile(rf"^(?:{'|'.join(DECL_KEYWORDS)})\b", re.M)
 # The name a declaration gives (a chunk that fails to parse still declares it: uses of the name
 # elsewhere are no unknown names).
-_DECLARED = re.compile(r"(?:fact|const|let|decision|rule|table|window|property|obligation|enum|assume)\s+([A-Za-z_]\w*)")
+_DECLARED = re.compile(r"(?:fact|const|let|decision|rule|table|window|property|obligation|enum|assume|record)\s+([A-Za-z_]\w*)")
 
 
 class _TooDeep(Exception):

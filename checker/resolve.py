@@ -17,7 +17,7 @@ SYMBOL_KIND = {
     ast.EnumDecl: "enum", ast.FactDecl: "fact", ast.ConstDecl: "const", ast.LetDecl: "let",
     ast.AssumeDecl: "assumption", ast.DecisionDecl: "decision", ast.RuleDecl: "rule",
     ast.TableDecl: "table", ast.WindowDecl: "window", ast.PropertyDecl: "property",
-    ast.ObligationDecl: "obligation",
+    ast.ObligationDecl: "obligation", ast.RecordDecl: "record",
 }
 VALUE_KINDS = frozenset({"fact", "const", "let", "decision", "window", "obligation"})
 # The status an obligation decides; its members are enum members of every pack with an obligation.
@@ -45,6 +45,7 @@ class Resolution:
     enum_members: dict[str, list[str]] = field(default_factory=dict)
     used: set[str] = field(default_factory=set)
     broken: frozenset[str] = frozenset()  # declared in text that does not parse (its syntax error is reported)
+    record_fields: set[str] = field(default_factory=set)  # names a `where` condition may read as fields
 
 
 def resolve(modules: dict[str, ast.Module]) -> tuple[Resolution, list[Diagnostic]]:
@@ -134,13 +135,15 @@ def _declare(res: Resolution, module: ast.Module, diags: list[Diagnostic]) -> No
                 continue  # a second definition (E102): its enum members would name an enum that is not there
         if isinstance(decl, ast.EnumDecl):
             _add_members(res, decl.name.name, decl.members, diags)
+        elif isinstance(decl, ast.RecordDecl):
+            res.record_fields.update(f.name.name for f in decl.fields)
         elif isinstance(decl, (ast.FactDecl, ast.DecisionDecl)) and isinstance(decl.type.base, ast.InlineEnum):
             _add_members(res, decl.name.name, decl.type.base.members, diags)
 
 
 def _add(res, name, kind, decl, module, span, diags) -> bool:
     """Declare `name`; False (after an E102) when it is taken."""
-    reserved_kind = NameKind.TYPE if kind == "enum" else NameKind.VALUE if kind in VALUE_KINDS else None
+    reserved_kind = NameKind.TYPE if kind in ("enum", "record") else NameKind.VALUE if kind in VALUE_KINDS else None
     if reserved_kind is not None and name in reserved_words(reserved_kind):
         diags.append(_reserved(name, span, reserved_kind))
     previous = res.symbols.get(name)
@@ -188,26 +191,36 @@ def _reserved(name: str, span: Span, kind: NameKind) -> Diagnostic:
 # ---------------------------------------------------------------- references
 
 
-def expr_names(expr: ast.Expr | None) -> Iterator[ast.Name]:
-    """Every Name node inside an expression, in source order."""
+def expr_names(expr: ast.Expr | None, fields: frozenset[str] | set[str] = frozenset(), in_filter: bool = False) -> Iterator[ast.Name]:
+    """Every Name node inside an expression, in source order; inside a `where` condition, names
+    in `fields` (the pack's record fields) are fields of the records, not names of the pack."""
     if expr is None:
         return
     if isinstance(expr, ast.Name):
-        yield expr
+        if not (in_filter and expr.name in fields):
+            yield expr
     elif isinstance(expr, ast.Call):
         for arg in expr.args:
-            yield from expr_names(arg)
+            yield from expr_names(arg, fields, in_filter)
     elif isinstance(expr, (ast.Unary, ast.Test)):
-        yield from expr_names(expr.operand)
+        yield from expr_names(expr.operand, fields, in_filter)
     elif isinstance(expr, ast.Binary):
-        yield from expr_names(expr.left)
-        yield from expr_names(expr.right)
+        yield from expr_names(expr.left, fields, in_filter)
+        yield from expr_names(expr.right, fields, in_filter)
     elif isinstance(expr, ast.If):
         for part in (expr.cond, expr.then, expr.otherwise):
-            yield from expr_names(part)
-    elif isinstance(expr, ast.SetLit):
+            yield from expr_names(part, fields, in_filter)
+    elif isinstance(expr, (ast.SetLit, ast.ListLit)):
         for item in expr.items:
-            yield from expr_names(item)
+            yield from expr_names(item, fields, in_filter)
+    elif isinstance(expr, ast.RecordLit):
+        for binding in expr.fields:
+            yield from expr_names(binding.value, fields, in_filter)
+    elif isinstance(expr, ast.Field):
+        yield expr.base
+    elif isinstance(expr, ast.Where):
+        yield from expr_names(expr.items, fields, in_filter)
+        yield from expr_names(expr.condition, fields, True)
 
 
 def _decl_exprs(decl) -> list[ast.Expr | None]:
@@ -243,7 +256,7 @@ def _check_references(res: Resolution, module: ast.Module, diags: list[Diagnosti
     visible = _visible_modules(res, module)
     for decl in module.decls:
         for expr in _decl_exprs(decl):
-            for name in expr_names(expr):
+            for name in expr_names(expr, res.record_fields):
                 _check_value_name(res, name.name, name.span, visible, module, diags)
         _check_decl_names(res, decl, visible, module, diags)
     _check_unused_imports(res, module, diags)
@@ -354,19 +367,28 @@ def _listing(what: str, names: list[str], limit: int = 6) -> str:
 def _decl_types(decl) -> list[ast.TypeExpr]:
     if isinstance(decl, (ast.FactDecl, ast.DecisionDecl)):
         return [decl.type]
+    if isinstance(decl, ast.RecordDecl):
+        return [f.type for f in decl.fields]
     return []
+
+
+def module_fields(module: ast.Module) -> frozenset[str]:
+    """The record field names declared in a module."""
+    return frozenset(f.name.name for d in module.decls if isinstance(d, ast.RecordDecl) for f in d.fields)
 
 
 def _check_type_names(res, type_expr: ast.TypeExpr, visible, module, diags) -> None:
     base = type_expr.base
-    ident = base.name if isinstance(base, ast.NamedType) else base.element if isinstance(base, ast.SetType) else None
+    ident = base.name if isinstance(base, ast.NamedType) else base.element if isinstance(base, (ast.SetType, ast.ListType)) else None
     if ident is None:
         return
     symbol = res.symbols.get(ident.name)
-    if symbol is None or symbol.kind != "enum":
+    wanted = "record" if isinstance(base, ast.ListType) else "enum"
+    if symbol is None or symbol.kind != wanted:
         diags.append(diagnostic(
             "E109", f"unknown type `{ident.name}`", ident.span, "not a type",
-            help=did_you_mean(ident.name, [s.name for s in res.symbols.values() if s.kind == "enum"])
+            help=did_you_mean(ident.name, [s.name for s in res.symbols.values() if s.kind == wanted])
+            or ("a list holds records: declare one with `record NAME: field: type, ...`" if wanted == "record" else None)
             or "types are bool, int, decimal, rate, string, date, datetime, money CUR, days, working days, hours, minutes, set of ENUM, or an enum",
         ))
         return
@@ -396,7 +418,7 @@ def _referenced_names(module: ast.Module) -> set[str]:
     names: set[str] = set()
     for decl in module.decls:
         for expr in _decl_exprs(decl):
-            names.update(n.name for n in expr_names(expr))
+            names.update(n.name for n in expr_names(expr, module_fields(module)))
         if isinstance(decl, ast.RuleDecl):
             names.update(i.name for i in (*decl.overrides, *decl.unless, *decl.replaces))
             names.update(c.target.name for c in decl.conclusions)
@@ -411,6 +433,6 @@ def _referenced_names(module: ast.Module) -> set[str]:
             base = type_expr.base
             if isinstance(base, ast.NamedType):
                 names.add(base.name.name)
-            elif isinstance(base, ast.SetType):
+            elif isinstance(base, (ast.SetType, ast.ListType)):
                 names.add(base.element.name)
     return names

@@ -20,7 +20,8 @@ MINUTES_PER = {"days": 1440, "hours": 60, "minutes": 1}
 class Type:
     """A type. `kind` selects the family; `param` is the currency, duration unit or enum name.
 
-    `members` lists an enum's members in order; `element` is a set's or window's element type.
+    `members` lists an enum's members in order; `element` is a set's, window's or list's element
+    type; `fields` are a record's fields in declared order, and `size` a list's maximum length.
     """
 
     kind: Kind
@@ -28,6 +29,8 @@ class Type:
     members: tuple[str, ...] = ()
     element: Type | None = None
     optional: bool = False
+    fields: tuple[Field, ...] = ()
+    size: int | None = None
 
     def __post_init__(self) -> None:
         # INVARIANT: `kind` is a Kind (a misspelt kind fails here, not in a back end)
@@ -59,9 +62,28 @@ class Type:
             text = f"set of {self.element}"
         elif self.kind == "window":
             text = f"window of {self.element}"
+        elif self.kind == "record":
+            text = f"record {self.param}"
+        elif self.kind == "list":
+            text = f"list of {self.element.param} up to {self.size}"
         else:
             text = self.kind
         return text + ("?" if self.optional else "")
+
+
+    def field(self, name: str) -> Field | None:
+        """A record's field of that name, or None."""
+        return next((f for f in self.fields if f.name == name), None)
+
+
+@dataclass(frozen=True)
+class Field:
+    """A field of a record type: its name, type and, for `int LOW..HIGH`, its range."""
+
+    name: str
+    type: Type
+    low: int | None = None
+    high: int | None = None
 
 
 BOOL = Type("bool")
@@ -89,3 +111,11 @@ def enum(name: str, members: tuple[str, ...]) -> Type:
 
 def set_of(element: Type) -> Type:
     return Type("set", element=element)
+
+
+def record(name: str, fields: tuple[Field, ...]) -> Type:
+    return Type("record", name, fields=fields)
+
+
+def list_of(element: Type, size: int) -> Type:
+    return Type("list", element=element, size=size)

@@ -81,9 +81,48 @@ def from_wire(value: object, typ: Type, path: str) -> object:
             if not isinstance(value, list):
                 raise _bad(path, "a list", value)
             return frozenset(from_wire(v, typ.element, f"{path}[{i}]") for i, v in enumerate(value))
+        if kind == "list":
+            return _records(value, typ, path)
     except ValueError:
         raise _bad(path, f"a valid {typ.required()}", value) from None
     raise InvalidFacts([FactError(path, f"facts of type {typ} cannot be sent")])
+
+
+def _records(value: object, typ: Type, path: str) -> tuple[tuple, ...]:
+    """A list of records: a JSON list of at most `typ.size` objects, each giving every field."""
+    if not isinstance(value, list):
+        raise _bad(path, f"a list of {typ.element.param} records", value)
+    if len(value) > typ.size:
+        raise InvalidFacts([FactError(f"{path}[{typ.size}]", f"is one record too many: `{typ}` holds at most {typ.size}"
+                                      if len(value) == typ.size + 1 else
+                                      f"starts {len(value) - typ.size} records too many: `{typ}` holds at most {typ.size}")])
+    errors: list[FactError] = []
+    records = []
+    for i, item in enumerate(value):
+        where = f"{path}[{i}]"
+        if not isinstance(item, dict):
+            errors.extend(_bad(where, "an object of field names to values", item).errors)
+            continue
+        unknown = [k for k in item if typ.element.field(k) is None]
+        errors.extend(FactError(f"{where}.{k}", "unknown field; fields are " + ", ".join(f.name for f in typ.element.fields))
+                      for k in unknown)
+        fields = []
+        for field in typ.element.fields:
+            if field.name not in item:
+                errors.append(FactError(f"{where}.{field.name}", f"missing: every record gives `{field.name}`"))
+                continue
+            try:
+                converted = from_wire(item[field.name], field.type, f"{where}.{field.name}")
+            except InvalidFacts as err:
+                errors.extend(err.errors)
+                continue
+            if field.low is not None and not field.low <= converted <= field.high:
+                errors.append(FactError(f"{where}.{field.name}", f"must be between {field.low} and {field.high}, not {converted}"))
+            fields.append(converted)
+        records.append(tuple(fields))
+    if errors:
+        raise InvalidFacts(errors)
+    return tuple(records)
 
 
 def _expect(value, kind, path, what):
@@ -297,6 +336,9 @@ def to_wire(value: object, typ: Type) -> object:
         return float(value)
     if kind == "set":
         return sorted(to_wire(v, typ.element) for v in value)
+    if kind == "list":
+        fields = typ.element.fields
+        return [{f.name: to_wire(v, f.type) for f, v in zip(fields, record)} for record in value]
     return value
 
 
@@ -312,4 +354,6 @@ def show(value: object, typ: Type) -> str:
         return f"{wire} {typ.param}"
     if typ.kind == "rate":
         return f"{float(Fraction(value) * 100):g}%" if value is not None else "absent"
+    if typ.kind == "list":
+        return json.dumps(wire, ensure_ascii=False)
     return "absent" if wire is None else str(wire).lower() if isinstance(wire, bool) else str(wire)

@@ -52,7 +52,7 @@ def test_the_seeds_cover_the_language():
               "table", "formula", "formula with when", "fact date?", "fact bool?", "fact int?", "fact kind", "fact int",
               "fact days", "presence test", "division", "working days", "window", "window test", "window relation",
               "property always", "property never", "property possible", "two conclusions", "assumption excludes a day",
-              "if-then-else", "table reads a decision", "window relation test", "effective period"}
+              "if-then-else", "table reads a decision", "window relation test", "effective period", "fact list", "aggregate"}
     assert wanted <= set(features), f"not covered by {PACKS} seeds: {sorted(wanted - set(features))}"
 
 

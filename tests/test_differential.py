@@ -50,6 +50,7 @@ except ImportError:  # pytest run without the repository root on sys.path
 ROOT = Path(__file__).resolve().parent.parent
 MARKETPLACE = ROOT / "policies" / "marketplace"
 EFFECTIVE = ROOT / "tests" / "fixtures" / "effective"  # effective periods, amendments, a dated module
+COLLECTIONS = Path(__file__).resolve().parent / "fixtures" / "collections"
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 
 # RULEPROOF_DIFFERENTIAL_SCALE=10 runs ten times as many cases (the default keeps `make test`
@@ -59,6 +60,8 @@ MARKETPLACE_CASES = int(1_200 * SCALE)
 GENERATED_PACKS = 60
 CASES_PER_PACK = int(150 * SCALE)
 MIN_TOTAL_CASES = 10_000  # issue #3: at least this many cases in `make test`
+COLLECTION_LENGTH = 3  # the fixture's lists hold up to 3 records: every length from 0 is drawn
+COLLECTION_CASES = int(60 * SCALE)
 EVALUATE_EVERY = 25  # cases between checks that Encoder.evaluate gives what Subject.symbolic gives
 
 # what every comparison found, for the summary test at the end of this file (`make test` runs
@@ -75,8 +78,9 @@ class Subject:
     """A pack under test: evaluator, encoder (built once), assumption test, and the constants
     and date expressions the facts strategy draws boundary values from."""
 
-    def __init__(self, label: str, pack: ir.Pack, files: dict[str, str] | None = None):
+    def __init__(self, label: str, pack: ir.Pack, files: dict[str, str] | None = None, list_length: int | None = None):
         self.label = label
+        self.list_length = list_length  # every list fact drawn this long (None: any length up to its maximum)
         self.pack = pack
         self.files = files
         self.compiled = CompiledPack(pack)
@@ -95,10 +99,10 @@ class Subject:
         self.earlier: dict[str, set[str]] = {}
         for later, earlier, _ in self.after:
             self.earlier.setdefault(later, set()).add(earlier)
+        self.anchors = sorted({*ANCHOR_DAYS, *pack.holidays, *self.consts["date"]})
         self.plain_facts = [f for f in pack.facts.values() if f.type.required().kind not in ("date", "datetime")]
         self.strategies = {f.name: _value_strategy(f, self) for f in self.plain_facts}
         self.dates = [f for f in pack.facts.values() if f.type.required().kind in ("date", "datetime")]
-        self.anchors = sorted({*ANCHOR_DAYS, *pack.holidays, *self.consts["date"]})
         self._terms = _all_terms(self.encoder)
         self.compared = 0
 
@@ -318,6 +322,13 @@ def effective() -> Subject:
     return Subject("effective", result.pack)
 
 
+def collections(length: int) -> Subject:
+    """The collections fixture, its list facts drawn `length` records long."""
+    result = load_pack(COLLECTIONS)
+    assert result.ok, render_text(result.diagnostics)
+    return Subject(f"collections{length}", result.pack, list_length=length)
+
+
 @functools.cache
 def generated(seed: int) -> Subject:
     pack = packgen.generate(seed)
@@ -390,6 +401,13 @@ def _value_strategy(fact: ir.Fact, subject: Subject):
         return _fraction_strategy(10_000, subject.consts["rate"], low, 12_000)
     if kind == "string":
         return st.text("ab", max_size=3)
+    if kind == "date":  # a record's date: near the pack's dates and the anchors
+        return _edges_or(_near(subject.anchors), (ANY_DAY_RANGE[0], ANY_DAY_RANGE[1]))
+    if kind == "list":  # records of every field's strategy, as long as the subject says
+        fields = [_value_strategy(ir.Fact(f.name, f.type, low=f.low, high=f.high, span=fact.span), subject)
+                  for f in typ.element.fields]
+        size = subject.list_length
+        return st.lists(st.tuples(*fields), min_size=size or 0, max_size=typ.size if size is None else size).map(tuple)
     raise AssertionError(f"no strategy for facts of type {typ}")
 
 
@@ -403,7 +421,8 @@ JITTER = st.sampled_from([0, -1, 1, 0])
 NEAR = st.integers(-3, 3)
 FAR = st.integers(-60, 60)
 WEEK = st.integers(-7, 7)
-ANY_DAY = st.integers(packgen.ANCHORS[0].toordinal() - 800, packgen.ANCHORS[-1].toordinal() + 800)
+ANY_DAY_RANGE = (packgen.ANCHORS[0].toordinal() - 800, packgen.ANCHORS[-1].toordinal() + 800)
+ANY_DAY = st.integers(*ANY_DAY_RANGE)
 MINUTE = st.sampled_from([0, 1, 719, 1439])
 
 
@@ -605,6 +624,16 @@ def test_marketplace_evaluator_agrees_with_z3(data):
     check_case(subject, draw_case(data, subject))
 
 
+@pytest.mark.parametrize("length", range(COLLECTION_LENGTH + 1))
+@settings(max_examples=COLLECTION_CASES, **COMMON)
+@given(data=st.data())
+def test_collections_evaluator_agrees_with_z3(length, data):
+    """Lists from empty up to their declared maximum, every aggregate and filter, with causes
+    raised inside filters and empty min and max."""
+    subject = collections(length)
+    check_case(subject, draw_case(data, subject))
+
+
 @pytest.mark.parametrize("seed", range(GENERATED_PACKS))
 @settings(max_examples=CASES_PER_PACK, **COMMON)
 @given(data=st.data())
@@ -743,6 +772,9 @@ def test_sql_on_duckdb_agrees_on_every_case():
         test_marketplace_evaluator_agrees_with_z3()
     if "months" not in COMPARED:
         test_calendar_months_evaluator_agrees_with_z3()
+    for length in range(COLLECTION_LENGTH + 1):
+        if f"collections{length}" not in COMPARED:
+            test_collections_evaluator_agrees_with_z3(length)
     for seed in range(GENERATED_PACKS):
         if f"gen{seed}" not in COMPARED:
             test_generated_pack_evaluator_agrees_with_z3(seed)

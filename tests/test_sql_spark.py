@@ -1,6 +1,6 @@
 """The SQL back end on Apache Spark (pyspark, a local session on Debian's Java; one session for
 this module): the visible examples through `ruleproof batch --engine spark`, and a sample of
-the differential cases (marketplace and generated packs, each with missing-fact copies) decided
+the differential cases (marketplace, generated and collections packs, each with missing-fact copies) decided
 in one Spark query per pack, agreeing with the evaluator on every decision and cause."""
 
 from __future__ import annotations
@@ -16,16 +16,37 @@ from ruleproof.checker.sql.engines import decide_spark, spark_session
 try:
     from tests.sql_differential import check_sql
     from tests.sql_examples import batch_examples, wrong_answers
-    from tests.test_differential import COMMON, MONTH_ENDS, MONTHS_PACK, Subject, draw_case, generated, marketplace
+    from tests.test_differential import (
+        COLLECTION_LENGTH,
+        COMMON,
+        MONTH_ENDS,
+        MONTHS_PACK,
+        Subject,
+        collections,
+        draw_case,
+        generated,
+        marketplace,
+    )
 except ImportError:  # pytest run without the repository root on sys.path
     from sql_differential import check_sql
     from sql_examples import batch_examples, wrong_answers
-    from test_differential import COMMON, MONTH_ENDS, MONTHS_PACK, Subject, draw_case, generated, marketplace
+    from test_differential import (
+        COLLECTION_LENGTH,
+        COMMON,
+        MONTH_ENDS,
+        MONTHS_PACK,
+        Subject,
+        collections,
+        draw_case,
+        generated,
+        marketplace,
+    )
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 MARKETPLACE_CASES = 150
 SEEDS = (0, 3, 7)
 CASES_PER_PACK = 40
+COLLECTION_CASES = 15  # per list length, from empty to the fixture's maximum
 SAMPLE: dict[str, list[dict]] = {}
 
 
@@ -53,14 +74,22 @@ def test_draw_the_generated_sample(seed, data):
     SAMPLE.setdefault(f"gen{seed}", []).append(draw_case(data, generated(seed)))
 
 
+@pytest.mark.parametrize("length", range(COLLECTION_LENGTH + 1))
+@settings(max_examples=COLLECTION_CASES, **COMMON)
+@given(data=st.data())
+def test_draw_the_collections_sample(length, data):
+    SAMPLE.setdefault(f"collections{length}", []).append(draw_case(data, collections(length)))
+
+
 def test_spark_agrees_with_the_evaluator_on_the_sample(spark):
-    subjects = {"marketplace": marketplace(), **{f"gen{s}": generated(s) for s in SEEDS}}
+    subjects = {"marketplace": marketplace(), **{f"gen{s}": generated(s) for s in SEEDS},
+                **{f"collections{n}": collections(n) for n in range(COLLECTION_LENGTH + 1)}}
     assert set(SAMPLE) == set(subjects), "run with the sampling tests above"
     total = 0
     for label, wires in SAMPLE.items():
         seen = check_sql(subjects[label], wires, ARTIFACTS, lambda pack, table: decide_spark(pack, table, None, spark))
         total += seen["cases"]
-    assert total >= 2 * (MARKETPLACE_CASES + len(SEEDS) * CASES_PER_PACK) * 0.8
+    assert total >= 2 * (MARKETPLACE_CASES + len(SEEDS) * CASES_PER_PACK + (COLLECTION_LENGTH + 1) * COLLECTION_CASES) * 0.8
 
 
 def test_spark_months_agree_with_the_evaluator(spark):

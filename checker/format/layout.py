@@ -25,7 +25,7 @@ INDENT = 2
 
 DECLARATION_KINDS = frozenset({
     "PACK", "IMPORT", "ENUM", "FACT", "CONST", "LET", "ASSUME", "DECISION", "RULE", "TABLE",
-    "WINDOW", "PROPERTY", "OBLIGATION", "EXAMPLE", "HOLIDAYS", "ACCEPT", "MODULE",
+    "WINDOW", "PROPERTY", "OBLIGATION", "EXAMPLE", "HOLIDAYS", "ACCEPT", "MODULE", "RECORD",
 })
 AFTER_COLON = "after :"  # a marker: the token after a declaration's first `:`
 # Per declaration kind: what always starts a line, and what starts a line when the group breaks.

@@ -7,8 +7,8 @@ from collections.abc import Sequence
 
 from ruleproof.checker.format.tokens import Lexeme
 
-_NO_SPACE_BEFORE = frozenset({")", "]", "}", ",", ":", "%", "?", ".."})
-_NO_SPACE_AFTER = frozenset({"(", "[", "{", ".."})
+_NO_SPACE_BEFORE = frozenset({")", "]", "}", ",", ":", "%", "?", "..", "."})
+_NO_SPACE_AFTER = frozenset({"(", "[", "{", "..", "."})
 # Tokens that end a value: a `-` after one of them subtracts, anywhere else it negates.
 _ENDS_VALUE = frozenset({
     "NAME", "NUMBER", "SIGNED_INT", "STRING", "DATE", "DATETIME", "CURRENCY", "TRUE", "FALSE",

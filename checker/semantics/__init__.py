@@ -14,5 +14,7 @@ The evaluator (checker/evaluate.py: IR compiled to Python source), the Z3 encode
 - `periods`: effective periods, when a rule is in force (a condition of its firing);
 - `selection`: which rules a hit policy selects, with overrides and priorities, over a target's
   boolean primitives;
+- `aggregates`: count, sum, min, max, any and all over lists of records, and what each is of an
+  empty list;
 - `algebra`: the primitives a target supplies (the `Algebra` protocol).
 """

@@ -25,6 +25,8 @@ class Kind(StrEnum):
     STRING = "string"
     SET = "set"
     WINDOW = "window"
+    RECORD = "record"  # the items of a list: named fields of scalar kinds
+    LIST = "list"  # a fact holding records, at most a declared number of them
     ERROR = "error"  # the type checker's type of an expression it already reported
 
 

@@ -15,7 +15,8 @@ compare the cause as well as the value):
 Within an expression, operands are evaluated left to right; `and`, `or` and `if` stop as soon
 as the result is settled, so an operand they skip cannot make the expression undetermined.
 Reading a fact the caller did not send is `MISSING_FACT`; reading an undetermined decision
-makes the reader undetermined with the same cause; `x / 0` is `DIVISION_BY_ZERO`.
+makes the reader undetermined with the same cause; `x / 0` is `DIVISION_BY_ZERO`; the `min` or
+`max` of no records is `EMPTY_LIST` (`aggregates`).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ class Cause(StrEnum):
     CONFLICT = "conflict"
     GAP = "gap"
     DIVISION_BY_ZERO = "division_by_zero"
+    EMPTY_LIST = "empty_list"  # the min or max of a list (or selection) without records
 
     @property
     def code(self) -> int:

@@ -37,6 +37,8 @@ def arrow_type(typ: Type) -> pa.DataType:
         return pa.decimal128(38, DECIMALS[kind])
     if kind == Kind.SET:
         return pa.list_(pa.string())
+    if kind == Kind.LIST:
+        return pa.list_(pa.struct([pa.field(f.name, arrow_type(f.type)) for f in typ.element.fields]))
     return pa.string()
 
 
@@ -59,6 +61,8 @@ def column_value(value, typ: Type):
         return Decimal(value.numerator) / Decimal(value.denominator)
     if kind == Kind.SET:
         return sorted(value)
+    if kind == Kind.LIST:
+        return [{f.name: column_value(v, f.type) for f, v in zip(typ.element.fields, record)} for record in value]
     return value
 
 

@@ -24,6 +24,7 @@ from ruleproof.checker.semantics.calendar import Calendar
 from ruleproof.checker.semantics.kinds import EXACT_KINDS, INTEGER_KINDS, Kind, scale
 from ruleproof.checker.semantics.outcomes import Cause
 from ruleproof.checker.semantics.selection import HitPolicy, aggregate, select
+from ruleproof.checker.sql.collections import CollectionsMixin, Slots
 from ruleproof.checker.sql.expressions import ExpressionsMixin
 from ruleproof.checker.sql.terms import (
     ZERO,
@@ -71,7 +72,7 @@ def code(cause: Cause) -> exp.Expression:
     return lit(cause.code)
 
 
-class SqlCompiler(ExpressionsMixin):
+class SqlCompiler(ExpressionsMixin, CollectionsMixin):
     """Compiles the decisions of one pack into SQL terms over a table of cases."""
 
     Term = Term
@@ -112,6 +113,8 @@ class SqlCompiler(ExpressionsMixin):
         typ = fact.type.required()
         absent = exp.Is(this=copy(column), expression=exp.Null())
         value = self.read_column(column, typ, fact.name)
+        if fact.has_default and isinstance(value, Slots):
+            return Term(self.defaulted(value, absent, fact.default, typ))
         if fact.has_default:
             value = self.choose(typ, [(exp.Not(this=paren(absent)), value)], self.constant(fact.default, typ))
             return Term(self.bound(value, typ, "f"))
@@ -140,6 +143,8 @@ class SqlCompiler(ExpressionsMixin):
             return Num(exp.cast(copy(column), "BIGINT"), 0, None, self.layers)
         if kind == Kind.SET:
             return tuple(exp.ArrayContains(this=copy(column), expression=exp.Literal.string(m)) for m in typ.element.members)
+        if kind == Kind.LIST:
+            return self.read_list(column, typ, name)
         return copy(column)
 
     # ------------------------------------------------------------ values by representation
@@ -175,6 +180,8 @@ class SqlCompiler(ExpressionsMixin):
         return case(*((c, v) for c, (_, v) in zip(conds, branches)), default=default)
 
     def bound(self, value, typ: Type, hint: str):
+        if isinstance(value, Slots):  # bound slot by slot when read
+            return value
         if isinstance(value, Num):
             return value.bound(hint)
         if isinstance(value, tuple):

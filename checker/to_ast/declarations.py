@@ -151,6 +151,24 @@ class Declarations(Builder):
     def inline_enum_type(self, meta, children):
         return ast.InlineEnum(children[0], span=self._span(meta))
 
+    def list_type(self, meta, children):
+        size = int(self._sized(meta, str(children[1])))
+        if size < 1:
+            report(diagnostic(
+                "E009", f"a list of at most {size} items holds nothing", self._span(meta),
+                "the maximum length must be at least 1", help="write `up to N` with N of 1 or more",
+            ))
+        return ast.ListType(self._id(children[0]), size, span=self._span(meta))
+
+    def record_field(self, meta, children):
+        return ast.RecordField(self._id(children[0]), children[1], span=self._span(meta))
+
+    def record_decl(self, meta, children):
+        name, *rest = children
+        cite = next((c for c in rest if isinstance(c, str) and not isinstance(c, Token)), None)
+        fields = tuple(c for c in rest if isinstance(c, ast.RecordField))
+        return ast.RecordDecl(self._id(name), fields, cite, span=self._span(meta))
+
     # ------------------------------------------------------------ decisions and rules
     def default_opt(self, meta, children):
         return ("default", children[0])

@@ -60,6 +60,23 @@ class Expressions(Builder):
     def set_literal(self, meta, c):
         return ast.SetLit(tuple(a for a in c if a is not None), span=self._span(meta))
 
+    def filtered_call(self, meta, c):
+        where = ast.Where(c[1], c[2], span=c[1].span.to(c[2].span))
+        return ast.Call(self._id(c[0]), (where,), span=self._span(meta))
+
+    def field_ref(self, meta, c):
+        base = ast.Name(str(c[0]), span=Span(self.source, c[0].start_pos, c[0].end_pos))
+        return ast.Field(base, self._id(c[1]), span=self._span(meta))
+
+    def list_literal(self, meta, c):
+        return ast.ListLit(tuple(a for a in c if a is not None), span=self._span(meta))
+
+    def record_item(self, meta, c):
+        return ast.Binding(self._id(c[0]), c[1], span=self._span(meta))
+
+    def record_literal(self, meta, c):
+        return ast.RecordLit(tuple(c), span=self._span(meta))
+
 
     def number(self, meta, c):
         text = self._sized(meta, str(c[0]))

@@ -13,6 +13,7 @@ from ruleproof.checker import types as T
 from ruleproof.checker.diagnostics import Diagnostic, diagnostic
 from ruleproof.checker.resolve import Resolution, Symbol
 from ruleproof.checker.source import Span
+from ruleproof.checker.typecheck.collections import Collections
 from ruleproof.checker.typecheck.declarations import Declarations
 from ruleproof.checker.typecheck.expressions import Expressions
 from ruleproof.checker.typecheck.pack import (
@@ -45,12 +46,13 @@ def typecheck(res: Resolution) -> tuple[TypedPack, list[Diagnostic]]:
             handler = getattr(checker, "decl_" + type(decl).__name__, None)
             if handler is not None:
                 handler(decl)
+    checker.check_list_declarations()
     checker.check_decisions_concluded()
     checker.check_unused_facts()
     return checker.out, checker.diags
 
 
-class Checker(Declarations, Expressions):
+class Checker(Declarations, Expressions, Collections):
     """Elaborates one resolved pack. Errors are reported once; a bad sub-expression becomes an
     ERROR-typed constant so that no error cascades into others."""
 
@@ -62,6 +64,8 @@ class Checker(Declarations, Expressions):
         self._named_cache: dict[str, ir.Expr] = {}
         self._in_progress: set[str] = set()
         self._enum_types: dict[str, Type] = {}
+        self._record_types: dict[str, Type] = {}
+        self._item: Type | None = None  # inside an aggregate's filter or field: the record read
         self.lets: dict[str, ast.Expr] = {
             name: symbol.decl.value for name, symbol in res.symbols.items() if symbol.kind == "let"}
         # While elaborating a window bound or a deadline: optional names read there without a
@@ -102,6 +106,8 @@ class Checker(Declarations, Expressions):
             result = T.duration(base.unit)
         elif isinstance(base, ast.InlineEnum):
             result = self.enum_type(owner)
+        elif isinstance(base, ast.ListType):
+            return self.list_type(base)  # never optional (E220 says so when written with `?`)
         else:
             ident = base.name if isinstance(base, ast.NamedType) else base.element
             symbol = self.symbol(ident.name)

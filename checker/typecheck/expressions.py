@@ -76,6 +76,9 @@ class Expressions:
         return ir.Const(frozenset(i.value for i in items), T.set_of(elem_type), span=e.span)
 
     def _e_Name(self, e: ast.Name, env, expected, allow_optional) -> ir.Expr:
+        field = self.item_field(e)
+        if field is not None:
+            return field
         symbol = self.symbol(e.name)
         if symbol is None or symbol.kind not in ("fact", "decision", "const", "let", "obligation", "window"):
             return self._enum_member(e, expected)
@@ -192,6 +195,8 @@ class Expressions:
         return test if e.op == "present" else ir.Not(test, T.BOOL, span=e.span)
 
     def _e_Call(self, e: ast.Call, env, expected, allow_optional) -> ir.Expr:
+        if self.is_aggregate(e):
+            return self.aggregate(e, env)
         return elaborate_call(self, e, env, expected)
 
     def _e_Binary(self, e: ast.Binary, env, expected, allow_optional) -> ir.Expr:
@@ -228,6 +233,9 @@ class Expressions:
     def compare(self, e: ast.Binary, op: str, left: ir.Expr, right: ir.Expr) -> ir.Expr:
         """`left op right`, or E201/E202/E203/E204/E205 when the two cannot be compared."""
         a, b = left.type, right.type
+        if Kind.LIST in (a.kind, b.kind):
+            return self.error("E220", "a list is read by count, sum, min, max, any or all, not compared", e.span,
+                              "a list", help="compare an aggregate of it, e.g. `count(reviews) > 0`")
         ordered = op not in ("==", "!=")
         ok = self.join(a, b) is not None and (not ordered or a.kind in ORDERED_KINDS)
         if not ok:

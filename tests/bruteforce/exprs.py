@@ -18,7 +18,7 @@ class Name:
     """Something expressions may read: a fact or a decision. `optional`: needs a presence test."""
 
     name: str
-    kind: str  # bool, kind, int, days, date, dec, level, set
+    kind: str  # bool, kind, int, days, date, dec, level, set, list
     optional: bool = False
 
 
@@ -112,6 +112,15 @@ class Expressions:
             if roll < 0.6:
                 return f"({rng.choice(LEVELS)} in {n})"
             return f"({n} == {{{rng.choice(LEVELS)}}})"
+        if kind == "list":
+            self.features.add("aggregate")
+            return rng.choice([
+                f"(count({n} where n == 1) >= {rng.randint(1, 2)})", f"(count({n}) {rng.choice(['==', '>'])} {rng.randint(0, 1)})",
+                f"any({n} where n == {rng.randint(0, 1)})", f"all({n} where n == {rng.randint(0, 1)})",
+                f"({rng.choice(['max', 'min'])}({n}.n) == {rng.randint(0, 1)})",  # no value of an empty list
+                f"(sum({n}.n where n >= 1) {rng.choice(['<', '>='])} {rng.randint(1, 2)})",
+                f"(6 / count({n}) >= {rng.choice([3, 6])})",  # a division by zero for an empty list
+            ])
         if n == "today":
             roll = rng.random()
             if roll < 0.2:
@@ -143,6 +152,9 @@ class Expressions:
         if kind == "int":
             if not plain and "count" in present and self.chance(0.3):
                 return "count + 1"
+            if not plain and "items" in present and self.chance(0.3):
+                self.features.add("aggregate")
+                return rng.choice(["count(items where n == 0)", "sum(items.n)", "max(items.n) + 1"])
             return str(rng.randint(0, 3))
         if kind == "dec":
             if not plain and "count" in present and self.chance(0.7):

@@ -46,7 +46,13 @@ def reason_class(reason: object) -> str:
 
 
 def hashable(wire: object) -> object:
-    return tuple(wire) if isinstance(wire, list) else wire
+    """A wire value as a dictionary key: lists (sets, lists of records) as tuples, records as
+    sorted pairs."""
+    if isinstance(wire, list):
+        return tuple(hashable(w) for w in wire)
+    if isinstance(wire, dict):
+        return tuple(sorted((k, hashable(v)) for k, v in wire.items()))
+    return wire
 
 
 def outcome_of(pack: ir.Pack, outcome: Outcome, name: str) -> tuple:

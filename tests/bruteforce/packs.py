@@ -4,11 +4,12 @@ Every fact has a handful of values (dates are bounded by assumptions, ints by ra
 facts may also be absent), so a pack has at most LIMIT cases and brute force can decide them
 all. The packs use what the checks, `when` and `--partial` must get right: every hit policy
 (`priority` levels with ties), `overrides ... because`, `unless`, defaults, `complete`, tables,
-optional facts with presence tests, enums, bools, ranged ints, durations, date arithmetic with
-working days, division by a fact that may be zero, decisions reading other decisions (conflicted,
-gap and division-by-zero ones included), windows and properties of every kind, and rules with
-effective periods around today's days in decisions read `as of today` (drawn from a second
-random stream, so the rest of each pack is what it was before periods existed).
+optional facts with presence tests, enums, bools, ranged ints, durations, a list of records with
+every aggregate (and the empty list), date arithmetic with working days, division by a fact that
+may be zero, decisions reading other decisions (conflicted, gap and division-by-zero ones
+included), windows and properties of every kind, and rules with effective periods around today's
+days in decisions read `as of today` (drawn from a second random stream, so the rest of each pack
+is what it was before periods existed).
 
 >>> pack = generate(3)
 >>> pack.text.startswith('pack small3 version "1"')
@@ -26,6 +27,8 @@ from dataclasses import dataclass, field
 from .exprs import KINDS, LEVELS, Expressions, Name, day
 
 LIMIT = 300  # cases per pack before the assumptions filter them
+#: the lists of `items` (records `{n: 0 | 1}`, up to two): empty, one record, two records
+ITEM_LISTS = ([], [{"n": 0}], [{"n": 1}], *([{"n": a}, {"n": b}] for a in (0, 1) for b in (0, 1)))
 
 
 @dataclass
@@ -106,6 +109,7 @@ class _Generator(Expressions):
             (3, lambda: self.fact("kind", "kind", " | ".join(KINDS), list(KINDS))),
             (3, lambda: self.fact("count", "int", "int 0..2", [0, 1, 2])),
             (3, self.wait), (3, lambda: self.fact("spare", "int", "int 0..1", [0, 1], optional=True)),
+            (len(ITEM_LISTS), self.items),
         ]
         rng.shuffle(menu)
         for extra, add in menu:
@@ -123,6 +127,11 @@ class _Generator(Expressions):
         first = self.days[0] + self.rng.randint(-2, 1)
         self.fact("shipped_on", "date", "date", [day(first + i) for i in range(3)], optional=True)
         self.assume("shipped_range", f"shipped_on is absent or (shipped_on >= {day(first)} and shipped_on <= {day(first + 2)})")
+
+    def items(self) -> None:
+        """A list of up to two records of one ranged field: every list of them is a case."""
+        self.lines.append('record item cite "gen": n: int 0..1')
+        self.fact("items", "list", "list of item up to 2", list(ITEM_LISTS))
 
     def wait(self) -> None:
         self.fact("wait", "days", "days", [0, 1, 2])
