@@ -107,9 +107,14 @@ def _unqualified_columns(terms) -> dict[str, exp.Column]:
     """The columns `terms` read from the layer below (by name, in order of first reading)."""
     found: dict[str, exp.Column] = {}
     for term in terms:
-        for column in term.find_all(exp.Column):
-            if not column.table:
-                found.setdefault(column.name, column)
+        stack = [term]
+        while stack:  # not into a subquery or a lambda: their columns are their own
+            node = stack.pop()
+            if isinstance(node, exp.Column):
+                if not node.table:
+                    found.setdefault(node.name, node)
+            elif node is term or not isinstance(node, (exp.Select, exp.Subquery, exp.Lambda)):
+                stack.extend(reversed(list(node.iter_expressions())))
     return found
 
 
