@@ -23,7 +23,7 @@ _DECLARATIONS = {"PACK", "IMPORT", "ENUM", "FACT", "CONST", "LET", "ASSUME", "DE
                  "WINDOW", "PROPERTY", "OBLIGATION", "EXAMPLE", "HOLIDAYS", "ACCEPT", "MODULE", "RECORD"}
 _WORD_OPERATORS = {"AND", "OR", "NOT", "IMPLIES", "IN", "IS", "PRESENT", "ABSENT", "EMPTY", "WITHIN",
                    "BEFORE", "DISJOINT", "OVERLAPS"}
-_UNITS = {"WORKING", "DAYS", "DAY", "HOURS", "HOUR", "MINUTES", "MINUTE"}
+_UNITS = {"WORKING", "DAYS", "DAY", "HOURS", "HOUR", "MINUTES", "MINUTE", "MONTHS", "MONTH", "YEARS", "YEAR"}
 _TYPES = {"BOOL", "INT", "DECIMAL", "RATE", "__ANON_0", "__ANON_1", "__ANON_2", "MONEY", "SET", "OF", "LIST", "UP", "TO", *_UNITS}
 _PUNCTUATION = {"COMPARE": "keyword.operator.comparison", "EQUAL": "keyword.operator.assignment",
                 "MINUS": "keyword.operator.arithmetic", "PLUS": "keyword.operator.arithmetic",

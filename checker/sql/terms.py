@@ -83,13 +83,34 @@ class Layers:
         by_level: dict[int, list[tuple[str, exp.Expression]]] = {}
         for name, term, level in self.columns:
             by_level.setdefault(level, []).append((name, term))
+        levels = sorted(by_level)
+        # each layer passes on only the columns a later layer or the outputs read (not `*`: the
+        # layers would pile up every column, past PostgreSQL's 1,664 per SELECT on large packs)
+        carried: dict[int, list[exp.Column]] = {}
+        wanted = _unqualified_columns(term for _, term in outputs)
+        for level in reversed(levels):
+            defined = {name for name, _ in by_level[level]}
+            carried[level] = [column for name, column in wanted.items() if name not in defined]
+            wanted = {name: column for name, column in wanted.items() if name not in defined}
+            wanted.update(_unqualified_columns(term for _, term in by_level[level]))
         current: exp.Expression = source
-        for level in sorted(by_level):
-            select = exp.select(exp.Star(), *(exp.alias_(t, n, quoted=False, copy=False) for n, t in by_level[level]), copy=False)
+        for level in levels:
+            select = exp.select(*(copy(c) for c in carried[level]),
+                                *(exp.alias_(t, n, quoted=False, copy=False) for n, t in by_level[level]), copy=False)
             below = current.subquery(f"l{level}", copy=False) if isinstance(current, exp.Select) else current
             current = select.from_(below, copy=False)
         final = exp.select(*(exp.alias_(t, n, quoted=True, copy=False) for n, t in outputs), copy=False)
         return final.from_(current.subquery("decided", copy=False) if isinstance(current, exp.Select) else current, copy=False)
+
+
+def _unqualified_columns(terms) -> dict[str, exp.Column]:
+    """The columns `terms` read from the layer below (by name, in order of first reading)."""
+    found: dict[str, exp.Column] = {}
+    for term in terms:
+        for column in term.find_all(exp.Column):
+            if not column.table:
+                found.setdefault(column.name, column)
+    return found
 
 
 class SqlAlgebra:
