@@ -370,7 +370,7 @@ class Encoder(FactVariables, CollectionTerms):
 
     @cached_property
     def months(self) -> MonthTable:
-        return MonthTable(MONTHS_LOW, MONTHS_HIGH, z3.If)
+        return MonthTable(MONTHS_LOW, MONTHS_HIGH, z3.If, z3.AstRef.get_id)
 
     def _AddMonths(self, e: ir.AddMonths) -> Sym:
         point = self.expr(e.point)

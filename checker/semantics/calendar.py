@@ -185,12 +185,31 @@ class MonthTable:
     from `CONCRETE_MONTHS`; exact on those days only: a target uses it where its days are
     bounded (the Z3 encoder's cases are)."""
 
-    def __init__(self, low: int, high: int, ite: Callable):
+    def __init__(self, low: int, high: int, ite: Callable, identity: Callable = id):
         self.ite = ite
+        self.identity = identity  # what makes two terms the same (for Z3: the AST's id)
         first, last = CONCRETE_MONTHS.split(low)[0] // 12, CONCRETE_MONTHS.split(high)[0] // 12
         self._years = range(first, last + 1)
         self._starts = [CONCRETE_MONTHS.first_day(12 * y) for y in self._years]
         self._later: dict[int, list[int]] = {}  # years later -> the first days of those years
+        # per term x (kept alive here, so its identity stays its own): the year trees built for it, and
+        # the finished answers; a pack asks about the same few days (today, placed_on) many times
+        self._memos: dict[tuple[int, int], tuple[object, dict]] = {}
+        self._answers: dict[tuple, tuple[object, object]] = {}
+
+    def _memo(self, x, unit: int) -> dict:
+        key = (self.identity(x), unit)
+        entry = self._memos.get(key)
+        if entry is None:
+            entry = self._memos[key] = (x, {})
+        return entry[1]
+
+    def _answer(self, x, question: tuple, build: Callable):
+        key = (self.identity(x), *question)
+        entry = self._answers.get(key)
+        if entry is None:
+            entry = self._answers[key] = (x, build())
+        return entry[1]
 
     def _tree(self, x, bounds: list[int], leaf: Callable, lo: int, hi: int):
         """`leaf(i)` for the i in [lo, hi) with bounds[i] <= x < bounds[i + 1]."""
@@ -236,8 +255,8 @@ class MonthTable:
                 beyond = self.ite(offset >= (length + extra - 1) * unit, extra, beyond)
             return start * unit + offset - beyond * unit
 
-        memo: dict = {}
-        return self._by_month(x, unit, memo, leaf)
+        memo = self._memo(x, unit)
+        return self._answer(x, ("add", count, unit), lambda: self._by_month(x, unit, memo, leaf))
 
     def period(self, x, anchor: int, end: bool = False):
         """`Months.period`: the period's first (or last) day."""
@@ -252,5 +271,5 @@ class MonthTable:
                 return self.ite(x >= here, anchored(m, 1), here) - 1
             return self.ite(x >= here, here, anchored(m, -1))
 
-        memo: dict = {}
-        return self._by_month(x, 1, memo, leaf)
+        memo = self._memo(x, 1)
+        return self._answer(x, ("period", anchor, end), lambda: self._by_month(x, 1, memo, leaf))
