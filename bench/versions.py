@@ -142,6 +142,8 @@ def main() -> None:
     parser.add_argument("--base", default=BASE)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--only", nargs="*", choices=list(MEASURES), help="these measures only")
+    parser.add_argument("--base-pack", action="store_true",
+                        help="both versions decide and check the base's marketplace pack (same rules: the code alone compared)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         base_tree = Path(tmp) / "base"
@@ -149,7 +151,7 @@ def main() -> None:
                        capture_output=True)
         try:
             trees = {"base": (importable(base_tree, Path(tmp) / "base-path"), base_tree),
-                     "this": (importable(ROOT, Path(tmp) / "this-path"), ROOT)}
+                     "this": (importable(ROOT, Path(tmp) / "this-path"), base_tree if args.base_pack else ROOT)}
             results: dict[tuple[str, str], list[float]] = {}
             for _ in range(args.rounds):
                 for what in args.only or MEASURES:
