@@ -198,17 +198,17 @@ class MonthTable:
         self._answers: dict[tuple, tuple[object, object]] = {}
 
     def _memo(self, x, unit: int) -> dict:
-        key = (self.identity(x), unit)
-        entry = self._memos.get(key)
-        if entry is None:
-            entry = self._memos[key] = (x, {})
-        return entry[1]
+        return self._kept(self._memos, x, (unit,), dict)
 
     def _answer(self, x, question: tuple, build: Callable):
+        return self._kept(self._answers, x, question, build)
+
+    def _kept(self, store: dict, x, question: tuple, build: Callable):
+        """What `build` made for term x and `question`, made once (x is kept with it)."""
         key = (self.identity(x), *question)
-        entry = self._answers.get(key)
+        entry = store.get(key)
         if entry is None:
-            entry = self._answers[key] = (x, build())
+            entry = store[key] = (x, build())
         return entry[1]
 
     def _tree(self, x, bounds: list[int], leaf: Callable, lo: int, hi: int):
