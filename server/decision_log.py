@@ -1,13 +1,16 @@
 """The decision log: every decision the service acknowledges, on record.
 
-`DecisionLog.record` hands rows to one writer thread per server process. In the default,
-durable mode it returns only once they are committed (a group commit: whatever every request
-thread handed in meanwhile goes in the same transaction; a batch is never split), so a 200 with
-a `decision_id` means the row is on disk and survives the process being killed. When the log
+In the default, durable mode `DecisionLog.record` returns only once the rows are committed, so
+a 200 with a `decision_id` means the row is on disk and survives the process being killed. The
+commit is a group commit by a leader: the request thread that finds the store free writes
+every request's rows waiting at that moment in one transaction (a batch is never split) while
+the others wait for it, and the next waiting thread leads the next group; an idle service thus
+commits in the request's own thread, without handing rows to another thread and back. When the log
 cannot keep up — more rows waiting than `max_pending_values` allows, or no commit within
 `wait_s` — or cannot be written at all, `record` raises `LogBusy` and the caller answers 503
 with Retry-After: backpressure, never a silent drop. A best-effort mode, only when configured,
-queues and returns at once, drops what does not fit and counts it.
+queues and returns at once, drops what does not fit and counts it; a writer thread writes
+those rows.
 
 With PostgreSQL, rows that cannot be written to the database (it is down, or unreachable) are
 committed to a local SQLite spool instead, and that is what acknowledges them; the writer moves
@@ -26,6 +29,7 @@ import os
 import queue
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -117,8 +121,9 @@ class _Entry:
 
 
 class DecisionLog:
-    """Appends decisions to the store at `target` (see logstore.open_store) from a writer
-    thread, one transaction per group of requests."""
+    """Appends decisions to the store at `target` (see logstore.open_store), one transaction
+    per group of requests: durable rows by the request threads in turn, best-effort rows and
+    the spool's by a writer thread."""
 
     def __init__(self, target: Path | str, mode: LogMode = LogMode.DURABLE, max_pending_values: int = 1_000_000,
                  wait_s: float = 10.0, spool: Path | None = None, on_written: Callable[[int], None] | None = None,
@@ -137,9 +142,11 @@ class DecisionLog:
         self.on_dropped = on_dropped
         self.on_refused = on_refused
         self.dropped = 0
-        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue = queue.SimpleQueue()  # the writer's: best-effort rows, flushes, close
+        self._durable: deque[_Entry] = deque()  # durable rows waiting for a leader to commit them
         self._pending = 0
         self._lock = threading.Lock()
+        self._writing = threading.Lock()  # held by whoever uses the store
         self._closed = False
         self._thread = threading.Thread(target=self._run, name="ruleproof-decision-log", daemon=True)
         self._thread.start()
@@ -157,6 +164,9 @@ class DecisionLog:
             fits = not self._closed and (self._pending == 0 or self._pending + weight <= self.max_pending_values)
             if fits:
                 self._pending += weight
+                entry = _Entry(rows, weight)
+                if self.mode is LogMode.DURABLE:  # queued under the lock: close() then writes it if no one else does
+                    self._durable.append(entry)
         if not fits:
             if self.mode is LogMode.BEST_EFFORT:
                 self._drop(len(rows))
@@ -164,16 +174,35 @@ class DecisionLog:
             if self.on_refused:
                 self.on_refused(len(rows))
             raise LogBusy("the decision log is behind; retry shortly")
-        entry = _Entry(rows, weight)
-        self._queue.put(entry)
         if self.mode is LogMode.BEST_EFFORT:
+            self._queue.put(entry)
             return
-        if not entry.done.wait(self.wait_s):
+        if not self._lead(entry, time.monotonic() + self.wait_s):
             if self.on_refused:
                 self.on_refused(len(rows))
             raise LogBusy("the decision log did not commit in time; retry shortly", retry_after=5)
         if entry.error is not None:
             raise LogBusy(f"the decision log cannot be written: {entry.error}", retry_after=5)
+
+    def _lead(self, entry: _Entry, deadline: float) -> bool:
+        """Wait until `entry` is committed, committing it with every other waiting entry when
+        the store is free; False if that has not happened by `deadline` (time.monotonic)."""
+        while not entry.done.is_set():
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or not self._writing.acquire(timeout=remaining):
+                return entry.done.is_set()
+            try:
+                if not entry.done.is_set():
+                    self._write_group(self._take_durable())
+            finally:
+                self._writing.release()
+        return True
+
+    def _take_durable(self) -> list[_Entry | None]:
+        entries: list[_Entry | None] = []
+        while self._durable:
+            entries.append(self._durable.popleft())
+        return entries
 
     def _drop(self, count: int) -> None:
         self.dropped += count
@@ -182,7 +211,8 @@ class DecisionLog:
             self.on_dropped(count)
 
     def flush(self, timeout: float = 10.0) -> bool:
-        """Wait until everything handed in so far is written."""
+        """Wait until everything handed in so far is written (durable rows are written before
+        `record` returns; this waits for the writer's)."""
         marker = _Entry([], 0)
         self._queue.put(marker)
         return marker.done.wait(timeout)
@@ -197,15 +227,22 @@ class DecisionLog:
         self._thread.join(timeout=30)
 
     def _run(self) -> None:
-        # INVARIANT: a group's rows live only in _write_group's frame, so nothing of a big
-        # batch stays in memory once it is committed
-        self._drain()  # what an earlier run spooled
-        while self._write_group(self._gather()):
-            if self._spooled:
-                self._drain()
-        self.store.close()
-        if self.spool is not None:
-            self.spool.close()
+        # INVARIANT: the log keeps no reference to a group's rows once they are committed, so
+        # nothing of a big batch stays in memory after its request
+        with self._writing:
+            self._drain()  # what an earlier run spooled
+        go_on = True
+        while go_on:
+            entries = self._gather()
+            with self._writing:
+                go_on = self._write_group(entries)
+                if self._spooled:
+                    self._drain()
+        with self._writing:  # durable rows admitted before close() and not yet led
+            self._write_group(self._take_durable())
+            self.store.close()
+            if self.spool is not None:
+                self.spool.close()
 
     def _drain(self, chunk: int = 5000) -> None:
         """Move spooled rows into the database, oldest first, a chunk per transaction; stop at
@@ -224,8 +261,12 @@ class DecisionLog:
             log.info("decision log: %d spooled decisions written to the database", len(records))
 
     def _gather(self) -> list[_Entry | None]:
-        """What the request threads handed in: at least one entry, then all that is waiting."""
-        entries = [self._queue.get()]
+        """What the request threads handed in: at least one entry, then all that is waiting;
+        nothing after a second when the spool waits to be drained."""
+        try:
+            entries = [self._queue.get(timeout=1.0 if self._spooled else None)]
+        except queue.Empty:
+            return []
         while True:
             try:
                 entries.append(self._queue.get_nowait())
@@ -263,6 +304,7 @@ class DecisionLog:
                 log.error("decision log: %d decisions not written: %s; nor spooled: %s", len(records), err, spool_err)
                 return str(err)
             self._spooled = True
+            self._queue.put(_Entry([], 0))  # wakes the writer, which drains the spool once the database is back
             log.warning("decision log: %d decisions spooled locally: %s", len(records), err)
             self._reconnect()
         if self.on_written:

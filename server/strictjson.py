@@ -91,7 +91,10 @@ def huge_numbers(facts: object, prefix: str = "facts") -> list[dict]:
     out = []
     for name, value in facts.items():
         kind = type(value)
-        if kind is str or kind is bool or value is None:  # most facts: nothing to bound
+        if kind is int or kind is float:
+            if -HUGE < value < HUGE:  # most numbers: within bounds (NaN fails this and is skipped below)
+                continue
+        elif kind is not list:  # strings, booleans, null, objects: nothing to bound
             continue
         for index, item in enumerate(value) if kind is list else ((None, value),):
             if type(item) in (int, float) and item == item and not -HUGE < item < HUGE:  # NaN is no number to bound
