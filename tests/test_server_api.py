@@ -497,10 +497,11 @@ def test_admin_reload_needs_the_token():
 
 def test_validate_past_the_solver_time_limit_answers_unknown():
     """Every solver query is bounded: with a 1 ms limit the marketplace's checks come back W613
-    ("unknown", never "ok" for that check), and the answer still arrives."""
+    ("unknown", never "ok" for that check), and the answer still arrives (the request's own
+    deadline is raised: this is about the solver's limit, on machines of any speed)."""
     marketplace = POLICIES.parents[3] / "policies" / "marketplace"
     files = {p.relative_to(marketplace).as_posix(): p.read_text() for p in sorted(marketplace.rglob("*.rules"))}
-    app = make_app(check_timeout_ms=1, max_pack_bytes=10 * 1024 * 1024, max_pack_rules=100_000, max_pack_files=1000,
+    app = make_app(check_timeout_ms=1, check_deadline_s=600, max_pack_bytes=10 * 1024 * 1024, max_pack_rules=100_000, max_pack_files=1000,
                    max_request_bytes=10 * 1024 * 1024)
     try:
         body = shape(m.ValidateResponseV1, app.test_client().post("/v1/validate", json={"files": files}).json)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import shutil
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -93,8 +92,9 @@ def write(path: Path, text: str | bytes) -> None:
         os.utime(path, ns=(before + 1_000_000, before + 1_000_000))
 
 
-def restore(client, policies: Path, i: int) -> None:
-    """Put version 1.i in place (whatever the files are now) and wait until it serves."""
+def restore(client, policies: Path, i: int, hammer: Hammer | None = None) -> None:
+    """Put version 1.i in place (whatever the files are now) and wait until it serves (and,
+    with `hammer`, until the hammer has been answered by it: a loaded machine may be slow)."""
     shop = policies / "shop"
     for name, text in good_version(POLICIES_ORIGINAL, i).items():  # orders.rules first
         target = shop / name
@@ -102,6 +102,8 @@ def restore(client, policies: Path, i: int) -> None:
             shutil.rmtree(target)
         write(target, text)
     wait_for(lambda: (s := state(client))["version"] == f"1.{i}" and s["status"] == "ok")
+    if hammer is not None:
+        wait_for(lambda: f"1.{i}" in hammer.versions)
 
 
 POLICIES_ORIGINAL: Path = None  # type: ignore[assignment]  (set by the fixture: a pristine copy)
@@ -124,6 +126,7 @@ def test_faulty_files_never_take_the_last_good_version_down(watched, monkeypatch
     text = orders.read_text()
     seen_failures = []
     with Hammer(app) as hammer:
+        wait_for(lambda: "1.0" in hammer.versions)
         # 1. cut off mid-write: half the file lands, the watcher loads it, then the rest lands
         with open(orders, "w") as f:
             f.write(text[: len(text) // 2])
@@ -131,24 +134,24 @@ def test_faulty_files_never_take_the_last_good_version_down(watched, monkeypatch
             os.fsync(f.fileno())
             seen_failures.append(failed_with(client, "E002"))
             f.write(text[len(text) // 2 :])
-        restore(client, policies, 1)
+        restore(client, policies, 1, hammer)
 
         # 2. not UTF-8: a byte sequence no decoder takes
         write(orders, orders.read_bytes().replace(b"Orders", b"Ord\xff\xfers"))
         seen_failures.append(failed_with(client, "E001"))
-        restore(client, policies, 2)
+        restore(client, policies, 2, hammer)
 
         # 3. a folder where the file was
         orders.unlink()
         orders.mkdir()
         (orders / "x").write_text("x")
         seen_failures.append(failed_with(client, "E001"))
-        restore(client, policies, 3)
+        restore(client, policies, 3, hammer)
 
         # 4. a file the other files import is deleted
         header.unlink()
         seen_failures.append(failed_with(client, "E105"))
-        restore(client, policies, 4)
+        restore(client, policies, 4, hammer)
 
         # 5. the read fails (what chmod 000 does for a user other than root)
         from ruleproof.server import packfiles, registry
@@ -163,7 +166,7 @@ def test_faulty_files_never_take_the_last_good_version_down(watched, monkeypatch
         write(orders, current + "\n")
         seen_failures.append(failed_with(client, "E001"))
         monkeypatch.setattr(registry, "read_source", packfiles.read_source)
-        restore(client, policies, 5)
+        restore(client, policies, 5, hammer)
 
         # 6. a new version that parses and type checks but the formal checks refuse (a conflict)
         conflicting = good_version(POLICIES_ORIGINAL, 6)
@@ -175,8 +178,7 @@ def test_faulty_files_never_take_the_last_good_version_down(watched, monkeypatch
         seen_failures.append(refused)
         assert refused["version"] == "1.5"  # 1.6 was refused
         assert refused["last_failure"]["message"] == "the formal checks found 1 error"
-        restore(client, policies, 7)
-        time.sleep(0.2)  # decisions go on a little after the last swap
+        restore(client, policies, 7, hammer)
     print(f"{hammer.count} decisions during the faults, {len(hammer.problems)} failed or mixed")
     assert not hammer.problems, hammer.problems[:3]
     assert hammer.count > 50
