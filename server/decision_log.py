@@ -324,13 +324,21 @@ class DecisionLog:
 
 def _records(rows: list[Row]) -> list[Record]:
     stamp: dict[float, str] = {}
+    asked: dict[int, tuple[list[str], str]] = {}  # a batch's rows share one list of decisions asked for
     out = []
     for decision_id, when, pack, version, facts, decisions, undetermined, requested, revision in rows:
         text = stamp.get(when)
         if text is None:
             text = stamp[when] = _iso(when)
+        if requested is None:
+            names = None
+        else:
+            kept = asked.get(id(requested))
+            if kept is None:
+                kept = asked[id(requested)] = (requested, to_json(requested).decode())  # holds it: ids stay unique
+            names = kept[1]
         out.append((decision_id, text, pack, version, to_json(facts).decode(), to_json(decisions).decode(),
-                    to_json(undetermined).decode(), None if requested is None else to_json(requested).decode(), revision))
+                    to_json(undetermined).decode() if undetermined else "{}", names, revision))
     return out
 
 
