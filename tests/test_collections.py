@@ -97,6 +97,14 @@ def test_a_partial_question_gives_a_witness_list():
         assert replayed.values.get("rating") == outcome.get("value")
 
 
+def test_a_record_and_a_fact_of_one_name_is_a_clash_not_a_crash():
+    """Found by the front-end fuzzer: the record's fields were looked up on the fact."""
+    for text in ('pack p version "1"\nfact category: int\nrecord category:\n  score: int\n',
+                 'pack p version "1"\nrecord category:\n  score: int\nfact category: int\n'):
+        result = load_texts({"a.rules": text})
+        assert [d.code for d in result.diagnostics if d.code.startswith("E")] == ["E102"], result.diagnostics
+
+
 def test_a_counterexample_shows_the_list():
     text = (FIXTURE / "collections.rules").read_text()
     text += '\nproperty never_premium_below_three_reviews cite "Art. 56": never rating is present and rating == premium_seller and count(reviews) < 3\n'

@@ -37,7 +37,10 @@ class Collections:
         """The type of record `name` (built once; a field of a kind a record cannot hold is E201)."""
         cache = self._record_types
         if name not in cache:
-            decl: ast.RecordDecl = self.symbol(name).decl
+            symbol = self.symbol(name)
+            decl = symbol.decl if symbol is not None else None
+            if not isinstance(decl, ast.RecordDecl):  # the name is declared twice: resolve reported it
+                return ERROR
             fields = []
             for f in decl.fields:
                 typ = self.type_of(f"{name}.{f.name.name}", f.type)
