@@ -64,13 +64,14 @@ class LogBusy(Exception):
 # ------------------------------------------------------------------ ids
 _last_id = [0, 0]  # (milliseconds, sequence) of the last id made in this process
 _id_lock = threading.Lock()
-_tail = ""  # the id's last 17 characters: its variant and 62 random bits, drawn once per process
+_ends: list[str] = []  # for each 12-bit sequence number: "-7SSS-" and the 62 random bits drawn once per process
 
 
 def _draw_tail() -> None:
-    global _tail
+    global _ends
     h = f"{0x2 << 62 | int.from_bytes(os.urandom(8), 'big') >> 2:016x}"
-    _tail = f"{h[:4]}-{h[4:]}"
+    tail = f"{h[:4]}-{h[4:]}"
+    _ends = [f"-7{n:03x}-{tail}" for n in range(0x1000)]  # an id is then two strings joined
 
 
 _draw_tail()
@@ -90,7 +91,12 @@ def new_id() -> str:
 
 
 def new_ids(count: int) -> list[str]:
-    """`count` new ids (see new_id), in order, taking the clock and the lock once."""
+    """`count` new ids (see new_id), in order, taking the clock and the lock once.
+
+    >>> ids = new_ids(5000)
+    >>> ids == sorted(ids) and len(set(ids)) == 5000 and all(len(i) == 36 and i[14] == "7" for i in ids)
+    True
+    """
     ms = time.time_ns() // 1_000_000
     with _id_lock:
         last_ms, last_seq = _last_id
@@ -99,11 +105,18 @@ def new_ids(count: int) -> list[str]:
         ms, seq = ms + seq // 0x1000, seq % 0x1000
         end_ms, end_seq = ms + (seq + count - 1) // 0x1000, (seq + count - 1) % 0x1000
         _last_id[0], _last_id[1] = end_ms, end_seq
-    tail = _tail
-    ids = []
-    for n in range(seq, seq + count):
+    ends = _ends
+    if count == 1:
+        h = f"{ms:012x}"
+        return [f"{h[:8]}-{h[8:]}{ends[seq]}"]
+    ids: list[str] = []
+    n, stop = seq, seq + count
+    while n < stop:  # a run of ids per millisecond: its 48 bits are written once
         h = f"{ms + n // 0x1000:012x}"
-        ids.append(f"{h[:8]}-{h[8:]}-7{n % 0x1000:03x}-{tail}")
+        head = f"{h[:8]}-{h[8:]}"
+        run_end = min(stop, (n // 0x1000 + 1) * 0x1000)
+        ids += [head + ends[k & 0xFFF] for k in range(n, run_end)]
+        n = run_end
     return ids
 
 
