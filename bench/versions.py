@@ -8,7 +8,8 @@ least of each (the run the machine disturbed least: it is shared and noisy) and 
 (this / base: below 1 is faster). Times are the process's CPU time (Z3 runs in the same
 thread), which other processes on the machine disturb less than the wall clock.
 
-Measures: the refund question from wire facts (read + decide, µs); every marketplace decision
+Measures: the refund question from wire facts (read + decide, µs; and through `decide_json`,
+JSON in and out, as the CLI and the service answer it); every marketplace decision
 on one case from wire facts (µs); `run_checks` on the marketplace pack, warm (s); `run_checks`
 on a generated 1,000-rule pack in one process (s); parsing and the whole front end
 (`load_texts`) on bench/frontend.py's generated pack, warm, CPU ms per 1,000 lines (least of
@@ -90,6 +91,10 @@ else:
     if what == "refund":
         names = ["refund_request_allowed"]
         out = per_call_us(lambda f: compiled.decide(read_facts(pack, f), names), cases)
+    elif what == "refund-json":  # what `ruleproof decide` and the service run: JSON facts in, JSON out
+        from ruleproof.checker.decisions import decide_json
+        names = ["refund_request_allowed"]
+        out = per_call_us(lambda f: decide_json(compiled, f, names), cases)
     elif what == "all":
         complete = [completed(pack, f) for f in cases[:500]]
         out = per_call_us(lambda f: compiled.decide(read_facts(pack, f)), complete)
@@ -107,7 +112,8 @@ else:
 print(json.dumps(out))
 '''
 
-MEASURES = {"refund": {"refund": "refund question from JSON, µs"},
+MEASURES = {"refund": {"refund": "refund question from JSON (`read_facts` + `decide`), µs"},
+            "refund-json": {"refund-json": "refund question, `decide_json` (JSON in and out), µs"},
             "all": {"all": "every decision on one case from JSON, µs"},
             "check-marketplace": {"check-marketplace": "check the marketplace pack (warm), s"},
             "check-1000": {"check-1000": "check 1,000 generated rules, s"},

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from ruleproof.checker import ir
 from ruleproof.checker.evaluate import CompiledPack
 from ruleproof.checker.timeline import timeline as draw_timeline
-from ruleproof.checker.values import FactError, InvalidFacts, read_facts, to_wire
+from ruleproof.checker.values import FactError, InvalidFacts, read_facts
 
 
 class UnknownDecisions(InvalidFacts):
@@ -48,12 +48,20 @@ def decide_json(compiled: CompiledPack, raw_facts: object, names: list[str] | No
     pack = compiled.pack
     if not names_checked:
         require_decisions(pack, names)
-    facts = read_facts(pack, raw_facts)
-    outcome = compiled.decide(facts, names)
+    if explain or timeline:  # both read the facts again: read them once, here
+        facts = read_facts(pack, raw_facts)
+        outcome = compiled.decide(facts, names)
+    else:  # the facts converted inside the plan's function, only those it reads
+        outcome = compiled.decide_wire(raw_facts, names)
     decisions = {}
+    writers = compiled.wire_writers
     for n, v in outcome.values.items():
+        write = writers[n]
+        if write is None:  # the value is its own wire form
+            decisions[n] = v
+            continue
         try:
-            decisions[n] = to_wire(v, pack.decisions[n].type)
+            decisions[n] = write(v)
         except (ValueError, OverflowError) as err:  # e.g. a date past 9999-12-31: not computable, like in decide
             outcome.undetermined[n] = {"reason": f"cannot compute: {err}", "depends_on": []}
     result = {

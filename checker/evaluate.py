@@ -23,6 +23,7 @@ from ruleproof.checker.semantics.numbers import quotient, round_half_up
 from ruleproof.checker.semantics.operators import INFIX, ArithOp, CompareOp, Connective
 from ruleproof.checker.semantics.outcomes import NO_RULE_APPLIES, Cause, Undetermined
 from ruleproof.checker.semantics.selection import HitPolicy, aggregate, select, winners
+from ruleproof.checker.values import Unusual, read_facts, writer
 
 NO_VALUE = NO_RULE_APPLIES
 LARGE = 256  # a decision of more rules is compiled in chunks (see _large_decision_source)
@@ -138,8 +139,9 @@ class ExprCompiler:
     have no literal go to a table. With `reads`, repeated reads of a fact or decision go through
     locals (see Reads); without, every read looks its value up."""
 
-    def __init__(self):
+    def __init__(self, fact_source=None):
         self.constants: list[object] = []
+        self.fact_source = fact_source  # the source reading a fact by name, where facts are not in F
 
     def const(self, value: object) -> str:
         if isinstance(value, Fraction) and value.denominator == 1:
@@ -158,6 +160,8 @@ class ExprCompiler:
         if isinstance(e, ir.Const):
             return self.const(e.value)
         if isinstance(e, (ir.FactRef, ir.DecisionRef)):
+            if self.fact_source is not None and isinstance(e, ir.FactRef):
+                return self.fact_source(e.name)
             return _lookup(e) if reads is None else reads.read(e)
         if isinstance(e, ir.Unwrap):
             return c(e.operand, reads)
@@ -214,12 +218,23 @@ class ExprCompiler:
         return f"_round({args[0]}, {e.digits})"  # ArithOp.ROUND
 
 
+def _returning(value: str) -> str:
+    return f"return {value}"
+
+
 def _decision_source(d: ir.Decision, compile_expr: ExprCompiler) -> str:
     """One Python function deciding `d` from facts F and earlier decisions D, in the order
     semantics.outcomes states: conditions, selection, conclusions, agreement, fallback."""
     if len(d.rules) > LARGE:
         return _large_decision_source(d, compile_expr)
-    lines = ["def decide(F, D):"]
+    return "\n".join(["def decide(F, D):", *decision_lines(d, compile_expr)])
+
+
+def decision_lines(d: ir.Decision, compile_expr: ExprCompiler, ret=_returning) -> list[str]:
+    """The body of `decide` for a decision of at most LARGE rules, indented by four spaces;
+    `ret(value)` is the statement that ends it with `value` (`return value`, or an assignment
+    and a `break` where the body is inlined in a loop run once: see checker/fused.py)."""
+    lines: list[str] = []
     reads = Reads.of([d.default, *(part for rule in d.rules for part in (rule.condition, rule.value))])
     # every condition is evaluated, in rule order; conclusions only when selected
     for i, rule in enumerate(d.rules):
@@ -229,42 +244,42 @@ def _decision_source(d: ir.Decision, compile_expr: ExprCompiler) -> str:
     if policy is HitPolicy.FIRST:
         # the first winner in rule order (selection.select), taken by returning at once
         wins = winners(d.rules, [f"f{i}" for i in range(len(d.rules))], SourceAlgebra(lines))
-        lines += [f"    if {won}: return {value}" for won, value in zip(wins, values)]
-        return "\n".join(lines + _fallback(d, compile_expr, reads))
+        lines += [f"    if {won}: {ret(value)}" for won, value in zip(wins, values)]
+        return lines + _fallback(d, compile_expr, reads, ret)
     chosen = select(d.hit, d.rules, [f"f{i}" for i in range(len(d.rules))], SourceAlgebra(lines)).selected
     if policy.aggregator:
         value = aggregate(policy, chosen, values, SourceAlgebra(lines))
         if policy is HitPolicy.COLLECT_COUNT:
-            return "\n".join([*lines, f"    return {value}"])
-        lines.append(f"    if {SourceAlgebra(lines).or_(*chosen)}: return {value}")
-        return "\n".join(lines + _fallback(d, compile_expr, reads))
+            return [*lines, f"    {ret(value)}"]
+        lines.append(f"    if {SourceAlgebra(lines).or_(*chosen)}: {ret(value)}")
+        return lines + _fallback(d, compile_expr, reads, ret)
     if policy is HitPolicy.COLLECT:
         lines.append("    acc = set()")
         for rule, sel, value in zip(d.rules, chosen, values):
             lines.append(f"    if {sel}: acc.{'update' if rule.value.type.kind == 'set' else 'add'}({value})")
-        lines.append("    return frozenset(acc)")
-        return "\n".join(lines)
+        lines.append(f"    {ret('frozenset(acc)')}")
+        return lines
     if not d.rules:
-        return "\n".join(lines + _fallback(d, compile_expr, reads))
+        return lines + _fallback(d, compile_expr, reads, ret)
     if len(d.rules) == 1:  # one rule cannot disagree with itself
-        lines.append(f"    if {chosen[0]}: return {values[0]}")
-        return "\n".join(lines + _fallback(d, compile_expr, reads))
+        lines.append(f"    if {chosen[0]}: {ret(values[0])}")
+        return lines + _fallback(d, compile_expr, reads, ret)
     # one selected rule (the common case) returns its value; several must agree
     if len(chosen) <= SHORT:  # the first selected rule returns if no later one is selected
         for i, (sel, value) in enumerate(zip(chosen, values)):
             lines.append(f"    {'elif' if i else 'if'} {sel}:")
-            lines.append(f"        if not ({' or '.join(chosen[i + 1:])}): return {value}" if i + 1 < len(chosen)
-                         else f"        return {value}")
-        lines += ["    else:", *("    " + line for line in _fallback(d, compile_expr, reads))]
+            lines.append(f"        if not ({' or '.join(chosen[i + 1:])}): {ret(value)}" if i + 1 < len(chosen)
+                         else f"        {ret(value)}")
+        lines += ["    else:", *("    " + line for line in _fallback(d, compile_expr, reads, ret))]
     else:  # a count of the selected rules, as a tuple: a chain of `+` that long would exhaust the compiler
         lines.append(f"    k = sum(({''.join(s + ', ' for s in chosen)}))")
         lines.append("    if k == 1:")
-        lines += [f"        if {sel}: return {value}" for sel, value in zip(chosen, values)]
-        lines += ["    if not k:", *("    " + line for line in _fallback(d, compile_expr, reads))]
+        lines += [f"        if {sel}: {ret(value)}" for sel, value in zip(chosen, values)]
+        lines += ["    if not k:", *("    " + line for line in _fallback(d, compile_expr, reads, ret))]
     lines.append("    won = []")
     lines += [f"    if {sel}: won.append(({rule.name!r}, {value}))" for rule, sel, value in zip(d.rules, chosen, values)]
-    lines.append(f"    return _agree(won, {policy.exclusive})")
-    return "\n".join(lines)
+    lines.append(f"    {ret(f'_agree(won, {policy.exclusive})')}")
+    return lines
 
 
 def _large_decision_source(d: ir.Decision, compile_expr: ExprCompiler) -> str:
@@ -301,13 +316,13 @@ def _selected(hit: str, rules: tuple[ir.Rule, ...], hits: list[int]) -> list[int
     return [i for i, keep in zip(hits, chosen) if keep]
 
 
-def _fallback(d: ir.Decision, compile_expr: ExprCompiler, reads: Reads | None = None) -> list[str]:
+def _fallback(d: ir.Decision, compile_expr: ExprCompiler, reads: Reads | None = None, ret=_returning) -> list[str]:
     """The lines ending `decide` when no rule is selected: the default, a gap, or no value."""
     if d.default is not None:
-        return [f"    return {compile_expr(d.default, reads and reads.branch())}"]
+        return [f"    {ret(compile_expr(d.default, reads and reads.branch()))}"]
     if d.complete:
         return ["    raise Undetermined(GAP, 'gap: no rule applies to this complete decision')"]
-    return ["    return None"]
+    return [f"    {ret('None')}"]
 
 
 class CompiledPack:
@@ -339,13 +354,19 @@ class CompiledPack:
         """For each decision, every fact it reads, directly or through other decisions."""
         return ir.fact_dependencies(self.pack)
 
+    @cached_property
+    def wire_writers(self) -> dict[str, object]:
+        """For each decision, `values.writer` of its type: None where a value is its own wire form."""
+        return {name: writer(d.type) for name, d in self.pack.decisions.items()}
+
     def needed(self, names: list[str] | None) -> list[str]:
         """The decisions to compute for `names` (all if None), dependencies first."""
         return list(self._plan(names)[0])
 
-    def _plan(self, names: list[str] | None) -> tuple[list[str], object, frozenset[str] | None]:
+    def _plan(self, names: list[str] | None) -> tuple[list[str], object, frozenset[str] | None, list]:
         """The decisions to run for `names` (dependencies first), one compiled function that runs
-        them all, and the names as a set; built once per list of names."""
+        them all from IR facts (checker/fused.py), the names as a set, and a list holding the
+        function that runs them from wire facts once built; built once per list of names."""
         key = None if names is None else tuple(names)
         plan = self._plans.get(key)
         if plan is None:
@@ -361,72 +382,44 @@ class CompiledPack:
                     wanted.add(name)
                     stack.extend(ir.decision_reads(self.pack.decisions[name])[1])
                 order = [n for n in self.pack.decision_order if n in wanted]
-            plan = (order, self._runner(order), None if names is None else frozenset(names))
+            from ruleproof.checker.fused import plan_function  # built on this module's compiler
+
+            wanted = None if names is None else frozenset(names)
+            plan = (order, plan_function(self, order, wanted), wanted, [])
             if len(self._plans) >= 1024:  # callers choosing names freely must not grow it without bound
                 self._plans.clear()
             self._plans[key] = plan
         return plan
 
-    def _runner(self, order: list[str]):
-        """One function deciding `order` in turn: `run(F) -> (computed, undetermined, values)`,
-        `computed` holding None for "no rule applies", `values` only what has a value.
-        Straight-line code: one try per decision, no loop."""
-        namespace = {"Undetermined": Undetermined, "NO_VALUE": NO_VALUE, "_missing": self._missing,
-                     "NO_VALUE_CAUSE": Cause.NO_VALUE}
-        lines = ["def run(F):", "    D = {}", "    U = {}", "    V = {}"]
-        for i, name in enumerate(order):
-            namespace[f"d{i}"] = self.deciders[name]
-            # the absent facts it reads, in order: only an optional fact can be absent (None)
-            deps = sorted(f for f in self.fact_dependencies[name] if self.pack.facts[f].type.optional)
-            namespace[f"s{i}"] = tuple(deps)
-            if not deps:
-                absent = ["            A = []"]
-            elif len(deps) <= 8:  # a test per fact, no loop
-                absent = ["            A = []"] + [f"            if F.get({f!r}, 0) is None: A.append({f!r})" for f in deps]
-            else:
-                absent = [f"            A = [f for f in s{i} if F.get(f, 0) is None]"]
-            n = repr(name)
-            lines += [
-                "    try:",
-                f"        v = d{i}(F, D)",
-                "    except KeyError as e:",
-                f"        U[{n}] = _missing({n}, F, U, e.args[0])",
-                "    except Undetermined as e:",
-                f"        U[{n}] = {{'reason': e.reason, 'cause': e.cause, 'depends_on': [], 'rules': list(e.rules)}}",
-                "    else:",
-                "        if v is None:",
-                *absent,
-                f"            U[{n}] = {{'reason': NO_VALUE, 'cause': NO_VALUE_CAUSE, 'depends_on': A}}",
-                "        else:",
-                f"            V[{n}] = v",
-                f"        D[{n}] = v",
-            ]
-        lines.append("    return D, U, V")
-        exec(compile("\n".join(lines), f"<decisions {len(order)}>", "exec"), namespace)
-        return namespace["run"]
-
     def decide(self, facts: dict[str, object], names: list[str] | None = None) -> Outcome:
         """Decide a case from IR-valued facts (see checker.values.read_facts): the decisions in
         `names` (all if None), computed with everything they read."""
-        _, run, wanted = self._plan(names)
-        computed, undetermined, values = run(facts)
-        if wanted is None:
-            return Outcome(values, undetermined, computed)
-        if len(wanted) == 1:  # one question, the common call: no loops
-            (name,) = wanted
-            return Outcome({name: values[name]} if name in values else {},
-                           {name: undetermined[name]} if name in undetermined else {}, computed)
-        return Outcome({n: v for n, v in values.items() if n in wanted},
-                       {n: u for n, u in undetermined.items() if n in wanted} if undetermined else undetermined,
-                       computed)
+        return self._plan(names)[1](facts)
 
-    def _missing(self, name: str, facts: dict, undetermined: dict[str, dict], key: str) -> dict:
+    def decide_wire(self, raw: object, names: list[str] | None = None) -> Outcome:
+        """`decide(read_facts(pack, raw), names)`, the same outcome or the same InvalidFacts,
+        with the facts converted inside the plan's function (checker/fused.py): only those
+        the decisions read, into locals."""
+        order, _, wanted, wire = self._plan(names)
+        if not wire:
+            from ruleproof.checker.fused import plan_function
+
+            wire.append(plan_function(self, order, wanted, wire=True))
+        if wire[0] is not None:
+            try:
+                return wire[0](raw)
+            except Unusual:
+                pass
+        return self.decide(read_facts(self.pack, raw), names)
+
+    def _missing(self, name: str, facts: dict, asked: dict[str, dict], others: dict[str, dict], key: str) -> dict:
+        """Why `name` is undetermined when reading `key` found nothing (see fused.missing_reason);
+        `asked` and `others` hold the reasons given so far."""
+        from ruleproof.checker.fused import missing_reason
+
         needed = sorted(f for f in self.fact_dependencies[name] if f not in facts)
-        if key in self.pack.decisions and key not in facts:
-            upstream = undetermined.get(key, {})
-            return {"reason": f"`{key}` is undetermined", "cause": upstream.get("cause", Cause.MISSING_FACT),
-                    "depends_on": needed or upstream.get("depends_on", [])}
-        return {"reason": "missing facts", "cause": Cause.MISSING_FACT, "depends_on": needed}
+        upstream = key in self.pack.decisions and key not in facts
+        return missing_reason(key, needed, asked.get(key) or others.get(key, {}) if upstream else None)
 
     def evaluate(self, expr: ir.Expr, facts: dict[str, object], outcome: Outcome):
         """The value of any IR expression (a property, a window bound) on a decided case;
@@ -443,4 +436,3 @@ class CompiledPack:
         """For every decision decided or undetermined in `outcome`: each rule's status and, for
         rules that did not fire, the first part of their condition that is not true."""
         return explain_outcome(self, facts, outcome)
-

@@ -156,7 +156,7 @@ def read_facts(pack: ir.Pack, raw: object, path: str = "facts", fill_absent: boo
     fast = reader.fast
     try:
         facts = {name: fast[name](value) for name, value in raw.items()}
-    except (KeyError, _Slow):  # an unknown name or a value the fast path does not take
+    except (KeyError, Unusual):  # an unknown name or a value the fast path does not take
         facts = _read_slowly(pack, raw, path)
     if fill_absent:
         # the defaults and absent optional facts, overwritten by the facts sent (copying a
@@ -210,13 +210,13 @@ def _read_slowly(pack: ir.Pack, raw: dict, path: str) -> dict[str, object]:
 
 
 # ---------------------------------------------------------------- the fast path of read_facts
-# Per pack, a converter per fact for well-formed values. A converter raises _Slow for anything
+# Per pack, a converter per fact for well-formed values. A converter raises Unusual for anything
 # else, and read_facts then reads the case the slow way above, which converts the same and names
 # every error: the fast path never decides what is accepted, only how quickly.
 
 
-class _Slow(Exception):
-    pass
+class Unusual(Exception):
+    """A wire value the fast path does not take: read the case the checked way instead."""
 
 
 class _Reader:
@@ -235,7 +235,7 @@ def _converter(fact: ir.Fact):
     def absent(value):
         if value is None and optional:
             return None
-        raise _Slow
+        raise Unusual
 
     if kind == "date":
         def read(value):
@@ -287,11 +287,11 @@ def _converter(fact: ir.Fact):
 def _day(text: str) -> int:
     """The ordinal of an ISO date, remembered: the same few days come in again and again."""
     if not _DATE.match(text):
-        raise _Slow
+        raise Unusual
     try:
         day = _fromisoformat(text).toordinal()
     except ValueError:
-        raise _Slow from None
+        raise Unusual from None
     if len(_DAYS) >= 4096:
         _DAYS.clear()
     _DAYS[text] = day
@@ -304,6 +304,18 @@ _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
 _MOMENT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}\Z")
 _DAYS: dict[str, int] = {}
 _READERS: dict[int, tuple[ir.Pack, _Reader]] = {}
+
+
+def converters(pack: ir.Pack) -> dict[str, object]:
+    """The fast path's converter of each fact of `pack`, by name: the fact's IR value of a
+    well-formed wire value, or Unusual (read the case with read_facts then)."""
+    return _reader(pack).fast
+
+
+def known_days() -> dict[str, int]:
+    """The ISO dates converted so far, to their day numbers (the converters' cache: a date
+    found here is well-formed)."""
+    return _DAYS
 
 
 def _reader(pack: ir.Pack) -> _Reader:
@@ -340,6 +352,33 @@ def to_wire(value: object, typ: Type) -> object:
         fields = typ.element.fields
         return [{f.name: to_wire(v, f.type) for f, v in zip(fields, record)} for record in value]
     return value
+
+
+def writer(typ: Type):
+    """`to_wire` for values of type `typ`, prepared once: None where the IR value is its own
+    wire value (bools, ints, durations, strings, enum members), else a function (a day's ISO
+    form is remembered: the same few days are written again and again)."""
+    kind = typ.kind
+    if kind in ("bool", "int", "duration", "string", "enum"):
+        return None
+    if kind == "date":
+        def write(value):
+            text = _ISO.get(value)
+            if text is None:
+                text = to_wire(value, typ)
+                if len(_ISO) >= 4096:
+                    _ISO.clear()
+                _ISO[value] = text
+            return text
+        return write
+    if kind in EXACT_KINDS:
+        def write(value):
+            return value if type(value) is int else to_wire(value, typ)
+        return write
+    return lambda value: to_wire(value, typ)
+
+
+_ISO: dict[int, str] = {}
 
 
 def show(value: object, typ: Type) -> str:

@@ -31,7 +31,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from bench.peers import cedar, rego
+from bench.peers import cedar, gorules, rego
 from bench.peers.cases import generate
 from bench.peers.handwritten import (
     ordinal_facts,
@@ -66,10 +66,11 @@ class Result:
 
 def default_peers() -> dict[str, Peer]:
     """The peers shipped here, each built (policies parsed, bundle compiled) once."""
-    cedar_iso, cedar_ordinal, rego_peer = (
+    cedar_iso, cedar_ordinal, rego_peer, zen_peer = (
         cedar.iso_peer(),
         cedar.ordinal_peer(),
         rego.RegoPeer(),
+        gorules.ZenPeer(),
     )
     return {
         "handwritten": Peer(refund_request_allowed),
@@ -77,6 +78,7 @@ def default_peers() -> dict[str, Peer]:
         "cedar": Peer(cedar_iso.decide, decide_batch=cedar_iso.decide_batch),
         "cedar-ordinal": Peer(cedar_ordinal.decide, decide_batch=cedar_ordinal.decide_batch),
         "rego": Peer(rego_peer.decide),
+        "zen-engine": Peer(zen_peer.decide, decide_batch=zen_peer.decide_batch),
     }
 
 

@@ -1,0 +1,101 @@
+"""Deciding straight from wire facts (`CompiledPack.decide_wire`, checker/fused.py) gives exactly
+what reading them first gives (`decide(read_facts(...))`): the same outcome, every computed
+decision and undetermined reason included, for good facts; the same errors for bad ones."""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from ruleproof.checker import evaluate
+from ruleproof.checker.evaluate import CompiledPack
+from ruleproof.checker.pipeline import load_pack, load_texts
+from ruleproof.checker.values import InvalidFacts, read_facts
+
+try:
+    from tests import packgen
+    from tests.test_read_facts import VALUES, good
+except ImportError:  # pytest run without the repository root on sys.path
+    import packgen
+    from test_read_facts import VALUES, good
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@functools.cache
+def compiled() -> list[CompiledPack]:
+    packs = [load_pack(ROOT / "policies" / "marketplace").pack, load_pack(ROOT / "tests" / "fixtures" / "collections").pack]
+    packs += [load_texts(packgen.generate(seed).files).pack for seed in range(4)]
+    assert all(packs)
+    return [CompiledPack(pack) for pack in packs]
+
+
+def questions(pack) -> list[list[str] | None]:
+    """The lists of decisions asked: all, each one alone, and a few pairs."""
+    order = list(pack.decision_order)
+    return [None, *([n] for n in order), *([a, b] for a, b in zip(order[::7], order[3::7]))]
+
+
+def same(ours, theirs) -> None:
+    assert (ours.values, ours.undetermined, ours.computed) == (theirs.values, theirs.undetermined, theirs.computed)
+    assert {k: type(v) for k, v in ours.computed.items()} == {k: type(v) for k, v in theirs.computed.items()}
+
+
+@settings(max_examples=300, deadline=None, derandomize=True, database=None)
+@given(data=st.data())
+def test_deciding_from_wire_facts_equals_reading_them_first(data):
+    pack_compiled = data.draw(st.sampled_from(compiled()))
+    pack = pack_compiled.pack
+    names = data.draw(st.sampled_from(questions(pack)))
+    chosen = data.draw(st.lists(st.sampled_from(sorted(pack.facts) * 6 + ["not_a_fact"]), max_size=12, unique=True))
+    bad = data.draw(st.integers(0, 3)) == 0  # one case in four may hold wrong values
+    raw = {name: data.draw(st.one_of(good(pack.facts[name]), VALUES) if bad else good(pack.facts[name]))
+           if name in pack.facts else data.draw(VALUES) for name in chosen}
+    try:
+        expected = pack_compiled.decide(read_facts(pack, raw), names)
+    except InvalidFacts as err:
+        with pytest.raises(InvalidFacts) as got:
+            pack_compiled.decide_wire(raw, names)
+        assert got.value.errors == err.errors
+        return
+    same(pack_compiled.decide_wire(raw, names), expected)
+
+
+def test_good_wire_facts_are_decided_without_reading_them_first(monkeypatch):
+    """The fused function takes well-formed facts itself: read_facts is never called."""
+    from bench.peers.cases import completed, generate
+
+    marketplace = compiled()[0]
+    cases = [case.facts for case in generate(200)]
+    cases += [completed(marketplace.pack, facts) for facts in cases[:20]]
+    expected = {(i, names and names[0]): marketplace.decide(read_facts(marketplace.pack, facts), names)
+                for i, facts in enumerate(cases) for names in (["refund_request_allowed"], None)}
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("read_facts was called")
+
+    monkeypatch.setattr(evaluate, "read_facts", refuse)
+    for (i, name), outcome in expected.items():
+        same(marketplace.decide_wire(cases[i], [name] if name else None), outcome)
+
+
+@pytest.mark.parametrize("raw", [[], "x", {"today": "2026-02-30"}, {"today": 739000}, {"today": True},
+                                 {"promised_delivery_days": 3.0}, {"order_kind": "nope"}, {"not_a_fact": 1},
+                                 {"buyer_confirmed_on": None, "shipped_on": None}, {"today": "2026-03-02", "placed_on": 5}])
+def test_unusual_values_go_the_checked_way(raw):
+    """Not an object, a bad date, a number for a date, a whole float, an unknown member or
+    name, explicit nulls, a bad value of a fact the question does not read: the same
+    outcome or the same errors as read_facts."""
+    marketplace = compiled()[0]
+    names = ["refund_request_allowed"]
+    try:
+        expected = marketplace.decide(read_facts(marketplace.pack, raw), names)
+    except InvalidFacts as err:
+        with pytest.raises(InvalidFacts) as got:
+            marketplace.decide_wire(raw, names)
+        assert got.value.errors == err.errors
+        return
+    same(marketplace.decide_wire(raw, names), expected)
