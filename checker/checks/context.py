@@ -66,10 +66,12 @@ class CheckContext:
         self._full: z3.Solver | None = None
         self._shared = make_solver(self.timeout_ms)
         self._scopes: dict[frozenset, tuple[tuple[z3.BoolRef, ...], frozenset[str]]] = {}
+        self._item_months: dict[tuple[str, str], list[ir.Expr]] = {}
         self._memo: dict[tuple, tuple[Verdict, tuple]] = {}
         self._spaces: dict[str, Space | None] = {}
         self._rule_index: dict[str, dict[str, int]] = {}
         self.share = (0, 1)  # this process checks the part k of n of the current item (runner.py)
+        self.item: ir.Decision | ir.Window | ir.Property | None = None  # the item being checked (runner.py)
         self._compiled = None
         self._window_reads: dict[str, frozenset[str]] | None = None
 
@@ -134,12 +136,12 @@ class CheckContext:
         self.queries += 1
         if key is None:
             facts = None
-            verdict = check(self.solver, *constraints, model=model)
+            verdict = check(self.solver, *constraints, *self._month_bounds(), model=model)
         else:
             # One solver holding nothing: each question brings the assumptions it needs, so
             # no solver is built per scope and every query stays as small as its decision.
             given, facts = self._scope(key)
-            verdict = check(self._shared, *given, *constraints, model=model)
+            verdict = check(self._shared, *given, *constraints, *self._month_bounds(), model=model)
         if verdict.model is not None and facts is not None:
             verdict = Verdict(verdict.status, ScopedModel(verdict.model, facts), verdict.reason)
         # INVARIANT: the memo holds the constraints, so their ids are not reused while it lives.
@@ -151,6 +153,27 @@ class CheckContext:
                 counterexample=Counterexample(CheckVerdict.UNKNOWN, reason=verdict.reason),
             ))
         return verdict
+
+    def _month_bounds(self) -> list[z3.BoolRef]:
+        """What holds of the month tables' terms (`Encoder.month_bounds`) the item being
+        checked reads (all of them when no item is set). Each is true of every case, so adding
+        it changes no answer; it spares the solver a split over every year where a question
+        reads months, and is left out elsewhere (where it would only cost)."""
+        bounds = self.encoder.month_bounds
+        if not bounds:
+            return []
+        if self.item is None:
+            return list(bounds.values())
+        key = (type(self.item).__name__, self.item.name)
+        nodes = self._item_months.get(key)
+        if nodes is None:
+            nodes = self._item_months[key] = _month_nodes(self.pack, self.item)
+        found = {}
+        for node in nodes:
+            term = bounds.get(id(node))
+            if term is not None:
+                found[term.get_id()] = term
+        return list(found.values())
 
     def can_fire(self, decision: ir.Decision, rule: ir.Rule) -> Verdict:
         """Whether `rule`'s condition can hold (asked once per rule, whichever check asks).
@@ -280,3 +303,33 @@ def _groups(pack: ir.Pack, dependencies: dict[str, frozenset[str]]):
             loose.append(i)
     return group, members, group_assumptions, loose
 
+
+
+def _month_nodes(pack: ir.Pack, item: ir.Decision | ir.Window | ir.Property) -> list[ir.Expr]:
+    """The month expressions (`ir.AddMonths`, `ir.MonthlyPeriod`) an item reads, directly or
+    through the decisions it reads."""
+    if isinstance(item, ir.Decision):
+        stack: list[ir.Expr] = []
+        pending = [item.name]
+    else:
+        stack = [item.condition] if isinstance(item, ir.Property) else [item.exists, item.low, item.high]
+        pending = []
+    seen: set[str] = set()
+    found = []
+    while stack or pending:
+        if not stack:
+            name = pending.pop()
+            if name in seen or name not in pack.decisions:
+                continue
+            seen.add(name)
+            decision = pack.decisions[name]
+            stack = [e for r in decision.rules for e in (r.condition, r.value)]
+            stack += [decision.default] if decision.default is not None else []
+            continue
+        node = stack.pop()
+        if isinstance(node, (ir.AddMonths, ir.MonthlyPeriod)):
+            found.append(node)
+        elif isinstance(node, ir.DecisionRef):
+            pending.append(node.name)
+        stack.extend(ir.children(node))
+    return found

@@ -157,13 +157,14 @@ def _run_items(ctx: CheckContext, selected, items: list[Item], timings: dict[str
     for done, (kind, name, *share) in enumerate(items, start=1):
         item = lookup[kind][name]
         ctx.share = tuple(share) if share else (0, 1)
+        ctx.item = item
         for check_name, check_kind, run in selected:
             if check_kind != kind:
                 continue
             t0 = time.perf_counter()
             findings.extend(run(ctx, item))
             timings[check_name] += time.perf_counter() - t0
-        ctx.share = (0, 1)
+        ctx.share, ctx.item = (0, 1), None
         if progress and time.perf_counter() - last_report > PROGRESS_EVERY:
             progress(f"{done}/{len(items)} decisions, windows and properties ({ctx.queries} solver queries)")
             last_report = time.perf_counter()
