@@ -178,12 +178,22 @@ class CheckContext:
     def can_fire(self, decision: ir.Decision, rule: ir.Rule) -> Verdict:
         """Whether `rule`'s condition can hold (asked once per rule, whichever check asks).
         A plain rule with a box over facts of discrete kinds and no assumptions about them
-        can: the box holds a case (no question needed, and none is a finding)."""
+        can: the box holds a case (no question needed, and none is a finding). In a decision
+        of several rules the shadowed check asks whether the rule can win, so that is asked
+        first: a case where it wins is one where it fires, and for most rules that one
+        question answers both."""
         space = self.space(decision)
         if space is not None and space.discrete and not self._assumed(decision):
             if self.rule_index(decision)[rule.name] in space.owners:
                 return Verdict("refuted")
+        if len(decision.rules) > 1 and rule.origin != "obligation" and self.can_win(decision, rule).refuted:
+            return Verdict("refuted")
         return self.sat(self.encoder.fires[(decision.name, rule.name)], what=f"whether rule `{rule.name}` can fire",
+                        span=rule.span, scope=self.decision_scope(decision), model=False)
+
+    def can_win(self, decision: ir.Decision, rule: ir.Rule) -> Verdict:
+        """Whether the hit policy selects `rule` in some case (asked once per rule)."""
+        return self.sat(self.encoder.selected[(decision.name, rule.name)], what=f"whether `{rule.name}` can win",
                         span=rule.span, scope=self.decision_scope(decision), model=False)
 
     def _assumed(self, decision: ir.Decision) -> bool:
