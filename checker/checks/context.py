@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import ClassVar, TypeVar
 
 import z3
@@ -32,6 +32,7 @@ from ruleproof.checker.timeline import timeline
 from ruleproof.checker.values import read_facts
 
 T = TypeVar("T")
+SMALL_PART = 8  # a timeline showing at most 1/SMALL_PART of the pack's decisions compiles those alone
 
 
 class ScopedModel(z3.ModelRef):
@@ -73,6 +74,7 @@ class CheckContext:
         self.share = (0, 1)  # this process checks the part k of n of the current item (runner.py)
         self.item: ir.Decision | ir.Window | ir.Property | None = None  # the item being checked (runner.py)
         self._compiled = None
+        self._compiled_parts: dict[frozenset[str], object] = {}  # evaluators of a few decisions each
         self._window_reads: dict[str, frozenset[str]] | None = None
 
     # ------------------------------------------------------------ what to check
@@ -262,11 +264,28 @@ class CheckContext:
             shown = None if facts is None else self._shown(facts)
             # the case as `ruleproof decide` reads it, decided once for its timeline
             read = read_facts(self.pack, case)
-            outcome = self.compiled.decide(read, None if shown is None else [n for n in self.pack.decision_order if n in shown])
+            compiled = self._compiled_for(shown)
+            outcome = compiled.decide(read, None if shown is None else [n for n in self.pack.decision_order if n in shown])
             evidence = Counterexample(CheckVerdict.REFUTED, tuple(involved), case,
-                                      timeline(self.pack, self.compiled, read, outcome, story, marks, shown))
+                                      timeline(self.pack, compiled, read, outcome, story, marks, shown))
         return diagnostic(code, message, span, label, secondary=secondary, help=help, counterexample=evidence)
 
+
+    def _compiled_for(self, shown: set[str] | None):
+        """The evaluator for a timeline showing `shown` (every decision when None): for a few
+        decisions of a large pack, those alone compiled (they read no others: a decision shown
+        reads only facts the case gives, so do the decisions it reads), else the whole pack."""
+        if shown is None or len(shown) * SMALL_PART > len(self.pack.decisions):
+            return self.compiled
+        from ruleproof.checker.evaluate import CompiledPack
+
+        key = frozenset(n for n in shown if n in self.pack.decisions)
+        found = self._compiled_parts.get(key)
+        if found is None:
+            order = tuple(n for n in self.pack.decision_order if n in key)
+            part = replace(self.pack, decisions={n: self.pack.decisions[n] for n in order}, decision_order=order)
+            found = self._compiled_parts[key] = CompiledPack(part)
+        return found
 
     def _shown(self, facts: frozenset[str]) -> set[str]:
         """The decisions and windows a case giving only `facts` decides: its timeline's content."""
