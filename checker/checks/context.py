@@ -75,6 +75,7 @@ class CheckContext:
         self.item: ir.Decision | ir.Window | ir.Property | None = None  # the item being checked (runner.py)
         self._compiled = None
         self._compiled_parts: dict[frozenset[str], object] = {}  # evaluators of a few decisions each
+        self._selectable: set[tuple[str, str]] = set()  # rules known to be selected in some case
         self._window_reads: dict[str, frozenset[str]] | None = None
 
     # ------------------------------------------------------------ what to check
@@ -188,15 +189,34 @@ class CheckContext:
         if space is not None and space.discrete and not self._assumed(decision):
             if self.rule_index(decision)[rule.name] in space.owners:
                 return Verdict("refuted")
-        if len(decision.rules) > 1 and rule.origin != "obligation" and self.can_win(decision, rule).refuted:
+        key = (decision.name, rule.name)
+        if key in self._selectable:
             return Verdict("refuted")
-        return self.sat(self.encoder.fires[(decision.name, rule.name)], what=f"whether rule `{rule.name}` can fire",
+        if (len(decision.rules) > 1 and rule.origin != "obligation" and not self._wins_when_fires(key)
+                and self.can_win(decision, rule).refuted):
+            return Verdict("refuted")
+        return self.sat(self.encoder.fires[key], what=f"whether rule `{rule.name}` can fire",
                         span=rule.span, scope=self.decision_scope(decision), model=False)
 
     def can_win(self, decision: ir.Decision, rule: ir.Rule) -> Verdict:
-        """Whether the hit policy selects `rule` in some case (asked once per rule)."""
-        return self.sat(self.encoder.selected[(decision.name, rule.name)], what=f"whether `{rule.name}` can win",
+        """Whether the hit policy selects `rule` in some case (asked once per rule; the same
+        question as whether it can fire where nothing overrides or precedes it)."""
+        key = (decision.name, rule.name)
+        if key in self._selectable:
+            return Verdict("refuted")
+        if self._wins_when_fires(key):
+            return self.can_fire(decision, rule)
+        return self.sat(self.encoder.selected[key], what=f"whether `{rule.name}` can win",
                         span=rule.span, scope=self.decision_scope(decision), model=False)
+
+    def selectable(self, decision: ir.Decision, rule: ir.Rule) -> None:
+        """Note that a case exists where `rule` is selected (a stronger question found one):
+        it can win and it can fire, so neither is asked."""
+        self._selectable.add((decision.name, rule.name))
+
+    def _wins_when_fires(self, key: tuple[str, str]) -> bool:
+        """Whether the rule is selected exactly where it fires (one term for both)."""
+        return self.encoder.selected[key].get_id() == self.encoder.fires[key].get_id()
 
     def _assumed(self, decision: ir.Decision) -> bool:
         """Whether an assumption reads a fact the decision reads."""

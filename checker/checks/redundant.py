@@ -55,12 +55,17 @@ def _decides_alone(ctx, decision: ir.Decision, rule: ir.Rule) -> bool:
             # themselves: without it the fallback or they decide (the shadowed check's question)
             return ctx.can_win(decision, rule).refuted
     others = [z3.Not(enc.wins[(decision.name, o.name)]) for o in overlapping]
-    goal = [enc.wins[key], *others, settled]
+    # selected (implied where no other rule wins: said, so that a case found answers whether the
+    # rule can win and fire too; this check runs before the dead-rule and shadowed checks)
+    goal = [enc.selected[key], enc.wins[key], *others, settled]
     if decision.default is not None:
         default = enc.expr(decision.default)
         goal.append(z3.Or(z3.Not(determined(default.why)), distinct(default.value, enc.values[key])))
-    return ctx.sat(*goal, what=f"whether `{rule.name}` alone decides `{decision.name}`", span=rule.span,
-                   scope=ctx.decision_scope(decision), model=False).refuted
+    found = ctx.sat(*goal, what=f"whether `{rule.name}` alone decides `{decision.name}`", span=rule.span,
+                    scope=ctx.decision_scope(decision), model=False).refuted
+    if found:
+        ctx.selectable(decision, rule)
+    return found
 
 
 def _fallback_differs(decision: ir.Decision, rule: ir.Rule) -> bool:

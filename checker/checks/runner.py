@@ -54,11 +54,13 @@ def _catalogue() -> list[tuple[str, str, Check]]:
 
     return [
         ("assumptions", "pack", assumptions.check_assumptions),
+        # redundant first: its question per rule (can it decide alone?) answers, where a case
+        # exists, the dead-rule and shadowed checks' questions about the rule as well
+        ("redundant", "decision", redundant.check_decision),
         ("dead_rule", "decision", dead_rule.check_decision),
         ("conflict", "decision", conflict.check_decision),
         ("gap", "decision", gap.check_decision),
         ("shadowed", "decision", shadowed.check_decision),
-        ("redundant", "decision", redundant.check_decision),
         ("window_empty", "window", window_empty.check_window),
         ("properties", "property", properties.check_property),
         ("boundary", "decision", boundary.check_decision),
