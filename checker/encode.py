@@ -45,7 +45,16 @@ from ruleproof.checker.semantics.operators import COMPARE, INFIX, ArithOp, Compa
 from ruleproof.checker.semantics.outcomes import Cause
 from ruleproof.checker.semantics.selection import HitPolicy, aggregate, select
 from ruleproof.checker.types import Type
-from ruleproof.checker.z3_terms import choice, conjunction, disjunction, equals_code, integer_choice, negation, ordering
+from ruleproof.checker.z3_terms import (
+    at_least,
+    choice,
+    conjunction,
+    disjunction,
+    equals_code,
+    integer_choice,
+    negation,
+    ordering,
+)
 
 #: the days on which the solver's month arithmetic is exact: cases' dates (1970 to 2199) and a
 #: century beyond them, for dates computed from them
@@ -372,7 +381,7 @@ class Encoder(FactVariables, CollectionTerms):
 
     @cached_property
     def months(self) -> MonthTable:
-        return MonthTable(MONTHS_LOW, MONTHS_HIGH, integer_choice, z3.AstRef.get_id)
+        return MonthTable(MONTHS_LOW, MONTHS_HIGH, integer_choice, z3.AstRef.get_id, at_least)
 
     def _AddMonths(self, e: ir.AddMonths) -> Sym:
         point = self.expr(e.point)

@@ -82,15 +82,23 @@ def _code(code: int) -> z3.IntNumRef:
 
 
 def integer_choice(condition: z3.BoolRef, then: z3.ArithRef | int, otherwise: z3.ArithRef | int) -> z3.ArithRef:
-    """`z3.If(condition, then, otherwise)` for integer branches, either of which may be a
-    Python int (an Int numeral, made once per value): the same term, without z3.If's
-    coercions; anything else takes the checked path."""
+    """`z3.If(condition, then, otherwise)` for arithmetic branches, either of which may be a
+    Python int (an Int numeral, made once per value): the same term (Z3 makes an Int branch
+    real beside a Real one, as z3.If does), without z3.If's coercions in Python; anything else
+    takes the checked path."""
     a = _code(then) if type(then) is int else then
     b = _code(otherwise) if type(otherwise) is int else otherwise
-    if not isinstance(condition, z3.BoolRef) or not _is_int(a) or not _is_int(b):
+    if not isinstance(condition, z3.BoolRef) or not isinstance(a, z3.ArithRef) or not isinstance(b, z3.ArithRef):
         return z3.If(condition, then, otherwise)
     ctx = condition.ctx
     return z3.ArithRef(z3core.Z3_mk_ite(ctx.ref(), condition.as_ast(), a.as_ast(), b.as_ast()), ctx)
+
+
+def at_least(term: z3.ArithRef, bound: int) -> z3.BoolRef:
+    """`term >= bound` for an integer term and a Python int (an Int numeral, made once per value)."""
+    if type(bound) is not int or not _is_int(term):
+        return term >= bound
+    return ordering(CompareOp.GE, term, _code(bound))
 
 
 def _is_int(term: object) -> bool:

@@ -67,7 +67,8 @@ class CheckContext:
         self._full: z3.Solver | None = None
         self._shared = make_solver(self.timeout_ms)
         self._scopes: dict[frozenset, tuple[tuple[z3.BoolRef, ...], frozenset[str]]] = {}
-        self._item_months: dict[tuple[str, str], list[ir.Expr]] = {}
+        self._item_months: dict[tuple[str, str], tuple[ir.Expr, ...]] = {}  # a window's or property's month expressions
+        self._decision_months: dict[str, tuple[ir.Expr, ...]] | None = None
         self._memo: dict[tuple, tuple[Verdict, tuple]] = {}
         self._spaces: dict[str, Space | None] = {}
         self._rule_index: dict[str, dict[str, int]] = {}
@@ -167,10 +168,17 @@ class CheckContext:
             return []
         if self.item is None:
             return list(bounds.values())
-        key = (type(self.item).__name__, self.item.name)
-        nodes = self._item_months.get(key)
-        if nodes is None:
-            nodes = self._item_months[key] = _month_nodes(self.pack, self.item)
+        if self._decision_months is None:
+            self._decision_months = _month_nodes(self.pack)
+        item = self.item
+        if isinstance(item, ir.Decision):
+            nodes = self._decision_months[item.name]
+        else:
+            key = (type(item).__name__, item.name)
+            nodes = self._item_months.get(key)
+            if nodes is None:
+                exprs = [item.condition] if isinstance(item, ir.Property) else [item.exists, item.low, item.high]
+                nodes = self._item_months[key] = _months_in(exprs, self._decision_months)
         found = {}
         for node in nodes:
             term = bounds.get(id(node))
@@ -354,31 +362,26 @@ def _groups(pack: ir.Pack, dependencies: dict[str, frozenset[str]]):
 
 
 
-def _month_nodes(pack: ir.Pack, item: ir.Decision | ir.Window | ir.Property) -> list[ir.Expr]:
-    """The month expressions (`ir.AddMonths`, `ir.MonthlyPeriod`) an item reads, directly or
-    through the decisions it reads."""
-    if isinstance(item, ir.Decision):
-        stack: list[ir.Expr] = []
-        pending = [item.name]
-    else:
-        stack = [item.condition] if isinstance(item, ir.Property) else [item.exists, item.low, item.high]
-        pending = []
-    seen: set[str] = set()
-    found = []
-    while stack or pending:
-        if not stack:
-            name = pending.pop()
-            if name in seen or name not in pack.decisions:
-                continue
-            seen.add(name)
-            decision = pack.decisions[name]
-            stack = [e for r in decision.rules for e in (r.condition, r.value)]
-            stack += [decision.default] if decision.default is not None else []
-            continue
+def _month_nodes(pack: ir.Pack) -> dict[str, tuple[ir.Expr, ...]]:
+    """For each decision, the month expressions (`ir.AddMonths`, `ir.MonthlyPeriod`) it reads,
+    directly or through the decisions it reads."""
+    found: dict[str, tuple[ir.Expr, ...]] = {}
+    for name in pack.decision_order:  # dependencies first
+        decision = pack.decisions[name]
+        exprs = [e for r in decision.rules for e in (r.condition, r.value)]
+        found[name] = _months_in(exprs + ([decision.default] if decision.default is not None else []), found)
+    return found
+
+
+def _months_in(exprs: list[ir.Expr], decisions: dict[str, tuple[ir.Expr, ...]]) -> tuple[ir.Expr, ...]:
+    """The month expressions in `exprs` and in the decisions they read (`decisions` says theirs)."""
+    found: dict[int, ir.Expr] = {}
+    stack = list(exprs)
+    while stack:
         node = stack.pop()
         if isinstance(node, (ir.AddMonths, ir.MonthlyPeriod)):
-            found.append(node)
+            found[id(node)] = node
         elif isinstance(node, ir.DecisionRef):
-            pending.append(node.name)
+            found.update((id(n), n) for n in decisions.get(node.name, ()))
         stack.extend(ir.children(node))
-    return found
+    return tuple(found.values())

@@ -18,6 +18,7 @@ and SQL; tests/test_semantics.py checks it against Python's `datetime` day by da
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable
 
 
@@ -185,8 +186,9 @@ class MonthTable:
     from `CONCRETE_MONTHS`; exact on those days only: a target uses it where its days are
     bounded (the Z3 encoder's cases are)."""
 
-    def __init__(self, low: int, high: int, ite: Callable, identity: Callable = id):
+    def __init__(self, low: int, high: int, ite: Callable, identity: Callable = id, at_least: Callable = operator.ge):
         self.ite = ite
+        self.at_least = at_least  # at_least(x, k): x >= k, for a constant k
         self.identity = identity  # what makes two terms the same (for Z3: the AST's id)
         first, last = CONCRETE_MONTHS.split(low)[0] // 12, CONCRETE_MONTHS.split(high)[0] // 12
         self._years = range(first, last + 1)
@@ -248,7 +250,7 @@ class MonthTable:
         def at(i: int):
             condition = made.get(i)
             if condition is None:
-                condition = made[i] = x >= self._starts[i] * unit
+                condition = made[i] = self.at_least(x, self._starts[i] * unit)
             return condition
 
         return at
@@ -267,7 +269,7 @@ class MonthTable:
         from the first day of that month (in units)."""
         in_year = x - self._year_start(x, 0, unit, memo) * unit
         bounds = [day * unit for day in _MARCH_MONTHS[:12]]
-        return self._tree(lambda m: in_year >= bounds[m], lambda m: leaf(m, in_year - bounds[m]), 0, 12)
+        return self._tree(lambda m: self.at_least(in_year, bounds[m]), lambda m: leaf(m, in_year - bounds[m]), 0, 12)
 
     def _month(self, x, m: int, later: int, unit: int, memo: dict):
         """(first day, length in days) of the month `later` months after month m of x's year."""
