@@ -9,8 +9,11 @@ is exact, and it keeps every query as small as its decision instead of as large 
 counterexample then gives the facts of those groups; the others do not matter.
 
 Identical questions are asked once: dead rule, shadowed and redundant all ask whether a rule
-can fire (or win); the answers are memoised on the Z3 terms. A question whose refutation is no
-finding asks for no model. Pairs of rules whose conditions cannot overlap
+can fire (or win); the answers are memoised on the Z3 terms. A case found for a stronger
+question answers the weaker ones (a rule that can decide alone can win; one that can win can
+fire), so the strongest is asked first. A question whose refutation is no finding asks for no
+model. A question about an item that reads calendar months carries what holds of the month
+tables' year trees (`Encoder.month_bounds`: true of every case, so no answer changes). Pairs of rules whose conditions cannot overlap
 (checker/overlap.py) are never sent to Z3.
 """
 
