@@ -11,7 +11,7 @@ thread), which other processes on the machine disturb less than the wall clock.
 Measures: the refund question from wire facts (read + decide, µs; and through `decide_json`,
 JSON in and out, as the CLI and the service answer it); every marketplace decision
 on one case from wire facts (µs); `run_checks` on the marketplace pack, warm (s); `run_checks`
-on a generated 1,000-rule pack in one process (s); parsing and the whole front end
+on a generated 1,000-rule (and 3,000-rule) pack in one process (s); parsing and the whole front end
 (`load_texts`) on bench/frontend.py's generated pack, warm, CPU ms per 1,000 lines (least of
 15 runs); `ruleproof check policies/marketplace` and `ruleproof --version` as fresh processes,
 wall clock and CPU (least of 5, after one untimed run that warms the OS's file cache and, in
@@ -105,7 +105,7 @@ else:
             t = time.process_time(); run_checks(pack, jobs=1); times.append(time.process_time() - t)
         out = min(times)
     else:
-        generated = checkgen.generate(1000)
+        generated = checkgen.generate(int(what.removeprefix("check-")))
         big = load_texts(generated.files).pack
         t = time.process_time(); run_checks(big, jobs=1); out = time.process_time() - t
     out = {what: out}
@@ -117,6 +117,7 @@ MEASURES = {"refund": {"refund": "refund question from JSON (`read_facts` + `dec
             "all": {"all": "every decision on one case from JSON, µs"},
             "check-marketplace": {"check-marketplace": "check the marketplace pack (warm), s"},
             "check-1000": {"check-1000": "check 1,000 generated rules, s"},
+            "check-3000": {"check-3000": "check 3,000 generated rules, s"},
             "frontend": {"parse": "parse, CPU ms per 1,000 lines", "frontend": "front end, CPU ms per 1,000 lines"},
             "cold-check": {"cold-check-wall": "`ruleproof check policies/marketplace`, fresh process, wall s",
                            "cold-check-cpu": "same, CPU s"},

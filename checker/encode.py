@@ -45,7 +45,16 @@ from ruleproof.checker.semantics.operators import COMPARE, INFIX, ArithOp, Compa
 from ruleproof.checker.semantics.outcomes import Cause
 from ruleproof.checker.semantics.selection import HitPolicy, aggregate, select
 from ruleproof.checker.types import Type
-from ruleproof.checker.z3_terms import choice, conjunction, disjunction, equals_code, negation, ordering
+from ruleproof.checker.z3_terms import (
+    at_least,
+    choice,
+    conjunction,
+    disjunction,
+    equals_code,
+    integer_choice,
+    negation,
+    ordering,
+)
 
 #: the days on which the solver's month arithmetic is exact: cases' dates (1970 to 2199) and a
 #: century beyond them, for dates computed from them
@@ -137,6 +146,8 @@ class Encoder(FactVariables, CollectionTerms):
         self._constants: dict[tuple, Sym] = {}
         self._changes: dict[tuple[str, str], z3.BoolRef] = {}
         self._order = {name: i for i, name in enumerate(pack.decision_order)}
+        # id of a month expression of the pack -> what holds of the month trees built for it
+        self.month_bounds: dict[int, z3.BoolRef] = {}
         self.assumptions = [self.condition(a.condition) for a in pack.assumptions]
 
     def _encode_with_dependencies(self, name: str) -> None:
@@ -370,16 +381,31 @@ class Encoder(FactVariables, CollectionTerms):
 
     @cached_property
     def months(self) -> MonthTable:
-        return MonthTable(MONTHS_LOW, MONTHS_HIGH, z3.If, z3.AstRef.get_id)
+        return MonthTable(MONTHS_LOW, MONTHS_HIGH, integer_choice, z3.AstRef.get_id, at_least)
 
     def _AddMonths(self, e: ir.AddMonths) -> Sym:
         point = self.expr(e.point)
         unit = 1 if e.type.kind == "date" else 1440
-        return Sym(self.months.add(point.value, e.months, unit), None, point.why)
+        value = self.months.add(point.value, e.months, unit)
+        self._month_bounds(e, point.value, unit)
+        return Sym(value, None, point.why)
 
     def _MonthlyPeriod(self, e: ir.MonthlyPeriod) -> Sym:
         date = self.expr(e.date)
-        return Sym(self.months.period(date.value, e.anchor, e.end), None, date.why)
+        value = self.months.period(date.value, e.anchor, e.end)
+        self._month_bounds(e, date.value, 1)
+        return Sym(value, None, date.why)
+
+    def _month_bounds(self, e: ir.AddMonths | ir.MonthlyPeriod, x: z3.ArithRef, unit: int) -> None:
+        """Record under `month_bounds[id(e)]` what holds of the month table's year trees for
+        x, the day or date-time `e` reads (`MonthTable.bounds`), as one term true of every
+        case: a question about `e` is answered much faster with it, and identically."""
+        if z3.is_int_value(x):
+            return
+        (low, high), found = self.months.bounds(x, unit)
+        inside = conjunction([x >= low, x <= high])
+        holds = conjunction([c for term, least, greatest in found for c in (term >= least, term <= greatest)])
+        self.month_bounds[id(e)] = z3.Implies(inside, holds)
 
     def _Arith(self, e: ir.Arith) -> Sym:
         op = ArithOp(e.op)

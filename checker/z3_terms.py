@@ -15,6 +15,8 @@ the solver's answers, and the counterexamples, do not change).
 (why == 0, why != 0, If(p, 1, 2))
 >>> conjunction([p]).eq(z3.And(p)), choice(p, why, z3.IntVal(0)).eq(z3.If(p, why, 0))
 (True, True)
+>>> integer_choice(p, 3, why).eq(z3.If(p, 3, why)), integer_choice(p, 1, 2).eq(z3.If(p, 1, 2))
+(True, True)
 """
 
 from __future__ import annotations
@@ -77,6 +79,26 @@ def _code(code: int) -> z3.IntNumRef:
     if constant is None:
         constant = _CODES[code] = z3.IntVal(code)
     return constant
+
+
+def integer_choice(condition: z3.BoolRef, then: z3.ArithRef | int, otherwise: z3.ArithRef | int) -> z3.ArithRef:
+    """`z3.If(condition, then, otherwise)` for arithmetic branches, either of which may be a
+    Python int (an Int numeral, made once per value): the same term (Z3 makes an Int branch
+    real beside a Real one, as z3.If does), without z3.If's coercions in Python; anything else
+    takes the checked path."""
+    a = _code(then) if type(then) is int else then
+    b = _code(otherwise) if type(otherwise) is int else otherwise
+    if not isinstance(condition, z3.BoolRef) or not isinstance(a, z3.ArithRef) or not isinstance(b, z3.ArithRef):
+        return z3.If(condition, then, otherwise)
+    ctx = condition.ctx
+    return z3.ArithRef(z3core.Z3_mk_ite(ctx.ref(), condition.as_ast(), a.as_ast(), b.as_ast()), ctx)
+
+
+def at_least(term: z3.ArithRef, bound: int) -> z3.BoolRef:
+    """`term >= bound` for an integer term and a Python int (an Int numeral, made once per value)."""
+    if type(bound) is not int or not _is_int(term):
+        return term >= bound
+    return ordering(CompareOp.GE, term, _code(bound))
 
 
 def _is_int(term: object) -> bool:

@@ -120,6 +120,32 @@ def test_the_solver_month_table_is_the_formula():
             assert z3.simplify(z3.substitute(term, (x, z3.IntVal(o)))).as_long() == CONCRETE_MONTHS.period(o, anchor, end)
 
 
+def test_the_month_table_bounds_hold_on_every_kind_of_day():
+    """What MonthTable.bounds tells the solver about the year trees (the checks add it to
+    questions about months) holds on the table's first and last days, at year ends and leap
+    days, for dates and date-times: it is true of every case, so it changes no answer."""
+    low, high = dt.date(1970, 1, 1).toordinal(), dt.date(2199, 12, 31).toordinal()
+    table = MonthTable(low, high, z3.If)
+    x = z3.Int("x")
+    days = [dt.date(y, m, d).toordinal() for y in (1970, 2000, 2024, 2100, 2199) for m, d in ((1, 1), (2, 28), (2, 29), (3, 1), (12, 31))
+            if (m, d) != (2, 29) or y % 4 == 0 and (y % 100 or y % 400 == 0)]
+    for unit in (1, 1440):
+        for count in (1, -1, 13, -25):
+            table.add(x, count, unit)
+        (first, last), found = table.bounds(x, unit)
+        assert first <= low * unit and (high + 1) * unit - 1 <= last
+        assert len(found) > 2  # the year trees of several later and earlier years
+        edges = [first, last, *(o * unit for o in days), *(o * unit + unit - 1 for o in days)]
+        for at in edges:
+            for term, least, greatest in found:
+                value = z3.simplify(z3.substitute(term, (x, z3.IntVal(at)))).as_long()
+                assert least <= value <= greatest, (dt.date.fromordinal(at // unit), unit, least, value, greatest)
+    table.period(x, 27)
+    (first, last), found = table.bounds(x)
+    for o in days:
+        assert all(least <= z3.simplify(z3.substitute(t, (x, z3.IntVal(o)))).as_long() <= greatest for t, least, greatest in found)
+
+
 class Rule:
     def __init__(self, name, priority=None, overrides=()):
         self.name, self.priority, self.overrides = name, priority, overrides

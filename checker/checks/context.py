@@ -9,8 +9,11 @@ is exact, and it keeps every query as small as its decision instead of as large 
 counterexample then gives the facts of those groups; the others do not matter.
 
 Identical questions are asked once: dead rule, shadowed and redundant all ask whether a rule
-can fire (or win); the answers are memoised on the Z3 terms. A question whose refutation is no
-finding asks for no model. Pairs of rules whose conditions cannot overlap
+can fire (or win); the answers are memoised on the Z3 terms. A case found for a stronger
+question answers the weaker ones (a rule that can decide alone can win; one that can win can
+fire), so the strongest is asked first. A question whose refutation is no finding asks for no
+model. A question about an item that reads calendar months carries what holds of the month
+tables' year trees (`Encoder.month_bounds`: true of every case, so no answer changes). Pairs of rules whose conditions cannot overlap
 (checker/overlap.py) are never sent to Z3.
 """
 
@@ -18,7 +21,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import ClassVar, TypeVar
 
 import z3
@@ -32,6 +35,7 @@ from ruleproof.checker.timeline import timeline
 from ruleproof.checker.values import read_facts
 
 T = TypeVar("T")
+SMALL_PART = 8  # a timeline showing at most 1/SMALL_PART of the pack's decisions compiles those alone
 
 
 class ScopedModel(z3.ModelRef):
@@ -66,11 +70,16 @@ class CheckContext:
         self._full: z3.Solver | None = None
         self._shared = make_solver(self.timeout_ms)
         self._scopes: dict[frozenset, tuple[tuple[z3.BoolRef, ...], frozenset[str]]] = {}
+        self._item_months: dict[tuple[str, str], tuple[ir.Expr, ...]] = {}  # a window's or property's month expressions
+        self._decision_months: dict[str, tuple[ir.Expr, ...]] | None = None
         self._memo: dict[tuple, tuple[Verdict, tuple]] = {}
         self._spaces: dict[str, Space | None] = {}
         self._rule_index: dict[str, dict[str, int]] = {}
         self.share = (0, 1)  # this process checks the part k of n of the current item (runner.py)
+        self.item: ir.Decision | ir.Window | ir.Property | None = None  # the item being checked (runner.py)
         self._compiled = None
+        self._compiled_parts: dict[frozenset[str], object] = {}  # evaluators of a few decisions each
+        self._selectable: set[tuple[str, str]] = set()  # rules known to be selected in some case
         self._window_reads: dict[str, frozenset[str]] | None = None
 
     # ------------------------------------------------------------ what to check
@@ -134,12 +143,12 @@ class CheckContext:
         self.queries += 1
         if key is None:
             facts = None
-            verdict = check(self.solver, *constraints, model=model)
+            verdict = check(self.solver, *constraints, *self._month_bounds(), model=model)
         else:
             # One solver holding nothing: each question brings the assumptions it needs, so
             # no solver is built per scope and every query stays as small as its decision.
             given, facts = self._scope(key)
-            verdict = check(self._shared, *given, *constraints, model=model)
+            verdict = check(self._shared, *given, *constraints, *self._month_bounds(), model=model)
         if verdict.model is not None and facts is not None:
             verdict = Verdict(verdict.status, ScopedModel(verdict.model, facts), verdict.reason)
         # INVARIANT: the memo holds the constraints, so their ids are not reused while it lives.
@@ -152,16 +161,73 @@ class CheckContext:
             ))
         return verdict
 
+    def _month_bounds(self) -> list[z3.BoolRef]:
+        """What holds of the month tables' terms (`Encoder.month_bounds`) the item being
+        checked reads (all of them when no item is set). Each is true of every case, so adding
+        it changes no answer; it spares the solver a split over every year where a question
+        reads months, and is left out elsewhere (where it would only cost)."""
+        bounds = self.encoder.month_bounds
+        if not bounds:
+            return []
+        if self.item is None:
+            return list(bounds.values())
+        if self._decision_months is None:
+            self._decision_months = _month_nodes(self.pack)
+        item = self.item
+        if isinstance(item, ir.Decision):
+            nodes = self._decision_months[item.name]
+        else:
+            key = (type(item).__name__, item.name)
+            nodes = self._item_months.get(key)
+            if nodes is None:
+                exprs = [item.condition] if isinstance(item, ir.Property) else [item.exists, item.low, item.high]
+                nodes = self._item_months[key] = _months_in(exprs, self._decision_months)
+        found = {}
+        for node in nodes:
+            term = bounds.get(id(node))
+            if term is not None:
+                found[term.get_id()] = term
+        return list(found.values())
+
     def can_fire(self, decision: ir.Decision, rule: ir.Rule) -> Verdict:
         """Whether `rule`'s condition can hold (asked once per rule, whichever check asks).
         A plain rule with a box over facts of discrete kinds and no assumptions about them
-        can: the box holds a case (no question needed, and none is a finding)."""
+        can: the box holds a case (no question needed, and none is a finding). In a decision
+        of several rules the shadowed check asks whether the rule can win, so that is asked
+        first: a case where it wins is one where it fires, and for most rules that one
+        question answers both."""
         space = self.space(decision)
         if space is not None and space.discrete and not self._assumed(decision):
             if self.rule_index(decision)[rule.name] in space.owners:
                 return Verdict("refuted")
-        return self.sat(self.encoder.fires[(decision.name, rule.name)], what=f"whether rule `{rule.name}` can fire",
+        key = (decision.name, rule.name)
+        if key in self._selectable:
+            return Verdict("refuted")
+        if (len(decision.rules) > 1 and rule.origin != "obligation" and not self._wins_when_fires(key)
+                and self.can_win(decision, rule).refuted):
+            return Verdict("refuted")
+        return self.sat(self.encoder.fires[key], what=f"whether rule `{rule.name}` can fire",
                         span=rule.span, scope=self.decision_scope(decision), model=False)
+
+    def can_win(self, decision: ir.Decision, rule: ir.Rule) -> Verdict:
+        """Whether the hit policy selects `rule` in some case (asked once per rule; the same
+        question as whether it can fire where nothing overrides or precedes it)."""
+        key = (decision.name, rule.name)
+        if key in self._selectable:
+            return Verdict("refuted")
+        if self._wins_when_fires(key):
+            return self.can_fire(decision, rule)
+        return self.sat(self.encoder.selected[key], what=f"whether `{rule.name}` can win",
+                        span=rule.span, scope=self.decision_scope(decision), model=False)
+
+    def selectable(self, decision: ir.Decision, rule: ir.Rule) -> None:
+        """Note that a case exists where `rule` is selected (a stronger question found one):
+        it can win and it can fire, so neither is asked."""
+        self._selectable.add((decision.name, rule.name))
+
+    def _wins_when_fires(self, key: tuple[str, str]) -> bool:
+        """Whether the rule is selected exactly where it fires (one term for both)."""
+        return self.encoder.selected[key].get_id() == self.encoder.fires[key].get_id()
 
     def _assumed(self, decision: ir.Decision) -> bool:
         """Whether an assumption reads a fact the decision reads."""
@@ -229,11 +295,28 @@ class CheckContext:
             shown = None if facts is None else self._shown(facts)
             # the case as `ruleproof decide` reads it, decided once for its timeline
             read = read_facts(self.pack, case)
-            outcome = self.compiled.decide(read, None if shown is None else [n for n in self.pack.decision_order if n in shown])
+            compiled = self._compiled_for(shown)
+            outcome = compiled.decide(read, None if shown is None else [n for n in self.pack.decision_order if n in shown])
             evidence = Counterexample(CheckVerdict.REFUTED, tuple(involved), case,
-                                      timeline(self.pack, self.compiled, read, outcome, story, marks, shown))
+                                      timeline(self.pack, compiled, read, outcome, story, marks, shown))
         return diagnostic(code, message, span, label, secondary=secondary, help=help, counterexample=evidence)
 
+
+    def _compiled_for(self, shown: set[str] | None):
+        """The evaluator for a timeline showing `shown` (every decision when None): for a few
+        decisions of a large pack, those alone compiled (they read no others: a decision shown
+        reads only facts the case gives, so do the decisions it reads), else the whole pack."""
+        if shown is None or len(shown) * SMALL_PART > len(self.pack.decisions):
+            return self.compiled
+        from ruleproof.checker.evaluate import CompiledPack
+
+        key = frozenset(n for n in shown if n in self.pack.decisions)
+        found = self._compiled_parts.get(key)
+        if found is None:
+            order = tuple(n for n in self.pack.decision_order if n in key)
+            part = replace(self.pack, decisions={n: self.pack.decisions[n] for n in order}, decision_order=order)
+            found = self._compiled_parts[key] = CompiledPack(part)
+        return found
 
     def _shown(self, facts: frozenset[str]) -> set[str]:
         """The decisions and windows a case giving only `facts` decides: its timeline's content."""
@@ -280,3 +363,28 @@ def _groups(pack: ir.Pack, dependencies: dict[str, frozenset[str]]):
             loose.append(i)
     return group, members, group_assumptions, loose
 
+
+
+def _month_nodes(pack: ir.Pack) -> dict[str, tuple[ir.Expr, ...]]:
+    """For each decision, the month expressions (`ir.AddMonths`, `ir.MonthlyPeriod`) it reads,
+    directly or through the decisions it reads."""
+    found: dict[str, tuple[ir.Expr, ...]] = {}
+    for name in pack.decision_order:  # dependencies first
+        decision = pack.decisions[name]
+        exprs = [e for r in decision.rules for e in (r.condition, r.value)]
+        found[name] = _months_in(exprs + ([decision.default] if decision.default is not None else []), found)
+    return found
+
+
+def _months_in(exprs: list[ir.Expr], decisions: dict[str, tuple[ir.Expr, ...]]) -> tuple[ir.Expr, ...]:
+    """The month expressions in `exprs` and in the decisions they read (`decisions` says theirs)."""
+    found: dict[int, ir.Expr] = {}
+    stack = list(exprs)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ir.AddMonths, ir.MonthlyPeriod)):
+            found[id(node)] = node
+        elif isinstance(node, ir.DecisionRef):
+            found.update((id(n), n) for n in decisions.get(node.name, ()))
+        stack.extend(ir.children(node))
+    return tuple(found.values())

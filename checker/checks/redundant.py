@@ -14,14 +14,13 @@ def check_decision(ctx, decision: ir.Decision) -> list[Diagnostic]:
     deletes every conclusion of it and strikes it from every `overrides`; other rules' `unless`
     conditions stay as written."""
     findings = []
-    pack, enc = ctx.pack, ctx.encoder
+    pack = ctx.pack
     for r in ctx.mine(decision.rules):
         if r.origin == "obligation":
             continue
         if _decides_alone(ctx, decision, r):
             continue  # the one question most rules need: selected, and removing it changes the value
-        if not ctx.sat(enc.selected[(decision.name, r.name)], what=f"whether `{r.name}` can decide", span=r.span,
-                       scope=ctx.decision_scope(decision), model=False).refuted:
+        if not ctx.can_win(decision, r).refuted:
             continue  # never selected here: the dead-rule and shadowed checks report it
         concluded = pack.concluding[r.name]
         if _removal_changes_nothing(ctx, r, concluded):
@@ -54,15 +53,19 @@ def _decides_alone(ctx, decision: ir.Decision, rule: ir.Rule) -> bool:
                 and _agree_when_together(ctx, decision, overlapping)):
             # wherever it wins it decides alone, or conflicts with others that agree among
             # themselves: without it the fallback or they decide (the shadowed check's question)
-            return ctx.sat(enc.selected[key], what=f"whether `{rule.name}` can decide", span=rule.span,
-                           scope=ctx.decision_scope(decision), model=False).refuted
+            return ctx.can_win(decision, rule).refuted
     others = [z3.Not(enc.wins[(decision.name, o.name)]) for o in overlapping]
-    goal = [enc.wins[key], *others, settled]
+    # selected (implied where no other rule wins: said, so that a case found answers whether the
+    # rule can win and fire too; this check runs before the dead-rule and shadowed checks)
+    goal = [enc.selected[key], enc.wins[key], *others, settled]
     if decision.default is not None:
         default = enc.expr(decision.default)
         goal.append(z3.Or(z3.Not(determined(default.why)), distinct(default.value, enc.values[key])))
-    return ctx.sat(*goal, what=f"whether `{rule.name}` alone decides `{decision.name}`", span=rule.span,
-                   scope=ctx.decision_scope(decision), model=False).refuted
+    found = ctx.sat(*goal, what=f"whether `{rule.name}` alone decides `{decision.name}`", span=rule.span,
+                    scope=ctx.decision_scope(decision), model=False).refuted
+    if found:
+        ctx.selectable(decision, rule)
+    return found
 
 
 def _fallback_differs(decision: ir.Decision, rule: ir.Rule) -> bool:

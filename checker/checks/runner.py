@@ -11,13 +11,15 @@ each process checking every n-th rule, pair of rules or missing region of it.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from ruleproof.checker import ir
@@ -54,11 +56,13 @@ def _catalogue() -> list[tuple[str, str, Check]]:
 
     return [
         ("assumptions", "pack", assumptions.check_assumptions),
+        # redundant first: its question per rule (can it decide alone?) answers, where a case
+        # exists, the dead-rule and shadowed checks' questions about the rule as well
+        ("redundant", "decision", redundant.check_decision),
         ("dead_rule", "decision", dead_rule.check_decision),
         ("conflict", "decision", conflict.check_decision),
         ("gap", "decision", gap.check_decision),
         ("shadowed", "decision", shadowed.check_decision),
-        ("redundant", "decision", redundant.check_decision),
         ("window_empty", "window", window_empty.check_window),
         ("properties", "property", properties.check_property),
         ("boundary", "decision", boundary.check_decision),
@@ -86,6 +90,28 @@ def run_checks(pack: ir.Pack, timeout_ms: int = DEFAULT_TIMEOUT_MS, only: list[s
     `jobs`: processes to use (None: as many as CPUs when the pack has at least
     PARALLEL_MIN_RULES rules and this process may fork; 1: this process only). `progress`
     receives a short message as each stage starts, and every second or so on long runs."""
+    with _heap_frozen():
+        return _run_checks(pack, timeout_ms, only, progress, jobs)
+
+
+@contextmanager
+def _heap_frozen() -> Iterator[None]:
+    """In a process of one thread whose heap nothing froze (the command line, a worker), what
+    is alive when the checks start (the pack, the parser's tables) is moved out of the
+    garbage collector's full collections for their duration: the checks allocate many small
+    objects, and every full collection walked that heap again (about a tenth of their CPU)."""
+    if threading.active_count() > 1 or gc.get_freeze_count() or not gc.isenabled():
+        yield
+        return
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
+def _run_checks(pack: ir.Pack, timeout_ms: int, only: list[str] | None, progress: Callable[[str], None] | None,
+                jobs: int | None) -> CheckReport:
     started = time.perf_counter()
     selected = [row for row in _catalogue() if not only or row[0] in only]
     ctx = CheckContext(pack, timeout_ms)
@@ -157,13 +183,14 @@ def _run_items(ctx: CheckContext, selected, items: list[Item], timings: dict[str
     for done, (kind, name, *share) in enumerate(items, start=1):
         item = lookup[kind][name]
         ctx.share = tuple(share) if share else (0, 1)
+        ctx.item = item
         for check_name, check_kind, run in selected:
             if check_kind != kind:
                 continue
             t0 = time.perf_counter()
             findings.extend(run(ctx, item))
             timings[check_name] += time.perf_counter() - t0
-        ctx.share = (0, 1)
+        ctx.share, ctx.item = (0, 1), None
         if progress and time.perf_counter() - last_report > PROGRESS_EVERY:
             progress(f"{done}/{len(items)} decisions, windows and properties ({ctx.queries} solver queries)")
             last_report = time.perf_counter()

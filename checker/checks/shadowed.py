@@ -17,9 +17,7 @@ def check_decision(ctx, decision: ir.Decision) -> list[Diagnostic]:
             continue
         if not ctx.can_fire(decision, rule).refuted:
             continue  # dead rules are reported by the dead-rule check
-        verdict = ctx.sat(ctx.encoder.selected[(decision.name, rule.name)], what=f"whether `{rule.name}` can win", span=rule.span,
-                          scope=ctx.decision_scope(decision), model=False)
-        if verdict.proved:
+        if ctx.can_win(decision, rule).proved:
             findings.append(ctx.finding(
                 "W604", f"rule `{rule.name}` can fire but never decides `{decision.name}`", rule.span,
                 "always overridden or preceded", None, [rule.name, decision.name],

@@ -18,6 +18,7 @@ and SQL; tests/test_semantics.py checks it against Python's `datetime` day by da
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable
 
 
@@ -185,17 +186,41 @@ class MonthTable:
     from `CONCRETE_MONTHS`; exact on those days only: a target uses it where its days are
     bounded (the Z3 encoder's cases are)."""
 
-    def __init__(self, low: int, high: int, ite: Callable, identity: Callable = id):
+    def __init__(self, low: int, high: int, ite: Callable, identity: Callable = id, at_least: Callable = operator.ge):
         self.ite = ite
+        self.at_least = at_least  # at_least(x, k): x >= k, for a constant k
         self.identity = identity  # what makes two terms the same (for Z3: the AST's id)
         first, last = CONCRETE_MONTHS.split(low)[0] // 12, CONCRETE_MONTHS.split(high)[0] // 12
         self._years = range(first, last + 1)
         self._starts = [CONCRETE_MONTHS.first_day(12 * y) for y in self._years]
+        self._end = CONCRETE_MONTHS.first_day(12 * (last + 1))  # the first day after the table's years
         self._later: dict[int, list[int]] = {}  # years later -> the first days of those years
         # per term x (kept alive here, so its identity stays its own): the year trees built for it, and
         # the finished answers; a pack asks about the same few days (today, placed_on) many times
         self._memos: dict[tuple[int, int], tuple[object, dict]] = {}
         self._answers: dict[tuple, tuple[object, object]] = {}
+
+    def bounds(self, x, unit: int = 1) -> tuple[tuple[int, int], list[tuple[object, int, int]]]:
+        """What holds of the year trees built so far for x on the table's days: ((first, last)
+        value of x there, [(term, least, greatest), ...]): x's distance from the start of its
+        year, and the distance from that start to the start of each other year a tree gives.
+        Each is a fact about the trees, true of every x in that range, so a solver may be told
+        it without changing an answer; without it a solver splits a tree over every year to
+        see, say, that a month later is later.
+
+        >>> table = MonthTable(738000, 739000, ite=lambda c, a, b: a if c else b)
+        >>> day = 738500
+        >>> _ = table.add(day, 12)
+        >>> table.bounds(day)
+        ((737850, 739310), [(285, 0, 365), (365, 365, 366), (731, 730, 731)])
+        """
+        memo = self._memo(x, unit)
+        distance = x - self._year_start(x, 0, unit, memo) * unit
+        found = [(distance, 0, 366 * unit - 1)]
+        for later in sorted(k for k in memo if isinstance(k, int) and k != 0):
+            gaps = [b - a for a, b in zip(self._starts, self._later[later])]
+            found.append((memo[later] - memo[0], min(gaps), max(gaps)))
+        return (self._starts[0] * unit, self._end * unit - 1), found
 
     def _memo(self, x, unit: int) -> dict:
         return self._kept(self._memos, x, (unit,), dict)
@@ -211,12 +236,24 @@ class MonthTable:
             entry = store[key] = (x, build())
         return entry[1]
 
-    def _tree(self, x, bounds: list[int], leaf: Callable, lo: int, hi: int):
-        """`leaf(i)` for the i in [lo, hi) with bounds[i] <= x < bounds[i + 1]."""
+    def _tree(self, at: Callable, leaf: Callable, lo: int, hi: int):
+        """`leaf(i)` for the i in [lo, hi) with `at(i)` (x >= the i-th bound) and not `at(i + 1)`."""
         if hi - lo == 1:
             return leaf(lo)
         mid = (lo + hi) // 2
-        return self.ite(x >= bounds[mid], self._tree(x, bounds, leaf, mid, hi), self._tree(x, bounds, leaf, lo, mid))
+        return self.ite(at(mid), self._tree(at, leaf, mid, hi), self._tree(at, leaf, lo, mid))
+
+    def _at(self, x, unit: int, memo: dict) -> Callable:
+        """x >= the first day of the i-th year of the table (in units), each built once for x."""
+        made = memo.setdefault("at", {})
+
+        def at(i: int):
+            condition = made.get(i)
+            if condition is None:
+                condition = made[i] = self.at_least(x, self._starts[i] * unit)
+            return condition
+
+        return at
 
     def _year_start(self, x, later: int, unit: int, memo: dict):
         """The first day of the year `later` years after the year of x (x counted in `unit`s
@@ -224,9 +261,7 @@ class MonthTable:
         if later not in memo:
             if later not in self._later:
                 self._later[later] = [CONCRETE_MONTHS.first_day(12 * (year + later)) for year in self._years]
-            starts = self._later[later]
-            bounds = [start * unit for start in self._starts]
-            memo[later] = self._tree(x, bounds, starts.__getitem__, 0, len(bounds))
+            memo[later] = self._tree(self._at(x, unit, memo), self._later[later].__getitem__, 0, len(self._starts))
         return memo[later]
 
     def _by_month(self, x, unit: int, memo: dict, leaf: Callable):
@@ -234,7 +269,7 @@ class MonthTable:
         from the first day of that month (in units)."""
         in_year = x - self._year_start(x, 0, unit, memo) * unit
         bounds = [day * unit for day in _MARCH_MONTHS[:12]]
-        return self._tree(in_year, bounds, lambda m: leaf(m, in_year - bounds[m]), 0, 12)
+        return self._tree(lambda m: self.at_least(in_year, bounds[m]), lambda m: leaf(m, in_year - bounds[m]), 0, 12)
 
     def _month(self, x, m: int, later: int, unit: int, memo: dict):
         """(first day, length in days) of the month `later` months after month m of x's year."""
