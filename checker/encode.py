@@ -200,18 +200,30 @@ class Encoder(FactVariables, CollectionTerms):
         same facts and upstream decisions: what W605 compares `d` against."""
         rules = tuple(replace(r, overrides=tuple(o for o in r.overrides if o != removed))
                       for r in d.rules if r.name != removed)
+        return self._detached(replace(d, rules=rules))
+
+    def _detached(self, d: ir.Decision) -> DecisionSym:
+        """`d` encoded without recording its rules' terms (a variant of a pack's decision)."""
         saved = {key: dict(terms._terms) for key, terms in self._rule_maps().items()}
         try:
-            return self._decision(replace(d, rules=rules))
+            return self._decision(d)
         finally:
             for key, terms in self._rule_maps().items():
                 terms._terms = saved[key]
 
-    def outcome_changes(self, d: ir.Decision, removed: str) -> z3.BoolRef:
-        """The condition that deleting rule `removed` changes `d`'s outcome (built once)."""
+    def outcome_changes(self, d: ir.Decision, removed: str, among: frozenset[str] | None = None) -> z3.BoolRef:
+        """The condition that deleting rule `removed` changes `d`'s outcome (built once).
+        `among`: the rules (with `removed`) that may fire together with it; the others'
+        conditions are false wherever `removed` fires, so the question is asked of these
+        rules alone, where `removed` fires — the same answer, on a term as small as them."""
         key = (d.name, removed)
         if key not in self._changes:
-            self._changes[key] = outcomes_differ(self.decisions[d.name], self.without(d, removed))
+            if among is None:
+                self._changes[key] = outcomes_differ(self.decisions[d.name], self.without(d, removed))
+            else:
+                part = replace(d, rules=tuple(r for r in d.rules if r.name in among))
+                self._changes[key] = conjunction([self.holds(next(r for r in part.rules if r.name == removed).condition),
+                                                  outcomes_differ(self._detached(part), self.without(part, removed))])
         return self._changes[key]
 
     def _rule_maps(self) -> dict[str, _RuleTerms]:
