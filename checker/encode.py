@@ -171,7 +171,7 @@ class Encoder(FactVariables, CollectionTerms):
             if current in needed or current in done:
                 continue
             needed.add(current)
-            stack.extend(d for d in ir.decision_reads(self.pack.decisions[current])[1] if d in self.pack.decisions)
+            stack.extend(d for d in self.pack.reads[current][1] if d in self.pack.decisions)
         for current in sorted(needed, key=lambda n: self._order.get(n, -1)):
             done[current] = self._decision(self.pack.decisions[current])
 

@@ -359,7 +359,7 @@ class CompiledPack:
                     if name in wanted:
                         continue
                     wanted.add(name)
-                    stack.extend(ir.decision_reads(self.pack.decisions[name])[1])
+                    stack.extend(self.pack.reads[name][1])
                 order = [n for n in self.pack.decision_order if n in wanted]
             plan = (order, self._runner(order), None if names is None else frozenset(names))
             if len(self._plans) >= 1024:  # callers choosing names freely must not grow it without bound

@@ -32,6 +32,7 @@ from __future__ import annotations
 import numpy as np
 
 Region = tuple[tuple[int, ...], tuple[int, ...]]  # (lo per axis, hi per axis), both ends included
+SMALL = 48  # a part meeting at most this many boxes is cut without numpy
 
 
 def overlapping_pairs(lo: np.ndarray, hi: np.ndarray) -> set[tuple[int, int]]:
@@ -81,11 +82,9 @@ def uncovered(lo: np.ndarray, hi: np.ndarray, space_lo: np.ndarray, space_hi: np
     stack = [(space_lo.copy(), space_hi.copy(), np.nonzero(meet)[0])]
     while stack:  # every part on the stack meets exactly the boxes it lists
         rlo, rhi, idx = stack.pop()
-        if not idx.size:
-            parts.append((tuple(int(v) for v in rlo), tuple(int(v) for v in rhi)))
-            continue
-        if idx.size == 1:
-            parts.extend(_outside(rlo, rhi, lo[idx[0]], hi[idx[0]]))
+        if idx.size <= SMALL:  # the same cuts, in plain Python: numpy's cost per call outweighs a few boxes
+            parts.extend(_uncovered_few([(tuple(lo[i].tolist()), tuple(hi[i].tolist())) for i in idx.tolist()],
+                                        tuple(rlo.tolist()), tuple(rhi.tolist())))
             continue
         if np.any(np.all((lo[idx] <= rlo) & (hi[idx] >= rhi), axis=1)):
             continue  # one box covers the whole part
@@ -97,7 +96,39 @@ def uncovered(lo: np.ndarray, hi: np.ndarray, space_lo: np.ndarray, space_hi: np
     return sorted(_merged(parts, len(space_lo)))
 
 
-def _outside(rlo: np.ndarray, rhi: np.ndarray, blo: np.ndarray, bhi: np.ndarray) -> list[Region]:
+def _uncovered_few(boxes: list[Region], rlo: tuple[int, ...], rhi: tuple[int, ...]) -> list[Region]:
+    """`uncovered`'s cuts for a part meeting few boxes (each given as (lo, hi)), without numpy:
+    the same parts, unmerged."""
+    parts: list[Region] = []
+    stack = [(rlo, rhi, boxes)]
+    while stack:
+        rlo, rhi, meeting = stack.pop()
+        if not meeting:
+            parts.append((rlo, rhi))
+            continue
+        if len(meeting) == 1:
+            parts.extend(_outside(rlo, rhi, *meeting[0]))
+            continue
+        if any(all(a <= r for a, r in zip(blo, rlo)) and all(b >= r for b, r in zip(bhi, rhi)) for blo, bhi in meeting):
+            continue
+        best = None
+        for axis in range(len(rlo)):
+            low, high = rlo[axis], rhi[axis]
+            bounds = sorted(b for blo, bhi in meeting for b in (blo[axis], bhi[axis] + 1) if low < b <= high)
+            if not bounds:
+                continue
+            cut = bounds[len(bounds) // 2]
+            split = sum(1 for blo, bhi in meeting if blo[axis] < cut <= bhi[axis])
+            if best is None or split < best[0]:
+                best = (split, axis, cut)
+        assert best is not None, "a part met by boxes that neither cover nor cut it"
+        _, axis, cut = best
+        stack.append((rlo, rhi[:axis] + (cut - 1,) + rhi[axis + 1:], [b for b in meeting if b[0][axis] <= cut - 1]))
+        stack.append((rlo[:axis] + (cut,) + rlo[axis + 1:], rhi, [b for b in meeting if b[1][axis] >= cut]))
+    return parts
+
+
+def _outside(rlo: tuple[int, ...], rhi: tuple[int, ...], blo: tuple[int, ...], bhi: tuple[int, ...]) -> list[Region]:
     """The part [rlo, rhi] without one box meeting it, as at most two boxes per axis."""
     out = []
     low, high = [int(v) for v in rlo], [int(v) for v in rhi]

@@ -63,7 +63,7 @@ class Axis:
     points: list = field(default_factory=list)  # bounds (ordered) or values (sets), sorted once built
     other: bool = False  # a set axis over an infinite domain: one cell for every unlisted value
 
-    @property
+    @cached_property
     def type(self) -> T.Type:
         return self.fact.type.required()
 
@@ -302,6 +302,20 @@ def _alternatives(part: ir.Expr) -> list[tuple[Literal, ir.FactRef]] | None:
 
 
 def _literal(e: ir.Expr, negated: bool = False) -> tuple[Literal, ir.FactRef]:
+    if isinstance(e, ir.Compare):  # the common cell first
+        if isinstance(e.right, ir.Const):
+            subject, op, value = e.left, e.op, e.right.value
+        elif isinstance(e.left, ir.Const):
+            subject, op, value = e.right, e.op.flipped, e.left.value
+        else:
+            raise NotPlain
+        fact = _fact(subject)
+        ordered = _ordered(fact.type)
+        if value is None or (not ordered and op not in (CompareOp.EQ, CompareOp.NE)):
+            raise NotPlain
+        if ordered and not isinstance(value, (int, Fraction)):
+            raise NotPlain
+        return Literal(fact.name, op.value, value, negated), fact
     if isinstance(e, ir.Not):
         return _literal(e.operand, not negated)
     if isinstance(e, ir.IsPresent):
@@ -315,19 +329,6 @@ def _literal(e: ir.Expr, negated: bool = False) -> tuple[Literal, ir.FactRef]:
         if None in e.set.value:
             raise NotPlain
         return Literal(fact.name, "in", e.set.value, negated), fact
-    if isinstance(e, ir.Compare):
-        if isinstance(e.right, ir.Const):
-            subject, op, value = e.left, CompareOp(e.op), e.right.value
-        elif isinstance(e.left, ir.Const):
-            subject, op, value = e.right, CompareOp(e.op).flipped, e.left.value
-        else:
-            raise NotPlain
-        fact = _fact(subject)
-        if value is None or (op.value not in ("==", "!=") and not _ordered(fact.type)):
-            raise NotPlain
-        if _ordered(fact.type) and not isinstance(value, (int, Fraction)):
-            raise NotPlain
-        return Literal(fact.name, op.value, value, negated), fact
     raise NotPlain
 
 
