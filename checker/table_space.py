@@ -31,11 +31,12 @@ from ruleproof.checker import types as T
 from ruleproof.checker.overlap import conjuncts
 from ruleproof.checker.semantics.kinds import EXACT_KINDS, INTEGER_KINDS
 from ruleproof.checker.semantics.operators import CompareOp
-from ruleproof.checker.sweep import overlapping_pairs, uncovered
+from ruleproof.checker.sweep import overlapping_pairs, uncovered, uncovered_sets
 from ruleproof.checker.table_regions import region_condition, text
 
 DISCRETE = frozenset({"int", "duration", "datetime", "enum", "bool", "string"})
 MAX_PIECES = 64  # a rule whose sets split into more boxes than this is left to the solver
+MASK_CELLS = 62  # a set axis of at most this many cells holds each box's cells as a bitmask
 Ranges = list[tuple[int, int]]  # sorted, disjoint, closed ranges of cells
 Gap = tuple[tuple[tuple[int, int], ...], ...]  # per axis, the ranges of cells of an uncovered region
 
@@ -141,13 +142,17 @@ class Axis:
 @dataclass
 class Space:
     """A decision's rules as boxes: box k belongs to rule `owner[k]` (a rule whose sets are not
-    one range of cells is several boxes; a rule that can never hold, none)."""
+    one range of cells is several boxes; a rule that can never hold, none). On a set axis of
+    few cells (`mask_axes`) a box holds any set of cells, as a bitmask (`masks`, one column per
+    such axis), its range there being every cell."""
 
     decision: ir.Decision
     axes: list[Axis]
     lo: np.ndarray
     hi: np.ndarray
     owner: np.ndarray
+    masks: np.ndarray | None = None
+    mask_axes: tuple[int, ...] = ()
 
     @cached_property
     def owners(self) -> frozenset[int]:
@@ -188,7 +193,16 @@ class Space:
         axis, any cells of a set axis) none two of which make one region."""
         space_lo = np.zeros(len(self.axes), dtype=np.int64)
         space_hi = np.array([a.last for a in self.axes], dtype=np.int64)
-        boxes = [tuple(((lo, hi),) for lo, hi in zip(*region)) for region in uncovered(self.lo, self.hi, space_lo, space_hi)]
+        if self.masks is None:
+            boxes = [tuple(((lo, hi),) for lo, hi in zip(*region)) for region in uncovered(self.lo, self.hi, space_lo, space_hi)]
+        else:
+            full = tuple((1 << (self.axes[a].last + 1)) - 1 for a in self.mask_axes)
+            boxes = []
+            for lo, hi, masks in uncovered_sets(self.lo, self.hi, self.masks, space_lo, space_hi, full):
+                region = [((a, b),) for a, b in zip(lo, hi)]
+                for axis, mask in zip(self.mask_axes, masks):
+                    region[axis] = tuple(_runs([c for c in range(mask.bit_length()) if mask >> c & 1]))
+                boxes.append(tuple(region))
         sets = [i for i, axis in enumerate(self.axes) if not axis.ordered]
         changed = bool(sets)
         while changed:  # regions equal but on one set axis are one region: its cells joined
@@ -211,6 +225,8 @@ class Space:
             for lo, hi in ranges:
                 on_axis |= (self.lo[:, axis] <= hi + 1) & (self.hi[:, axis] >= lo - 1)
             meet &= on_axis
+        for k, axis in enumerate(self.mask_axes):  # on a set axis: a cell of the region in the box's set
+            meet &= (self.masks[:, k] & _mask(region[axis])) != 0
         return sorted(set(self.owner[meet].tolist()))
 
     def describe(self, region: Gap) -> str:
@@ -223,7 +239,7 @@ class Space:
 
     def _owner_pairs(self, lo: np.ndarray, hi: np.ndarray) -> set[tuple[int, int]]:
         pairs = set()
-        for i, j in overlapping_pairs(lo, hi):
+        for i, j in overlapping_pairs(lo, hi, self.masks):
             a, b = int(self.owner[i]), int(self.owner[j])
             if a != b:
                 pairs.add((a, b) if a < b else (b, a))
@@ -258,7 +274,8 @@ def space_of(decision: ir.Decision) -> Space | None:
     for axis in axes.values():
         axis.freeze()
     order = list(axes)
-    los, his, owner = [], [], []
+    mask_axes = tuple(i for i, name in enumerate(order) if not axes[name].ordered and axes[name].last < MASK_CELLS)
+    los, his, owner, masks = [], [], [], []
     for index, rule in enumerate(literals):
         per_axis: dict[str, Ranges] = {}
         empty = False
@@ -276,15 +293,20 @@ def space_of(decision: ir.Decision) -> Space | None:
         choices = [per_axis.get(name, [(0, axes[name].last)]) for name in order]
         if empty or any(not c for c in choices):
             continue
+        held = tuple(_mask(choices[a]) for a in mask_axes)
+        for a in mask_axes:
+            choices[a] = [(0, axes[order[a]].last)]
         if np.prod([len(c) for c in choices]) > MAX_PIECES:
             return None
         for pieces in product(*choices):
             los.append([p[0] for p in pieces])
             his.append([p[1] for p in pieces])
             owner.append(index)
+            masks.append(held)
     width = len(order)
     return Space(decision, [axes[n] for n in order], np.array(los, dtype=np.int64).reshape(len(los), width),
-                 np.array(his, dtype=np.int64).reshape(len(his), width), np.array(owner, dtype=np.int64))
+                 np.array(his, dtype=np.int64).reshape(len(his), width), np.array(owner, dtype=np.int64),
+                 np.array(masks, dtype=np.int64).reshape(len(masks), len(mask_axes)) if mask_axes else None, mask_axes)
 
 
 # ------------------------------------------------------------------ reading conditions
@@ -365,6 +387,11 @@ def _runs(cells: list[int]) -> Ranges:
         else:
             out.append((c, c))
     return out
+
+
+def _mask(ranges) -> int:
+    """Cells as a bitmask (bit c: cell c)."""
+    return sum(((1 << (hi + 1)) - (1 << lo)) for lo, hi in ranges)
 
 
 def _complement(ranges: Ranges, first: int, last: int) -> Ranges:
