@@ -14,8 +14,12 @@ held as two int64 arrays `lo`, `hi` of shape (boxes, axes).
   tree: each cut at the median boundary of the axis that splits the fewest boxes) until each
   part is covered by one box or meets none; the parts that meet none are merged back along
   every axis while two of them form one box.
+- Set axes (an enum column's members): a box may also hold any set of cells on some axes, as
+  one bitmask per box and axis (`masks`). Two boxes overlap there when their sets share a
+  cell; `uncovered_sets` also cuts a part into the cells inside one box's set and those
+  outside it, whichever cut splits fewer boxes, and joins the sets of parts equal elsewhere.
 
-Nothing here recurses: both work with explicit stacks and loops, whatever the number of boxes.
+Nothing here recurses: all work with explicit stacks and loops, whatever the number of boxes.
 
 >>> import numpy as np
 >>> lo, hi = np.array([[0, 0], [0, 3], [2, 0]]), np.array([[1, 2], [1, 5], [5, 5]])
@@ -88,8 +92,8 @@ def uncovered(lo: np.ndarray, hi: np.ndarray, space_lo: np.ndarray, space_hi: np
     while stack:  # every part on the stack meets exactly the boxes it lists
         rlo, rhi, idx = stack.pop()
         if idx.size <= SMALL:  # the same cuts, in plain Python: numpy's cost per call outweighs a few boxes
-            parts.extend(_uncovered_few([(tuple(lo[i].tolist()), tuple(hi[i].tolist())) for i in idx.tolist()],
-                                        tuple(rlo.tolist()), tuple(rhi.tolist())))
+            boxes = [(tuple(lo[i].tolist()), tuple(hi[i].tolist()), ()) for i in idx.tolist()]
+            parts.extend(part[:2] for part in _cuts((tuple(rlo.tolist()), tuple(rhi.tolist()), ()), boxes))
             continue
         if np.any(np.all((lo[idx] <= rlo) & (hi[idx] >= rhi), axis=1)):
             continue  # one box covers the whole part
@@ -99,38 +103,6 @@ def uncovered(lo: np.ndarray, hi: np.ndarray, space_lo: np.ndarray, space_hi: np
         stack.append((rlo, left_hi, idx[lo[idx, axis] <= cut - 1]))
         stack.append((right_lo, rhi, idx[hi[idx, axis] >= cut]))
     return sorted(_merged(parts, len(space_lo)))
-
-
-def _uncovered_few(boxes: list[Region], rlo: tuple[int, ...], rhi: tuple[int, ...]) -> list[Region]:
-    """`uncovered`'s cuts for a part meeting few boxes (each given as (lo, hi)), without numpy:
-    the same parts, unmerged."""
-    parts: list[Region] = []
-    stack = [(rlo, rhi, boxes)]
-    while stack:
-        rlo, rhi, meeting = stack.pop()
-        if not meeting:
-            parts.append((rlo, rhi))
-            continue
-        if len(meeting) == 1:
-            parts.extend(_outside(rlo, rhi, *meeting[0]))
-            continue
-        if any(all(a <= r for a, r in zip(blo, rlo)) and all(b >= r for b, r in zip(bhi, rhi)) for blo, bhi in meeting):
-            continue
-        best = None
-        for axis in range(len(rlo)):
-            low, high = rlo[axis], rhi[axis]
-            bounds = sorted(b for blo, bhi in meeting for b in (blo[axis], bhi[axis] + 1) if low < b <= high)
-            if not bounds:
-                continue
-            cut = bounds[len(bounds) // 2]
-            split = sum(1 for blo, bhi in meeting if blo[axis] < cut <= bhi[axis])
-            if best is None or split < best[0]:
-                best = (split, axis, cut)
-        assert best is not None, "a part met by boxes that neither cover nor cut it"
-        _, axis, cut = best
-        stack.append((rlo, rhi[:axis] + (cut - 1,) + rhi[axis + 1:], [b for b in meeting if b[0][axis] <= cut - 1]))
-        stack.append((rlo[:axis] + (cut,) + rlo[axis + 1:], rhi, [b for b in meeting if b[1][axis] >= cut]))
-    return parts
 
 
 def _outside(rlo: tuple[int, ...], rhi: tuple[int, ...], blo: tuple[int, ...], bhi: tuple[int, ...]) -> list[Region]:
@@ -208,6 +180,12 @@ def uncovered_sets(lo: np.ndarray, hi: np.ndarray, masks: np.ndarray, space_lo: 
     space: SetRegion = (tuple(space_lo.tolist()), tuple(space_hi.tolist()), tuple(space_masks))
     boxes = [b for b in zip(map(tuple, lo.tolist()), map(tuple, hi.tolist()), map(tuple, masks.tolist()))
              if _meets(b, space)]
+    return sorted(_merged_sets(_cuts(space, boxes)))
+
+
+def _cuts(space: SetRegion, boxes: list[SetRegion]) -> list[SetRegion]:
+    """The parts of `space` that meet none of `boxes` (each meeting it), unmerged: the cuts of
+    `uncovered` (without numpy) and `uncovered_sets`."""
     parts: list[SetRegion] = []
     stack = [(space, boxes)]
     while stack:  # every part on the stack meets exactly the boxes it lists
@@ -251,7 +229,7 @@ def uncovered_sets(lo: np.ndarray, hi: np.ndarray, masks: np.ndarray, space_lo: 
             stack.append(((rlo, rhi, rmask[:axis] + (inside,) + rmask[axis + 1:]), [b for b in meeting if b[2][axis] & inside]))
             stack.append(((rlo, rhi, rmask[:axis] + (outside,) + rmask[axis + 1:]),
                           [b for b in meeting if b[2][axis] & outside]))
-    return sorted(_merged_sets(parts))
+    return parts
 
 
 def _meets(box: SetRegion, part: SetRegion) -> bool:
