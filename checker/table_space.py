@@ -32,12 +32,12 @@ from ruleproof.checker.overlap import conjuncts
 from ruleproof.checker.semantics.kinds import EXACT_KINDS, INTEGER_KINDS
 from ruleproof.checker.semantics.operators import CompareOp
 from ruleproof.checker.sweep import overlapping_pairs, uncovered, uncovered_sets
+from ruleproof.checker.table_cells import Ranges, complement, intersect, mask, runs, union
 from ruleproof.checker.table_regions import region_condition, text
 
 DISCRETE = frozenset({"int", "duration", "datetime", "enum", "bool", "string"})
 MAX_PIECES = 64  # a rule whose sets split into more boxes than this is left to the solver
 MASK_CELLS = 62  # a set axis of at most this many cells holds each box's cells as a bitmask
-Ranges = list[tuple[int, int]]  # sorted, disjoint, closed ranges of cells
 Gap = tuple[tuple[tuple[int, int], ...], ...]  # per axis, the ranges of cells of an uncovered region
 
 
@@ -104,22 +104,22 @@ class Axis:
         """The cells where a literal holds (a negated one: the present cells where it fails)."""
         if lit.op == "present":
             held = [(self.base, self.last)]
-            return _complement(held, 0, self.last) if lit.negated else held
+            return complement(held, 0, self.last) if lit.negated else held
         held = self._value_cells(lit.op, lit.value)
-        return _complement(held, self.base, self.last) if lit.negated else held
+        return complement(held, self.base, self.last) if lit.negated else held
 
     def _value_cells(self, op: str, value) -> Ranges:
         if not self.ordered:
             values = value if op == "in" else [value]
             found = sorted(self.base + self.points.index(v) for v in set(values))
-            cells = _runs(found)
-            return _complement(cells, self.base, self.last) if op == "!=" else cells
+            cells = runs(found)
+            return complement(cells, self.base, self.last) if op == "!=" else cells
         if op == "!=":
-            return _complement(self._value_cells("==", value), self.base, self.last)
+            return complement(self._value_cells("==", value), self.base, self.last)
         if op == "in":
             held: Ranges = []
             for v in value:
-                held = _union(held, self._value_cells("==", v))
+                held = union(held, self._value_cells("==", v))
             return held
         if self.type.kind in INTEGER_KINDS:  # cell i + base holds [points[i - 1], points[i] - 1]
             low, high = {"<": (None, value - 1), "<=": (None, value), ">": (value + 1, None),
@@ -200,8 +200,8 @@ class Space:
             boxes = []
             for lo, hi, masks in uncovered_sets(self.lo, self.hi, self.masks, space_lo, space_hi, full):
                 region = [((a, b),) for a, b in zip(lo, hi)]
-                for axis, mask in zip(self.mask_axes, masks):
-                    region[axis] = tuple(_runs([c for c in range(mask.bit_length()) if mask >> c & 1]))
+                for axis, bits in zip(self.mask_axes, masks):
+                    region[axis] = tuple(runs([c for c in range(bits.bit_length()) if bits >> c & 1]))
                 boxes.append(tuple(region))
         sets = [i for i, axis in enumerate(self.axes) if not axis.ordered]
         changed = bool(sets)
@@ -213,7 +213,7 @@ class Space:
                     joined.setdefault(region[:i] + region[i + 1:], []).append(region[i])
                 if len(joined) < len(boxes):
                     changed = True
-                    boxes = [key[:i] + (tuple(_union([], [r for c in cells for r in c])),) + key[i:]
+                    boxes = [key[:i] + (tuple(union([], [r for c in cells for r in c])),) + key[i:]
                              for key, cells in joined.items()]
         return sorted(boxes)
 
@@ -226,7 +226,7 @@ class Space:
                 on_axis |= (self.lo[:, axis] <= hi + 1) & (self.hi[:, axis] >= lo - 1)
             meet &= on_axis
         for k, axis in enumerate(self.mask_axes):  # on a set axis: a cell of the region in the box's set
-            meet &= (self.masks[:, k] & _mask(region[axis])) != 0
+            meet &= (self.masks[:, k] & mask(region[axis])) != 0
         return sorted(set(self.owner[meet].tolist()))
 
     def describe(self, region: Gap) -> str:
@@ -288,12 +288,12 @@ def space_of(decision: ir.Decision) -> Space | None:
             fact = alternatives[0][0].fact
             held: Ranges = []
             for lit, _ in alternatives:
-                held = _union(held, axes[fact].cells(lit))
-            per_axis[fact] = _intersect(per_axis[fact], held) if fact in per_axis else held
+                held = union(held, axes[fact].cells(lit))
+            per_axis[fact] = intersect(per_axis[fact], held) if fact in per_axis else held
         choices = [per_axis.get(name, [(0, axes[name].last)]) for name in order]
         if empty or any(not c for c in choices):
             continue
-        held = tuple(_mask(choices[a]) for a in mask_axes)
+        held = tuple(mask(choices[a]) for a in mask_axes)
         for a in mask_axes:
             choices[a] = [(0, axes[order[a]].last)]
         if np.prod([len(c) for c in choices]) > MAX_PIECES:
@@ -375,51 +375,3 @@ def _members(typ: T.Type) -> list:
 
 def _order_key(value):
     return (type(value).__name__, value) if not isinstance(value, (int, Fraction)) else ("", value)
-
-
-# ------------------------------------------------------------------ ranges of cells
-
-def _runs(cells: list[int]) -> Ranges:
-    out: Ranges = []
-    for c in cells:
-        if out and out[-1][1] == c - 1:
-            out[-1] = (out[-1][0], c)
-        else:
-            out.append((c, c))
-    return out
-
-
-def _mask(ranges) -> int:
-    """Cells as a bitmask (bit c: cell c)."""
-    return sum(((1 << (hi + 1)) - (1 << lo)) for lo, hi in ranges)
-
-
-def _complement(ranges: Ranges, first: int, last: int) -> Ranges:
-    out, at = [], first
-    for a, b in ranges:
-        if a > at:
-            out.append((at, a - 1))
-        at = max(at, b + 1)
-    if at <= last:
-        out.append((at, last))
-    return out
-
-
-def _union(a: Ranges, b: Ranges) -> Ranges:
-    out: Ranges = []
-    for lo, hi in sorted(a + b):
-        if out and lo <= out[-1][1] + 1:
-            out[-1] = (out[-1][0], max(out[-1][1], hi))
-        else:
-            out.append((lo, hi))
-    return out
-
-
-def _intersect(a: Ranges, b: Ranges) -> Ranges:
-    out = []
-    for lo1, hi1 in a:
-        for lo2, hi2 in b:
-            lo, hi = max(lo1, lo2), min(hi1, hi2)
-            if lo <= hi:
-                out.append((lo, hi))
-    return sorted(out)
