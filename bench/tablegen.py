@@ -8,8 +8,10 @@ the space is left to no row, unless a widened row covers it).
 
 A numeric column is an `int` fact; a cell holds one comparison, so the column takes two cells
 per row, its lower bound (`>= lo`) and its upper bound (`< hi`), either `any` when the box is
-unbounded on that side. A categorical column (`kind="categorical"`: the first column) is an enum
-of 24 members; its cells are a member, `in {...}` or `any`.
+unbounded on that side. A categorical column (`kind="categorical"`: every other column, the
+first included) is an enum of 24 members; its cells are a member, `in {...}` or `any`. Noise
+on a categorical cell adds a member the row did not list (an overlap) or drops one of the
+members it listed (a missing slice).
 
 >>> t = generate(3, 50, "numeric", seed=1)
 >>> len(t.boxes), t.text.count("\\n  row ")
@@ -46,7 +48,7 @@ class Table:
 def generate(columns: int, rows: int, kind: str = "numeric", seed: int = 0, noise: float = NOISE) -> Table:
     """A `columns` × `rows` table deciding `grade` (row i concludes i: every overlap conflicts)."""
     rng = random.Random(seed * 7919 + columns * 31 + rows)
-    kinds = tuple("enum" if kind == "categorical" and c == 0 else "int" for c in range(columns))
+    kinds = tuple("enum" if kind == "categorical" and c % 2 == 0 else "int" for c in range(columns))
     full = [frozenset(range(MEMBERS)) if k == "enum" else (None, None) for k in kinds]
     boxes = [full]
     while len(boxes) < rows:
@@ -86,16 +88,27 @@ def _cut(box: list, kinds: tuple[str, ...], rng: random.Random):
 
 def _add_noise(table: Table, rng: random.Random, noise: float) -> None:
     count = int(len(table.boxes) * noise)
-    numeric = [c for c, k in enumerate(table.kinds) if k == "int"]
     chosen = rng.sample(range(len(table.boxes)), count)
     for n, row in enumerate(chosen):
         box = table.boxes[row]
-        bounded = [(c, side) for c in numeric for side in (0, 1) if box[c][side] is not None]
+        widen = n % 2 == 0
+        bounded = [(c, side) for c, k in enumerate(table.kinds) for side in (0, 1)
+                   if (box[c][side] is not None if k == "int" else
+                       side == 0 and (len(box[c]) < MEMBERS if widen else len(box[c]) > 1))]
         if not bounded:
             continue
         c, side = rng.choice(bounded)
+        if table.kinds[c] == "enum":
+            if widen:  # one member more: the row now meets the rows holding it
+                box[c] = box[c] | {rng.choice(sorted(set(range(MEMBERS)) - box[c]))}
+                table.widened.append((row + 1, c))
+            else:  # one member less: left to no row
+                gone = rng.choice(sorted(box[c]))
+                box[c] = box[c] - {gone}
+                table.shrunk.append((row + 1, c, (gone,)))
+            continue
         lo, hi = box[c]
-        if n % 2 == 0:  # widen: move the bound outwards, into the neighbour
+        if widen:  # move the bound outwards, into the neighbour
             step = rng.randrange(1, 50)
             box[c] = (lo - step, hi) if side == 0 else (lo, hi + step)
             table.widened.append((row + 1, c))

@@ -122,6 +122,28 @@ class _RuleTerms(Mapping):
         return sum(len(pack.decisions[name].rules) for name in pack.decision_order)
 
 
+class _Fires(_RuleTerms):
+    """(decision, rule) -> whether the rule fires: its condition holds. The term is the one the
+    decision's encoding makes (Z3 shares equal terms), built without encoding the decision:
+    a question about a few rows of a large table encodes only those rows."""
+
+    def __init__(self, encoder: Encoder):
+        super().__init__(encoder)
+        self._rules: dict[str, dict[str, ir.Rule]] = {}
+
+    def __getitem__(self, key: tuple[str, str]):
+        term = self._terms.get(key)
+        if term is None:
+            decision = key[0] if isinstance(key, tuple) and key else None
+            if decision not in self._encoder.pack.decisions:
+                raise KeyError(key)
+            rules = self._rules.get(decision)
+            if rules is None:
+                rules = self._rules[decision] = {r.name: r for r in self._encoder.pack.decisions[decision].rules}
+            term = self._encoder.holds(rules[key[1]].condition)  # KeyError: no such rule
+        return term
+
+
 class Encoder(FactVariables, CollectionTerms):
     """Encodes one pack. `tag` keeps the variables of two encodings apart (for diff)."""
 
@@ -137,7 +159,7 @@ class Encoder(FactVariables, CollectionTerms):
             self._declare_fact(fact)
         # Decisions (and their rules' fires, wins and values) are encoded on first use.
         self.decisions: Mapping[str, DecisionSym] = _Decisions(self)
-        self.fires: Mapping[tuple[str, str], z3.BoolRef] = _RuleTerms(self)
+        self.fires: Mapping[tuple[str, str], z3.BoolRef] = _Fires(self)
         self.wins: Mapping[tuple[str, str], z3.BoolRef] = _RuleTerms(self)
         self.values: Mapping[tuple[str, str], object] = _RuleTerms(self)
         self.selected: Mapping[tuple[str, str], z3.BoolRef] = _RuleTerms(self)
@@ -160,7 +182,7 @@ class Encoder(FactVariables, CollectionTerms):
             if current in needed or current in done:
                 continue
             needed.add(current)
-            stack.extend(d for d in ir.decision_reads(self.pack.decisions[current])[1] if d in self.pack.decisions)
+            stack.extend(d for d in self.pack.reads[current][1] if d in self.pack.decisions)
         for current in sorted(needed, key=lambda n: self._order.get(n, -1)):
             done[current] = self._decision(self.pack.decisions[current])
 
@@ -169,7 +191,7 @@ class Encoder(FactVariables, CollectionTerms):
         """A decision in the order semantics.outcomes states: conditions, selection,
         conclusions, agreement, fallback."""
         conditions = [self.expr(r.condition) for r in d.rules]
-        fired = [conjunction([equals_code(c.why, 0), c.value]) if c.why is not None else c.value for c in conditions]
+        fired = [self.holds(r.condition) for r in d.rules]  # what `fires` gives without encoding the decision
         chosen = select(d.hit, d.rules, fired, Z3)
         concluded = [self.expr(r.value) for r in d.rules]
         values = [_real_if(c.value, d.type) for c in concluded]
@@ -211,18 +233,39 @@ class Encoder(FactVariables, CollectionTerms):
         same facts and upstream decisions: what W605 compares `d` against."""
         rules = tuple(replace(r, overrides=tuple(o for o in r.overrides if o != removed))
                       for r in d.rules if r.name != removed)
+        return self._detached(replace(d, rules=rules))
+
+    def _detached(self, d: ir.Decision) -> DecisionSym:
+        """`d` encoded without recording its rules' terms (a variant of a pack's decision)."""
+        return self.part(d, frozenset(r.name for r in d.rules))[0]
+
+    def part(self, d: ir.Decision, names: frozenset[str]) -> tuple[DecisionSym, dict[str, dict[str, object]]]:
+        """`d` with only the rules `names` (in their order), and those rules' terms by kind
+        (fires, wins, selected, values), without recording them: where the other rules
+        cannot fire, the same terms as the whole decision's, at the cost of these rules."""
+        part = replace(d, rules=tuple(r for r in d.rules if r.name in names))
         saved = {key: dict(terms._terms) for key, terms in self._rule_maps().items()}
         try:
-            return self._decision(replace(d, rules=rules))
+            sym = self._decision(part)
+            return sym, {kind: {r.name: terms._terms[(d.name, r.name)] for r in part.rules}
+                         for kind, terms in self._rule_maps().items()}
         finally:
             for key, terms in self._rule_maps().items():
                 terms._terms = saved[key]
 
-    def outcome_changes(self, d: ir.Decision, removed: str) -> z3.BoolRef:
-        """The condition that deleting rule `removed` changes `d`'s outcome (built once)."""
+    def outcome_changes(self, d: ir.Decision, removed: str, among: frozenset[str] | None = None) -> z3.BoolRef:
+        """The condition that deleting rule `removed` changes `d`'s outcome (built once).
+        `among`: the rules (with `removed`) that may fire together with it; the others'
+        conditions are false wherever `removed` fires, so the question is asked of these
+        rules alone, where `removed` fires — the same answer, on a term as small as them."""
         key = (d.name, removed)
         if key not in self._changes:
-            self._changes[key] = outcomes_differ(self.decisions[d.name], self.without(d, removed))
+            if among is None:
+                self._changes[key] = outcomes_differ(self.decisions[d.name], self.without(d, removed))
+            else:
+                part = replace(d, rules=tuple(r for r in d.rules if r.name in among))
+                self._changes[key] = conjunction([self.fires[(d.name, removed)],
+                                                  outcomes_differ(self._detached(part), self.without(part, removed))])
         return self._changes[key]
 
     def _rule_maps(self) -> dict[str, _RuleTerms]:

@@ -380,7 +380,7 @@ class CompiledPack:
                     if name in wanted:
                         continue
                     wanted.add(name)
-                    stack.extend(ir.decision_reads(self.pack.decisions[name])[1])
+                    stack.extend(self.pack.reads[name][1])
                 order = [n for n in self.pack.decision_order if n in wanted]
             from ruleproof.checker.fused import plan_function  # built on this module's compiler
 

@@ -388,6 +388,24 @@ class Pack:
                     out[rule.name].append(name)
         return {rule: tuple(names) for rule, names in out.items()}
 
+    @cached_property
+    def reads(self) -> dict[str, tuple[frozenset[str], frozenset[str]]]:
+        """For each decision, the facts and decisions it reads directly (`decision_reads`,
+        worked out once per pack)."""
+        return {name: tuple(map(frozenset, decision_reads(d))) for name, d in self.decisions.items()}
+
+    @cached_property
+    def dependencies(self) -> dict[str, frozenset[str]]:
+        """For each decision, every fact it reads, directly or through other decisions
+        (worked out once per pack)."""
+        deps: dict[str, frozenset[str]] = {}
+        for name in self.decision_order:
+            facts, decisions = self.reads[name]
+            for other in decisions:
+                facts |= deps.get(other, frozenset())
+            deps[name] = facts
+        return deps
+
 
 def decision_reads(decision: Decision) -> tuple[set[str], set[str]]:
     """The facts and decisions a decision's rules and default read directly."""
@@ -405,13 +423,7 @@ def decision_reads(decision: Decision) -> tuple[set[str], set[str]]:
 
 def fact_dependencies(pack: Pack) -> dict[str, frozenset[str]]:
     """For each decision, every fact it reads, directly or through other decisions."""
-    deps: dict[str, frozenset[str]] = {}
-    for name in pack.decision_order:
-        facts, decisions = decision_reads(pack.decisions[name])
-        for other in decisions:
-            facts |= deps.get(other, frozenset())
-        deps[name] = frozenset(facts)
-    return deps
+    return dict(pack.dependencies)
 
 
 UNDETERMINED = "undetermined"

@@ -14,8 +14,12 @@ held as two int64 arrays `lo`, `hi` of shape (boxes, axes).
   tree: each cut at the median boundary of the axis that splits the fewest boxes) until each
   part is covered by one box or meets none; the parts that meet none are merged back along
   every axis while two of them form one box.
+- Set axes (an enum column's members): a box may also hold any set of cells on some axes, as
+  one bitmask per box and axis (`masks`). Two boxes overlap there when their sets share a
+  cell; `uncovered_sets` also cuts a part into the cells inside one box's set and those
+  outside it, whichever cut splits fewer boxes, and joins the sets of parts equal elsewhere.
 
-Nothing here recurses: both work with explicit stacks and loops, whatever the number of boxes.
+Nothing here recurses: all work with explicit stacks and loops, whatever the number of boxes.
 
 >>> import numpy as np
 >>> lo, hi = np.array([[0, 0], [0, 3], [2, 0]]), np.array([[1, 2], [1, 5], [5, 5]])
@@ -32,10 +36,13 @@ from __future__ import annotations
 import numpy as np
 
 Region = tuple[tuple[int, ...], tuple[int, ...]]  # (lo per axis, hi per axis), both ends included
+SMALL = 48  # a part meeting at most this many boxes is cut without numpy
+SET_CANDIDATES = 4  # set-axis cuts weighed per part: by the sets of this many of the boxes meeting it
 
 
-def overlapping_pairs(lo: np.ndarray, hi: np.ndarray) -> set[tuple[int, int]]:
-    """Every pair (i, j), i < j, of boxes that share a point."""
+def overlapping_pairs(lo: np.ndarray, hi: np.ndarray, masks: np.ndarray | None = None) -> set[tuple[int, int]]:
+    """Every pair (i, j), i < j, of boxes that share a point (`masks`: per box, its cells on
+    each set axis as a bitmask, two boxes sharing a cell there)."""
     count, axes = lo.shape
     if count < 2:
         return set()
@@ -47,6 +54,7 @@ def overlapping_pairs(lo: np.ndarray, hi: np.ndarray) -> set[tuple[int, int]]:
     starts = slo[:, axis]
     ends = np.searchsorted(starts, shi[:, axis], side="right")  # boxes starting by my end
     others = [a for a in range(axes) if a != axis]
+    smasks = masks[order] if masks is not None else np.zeros((count, 0), dtype=np.int64)
     pairs: set[tuple[int, int]] = set()
     for i in range(count):
         stop = int(ends[i])
@@ -55,6 +63,8 @@ def overlapping_pairs(lo: np.ndarray, hi: np.ndarray) -> set[tuple[int, int]]:
         meet = np.ones(stop - i - 1, dtype=bool)
         for a in others:
             meet &= (slo[i + 1:stop, a] <= shi[i, a]) & (shi[i + 1:stop, a] >= slo[i, a])
+        for a in range(smasks.shape[1]):
+            meet &= (smasks[i + 1:stop, a] & smasks[i, a]) != 0
         a_index = int(order[i])
         for j in (np.nonzero(meet)[0] + i + 1).tolist():
             b_index = int(order[j])
@@ -81,11 +91,9 @@ def uncovered(lo: np.ndarray, hi: np.ndarray, space_lo: np.ndarray, space_hi: np
     stack = [(space_lo.copy(), space_hi.copy(), np.nonzero(meet)[0])]
     while stack:  # every part on the stack meets exactly the boxes it lists
         rlo, rhi, idx = stack.pop()
-        if not idx.size:
-            parts.append((tuple(int(v) for v in rlo), tuple(int(v) for v in rhi)))
-            continue
-        if idx.size == 1:
-            parts.extend(_outside(rlo, rhi, lo[idx[0]], hi[idx[0]]))
+        if idx.size <= SMALL:  # the same cuts, in plain Python: numpy's cost per call outweighs a few boxes
+            boxes = [(tuple(lo[i].tolist()), tuple(hi[i].tolist()), ()) for i in idx.tolist()]
+            parts.extend(part[:2] for part in _cuts((tuple(rlo.tolist()), tuple(rhi.tolist()), ()), boxes))
             continue
         if np.any(np.all((lo[idx] <= rlo) & (hi[idx] >= rhi), axis=1)):
             continue  # one box covers the whole part
@@ -97,7 +105,7 @@ def uncovered(lo: np.ndarray, hi: np.ndarray, space_lo: np.ndarray, space_hi: np
     return sorted(_merged(parts, len(space_lo)))
 
 
-def _outside(rlo: np.ndarray, rhi: np.ndarray, blo: np.ndarray, bhi: np.ndarray) -> list[Region]:
+def _outside(rlo: tuple[int, ...], rhi: tuple[int, ...], blo: tuple[int, ...], bhi: tuple[int, ...]) -> list[Region]:
     """The part [rlo, rhi] without one box meeting it, as at most two boxes per axis."""
     out = []
     low, high = [int(v) for v in rlo], [int(v) for v in rhi]
@@ -154,4 +162,118 @@ def _merged(parts: list[Region], axes: int) -> list[Region]:
                 for a, b in runs:
                     merged.append((other_lo[:axis] + (a,) + other_lo[axis:], other_hi[:axis] + (b,) + other_hi[axis:]))
             parts = merged
+    return parts
+
+
+# ------------------------------------------------------------------ set axes as bitmasks
+
+SetRegion = tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]]  # ranges (lo, hi) and a bitmask per set axis
+
+
+def uncovered_sets(lo: np.ndarray, hi: np.ndarray, masks: np.ndarray, space_lo: np.ndarray, space_hi: np.ndarray,
+                   space_masks: tuple[int, ...]) -> list[SetRegion]:
+    """`uncovered` for boxes that also hold, on each set axis, a set of cells (`masks`, one
+    bitmask per box and set axis): a part is cut at a box boundary on a range axis as there,
+    or, when every box meeting it spans it on every range axis, into the cells of a set axis
+    inside one box's set and those outside it. The parts that meet no box are merged back
+    (on a set axis, parts equal elsewhere are one part with their cells joined); sorted."""
+    space: SetRegion = (tuple(space_lo.tolist()), tuple(space_hi.tolist()), tuple(space_masks))
+    boxes = [b for b in zip(map(tuple, lo.tolist()), map(tuple, hi.tolist()), map(tuple, masks.tolist()))
+             if _meets(b, space)]
+    return sorted(_merged_sets(_cuts(space, boxes)))
+
+
+def _cuts(space: SetRegion, boxes: list[SetRegion]) -> list[SetRegion]:
+    """The parts of `space` that meet none of `boxes` (each meeting it), unmerged: the cuts of
+    `uncovered` (without numpy) and `uncovered_sets`."""
+    parts: list[SetRegion] = []
+    stack = [(space, boxes)]
+    while stack:  # every part on the stack meets exactly the boxes it lists
+        part, meeting = stack.pop()
+        if not meeting:
+            parts.append(part)
+            continue
+        if any(_covers(b, part) for b in meeting):
+            continue
+        if len(meeting) == 1:
+            parts.extend(_outside_sets(part, meeting[0]))
+            continue
+        rlo, rhi, rmask = part
+        best = None  # (boxes split, range axis or None, cut or set axis, ...)
+        for axis in range(len(rlo)):
+            low, high = rlo[axis], rhi[axis]
+            bounds = sorted(b for blo, bhi, _ in meeting for b in (blo[axis], bhi[axis] + 1) if low < b <= high)
+            if not bounds:
+                continue
+            cut = bounds[len(bounds) // 2]
+            split = sum(1 for blo, bhi, _ in meeting if blo[axis] < cut <= bhi[axis])
+            if best is None or split < best[0]:
+                best = (split, axis, cut)
+        for axis in range(len(rmask)):  # a set axis cut by the set of one of the first few boxes
+            for _, _, m in meeting[:SET_CANDIDATES]:
+                inside = m[axis] & rmask[axis]
+                if inside == rmask[axis]:
+                    continue
+                split = sum(1 for _, _, n in meeting if n[axis] & inside and n[axis] & rmask[axis] & ~inside)
+                if best is None or split < best[0]:
+                    best = (split, None, axis, inside)
+        if best[1] is not None:
+            _, axis, cut = best
+            left = (rlo, rhi[:axis] + (cut - 1,) + rhi[axis + 1:], rmask)
+            right = (rlo[:axis] + (cut,) + rlo[axis + 1:], rhi, rmask)
+            stack.append((left, [b for b in meeting if b[0][axis] <= cut - 1]))
+            stack.append((right, [b for b in meeting if b[1][axis] >= cut]))
+        else:
+            _, _, axis, inside = best
+            outside = rmask[axis] & ~inside
+            stack.append(((rlo, rhi, rmask[:axis] + (inside,) + rmask[axis + 1:]), [b for b in meeting if b[2][axis] & inside]))
+            stack.append(((rlo, rhi, rmask[:axis] + (outside,) + rmask[axis + 1:]),
+                          [b for b in meeting if b[2][axis] & outside]))
+    return parts
+
+
+def _meets(box: SetRegion, part: SetRegion) -> bool:
+    return (all(a <= h for a, h in zip(box[0], part[1])) and all(b >= lo for b, lo in zip(box[1], part[0]))
+            and all(m & p for m, p in zip(box[2], part[2])))
+
+
+def _covers(box: SetRegion, part: SetRegion) -> bool:
+    return (all(a <= lo for a, lo in zip(box[0], part[0])) and all(b >= h for b, h in zip(box[1], part[1]))
+            and not any(p & ~m for m, p in zip(box[2], part[2])))
+
+
+def _outside_sets(part: SetRegion, box: SetRegion) -> list[SetRegion]:
+    """The part without one box meeting it: `_outside` on the ranges, then on each set axis
+    the cells outside the box's set."""
+    out = [(plo, phi, part[2]) for plo, phi in _outside(part[0], part[1], box[0], box[1])]
+    low = tuple(max(a, b) for a, b in zip(part[0], box[0]))
+    high = tuple(min(a, b) for a, b in zip(part[1], box[1]))
+    masks = list(part[2])
+    for axis, m in enumerate(box[2]):
+        if masks[axis] & ~m:
+            out.append((low, high, tuple(masks[:axis] + [masks[axis] & ~m] + masks[axis + 1:])))
+            masks[axis] &= m
+    return out
+
+
+def _merged_sets(parts: list[SetRegion]) -> list[SetRegion]:
+    """`_merged` for parts with set axes: also join, on each set axis, the cells of parts
+    equal on everything else."""
+    changed = True
+    while changed:
+        merged = [((lo, hi), masks) for lo, hi, masks in parts]
+        changed = False
+        groups: dict[tuple, list] = {}
+        for ranges, masks in merged:
+            groups.setdefault(masks, []).append(ranges)
+        parts = [(lo, hi, masks) for masks, ranges in groups.items() for lo, hi in _merged(ranges, len(ranges[0][0]))]
+        changed = len(parts) < len(merged)
+        for axis in range(len(parts[0][2]) if parts else 0):
+            joined: dict[tuple, int] = {}
+            for lo, hi, masks in parts:
+                key = (lo, hi, masks[:axis] + masks[axis + 1:])
+                joined[key] = joined.get(key, 0) | masks[axis]
+            if len(joined) < len(parts):
+                changed = True
+                parts = [(lo, hi, rest[:axis] + (m,) + rest[axis:]) for (lo, hi, rest), m in joined.items()]
     return parts

@@ -12,7 +12,8 @@ from ruleproof.checker.semantics.kinds import INTEGER_KINDS
 from ruleproof.checker.values import show
 
 if TYPE_CHECKING:
-    from ruleproof.checker.table_space import Axis, Gap, Ranges
+    from ruleproof.checker.table_cells import Ranges
+    from ruleproof.checker.table_space import Axis, Gap
 
 
 def region_condition(axes: list[Axis], region: Gap) -> ir.Expr:

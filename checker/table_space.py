@@ -31,12 +31,13 @@ from ruleproof.checker import types as T
 from ruleproof.checker.overlap import conjuncts
 from ruleproof.checker.semantics.kinds import EXACT_KINDS, INTEGER_KINDS
 from ruleproof.checker.semantics.operators import CompareOp
-from ruleproof.checker.sweep import overlapping_pairs, uncovered
+from ruleproof.checker.sweep import overlapping_pairs, uncovered, uncovered_sets
+from ruleproof.checker.table_cells import Ranges, complement, intersect, mask, runs, union
 from ruleproof.checker.table_regions import region_condition, text
 
 DISCRETE = frozenset({"int", "duration", "datetime", "enum", "bool", "string"})
 MAX_PIECES = 64  # a rule whose sets split into more boxes than this is left to the solver
-Ranges = list[tuple[int, int]]  # sorted, disjoint, closed ranges of cells
+MASK_CELLS = 62  # a set axis of at most this many cells holds each box's cells as a bitmask
 Gap = tuple[tuple[tuple[int, int], ...], ...]  # per axis, the ranges of cells of an uncovered region
 
 
@@ -63,7 +64,7 @@ class Axis:
     points: list = field(default_factory=list)  # bounds (ordered) or values (sets), sorted once built
     other: bool = False  # a set axis over an infinite domain: one cell for every unlisted value
 
-    @property
+    @cached_property
     def type(self) -> T.Type:
         return self.fact.type.required()
 
@@ -103,22 +104,22 @@ class Axis:
         """The cells where a literal holds (a negated one: the present cells where it fails)."""
         if lit.op == "present":
             held = [(self.base, self.last)]
-            return _complement(held, 0, self.last) if lit.negated else held
+            return complement(held, 0, self.last) if lit.negated else held
         held = self._value_cells(lit.op, lit.value)
-        return _complement(held, self.base, self.last) if lit.negated else held
+        return complement(held, self.base, self.last) if lit.negated else held
 
     def _value_cells(self, op: str, value) -> Ranges:
         if not self.ordered:
             values = value if op == "in" else [value]
             found = sorted(self.base + self.points.index(v) for v in set(values))
-            cells = _runs(found)
-            return _complement(cells, self.base, self.last) if op == "!=" else cells
+            cells = runs(found)
+            return complement(cells, self.base, self.last) if op == "!=" else cells
         if op == "!=":
-            return _complement(self._value_cells("==", value), self.base, self.last)
+            return complement(self._value_cells("==", value), self.base, self.last)
         if op == "in":
             held: Ranges = []
             for v in value:
-                held = _union(held, self._value_cells("==", v))
+                held = union(held, self._value_cells("==", v))
             return held
         if self.type.kind in INTEGER_KINDS:  # cell i + base holds [points[i - 1], points[i] - 1]
             low, high = {"<": (None, value - 1), "<=": (None, value), ">": (value + 1, None),
@@ -141,13 +142,17 @@ class Axis:
 @dataclass
 class Space:
     """A decision's rules as boxes: box k belongs to rule `owner[k]` (a rule whose sets are not
-    one range of cells is several boxes; a rule that can never hold, none)."""
+    one range of cells is several boxes; a rule that can never hold, none). On a set axis of
+    few cells (`mask_axes`) a box holds any set of cells, as a bitmask (`masks`, one column per
+    such axis), its range there being every cell."""
 
     decision: ir.Decision
     axes: list[Axis]
     lo: np.ndarray
     hi: np.ndarray
     owner: np.ndarray
+    masks: np.ndarray | None = None
+    mask_axes: tuple[int, ...] = ()
 
     @cached_property
     def owners(self) -> frozenset[int]:
@@ -188,7 +193,16 @@ class Space:
         axis, any cells of a set axis) none two of which make one region."""
         space_lo = np.zeros(len(self.axes), dtype=np.int64)
         space_hi = np.array([a.last for a in self.axes], dtype=np.int64)
-        boxes = [tuple(((lo, hi),) for lo, hi in zip(*region)) for region in uncovered(self.lo, self.hi, space_lo, space_hi)]
+        if self.masks is None:
+            boxes = [tuple(((lo, hi),) for lo, hi in zip(*region)) for region in uncovered(self.lo, self.hi, space_lo, space_hi)]
+        else:
+            full = tuple((1 << (self.axes[a].last + 1)) - 1 for a in self.mask_axes)
+            boxes = []
+            for lo, hi, masks in uncovered_sets(self.lo, self.hi, self.masks, space_lo, space_hi, full):
+                region = [((a, b),) for a, b in zip(lo, hi)]
+                for axis, bits in zip(self.mask_axes, masks):
+                    region[axis] = tuple(runs([c for c in range(bits.bit_length()) if bits >> c & 1]))
+                boxes.append(tuple(region))
         sets = [i for i, axis in enumerate(self.axes) if not axis.ordered]
         changed = bool(sets)
         while changed:  # regions equal but on one set axis are one region: its cells joined
@@ -199,7 +213,7 @@ class Space:
                     joined.setdefault(region[:i] + region[i + 1:], []).append(region[i])
                 if len(joined) < len(boxes):
                     changed = True
-                    boxes = [key[:i] + (tuple(_union([], [r for c in cells for r in c])),) + key[i:]
+                    boxes = [key[:i] + (tuple(union([], [r for c in cells for r in c])),) + key[i:]
                              for key, cells in joined.items()]
         return sorted(boxes)
 
@@ -211,6 +225,8 @@ class Space:
             for lo, hi in ranges:
                 on_axis |= (self.lo[:, axis] <= hi + 1) & (self.hi[:, axis] >= lo - 1)
             meet &= on_axis
+        for k, axis in enumerate(self.mask_axes):  # on a set axis: a cell of the region in the box's set
+            meet &= (self.masks[:, k] & mask(region[axis])) != 0
         return sorted(set(self.owner[meet].tolist()))
 
     def describe(self, region: Gap) -> str:
@@ -223,7 +239,7 @@ class Space:
 
     def _owner_pairs(self, lo: np.ndarray, hi: np.ndarray) -> set[tuple[int, int]]:
         pairs = set()
-        for i, j in overlapping_pairs(lo, hi):
+        for i, j in overlapping_pairs(lo, hi, self.masks):
             a, b = int(self.owner[i]), int(self.owner[j])
             if a != b:
                 pairs.add((a, b) if a < b else (b, a))
@@ -258,7 +274,8 @@ def space_of(decision: ir.Decision) -> Space | None:
     for axis in axes.values():
         axis.freeze()
     order = list(axes)
-    los, his, owner = [], [], []
+    mask_axes = tuple(i for i, name in enumerate(order) if not axes[name].ordered and axes[name].last < MASK_CELLS)
+    los, his, owner, masks = [], [], [], []
     for index, rule in enumerate(literals):
         per_axis: dict[str, Ranges] = {}
         empty = False
@@ -271,20 +288,25 @@ def space_of(decision: ir.Decision) -> Space | None:
             fact = alternatives[0][0].fact
             held: Ranges = []
             for lit, _ in alternatives:
-                held = _union(held, axes[fact].cells(lit))
-            per_axis[fact] = _intersect(per_axis[fact], held) if fact in per_axis else held
+                held = union(held, axes[fact].cells(lit))
+            per_axis[fact] = intersect(per_axis[fact], held) if fact in per_axis else held
         choices = [per_axis.get(name, [(0, axes[name].last)]) for name in order]
         if empty or any(not c for c in choices):
             continue
+        held = tuple(mask(choices[a]) for a in mask_axes)
+        for a in mask_axes:
+            choices[a] = [(0, axes[order[a]].last)]
         if np.prod([len(c) for c in choices]) > MAX_PIECES:
             return None
         for pieces in product(*choices):
             los.append([p[0] for p in pieces])
             his.append([p[1] for p in pieces])
             owner.append(index)
+            masks.append(held)
     width = len(order)
     return Space(decision, [axes[n] for n in order], np.array(los, dtype=np.int64).reshape(len(los), width),
-                 np.array(his, dtype=np.int64).reshape(len(his), width), np.array(owner, dtype=np.int64))
+                 np.array(his, dtype=np.int64).reshape(len(his), width), np.array(owner, dtype=np.int64),
+                 np.array(masks, dtype=np.int64).reshape(len(masks), len(mask_axes)) if mask_axes else None, mask_axes)
 
 
 # ------------------------------------------------------------------ reading conditions
@@ -302,6 +324,20 @@ def _alternatives(part: ir.Expr) -> list[tuple[Literal, ir.FactRef]] | None:
 
 
 def _literal(e: ir.Expr, negated: bool = False) -> tuple[Literal, ir.FactRef]:
+    if isinstance(e, ir.Compare):  # the common cell first
+        if isinstance(e.right, ir.Const):
+            subject, op, value = e.left, e.op, e.right.value
+        elif isinstance(e.left, ir.Const):
+            subject, op, value = e.right, e.op.flipped, e.left.value
+        else:
+            raise NotPlain
+        fact = _fact(subject)
+        ordered = _ordered(fact.type)
+        if value is None or (not ordered and op not in (CompareOp.EQ, CompareOp.NE)):
+            raise NotPlain
+        if ordered and not isinstance(value, (int, Fraction)):
+            raise NotPlain
+        return Literal(fact.name, op.value, value, negated), fact
     if isinstance(e, ir.Not):
         return _literal(e.operand, not negated)
     if isinstance(e, ir.IsPresent):
@@ -315,19 +351,6 @@ def _literal(e: ir.Expr, negated: bool = False) -> tuple[Literal, ir.FactRef]:
         if None in e.set.value:
             raise NotPlain
         return Literal(fact.name, "in", e.set.value, negated), fact
-    if isinstance(e, ir.Compare):
-        if isinstance(e.right, ir.Const):
-            subject, op, value = e.left, CompareOp(e.op), e.right.value
-        elif isinstance(e.left, ir.Const):
-            subject, op, value = e.right, CompareOp(e.op).flipped, e.left.value
-        else:
-            raise NotPlain
-        fact = _fact(subject)
-        if value is None or (op.value not in ("==", "!=") and not _ordered(fact.type)):
-            raise NotPlain
-        if _ordered(fact.type) and not isinstance(value, (int, Fraction)):
-            raise NotPlain
-        return Literal(fact.name, op.value, value, negated), fact
     raise NotPlain
 
 
@@ -352,46 +375,3 @@ def _members(typ: T.Type) -> list:
 
 def _order_key(value):
     return (type(value).__name__, value) if not isinstance(value, (int, Fraction)) else ("", value)
-
-
-# ------------------------------------------------------------------ ranges of cells
-
-def _runs(cells: list[int]) -> Ranges:
-    out: Ranges = []
-    for c in cells:
-        if out and out[-1][1] == c - 1:
-            out[-1] = (out[-1][0], c)
-        else:
-            out.append((c, c))
-    return out
-
-
-def _complement(ranges: Ranges, first: int, last: int) -> Ranges:
-    out, at = [], first
-    for a, b in ranges:
-        if a > at:
-            out.append((at, a - 1))
-        at = max(at, b + 1)
-    if at <= last:
-        out.append((at, last))
-    return out
-
-
-def _union(a: Ranges, b: Ranges) -> Ranges:
-    out: Ranges = []
-    for lo, hi in sorted(a + b):
-        if out and lo <= out[-1][1] + 1:
-            out[-1] = (out[-1][0], max(out[-1][1], hi))
-        else:
-            out.append((lo, hi))
-    return out
-
-
-def _intersect(a: Ranges, b: Ranges) -> Ranges:
-    out = []
-    for lo1, hi1 in a:
-        for lo2, hi2 in b:
-            lo, hi = max(lo1, lo2), min(hi1, hi2)
-            if lo <= hi:
-                out.append((lo, hi))
-    return sorted(out)

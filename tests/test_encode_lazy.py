@@ -38,7 +38,11 @@ def test_only_what_is_asked_for_is_encoded() -> None:
     enc = Encoder(pack)
     assumed = set(enc.decisions._done)  # the assumptions may read decisions
     name = next(n for n in reversed(pack.decision_order) if ir.decision_reads(pack.decisions[n])[1])
-    enc.fires[(name, pack.decisions[name].rules[0].name)]
+    rule = pack.decisions[name].rules[0]
+    enc.fires[(name, rule.name)]  # a rule's condition: what it reads, not its decision
+    reads = set().union(*(_closure(pack, d) for d in ir.references(rule.condition)[1]))
+    assert set(enc.decisions._done) - assumed == reads - assumed
+    enc.wins[(name, rule.name)]
     assert set(enc.decisions._done) - assumed == _closure(pack, name) - assumed
     assert len(enc.decisions._done) < len(pack.decisions)
 

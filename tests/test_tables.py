@@ -127,19 +127,21 @@ def _cell(cell) -> str:
 
 
 ROWS = st.lists(st.tuples(CELLS_INT, CELLS_INT, CELLS_ENUM, CELLS_INT), min_size=1, max_size=7)
+HITS = st.sampled_from(["", " hit first", " hit strict"])
+VALUES = st.lists(st.integers(0, 2), min_size=7, max_size=7)
 
 
-def _table_text(rows) -> str:
+def _table_text(rows, hit: str = "", values=None) -> str:
     lines = ['pack p version "1"', "fact n: int", "fact m: decimal?", "fact colour: red | green | blue",
-             "decision out: int", "table t for out:", "  given n, n, colour, m"]
-    lines += [f"  row {', '.join(_cell(c) for c in row)} => {i}" for i, row in enumerate(rows)]
+             f"decision out: int{hit}", "table t for out:", "  given n, n, colour, m"]
+    lines += [f"  row {', '.join(_cell(c) for c in row)} => {values[i] if values else i}" for i, row in enumerate(rows)]
     return "\n".join(lines) + "\n"
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(ROWS)
-def test_the_sweep_agrees_with_z3_on_overlaps_and_missing_regions(rows):
-    loaded = load_texts({"t.rules": _table_text(rows)})
+@given(ROWS, HITS, VALUES)
+def test_the_sweep_agrees_with_z3_on_overlaps_and_missing_regions(rows, hit, values):
+    loaded = load_texts({"t.rules": _table_text(rows, hit, values)})
     if not loaded.ok:  # e.g. two identical rows (E309)
         return
     pack = loaded.pack
@@ -176,6 +178,11 @@ def test_the_sweep_agrees_with_z3_on_overlaps_and_missing_regions(rows):
                 (x,), (y,) = a[differ[0]], b[differ[0]]
                 assert x[1] + 1 != y[0] and y[1] + 1 != x[0], (a, b)
             assert len(differ) != 1 or space.axes[differ[0]].ordered, (a, b)
+    # W605's question asked of a rule and the rules whose boxes meet it: the whole decision's answer
+    for i, rule in enumerate(decision.rules):
+        among = frozenset([rule.name, *(decision.rules[j].name for j in space.neighbours.get(i, ()))])
+        whole = Encoder(pack).outcome_changes(decision, rule.name)
+        assert sat(whole) == sat(enc.outcome_changes(decision, rule.name, among)), rule.name
 
 
 def test_every_missing_region_is_a_finding_with_its_case():

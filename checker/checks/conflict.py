@@ -47,21 +47,36 @@ def _may_conflict(ctx, decision: ir.Decision, a: ir.Rule, b: ir.Rule) -> bool:
     return ctx.may_overlap(decision, a, b)
 
 
+def _terms(ctx, decision: ir.Decision, a: ir.Rule, b: ir.Rule):
+    """The decision's `settled` term and the rules' selected and values terms, by rule name.
+    With plain conditions under `unique` or `strict` and no `overrides`, from the part of the
+    decision the two rules and those whose boxes meet both make (the others cannot fire where
+    both do; the terms are the whole decision's, at the cost of a few rows): else the whole."""
+    enc = ctx.encoder
+    if ctx.independent(decision):
+        index, near = ctx.rule_index(decision), ctx.space(decision).neighbours
+        both = near.get(index[a.name], set()) & near.get(index[b.name], set())
+        sym, terms = enc.part(decision, frozenset([a.name, b.name, *(decision.rules[i].name for i in both)]))
+        return sym.settled, terms["selected"], terms["values"]
+    keys = [(decision.name, r.name) for r in (a, b)]
+    return (enc.decisions[decision.name].settled, {r.name: enc.selected[k] for r, k in zip((a, b), keys)},
+            {r.name: enc.values[k] for r, k in zip((a, b), keys)})
+
+
 def conflict_between(ctx, decision: ir.Decision, a: ir.Rule, b: ir.Rule) -> Diagnostic | None:
     enc = ctx.encoder
-    key_a, key_b = (decision.name, a.name), (decision.name, b.name)
-    differ = () if decision.hit == "strict" else (distinct(enc.values[key_a], enc.values[key_b]),)
+    settled, selected, values = _terms(ctx, decision, a, b)
+    differ = () if decision.hit == "strict" else (distinct(values[a.name], values[b.name]),)
     # settled, both selected, different values (any under strict): exactly a conflict between them
-    settled = enc.decisions[decision.name].settled
-    verdict = ctx.sat(settled, enc.selected[key_a], enc.selected[key_b], *differ,
+    verdict = ctx.sat(settled, selected[a.name], selected[b.name], *differ,
                       what=f"a conflict between `{a.name}` and `{b.name}`", span=b.span,
                       scope=ctx.decision_scope(decision))
     if not verdict.refuted:
         return None
     model = verdict.model
     typ = decision.type
-    va = enc.model_value(model, enc.values[key_a], typ)
-    vb = enc.model_value(model, enc.values[key_b], typ)
+    va = enc.model_value(model, values[a.name], typ)
+    vb = enc.model_value(model, values[b.name], typ)
     from ruleproof.checker.values import show
 
     code = "E611" if a.origin == b.origin == "table" else "E602"

@@ -74,6 +74,7 @@ class CheckContext:
         self._decision_months: dict[str, tuple[ir.Expr, ...]] | None = None
         self._memo: dict[tuple, tuple[Verdict, tuple]] = {}
         self._spaces: dict[str, Space | None] = {}
+        self._independent: dict[str, bool] = {}
         self._rule_index: dict[str, dict[str, int]] = {}
         self.share = (0, 1)  # this process checks the part k of n of the current item (runner.py)
         self.item: ir.Decision | ir.Window | ir.Property | None = None  # the item being checked (runner.py)
@@ -240,6 +241,15 @@ class CheckContext:
         if decision.name not in self._spaces:
             self._spaces[decision.name] = space_of(decision) if len(decision.rules) > 1 else None
         return self._spaces[decision.name]
+
+    def independent(self, decision: ir.Decision) -> bool:
+        """Whether the decision's conditions are plain and each rule is selected exactly when
+        it fires (`unique` or `strict`, no `overrides`): a question about some of its rules
+        may then be asked of them and the rules whose boxes meet theirs (`Encoder.part`)."""
+        if decision.name not in self._independent:
+            self._independent[decision.name] = (self.space(decision) is not None and decision.hit in ("unique", "strict")
+                                                and not any(r.overrides for r in decision.rules))
+        return self._independent[decision.name]
 
     def mine(self, work: Iterable[T]) -> Iterable[T]:
         """The part of a decision's units of work (rules, pairs of rules, regions) this process

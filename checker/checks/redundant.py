@@ -23,7 +23,7 @@ def check_decision(ctx, decision: ir.Decision) -> list[Diagnostic]:
         if not ctx.can_win(decision, r).refuted:
             continue  # never selected here: the dead-rule and shadowed checks report it
         concluded = pack.concluding[r.name]
-        if _removal_changes_nothing(ctx, r, concluded):
+        if _removal_changes_nothing(ctx, decision, r, concluded):
             findings.append(ctx.finding(
                 "W605", f"rule `{r.name}` is redundant: removing it changes no decision", r.span,
                 "changes nothing", None, [r.name, decision.name, *(d for d in concluded if d != decision.name)],
@@ -87,12 +87,22 @@ def _different_constants(a: ir.Rule, b: ir.Rule) -> bool:
     return isinstance(a.value, ir.Const) and isinstance(b.value, ir.Const) and a.value.value != b.value.value
 
 
-def _removal_changes_nothing(ctx, rule: ir.Rule, concluded: tuple[str, ...]) -> bool:
+def _removal_changes_nothing(ctx, decision: ir.Decision, rule: ir.Rule, concluded: tuple[str, ...]) -> bool:
     """Whether deleting `rule` leaves every decision it concludes as it was, on every case (the
     encoder keeps each decision without the rule, so the question is built and asked once per
-    rule, whichever of its conclusions asks)."""
+    rule, whichever of its conclusions asks). With plain conditions (the sweep,
+    checker/table_space.py) the question about `decision` names only the rule and the rules
+    whose boxes meet its box: the others cannot fire where it does."""
     pack, enc = ctx.pack, ctx.encoder
-    differ = z3.Or(*[enc.outcome_changes(pack.decisions[d], rule.name) for d in concluded])
+    differ = z3.Or(*[enc.outcome_changes(pack.decisions[d], rule.name, _among(ctx, decision, rule) if d == decision.name else None)
+                     for d in concluded])
     scope = frozenset().union(*(ctx.decision_scope(d) for d in concluded))
     return ctx.sat(differ, what=f"whether removing `{rule.name}` changes a decision", span=rule.span,
                    scope=scope, model=False).proved
+
+
+def _among(ctx, decision: ir.Decision, rule: ir.Rule) -> frozenset[str] | None:
+    """The rule and those that may fire together with it, when the boxes say (else None)."""
+    if ctx.space(decision) is None:
+        return None
+    return frozenset([rule.name, *(o.name for o in ctx.overlapping(decision, rule))])
