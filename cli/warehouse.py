@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import glob
 import json
 import sys
 import time
@@ -191,12 +192,30 @@ def _parquet_to_parquet(pack: ir.Pack, cases: str, out: str, names: list[str] | 
     present = {r[0] for r in con.execute("DESCRIBE SELECT * FROM read_parquet(?)", [cases]).fetchall()}
     columns = [exp.column(f.name, quoted=True) if f.name in present else exp.alias_(exp.cast(exp.Null(), _sql_type(f)), f.name, quoted=True)
                for f in pack.facts.values()]
-    row = exp.alias_(exp.Window(this=exp.RowNumber()), ROW, quoted=True)
-    source = exp.select(row, *columns).from_(exp.func("read_parquet", exp.Literal.string(cases))).subquery("cases")
-    query = compile_query(pack, names, source, (ROW,)).sql("duckdb")
+    if glob.has_magic(cases):  # several files: number the rows across them
+        row = exp.alias_(exp.Window(this=exp.RowNumber()), ROW, quoted=True)
+        reader = exp.func("read_parquet", exp.Literal.string(cases))
+    else:  # the row's place in its file, read with it (no pass over the whole input first)
+        row = exp.alias_(exp.Add(this=exp.column("file_row_number"), expression=exp.Literal.number(1)), ROW, quoted=True)
+        reader = exp.func("read_parquet", exp.Literal.string(cases),
+                          exp.EQ(this=exp.column("file_row_number"), expression=exp.true()))
+    source = exp.select(row, *columns).from_(reader).subquery("cases")
+    full = parquet_never_null(con, cases) & set(pack.facts)
+    query = compile_query(pack, names, source, (ROW,), full).sql("duckdb")
     con.execute(f"COPY ({query}) TO '{out.replace(chr(39), chr(39) * 2)}' (FORMAT parquet)")
     count = con.execute("SELECT count(*) FROM read_parquet(?)", [out]).fetchone()[0]
     return {"cases": count, "decided": count, "bad": 0}
+
+
+def parquet_never_null(con, path: str) -> set[str]:
+    """The top-level columns of the Parquet file(s) at `path` that hold no NULL: declared
+    REQUIRED, or counted (every row group's statistics) with no NULL."""
+    counts = con.execute("SELECT path_in_schema, bool_and(stats_null_count IS NOT NULL AND stats_null_count = 0) "
+                         "FROM parquet_metadata(?) GROUP BY path_in_schema", [path]).fetchall()
+    required = {name for name, all_required in con.execute(
+        "SELECT name, bool_and(repetition_type = 'REQUIRED') FROM parquet_schema(?) "
+        "WHERE num_children IS NULL OR num_children = 0 GROUP BY name", [path]).fetchall() if all_required}
+    return {name for name, none in counts if none or name in required}
 
 
 def _sql_type(fact: ir.Fact) -> str:
