@@ -101,6 +101,12 @@ def batch(pack: ir.Pack, cases: str, out: str, engine: str, names: list[str] | N
     require_decisions(pack, names)
     source, target = _format(cases, "--cases"), _format(out, "--out")
     wanted = list(names) if names else list(pack.decision_order)
+    if engine in DIALECTS:  # what the engine's SQL cannot express exactly is refused before any row is read
+        from ruleproof.checker.sql.dialects import refusals
+
+        refused = refusals(pack, wanted, DIALECTS[engine])
+        if refused:
+            raise refused[0]
     if source == ".parquet" and target == ".parquet" and engine == "duckdb":
         import duckdb
 
@@ -254,6 +260,7 @@ def cmd_compile(args: argparse.Namespace) -> int:
 def cmd_batch(args: argparse.Namespace) -> int:
     """Decide a file of cases into a file of decisions (DuckDB, Spark or the evaluator)."""
     from ruleproof.checker.decisions import UnknownDecisions
+    from ruleproof.checker.sql.dialects import UnsupportedConstruct
     from ruleproof.common import EXIT_OK, UsageError, load_ok
     from ruleproof.deciding import report_invalid
 
@@ -263,7 +270,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
                        progress=show_progress if sys.stderr.isatty() else None)
     except UnknownDecisions as err:
         return report_invalid(err)
-    except (ValueError, OSError) as err:
+    except (ValueError, OSError, UnsupportedConstruct) as err:
         raise UsageError(str(err)) from None
     print(f"ruleproof batch: {counts['decided']} cases decided, {counts['bad']} bad rows -> {args.out}", file=sys.stderr)
     return EXIT_OK

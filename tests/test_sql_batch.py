@@ -96,6 +96,13 @@ def test_spark_refuses_date_times_with_their_place(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "p.rules:2:" in err and "date-time" in err and "^" in err
     assert main(["compile", str(tmp_path / "p.rules"), "--dialect", "duckdb"]) == 0
+    capsys.readouterr()
+    (tmp_path / "cases.jsonl").write_text('{"at": "2026-03-02T11:00"}\n')
+    out = tmp_path / "out.jsonl"
+    assert main(["batch", str(tmp_path / "p.rules"), "--cases", str(tmp_path / "cases.jsonl"), "--out", str(out),
+                 "--engine", "spark"]) == 2  # refused before a Spark session starts
+    err = capsys.readouterr().err
+    assert "p.rules:2:" in err and "date-time" in err and "^" in err and not out.exists()
 
 
 def test_a_parquet_column_of_the_wrong_type_is_a_usage_error(tmp_path, capsys):
