@@ -20,7 +20,8 @@ import pyarrow.parquet as pq
 from ruleproof.checker import ir
 from ruleproof.checker.decisions import decide_json
 from ruleproof.checker.evaluate import CompiledPack
-from ruleproof.checker.semantics.kinds import DECIMALS, EXACT_KINDS, Kind
+from ruleproof.checker.semantics.kinds import EXACT_KINDS, Kind
+from ruleproof.checker.sql.cases import duckdb_type
 from ruleproof.checker.sql.compile import CAUSE_SUFFIX, compile_query
 from ruleproof.checker.values import InvalidFacts, read_facts
 from ruleproof.server.decision_log import LoggedDecision
@@ -57,23 +58,6 @@ def export_parquet(log: str, out: str, pack: str | None = None) -> int:
     return count
 
 
-def _sql_type(typ) -> str:
-    kind = typ.kind
-    if kind == Kind.BOOL:
-        return "BOOLEAN"
-    if kind in (Kind.INT, Kind.DURATION):
-        return "BIGINT"
-    if kind == Kind.DATE:
-        return "DATE"
-    if kind == Kind.DATETIME:
-        return "TIMESTAMP"
-    if kind in EXACT_KINDS:
-        return f"DECIMAL(38, {DECIMALS[kind]})"
-    if kind == Kind.SET:
-        return "VARCHAR[]"
-    return "VARCHAR"
-
-
 def _path(name: str) -> str:
     return "$." + json.dumps(name)
 
@@ -94,13 +78,13 @@ def fact_columns(pack: ir.Pack, read: set[str], sent: set[str]) -> tuple[list[st
         typ = fact.type.required()
         if fact.name not in sent:
             if fact.name in read:
-                items.append(f"CAST(NULL AS {_sql_type(typ)}) AS " + _quoted(fact.name))
+                items.append(f"CAST(NULL AS {duckdb_type(typ)}) AS " + _quoted(fact.name))
             continue
         i += 1
         raw = f"_j[{i}]"
         text = f"(_j[{i}] ->> '$')"
         source = raw if typ.kind in EXACT_KINDS or typ.kind == Kind.SET else text
-        value = f"TRY_CAST({source} AS {_sql_type(typ)})"
+        value = f"TRY_CAST({source} AS {duckdb_type(typ)})"
         if typ.kind == Kind.BOOL:
             value = f"CASE json_type({raw}) WHEN 'BOOLEAN' THEN {text} = 'true' END"
         if fact.name in read:
@@ -167,7 +151,7 @@ def replay_sql(source: str, pack: ir.Pack, pack_name: str | None = None, limit: 
         col, cause = '"' + n.replace('"', '""') + '"', '"' + (n + CAUSE_SUFFIX).replace('"', '""') + '"'
         source_ = f"json_extract(_old, '{_path(n)}')" if typ.kind in EXACT_KINDS or typ.kind == Kind.SET \
             else f"json_extract_string(_old, '{_path(n)}')"
-        old = f"TRY_CAST({source_} AS {_sql_type(typ)})" if typ.kind != Kind.BOOL else f"({source_} = 'true')"
+        old = f"TRY_CAST({source_} AS {duckdb_type(typ)})" if typ.kind != Kind.BOOL else f"({source_} = 'true')"
         new = f"list_sort({col})" if typ.kind == Kind.SET else col
         old = f"list_sort({old})" if typ.kind == Kind.SET else old
         same = f"CASE WHEN {was_value} THEN {cause} IS NULL AND {new} = {old} ELSE {cause} IS NOT NULL END"

@@ -189,14 +189,14 @@ def _write(out: str, suffix: str, results: list[dict], names: list[str], row_col
 
 def _parquet_to_parquet(pack: ir.Pack, cases: str, out: str, names: list[str] | None, progress: bool) -> dict:
     """Parquet in, Parquet out, inside DuckDB: no row passes through Python."""
-    from ruleproof.checker.sql.cases import ROW
+    from ruleproof.checker.sql.cases import ROW, duckdb_type
     from ruleproof.checker.sql.compile import compile_query
     from ruleproof.checker.sql.engines import duckdb_connection
     from sqlglot import exp
 
     con = duckdb_connection(progress)
     present = {r[0] for r in con.execute("DESCRIBE SELECT * FROM read_parquet(?)", [cases]).fetchall()}
-    columns = [exp.column(f.name, quoted=True) if f.name in present else exp.alias_(exp.cast(exp.Null(), _sql_type(f)), f.name, quoted=True)
+    columns = [exp.column(f.name, quoted=True) if f.name in present else exp.alias_(exp.cast(exp.Null(), exp.DataType.build(duckdb_type(f.type.required()), dialect="duckdb")), f.name, quoted=True)
                for f in pack.facts.values()]
     if glob.has_magic(cases):  # several files: number the rows across them
         row = exp.alias_(exp.Window(this=exp.RowNumber()), ROW, quoted=True)
@@ -222,16 +222,6 @@ def parquet_never_null(con, path: str) -> set[str]:
         "SELECT name, bool_and(repetition_type = 'REQUIRED') FROM parquet_schema(?) "
         "WHERE num_children IS NULL OR num_children = 0 GROUP BY name", [path]).fetchall() if all_required}
     return {name for name, none in counts if none or name in required}
-
-
-def _sql_type(fact: ir.Fact) -> str:
-    import pyarrow as pa
-    from ruleproof.checker.sql.cases import arrow_type
-
-    t = arrow_type(fact.type.required())
-    if pa.types.is_decimal(t):
-        return f"DECIMAL(38, {t.scale})"
-    return {pa.bool_(): "BOOLEAN", pa.int64(): "BIGINT", pa.date32(): "DATE", pa.string(): "VARCHAR"}.get(t, "VARCHAR[]" if pa.types.is_list(t) else "TIMESTAMP")
 
 
 def show_progress(done: int, total: int, started: float) -> None:
