@@ -20,7 +20,8 @@ import pyarrow.parquet as pq
 from ruleproof.checker import ir
 from ruleproof.checker.decisions import decide_json
 from ruleproof.checker.evaluate import CompiledPack
-from ruleproof.checker.semantics.kinds import DECIMALS, EXACT_KINDS, Kind
+from ruleproof.checker.semantics.kinds import EXACT_KINDS, Kind
+from ruleproof.checker.sql.cases import duckdb_type
 from ruleproof.checker.sql.compile import CAUSE_SUFFIX, compile_query
 from ruleproof.checker.values import InvalidFacts, read_facts
 from ruleproof.server.decision_log import LoggedDecision
@@ -57,56 +58,52 @@ def export_parquet(log: str, out: str, pack: str | None = None) -> int:
     return count
 
 
-def _sql_type(typ) -> str:
-    kind = typ.kind
-    if kind == Kind.BOOL:
-        return "BOOLEAN"
-    if kind in (Kind.INT, Kind.DURATION):
-        return "BIGINT"
-    if kind == Kind.DATE:
-        return "DATE"
-    if kind == Kind.DATETIME:
-        return "TIMESTAMP"
-    if kind in EXACT_KINDS:
-        return f"DECIMAL(38, {DECIMALS[kind]})"
-    if kind == Kind.SET:
-        return "VARCHAR[]"
-    return "VARCHAR"
-
-
 def _path(name: str) -> str:
     return "$." + json.dumps(name)
 
 
-def fact_columns(pack: ir.Pack, read: set[str]) -> tuple[list[str], str]:
+def fact_columns(pack: ir.Pack, read: set[str], sent: set[str]) -> tuple[list[str], str]:
     """SELECT items reading each fact of `read` out of `_j` (the facts JSON parsed once into a
-    list, one entry per fact of the pack: `_paths`), and the condition that a row's facts are
-    ones the pack refuses (an unknown name, a value of the wrong type, an enum value that is no
-    member, an int out of its range) — over every fact sent, read or not."""
+    list, one entry per fact of `sent` in pack order: `_paths`), and the condition that a row's
+    facts are ones the pack refuses (an unknown name, a value of the wrong type, an enum value
+    that is no member, an int out of its range) — over every fact sent, read or not. `sent`:
+    the names sent in some row of the log (a fact no row sends is NULL and needs no check)."""
     items, bad = [], []
-    known = ", ".join("'" + f.name.replace("'", "''") + "'" for f in pack.facts.values())
-    bad.append(f"len(list_filter(json_keys(facts), lambda k: NOT list_contains([{known}], k))) > 0")
-    for i, fact in enumerate(pack.facts.values(), start=1):
+    unknown = sorted(sent - set(pack.facts))
+    if unknown:
+        names = ", ".join("'" + n.replace("'", "''") + "'" for n in unknown)
+        bad.append(f"list_has_any(json_keys(facts), [{names}])")
+    i = 0
+    for fact in pack.facts.values():
         typ = fact.type.required()
+        if fact.name not in sent:
+            if fact.name in read:
+                items.append(f"CAST(NULL AS {duckdb_type(typ)}) AS " + _quoted(fact.name))
+            continue
+        i += 1
         raw = f"_j[{i}]"
         text = f"(_j[{i}] ->> '$')"
         source = raw if typ.kind in EXACT_KINDS or typ.kind == Kind.SET else text
-        value = f"TRY_CAST({source} AS {_sql_type(typ)})"
+        value = f"TRY_CAST({source} AS {duckdb_type(typ)})"
         if typ.kind == Kind.BOOL:
             value = f"CASE json_type({raw}) WHEN 'BOOLEAN' THEN {text} = 'true' END"
         if fact.name in read:
-            items.append(f"{value} AS " + '"' + fact.name.replace('"', '""') + '"')
+            items.append(f"{value} AS " + _quoted(fact.name))
         bad.append(f"({raw} IS NOT NULL AND json_type({raw}) <> 'NULL' AND {value} IS NULL)")
         if typ.kind == Kind.ENUM:
             members = ", ".join("'" + m + "'" for m in typ.members)
             bad.append(f"({text} IS NOT NULL AND NOT list_contains([{members}], {text}))")
-        if fact.low is not None:
-            bad.append(f"({value} NOT BETWEEN {fact.low} AND {fact.high})")
-    return items, " OR ".join(bad)
+        if fact.low is not None:  # an absent value is in range (NULL would make the row neither valid nor refused)
+            bad.append(f"COALESCE({value} NOT BETWEEN {fact.low} AND {fact.high}, FALSE)")
+    return items, " OR ".join(bad) or "FALSE"
 
 
-def _paths(pack: ir.Pack) -> str:
-    return "[" + ", ".join("'" + _path(f.name).replace("'", "''") + "'" for f in pack.facts.values()) + "]"
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _paths(pack: ir.Pack, sent: set[str]) -> str:
+    return "[" + ", ".join("'" + _path(f.name).replace("'", "''") + "'" for f in pack.facts.values() if f.name in sent) + "]"
 
 
 def _logged_names(con) -> list[str]:
@@ -137,11 +134,12 @@ def replay_sql(source: str, pack: ir.Pack, pack_name: str | None = None, limit: 
     decided = [n for n in logged if n in pack.decisions]
     needs = ir.fact_dependencies(pack)
     read = set().union(*(needs[n] for n in decided)) if decided else set()
-    items, bad = fact_columns(pack, read)
+    sent = {r[0] for r in con.execute("SELECT DISTINCT unnest(json_keys(facts)) FROM log").fetchall()}
+    items, bad = fact_columns(pack, read, sent)
+    parsed = f"SELECT *, json_extract(facts, {_paths(pack, sent)}) AS _j FROM log" if sent & set(pack.facts) else "SELECT * FROM log"
     con.execute(f"CREATE TEMP TABLE cases AS SELECT decision_id AS _row, decisions AS _old, undetermined AS _old_u, "
-                f"({bad}) AS _invalid{''.join(', ' + i for i in items)} "
-                f"FROM (SELECT *, json_extract(facts, {_paths(pack)}) AS _j FROM log)")
-    query = compile_query(pack, decided, "cases", ("_row", "_old", "_old_u", "_invalid")).sql("duckdb")
+                f"({bad}) AS _invalid{''.join(', ' + i for i in items)} FROM ({parsed})")
+    query = compile_query(pack, decided, "cases", ("_row", "_old", "_old_u", "_invalid"), _never_null(con, read)).sql("duckdb")
     states = []
     for n in logged:
         was_value = f"json_extract(_old, '{_path(n)}') IS NOT NULL"
@@ -153,7 +151,7 @@ def replay_sql(source: str, pack: ir.Pack, pack_name: str | None = None, limit: 
         col, cause = '"' + n.replace('"', '""') + '"', '"' + (n + CAUSE_SUFFIX).replace('"', '""') + '"'
         source_ = f"json_extract(_old, '{_path(n)}')" if typ.kind in EXACT_KINDS or typ.kind == Kind.SET \
             else f"json_extract_string(_old, '{_path(n)}')"
-        old = f"TRY_CAST({source_} AS {_sql_type(typ)})" if typ.kind != Kind.BOOL else f"({source_} = 'true')"
+        old = f"TRY_CAST({source_} AS {duckdb_type(typ)})" if typ.kind != Kind.BOOL else f"({source_} = 'true')"
         new = f"list_sort({col})" if typ.kind == Kind.SET else col
         old = f"list_sort({old})" if typ.kind == Kind.SET else old
         same = f"CASE WHEN {was_value} THEN {cause} IS NULL AND {new} = {old} ELSE {cause} IS NOT NULL END"
@@ -189,6 +187,15 @@ def replay_sql(source: str, pack: ir.Pack, pack_name: str | None = None, limit: 
                 errors = [{"path": e.path, "message": e.message} for e in err.errors]
             report.invalid.append({"decision_id": row.decision_id, "facts": row.facts, "errors": errors})
     return report
+
+
+def _never_null(con, facts: set[str]) -> set[str]:
+    """The facts among `facts` that every case of the table `cases` sends (no NULL)."""
+    names = sorted(facts)
+    if not names:
+        return set()
+    counts = con.execute("SELECT " + ", ".join(f"count({_quoted(n)}) = count(*)" for n in names) + " FROM cases").fetchone()
+    return {n for n, full in zip(names, counts) if full}
 
 
 def _rows(con, ids: list[str]) -> list[LoggedDecision]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import glob
 import json
 import sys
 import time
@@ -100,6 +101,12 @@ def batch(pack: ir.Pack, cases: str, out: str, engine: str, names: list[str] | N
     require_decisions(pack, names)
     source, target = _format(cases, "--cases"), _format(out, "--out")
     wanted = list(names) if names else list(pack.decision_order)
+    if engine in DIALECTS:  # what the engine's SQL cannot express exactly is refused before any row is read
+        from ruleproof.checker.sql.dialects import refusals
+
+        refused = refusals(pack, wanted, DIALECTS[engine])
+        if refused:
+            raise refused[0]
     if source == ".parquet" and target == ".parquet" and engine == "duckdb":
         import duckdb
 
@@ -182,31 +189,39 @@ def _write(out: str, suffix: str, results: list[dict], names: list[str], row_col
 
 def _parquet_to_parquet(pack: ir.Pack, cases: str, out: str, names: list[str] | None, progress: bool) -> dict:
     """Parquet in, Parquet out, inside DuckDB: no row passes through Python."""
-    from ruleproof.checker.sql.cases import ROW
+    from ruleproof.checker.sql.cases import ROW, duckdb_type
     from ruleproof.checker.sql.compile import compile_query
     from ruleproof.checker.sql.engines import duckdb_connection
     from sqlglot import exp
 
     con = duckdb_connection(progress)
     present = {r[0] for r in con.execute("DESCRIBE SELECT * FROM read_parquet(?)", [cases]).fetchall()}
-    columns = [exp.column(f.name, quoted=True) if f.name in present else exp.alias_(exp.cast(exp.Null(), _sql_type(f)), f.name, quoted=True)
+    columns = [exp.column(f.name, quoted=True) if f.name in present else exp.alias_(exp.cast(exp.Null(), exp.DataType.build(duckdb_type(f.type.required()), dialect="duckdb")), f.name, quoted=True)
                for f in pack.facts.values()]
-    row = exp.alias_(exp.Window(this=exp.RowNumber()), ROW, quoted=True)
-    source = exp.select(row, *columns).from_(exp.func("read_parquet", exp.Literal.string(cases))).subquery("cases")
-    query = compile_query(pack, names, source, (ROW,)).sql("duckdb")
+    if glob.has_magic(cases):  # several files: number the rows across them
+        row = exp.alias_(exp.Window(this=exp.RowNumber()), ROW, quoted=True)
+        reader = exp.func("read_parquet", exp.Literal.string(cases))
+    else:  # the row's place in its file, read with it (no pass over the whole input first)
+        row = exp.alias_(exp.Add(this=exp.column("file_row_number"), expression=exp.Literal.number(1)), ROW, quoted=True)
+        reader = exp.func("read_parquet", exp.Literal.string(cases),
+                          exp.EQ(this=exp.column("file_row_number"), expression=exp.true()))
+    source = exp.select(row, *columns).from_(reader).subquery("cases")
+    full = parquet_never_null(con, cases) & set(pack.facts)
+    query = compile_query(pack, names, source, (ROW,), full).sql("duckdb")
     con.execute(f"COPY ({query}) TO '{out.replace(chr(39), chr(39) * 2)}' (FORMAT parquet)")
     count = con.execute("SELECT count(*) FROM read_parquet(?)", [out]).fetchone()[0]
     return {"cases": count, "decided": count, "bad": 0}
 
 
-def _sql_type(fact: ir.Fact) -> str:
-    import pyarrow as pa
-    from ruleproof.checker.sql.cases import arrow_type
-
-    t = arrow_type(fact.type.required())
-    if pa.types.is_decimal(t):
-        return f"DECIMAL(38, {t.scale})"
-    return {pa.bool_(): "BOOLEAN", pa.int64(): "BIGINT", pa.date32(): "DATE", pa.string(): "VARCHAR"}.get(t, "VARCHAR[]" if pa.types.is_list(t) else "TIMESTAMP")
+def parquet_never_null(con, path: str) -> set[str]:
+    """The top-level columns of the Parquet file(s) at `path` that hold no NULL: declared
+    REQUIRED, or counted (every row group's statistics) with no NULL."""
+    counts = con.execute("SELECT path_in_schema, bool_and(stats_null_count IS NOT NULL AND stats_null_count = 0) "
+                         "FROM parquet_metadata(?) GROUP BY path_in_schema", [path]).fetchall()
+    required = {name for name, all_required in con.execute(
+        "SELECT name, bool_and(repetition_type = 'REQUIRED') FROM parquet_schema(?) "
+        "WHERE num_children IS NULL OR num_children = 0 GROUP BY name", [path]).fetchall() if all_required}
+    return {name for name, none in counts if none or name in required}
 
 
 def show_progress(done: int, total: int, started: float) -> None:
@@ -235,6 +250,7 @@ def cmd_compile(args: argparse.Namespace) -> int:
 def cmd_batch(args: argparse.Namespace) -> int:
     """Decide a file of cases into a file of decisions (DuckDB, Spark or the evaluator)."""
     from ruleproof.checker.decisions import UnknownDecisions
+    from ruleproof.checker.sql.dialects import UnsupportedConstruct
     from ruleproof.common import EXIT_OK, UsageError, load_ok
     from ruleproof.deciding import report_invalid
 
@@ -244,7 +260,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
                        progress=show_progress if sys.stderr.isatty() else None)
     except UnknownDecisions as err:
         return report_invalid(err)
-    except (ValueError, OSError) as err:
+    except (ValueError, OSError, UnsupportedConstruct) as err:
         raise UsageError(str(err)) from None
     print(f"ruleproof batch: {counts['decided']} cases decided, {counts['bad']} bad rows -> {args.out}", file=sys.stderr)
     return EXIT_OK

@@ -96,6 +96,13 @@ def test_spark_refuses_date_times_with_their_place(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "p.rules:2:" in err and "date-time" in err and "^" in err
     assert main(["compile", str(tmp_path / "p.rules"), "--dialect", "duckdb"]) == 0
+    capsys.readouterr()
+    (tmp_path / "cases.jsonl").write_text('{"at": "2026-03-02T11:00"}\n')
+    out = tmp_path / "out.jsonl"
+    assert main(["batch", str(tmp_path / "p.rules"), "--cases", str(tmp_path / "cases.jsonl"), "--out", str(out),
+                 "--engine", "spark"]) == 2  # refused before a Spark session starts
+    err = capsys.readouterr().err
+    assert "p.rules:2:" in err and "date-time" in err and "^" in err and not out.exists()
 
 
 def test_a_parquet_column_of_the_wrong_type_is_a_usage_error(tmp_path, capsys):
@@ -106,3 +113,34 @@ def test_a_parquet_column_of_the_wrong_type_is_a_usage_error(tmp_path, capsys):
     assert main(["batch", str(PACK), "--cases", str(cases), "--out", str(tmp_path / "out.parquet")]) == 2
     err = capsys.readouterr().err
     assert str(cases) in err and "internal error" not in err
+
+
+def test_parquet_examples_agree_with_the_evaluator_on_every_decision(tmp_path):
+    """The visible examples as a Parquet file (lists of records left out: no column, so absent;
+    a column without a NULL is not tested for absence) decided Parquet to Parquet inside
+    DuckDB: every decision's value and cause as `--engine python` decides the same facts."""
+    from ruleproof.checker.pipeline import load_pack
+    from ruleproof.checker.sql.cases import case_table, wire_value
+    from ruleproof.checker.values import read_facts
+
+    pack = load_pack(PACK).pack
+    lists = [f.name for f in pack.facts.values() if f.type.kind == "list"]
+    facts = [{k: v for k, v in c["facts"].items() if k not in lists} for c in CASES]
+    table = case_table(pack, enumerate(read_facts(pack, f) for f in facts)).drop_columns(["_row", *lists])
+    assert any(table.column(n).null_count == 0 for n in table.column_names)  # some column is never absent
+    pq.write_table(table, tmp_path / "cases.parquet")
+    (tmp_path / "cases.jsonl").write_text("".join(json.dumps(f) + "\n" for f in facts))
+    assert main(["batch", str(PACK), "--cases", str(tmp_path / "cases.jsonl"), "--out", str(tmp_path / "py.jsonl"),
+                 "--engine", "python"]) == 0
+    assert main(["batch", str(PACK), "--cases", str(tmp_path / "cases.parquet"), "--out", str(tmp_path / "db.parquet")]) == 0
+    expected = [json.loads(line) for line in (tmp_path / "py.jsonl").read_text().splitlines()]
+    rows = pq.read_table(tmp_path / "db.parquet").to_pylist()
+    assert len(rows) == len(expected) == len(CASES)
+    for row, want in zip(rows, expected):
+        got = {"decisions": {}, "undetermined": {}}
+        for name in pack.decision_order:
+            if row[name + "__cause"] is not None:
+                got["undetermined"][name] = row[name + "__cause"]
+            else:
+                got["decisions"][name] = wire_value(row[name], pack.decisions[name].type.required())
+        assert got == {"decisions": want["decisions"], "undetermined": {n: u["cause"] for n, u in want["undetermined"].items()}}

@@ -46,3 +46,15 @@ def test_duckdb_replay_reports_refused_cases(tmp_path):
     close(app)
     python, duckdb = both_engines(str(path), str(new_version(tmp_path, remove_fact=True)))
     assert duckdb["invalid_cases"] == 1 and duckdb == python
+
+
+def test_duckdb_replay_compares_cases_that_leave_out_a_fact_with_a_range(logged, tmp_path):  # noqa: F811
+    """A fact with a range (`int 1..5`) no logged case sends is in range: each case is compared,
+    not dropped from both counts (its range test must not be NULL)."""
+    path, _, _ = logged
+    target = new_version(tmp_path)
+    orders = target / "orders.rules"
+    orders.write_text(orders.read_text() + '\nfact rating: int 1..5 = 3 cite "Art. 4"\n')
+    python, duckdb = both_engines(str(path), str(target))
+    assert python["replayed"] > 0 and python["decisions"]
+    assert duckdb == python

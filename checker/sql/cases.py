@@ -42,6 +42,27 @@ def arrow_type(typ: Type) -> pa.DataType:
     return pa.string()
 
 
+def duckdb_type(typ: Type) -> str:
+    """The DuckDB column type of a fact of type `typ` (as `arrow_type`, spelled in SQL)."""
+    kind = typ.kind
+    if kind == Kind.BOOL:
+        return "BOOLEAN"
+    if kind in (Kind.INT, Kind.DURATION):
+        return "BIGINT"
+    if kind == Kind.DATE:
+        return "DATE"
+    if kind == Kind.DATETIME:
+        return "TIMESTAMP"
+    if kind in EXACT_KINDS:
+        return f"DECIMAL(38, {DECIMALS[kind]})"
+    if kind == Kind.SET:
+        return "VARCHAR[]"
+    if kind == Kind.LIST:
+        fields = ", ".join('"' + f.name.replace('"', '""') + '" ' + duckdb_type(f.type) for f in typ.element.fields)
+        return f"STRUCT({fields})[]"
+    return "VARCHAR"
+
+
 def fact_schema(pack: ir.Pack) -> pa.Schema:
     """The schema of a table of cases of `pack` (the row number first)."""
     return pa.schema([pa.field(ROW, pa.int64())] + [pa.field(f.name, arrow_type(f.type.required())) for f in pack.facts.values()])

@@ -16,7 +16,7 @@ Dates are proleptic day ordinals inside the query (DATE at its edges), date-time
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from ruleproof.checker import ir
@@ -26,9 +26,9 @@ from ruleproof.checker.semantics.outcomes import Cause
 from ruleproof.checker.semantics.selection import HitPolicy, aggregate, select
 from ruleproof.checker.sql.collections import CollectionsMixin, Slots
 from ruleproof.checker.sql.expressions import ExpressionsMixin
+from ruleproof.checker.sql.layers import Layers
 from ruleproof.checker.sql.terms import (
     ZERO,
-    Layers,
     Num,
     SqlAlgebra,
     SqlNumbers,
@@ -77,9 +77,13 @@ class SqlCompiler(ExpressionsMixin, CollectionsMixin):
 
     Term = Term
 
-    def __init__(self, pack: ir.Pack):
+    def __init__(self, pack: ir.Pack, present: Collection[str] = ()):
+        """`present`: facts whose column holds no NULL in the cases decided (their absence
+        is never tested: a required fact's readers are never missing it, an optional one is
+        present, a default never taken)."""
         self.pack = pack
-        self.layers = Layers()
+        self.present = frozenset(present)
+        self.layers = Layers(never_null=self.present)
         self.alg = SqlAlgebra(self.layers)
         self.numbers = SqlNumbers(self.layers)
         self.calendar = Calendar(pack.holidays)
@@ -93,6 +97,7 @@ class SqlCompiler(ExpressionsMixin, CollectionsMixin):
     def first_cause(self, *whys: exp.Expression | None) -> exp.Expression | None:
         """The cause of the first undetermined part, parts in evaluation order."""
         parts = [self.bind(w, "why") for w in whys if w is not None]
+        parts = [w for w in parts if w != ZERO]  # a part that is never undetermined
         if len(parts) <= 1:
             return parts[0] if parts else None
         return case(*((exp.NEQ(this=copy(w), expression=ZERO), w) for w in parts[:-1]), default=parts[-1])
@@ -113,6 +118,8 @@ class SqlCompiler(ExpressionsMixin, CollectionsMixin):
         typ = fact.type.required()
         absent = exp.Is(this=copy(column), expression=exp.Null())
         value = self.read_column(column, typ, fact.name)
+        if fact.name in self.present:
+            return Term(self.bound(value, typ, "f"))
         if fact.has_default and isinstance(value, Slots):
             return Term(self.defaulted(value, absent, fact.default, typ))
         if fact.has_default:
@@ -236,6 +243,8 @@ class SqlCompiler(ExpressionsMixin, CollectionsMixin):
         some = self.bind(exp.or_(*(copy(s) for s in selected)), "some") if d.rules else exp.false()
         if policy.aggregator:
             value = num_ite(some, aggregate(policy, selected, values, self.numbers), fallback_value).bound("val")
+        elif default is None and d.rules:  # no value unless a rule is selected: the last one's value stands
+            value = self.bound(self.choose(typ, list(zip(selected, values))[:-1], values[-1]), typ, "val")  # for none
         else:
             value = self.bound(self.choose(typ, list(zip(selected, values)), fallback_value), typ, "val")
         defined = exp.true() if default is not None else some
@@ -247,12 +256,29 @@ class SqlCompiler(ExpressionsMixin, CollectionsMixin):
                 total = exp.Add(this=total, expression=term)
             disagree = ite(exp.GTE(this=paren(total), expression=lit(2)), lit(Cause.CONFLICT.code), ZERO)
         elif policy.agrees and len({r.value for r in d.rules}) > 1:
-            differs = [exp.and_(copy(s), self.differ(v, value)) for s, v in zip(selected, values)]
-            disagree = ite(exp.or_(*differs), lit(Cause.CONFLICT.code), ZERO)
+            disagree = ite(self.disagree(d.rules, selected, values, value), lit(Cause.CONFLICT.code), ZERO)
         fallback = default.why if default is not None else (lit(Cause.GAP.code) if d.complete else None)
         why = self.first_cause(why_conditions, why_values, disagree,
                                self.cause_if(exp.Not(this=paren(some)), fallback) if d.rules else fallback)
         return DecisionTerm(value, defined, None if why is None else self.bind(why, "why"))
+
+    def disagree(self, rules, selected, values, value) -> exp.Expression:
+        """Two selected rules conclude different values. When every rule concludes a constant:
+        selected rules in two groups of one constant each (no value compared); else some
+        selected rule's value differs from the chosen one."""
+        if not all(isinstance(r.value, ir.Const) and r.value.value is not None for r in rules):
+            return exp.or_(*(exp.and_(copy(s), self.differ(v, value)) for s, v in zip(selected, values)))
+        groups: dict[object, list[exp.Expression]] = {}
+        for r, s in zip(rules, selected):
+            groups.setdefault(r.value.value, []).append(s)
+        fired = [self.bind(exp.or_(*(copy(s) for s in group)), "g") for group in groups.values()]
+        if len(fired) <= 4:
+            return exp.or_(*(exp.and_(copy(a), copy(b)) for i, a in enumerate(fired) for b in fired[i + 1:]))
+        count = [ite(copy(g), lit(1), lit(0)) for g in fired]
+        total = count[0]
+        for term in count[1:]:
+            total = exp.Add(this=total, expression=term)
+        return exp.GTE(this=paren(total), expression=lit(2))
 
     # ------------------------------------------------------------ outputs
     def outputs(self, name: str) -> list[tuple[str, exp.Expression]]:
@@ -262,8 +288,9 @@ class SqlCompiler(ExpressionsMixin, CollectionsMixin):
         determined = exp.true() if d.why is None else exp.EQ(this=copy(d.why), expression=ZERO)
         has_value = exp.and_(determined, copy(d.defined))
         value = case((has_value, self.write_value(d.value, typ)), default=exp.Null())
+        possible = self.layers.integers(d.why) if d.why is not None else frozenset()
         causes = [(exp.EQ(this=copy(d.why), expression=lit(c.code)), exp.Literal.string(c.value))
-                  for c in Cause if d.why is not None and c is not Cause.NO_VALUE]
+                  for c in Cause if c is not Cause.NO_VALUE and (possible is None or c.code in possible)]
         cause = case(*causes, (exp.Not(this=paren(d.defined)), exp.Literal.string(Cause.NO_VALUE.value)), default=exp.Null())
         return [(name, value), (name + CAUSE_SUFFIX, cause)]
 
@@ -300,11 +327,12 @@ class SqlCompiler(ExpressionsMixin, CollectionsMixin):
 
 
 def compile_query(pack: ir.Pack, names: Sequence[str] | None = None, source: str | exp.Expression = "cases",
-                  keep: Sequence[str] = ()) -> exp.Select:
+                  keep: Sequence[str] = (), present: Collection[str] = ()) -> exp.Select:
     """One query deciding `names` (every decision if None) for each row of `source` (a table
     of cases, one column per fact), passing the columns `keep` through: per decision its
-    value column and its `__cause` column."""
-    compiler = SqlCompiler(pack)
+    value column and its `__cause` column. `present`: facts whose column in `source` holds
+    no NULL (the query does not test their absence; it is wrong for a row where one is NULL)."""
+    compiler = SqlCompiler(pack, present)
     outputs = [(k, exp.column(k, quoted=True)) for k in keep]
     for name in names if names is not None else pack.decision_order:
         outputs += compiler.outputs(name)

@@ -7,7 +7,7 @@ overflow stops the query instead of wrapping, and in UTC.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 import pyarrow as pa
 from ruleproof.checker import ir
@@ -17,9 +17,15 @@ from ruleproof.checker.sql.compile import compile_query
 SOURCE = "cases"
 
 
-def duckdb_query(pack: ir.Pack, names: Sequence[str] | None, source: str = SOURCE, keep: Sequence[str] = (ROW,)) -> str:
-    """The query text for DuckDB."""
-    return compile_query(pack, names, source, keep).sql("duckdb")
+def duckdb_query(pack: ir.Pack, names: Sequence[str] | None, source: str = SOURCE, keep: Sequence[str] = (ROW,),
+                 present: Collection[str] = ()) -> str:
+    """The query text for DuckDB (`present`: facts whose column holds no NULL)."""
+    return compile_query(pack, names, source, keep, present).sql("duckdb")
+
+
+def never_null(pack: ir.Pack, cases: pa.Table) -> set[str]:
+    """The facts whose column in `cases` holds no NULL (the query need not test their absence)."""
+    return {f for f in pack.facts if f in cases.column_names and cases.column(f).null_count == 0}
 
 
 def duckdb_connection(progress: bool = False):
@@ -39,7 +45,7 @@ def decide_duckdb(pack: ir.Pack, cases: pa.Table, names: Sequence[str] | None = 
     con = connection if connection is not None else duckdb_connection()
     con.register(SOURCE, cases)
     try:
-        return con.sql(duckdb_query(pack, names) + f' ORDER BY "{ROW}"').to_arrow_table()
+        return con.sql(duckdb_query(pack, names, present=never_null(pack, cases)) + f' ORDER BY "{ROW}"').to_arrow_table()
     finally:
         con.unregister(SOURCE)
 
@@ -67,5 +73,5 @@ def decide_spark(pack: ir.Pack, cases: pa.Table, names: Sequence[str] | None = N
     spark = session if session is not None else spark_session()
     frame = spark.createDataFrame(cases)
     frame.createOrReplaceTempView(SOURCE)
-    query = compile_query(pack, names, SOURCE, (ROW,)).sql("spark") + f" ORDER BY `{ROW}`"
+    query = compile_query(pack, names, SOURCE, (ROW,), never_null(pack, cases)).sql("spark") + f" ORDER BY `{ROW}`"
     return spark.sql(query).toArrow()

@@ -1,8 +1,7 @@
 """SQL terms: the primitives the semantics is built over, as sqlglot expressions.
 
-- `Layers`: binds a term used several times to a column of a projection layer (the SQL
-  `semantics.algebra.BooleanAlgebra.share`), so no expression is copied into its readers;
-  the query is the chain of layers, each a `SELECT *, ... FROM (the layer below)`.
+- `Layers` (checker/sql/layers.py): binds a shared term to a column of a projection layer
+  (the SQL `semantics.algebra.BooleanAlgebra.share`), so no expression is copied into its readers.
 - `SqlAlgebra`: the boolean connectives of `semantics.selection`, over SQL booleans.
 - `Int`: an integer term with Python's operators, for the formulas the semantics writes once
   (working days, `semantics.calendar`).
@@ -17,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ruleproof.checker.sql.layers import Layers
 from sqlglot import exp
 
 ZERO = exp.Literal.number(0)
@@ -55,67 +55,6 @@ def ite(cond, a, b) -> exp.Expression:
 def not_null(e: exp.Expression) -> exp.Expression:
     """`e` with NULL read as false: a verdict never sees SQL's third truth value."""
     return exp.Coalesce(this=copy(e), expressions=[exp.false()])
-
-
-class Layers:
-    """Columns computed in dependency order: a bound term lands in the first layer after every
-    column it reads. `depth` 0 is the table of cases."""
-
-    def __init__(self, prefix: str = "_rp"):
-        self.prefix = prefix
-        self.depth: dict[str, int] = {}
-        self.columns: list[tuple[str, exp.Expression, int]] = []
-
-    def bind(self, term: exp.Expression, hint: str) -> exp.Expression:
-        """A column holding `term` (the term itself when it is a column or a literal)."""
-        if isinstance(term, (exp.Column, exp.Literal, exp.Boolean, exp.Null)):
-            return term
-        if isinstance(term, (exp.Neg, exp.Cast)) and isinstance(term.this, exp.Literal):
-            return term
-        name = f"{self.prefix}{len(self.columns)}_{hint}"
-        level = 1 + max((self.depth.get(c.name, 0) for c in term.find_all(exp.Column)), default=0)
-        self.depth[name] = level
-        self.columns.append((name, term, level))
-        return exp.column(name)
-
-    def query(self, source: exp.Expression, outputs: list[tuple[str, exp.Expression]]) -> exp.Select:
-        """SELECT outputs FROM the layers over `source` (a table or subquery of cases)."""
-        by_level: dict[int, list[tuple[str, exp.Expression]]] = {}
-        for name, term, level in self.columns:
-            by_level.setdefault(level, []).append((name, term))
-        levels = sorted(by_level)
-        # each layer passes on only the columns a later layer or the outputs read (not `*`: the
-        # layers would pile up every column, past PostgreSQL's 1,664 per SELECT on large packs)
-        carried: dict[int, list[exp.Column]] = {}
-        wanted = _unqualified_columns(term for _, term in outputs)
-        for level in reversed(levels):
-            defined = {name for name, _ in by_level[level]}
-            carried[level] = [column for name, column in wanted.items() if name not in defined]
-            wanted = {name: column for name, column in wanted.items() if name not in defined}
-            wanted.update(_unqualified_columns(term for _, term in by_level[level]))
-        current: exp.Expression = source
-        for level in levels:
-            select = exp.select(*(copy(c) for c in carried[level]),
-                                *(exp.alias_(t, n, quoted=False, copy=False) for n, t in by_level[level]), copy=False)
-            below = current.subquery(f"l{level}", copy=False) if isinstance(current, exp.Select) else current
-            current = select.from_(below, copy=False)
-        final = exp.select(*(exp.alias_(t, n, quoted=True, copy=False) for n, t in outputs), copy=False)
-        return final.from_(current.subquery("decided", copy=False) if isinstance(current, exp.Select) else current, copy=False)
-
-
-def _unqualified_columns(terms) -> dict[str, exp.Column]:
-    """The columns `terms` read from the layer below (by name, in order of first reading)."""
-    found: dict[str, exp.Column] = {}
-    for term in terms:
-        stack = [term]
-        while stack:  # not into a subquery or a lambda: their columns are their own
-            node = stack.pop()
-            if isinstance(node, exp.Column):
-                if not node.table:
-                    found.setdefault(node.name, node)
-            elif node is term or not isinstance(node, (exp.Select, exp.Subquery, exp.Lambda)):
-                stack.extend(reversed(list(node.iter_expressions())))
-    return found
 
 
 class SqlAlgebra:
