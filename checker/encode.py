@@ -7,8 +7,7 @@ Facts are variables: optional facts carry a presence flag; dates and date-times 
 over a fixed denominator, so every model is a case the evaluator can replay); enums are
 indices; sets of enums are one boolean per member. Working days are day-of-week arithmetic
 with the pack's holidays folded in. Calendar months are lookups of a day's year and month
-(`semantics.calendar.MonthTable`; exact from MONTHS_LOW to MONTHS_HIGH, a century beyond the
-dates a case can hold either way).
+(`semantics.calendar.MonthTable`, checker/encode_calendar.py).
 
 Undetermined outcomes are encoded as a *cause* term beside each value: an integer that is 0
 when the value is determined and `Cause.code` otherwise, combined in the evaluation order
@@ -18,15 +17,16 @@ when the value is determined and `Cause.code` otherwise, combined in the evaluat
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import replace
 from fractions import Fraction
-from functools import cached_property
 
 import z3
 from ruleproof.checker import ir
+from ruleproof.checker.encode_calendar import CalendarTerms
 from ruleproof.checker.encode_collections import CollectionTerms
-from ruleproof.checker.encode_facts import DATE_MAX, DATE_MIN, FactVariables, Sym, constant_value, zero
+from ruleproof.checker.encode_facts import FactVariables, Sym, constant_value, zero
+from ruleproof.checker.encode_lazy import LazyDecisions, LazyFires, LazyRuleTerms
 from ruleproof.checker.encode_outcomes import (
     NONE,
     Z3,
@@ -38,7 +38,7 @@ from ruleproof.checker.encode_outcomes import (
     outcomes_differ,
 )
 from ruleproof.checker.overlap import PairScreen
-from ruleproof.checker.semantics.calendar import Calendar, MonthTable
+from ruleproof.checker.semantics.calendar import Calendar
 from ruleproof.checker.semantics.kinds import EXACT_KINDS, INTEGER_KINDS, Kind
 from ruleproof.checker.semantics.numbers import absolute, divisor_is_zero, extreme, round_half_up
 from ruleproof.checker.semantics.operators import COMPARE, INFIX, ArithOp, CompareOp, Connective
@@ -46,105 +46,18 @@ from ruleproof.checker.semantics.outcomes import Cause
 from ruleproof.checker.semantics.selection import HitPolicy, aggregate, select
 from ruleproof.checker.types import Type
 from ruleproof.checker.z3_terms import (
-    at_least,
     choice,
     conjunction,
     disjunction,
     equals_code,
-    integer_choice,
     negation,
     ordering,
 )
 
-#: the days on which the solver's month arithmetic is exact: cases' dates (1970 to 2199) and a
-#: century beyond them, for dates computed from them
-MONTHS_LOW, MONTHS_HIGH = DATE_MIN - 36524, DATE_MAX + 36524
 PAIRWISE_RULES = 200  # up to this many rules, a conflict term names the pairs that can overlap
 
 
-class _Decisions(Mapping):
-    """Decision name -> DecisionSym, each decision encoded on first use (with the decisions it
-    reads first), so a check of a few decisions of a large pack encodes only those."""
-
-    def __init__(self, encoder: Encoder):
-        self._encoder = encoder
-        self._done: dict[str, DecisionSym] = {}
-
-    def __getitem__(self, name: str) -> DecisionSym:
-        sym = self._done.get(name)
-        if sym is None:
-            if name not in self._encoder.pack.decisions:
-                raise KeyError(name)
-            self._encoder._encode_with_dependencies(name)
-            sym = self._done[name]
-        return sym
-
-    def __contains__(self, name: object) -> bool:
-        return name in self._encoder.pack.decisions
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._encoder.pack.decision_order)
-
-    def __len__(self) -> int:
-        return len(self._encoder.pack.decision_order)
-
-
-class _RuleTerms(Mapping):
-    """(decision, rule) -> term (fires, wins or values), encoding the decision on first use."""
-
-    def __init__(self, encoder: Encoder):
-        self._encoder = encoder
-        self._terms: dict[tuple[str, str], object] = {}
-
-    def __getitem__(self, key: tuple[str, str]):
-        term = self._terms.get(key)
-        if term is None:
-            decision = key[0] if isinstance(key, tuple) and key else None
-            if decision not in self._encoder.pack.decisions:
-                raise KeyError(key)
-            self._encoder.decisions[decision]
-            term = self._terms[key]  # KeyError: no such rule
-        return term
-
-    def __contains__(self, key: object) -> bool:
-        try:
-            self[key]  # type: ignore[index]
-        except KeyError:
-            return False
-        return True
-
-    def __iter__(self) -> Iterator[tuple[str, str]]:
-        pack = self._encoder.pack
-        return ((name, rule.name) for name in pack.decision_order for rule in pack.decisions[name].rules)
-
-    def __len__(self) -> int:
-        pack = self._encoder.pack
-        return sum(len(pack.decisions[name].rules) for name in pack.decision_order)
-
-
-class _Fires(_RuleTerms):
-    """(decision, rule) -> whether the rule fires: its condition holds. The term is the one the
-    decision's encoding makes (Z3 shares equal terms), built without encoding the decision:
-    a question about a few rows of a large table encodes only those rows."""
-
-    def __init__(self, encoder: Encoder):
-        super().__init__(encoder)
-        self._rules: dict[str, dict[str, ir.Rule]] = {}
-
-    def __getitem__(self, key: tuple[str, str]):
-        term = self._terms.get(key)
-        if term is None:
-            decision = key[0] if isinstance(key, tuple) and key else None
-            if decision not in self._encoder.pack.decisions:
-                raise KeyError(key)
-            rules = self._rules.get(decision)
-            if rules is None:
-                rules = self._rules[decision] = {r.name: r for r in self._encoder.pack.decisions[decision].rules}
-            term = self._encoder.holds(rules[key[1]].condition)  # KeyError: no such rule
-        return term
-
-
-class Encoder(FactVariables, CollectionTerms):
+class Encoder(FactVariables, CollectionTerms, CalendarTerms):
     """Encodes one pack. `tag` keeps the variables of two encodings apart (for diff)."""
 
     def __init__(self, pack: ir.Pack, tag: str = ""):
@@ -158,11 +71,11 @@ class Encoder(FactVariables, CollectionTerms):
         for fact in pack.facts.values():
             self._declare_fact(fact)
         # Decisions (and their rules' fires, wins and values) are encoded on first use.
-        self.decisions: Mapping[str, DecisionSym] = _Decisions(self)
-        self.fires: Mapping[tuple[str, str], z3.BoolRef] = _Fires(self)
-        self.wins: Mapping[tuple[str, str], z3.BoolRef] = _RuleTerms(self)
-        self.values: Mapping[tuple[str, str], object] = _RuleTerms(self)
-        self.selected: Mapping[tuple[str, str], z3.BoolRef] = _RuleTerms(self)
+        self.decisions: Mapping[str, DecisionSym] = LazyDecisions(self)
+        self.fires: Mapping[tuple[str, str], z3.BoolRef] = LazyFires(self)
+        self.wins: Mapping[tuple[str, str], z3.BoolRef] = LazyRuleTerms(self)
+        self.values: Mapping[tuple[str, str], object] = LazyRuleTerms(self)
+        self.selected: Mapping[tuple[str, str], z3.BoolRef] = LazyRuleTerms(self)
         self._exprs: dict[int, tuple[ir.Expr, Sym]] = {}
         self.overlaps = PairScreen()
         self._constants: dict[tuple, Sym] = {}
@@ -268,7 +181,7 @@ class Encoder(FactVariables, CollectionTerms):
                                                   outcomes_differ(self._detached(part), self.without(part, removed))])
         return self._changes[key]
 
-    def _rule_maps(self) -> dict[str, _RuleTerms]:
+    def _rule_maps(self) -> dict[str, LazyRuleTerms]:
         return {"fires": self.fires, "wins": self.wins, "selected": self.selected, "values": self.values}
 
     def _disagreement(self, d: ir.Decision, selected, values, value) -> z3.ArithRef | None:
@@ -414,41 +327,6 @@ class Encoder(FactVariables, CollectionTerms):
         bits = tuple(z3.Or(*[item.value == i for item in items]) if items else z3.BoolVal(False)
                      for i in range(len(members)))
         return Sym(bits, None, first_cause(*(item.why for item in items)))
-
-    def _AddWorkingDays(self, e: ir.AddWorkingDays) -> Sym:
-        date = self.expr(e.date)
-        day = date.value
-        for _ in range(e.days):
-            day = self.calendar.next_working_day(day, z3.If)
-        return Sym(day, None, date.why)
-
-    @cached_property
-    def months(self) -> MonthTable:
-        return MonthTable(MONTHS_LOW, MONTHS_HIGH, integer_choice, z3.AstRef.get_id, at_least)
-
-    def _AddMonths(self, e: ir.AddMonths) -> Sym:
-        point = self.expr(e.point)
-        unit = 1 if e.type.kind == "date" else 1440
-        value = self.months.add(point.value, e.months, unit)
-        self._month_bounds(e, point.value, unit)
-        return Sym(value, None, point.why)
-
-    def _MonthlyPeriod(self, e: ir.MonthlyPeriod) -> Sym:
-        date = self.expr(e.date)
-        value = self.months.period(date.value, e.anchor, e.end)
-        self._month_bounds(e, date.value, 1)
-        return Sym(value, None, date.why)
-
-    def _month_bounds(self, e: ir.AddMonths | ir.MonthlyPeriod, x: z3.ArithRef, unit: int) -> None:
-        """Record under `month_bounds[id(e)]` what holds of the month table's year trees for
-        x, the day or date-time `e` reads (`MonthTable.bounds`), as one term true of every
-        case: a question about `e` is answered much faster with it, and identically."""
-        if z3.is_int_value(x):
-            return
-        (low, high), found = self.months.bounds(x, unit)
-        inside = conjunction([x >= low, x <= high])
-        holds = conjunction([c for term, least, greatest in found for c in (term >= least, term <= greatest)])
-        self.month_bounds[id(e)] = z3.Implies(inside, holds)
 
     def _Arith(self, e: ir.Arith) -> Sym:
         op = ArithOp(e.op)
