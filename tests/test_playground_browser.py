@@ -77,7 +77,9 @@ def _decide(page: Page) -> str:
             group.locator("summary").click()  # the facts are grouped by module, some groups folded
         field.fill(value)
     page.locator("#decide-button").click()
-    page.wait_for_selector("#decided-table")
+    page.wait_for_selector("#decided-table, #decision-result [role=alert]")
+    alert = page.locator("#decision-result [role=alert]")
+    assert not alert.count(), alert.inner_text()
     return page.locator("#decided-table tr", has_text="refund_request_opens").inner_text()
 
 
@@ -320,6 +322,9 @@ def test_dark_mode_text_contrast_is_readable(browser, base_url) -> None:
     assert background == "rgb(22, 24, 28)", background  # the dark palette's --bg, not white
     page.locator("#accepted-section").evaluate("d => d.open = true")
     page.locator("#accepted-findings .finding-open").first.click()
+    # the detail is drawn after its timeline arrives, and then the editor takes the focus (it
+    # jumps to the finding): wait for that, or the facts typed next may land in the editor
+    page.wait_for_selector("#finding-detail h3")
     _decide(page)
     page.locator("#examples-button").click()
     page.wait_for_selector("#examples-summary")
