@@ -225,6 +225,7 @@ function jumpTo(loc) {
 
 async function openFinding(index) {
   const d = state.findings[index];
+  jumpTo(d.location); // at once: the editor taking the focus later would take keys typed elsewhere meanwhile
   const parts = [el("h3", {}, `${d.code} ${d.name}`), el("p", {}, d.message)];
   if (d.help) parts.push(el("p", {}, `help: ${d.help}`));
   if (d.accepted) parts.push(el("p", {}, `accepted because: ${d.accepted}`));
@@ -240,7 +241,6 @@ async function openFinding(index) {
     parts.push(el("details", {}, el("summary", {}, "the case as JSON"), el("pre", {}, JSON.stringify(d.counterexample, null, 2))));
   }
   $("finding-detail").replaceChildren(...parts);
-  jumpTo(d.location);
 }
 
 async function drawTimeline(timeline, highlight, title) {
