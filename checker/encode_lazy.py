@@ -52,9 +52,13 @@ class LazyRuleTerms(Mapping):
             decision = key[0] if isinstance(key, tuple) and key else None
             if decision not in self._encoder.pack.decisions:
                 raise KeyError(key)
-            self._encoder.decisions[decision]
-            term = self._terms[key]  # KeyError: no such rule
+            term = self._build(decision, key)
         return term
+
+    def _build(self, decision: str, key: tuple[str, str]):
+        """The term of `key`, a rule of `decision`; KeyError if it has no such rule."""
+        self._encoder.decisions[decision]
+        return self._terms[key]
 
     def __contains__(self, key: object) -> bool:
         try:
@@ -81,14 +85,8 @@ class LazyFires(LazyRuleTerms):
         super().__init__(encoder)
         self._rules: dict[str, dict[str, ir.Rule]] = {}
 
-    def __getitem__(self, key: tuple[str, str]):
-        term = self._terms.get(key)
-        if term is None:
-            decision = key[0] if isinstance(key, tuple) and key else None
-            if decision not in self._encoder.pack.decisions:
-                raise KeyError(key)
-            rules = self._rules.get(decision)
-            if rules is None:
-                rules = self._rules[decision] = {r.name: r for r in self._encoder.pack.decisions[decision].rules}
-            term = self._encoder.holds(rules[key[1]].condition)  # KeyError: no such rule
-        return term
+    def _build(self, decision: str, key: tuple[str, str]):
+        rules = self._rules.get(decision)
+        if rules is None:
+            rules = self._rules[decision] = {r.name: r for r in self._encoder.pack.decisions[decision].rules}
+        return self._encoder.holds(rules[key[1]].condition)  # KeyError: no such rule
