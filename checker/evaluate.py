@@ -139,9 +139,10 @@ class ExprCompiler:
     have no literal go to a table. With `reads`, repeated reads of a fact or decision go through
     locals (see Reads); without, every read looks its value up."""
 
-    def __init__(self, fact_source=None):
+    def __init__(self, fact_source=None, decision_source=None):
         self.constants: list[object] = []
         self.fact_source = fact_source  # the source reading a fact by name, where facts are not in F
+        self.decision_source = decision_source  # the source reading a decision by name, or None: from D
 
     def const(self, value: object) -> str:
         if isinstance(value, Fraction) and value.denominator == 1:
@@ -162,6 +163,10 @@ class ExprCompiler:
         if isinstance(e, (ir.FactRef, ir.DecisionRef)):
             if self.fact_source is not None and isinstance(e, ir.FactRef):
                 return self.fact_source(e.name)
+            if self.decision_source is not None and isinstance(e, ir.DecisionRef):
+                source = self.decision_source(e.name)
+                if source is not None:
+                    return source
             return _lookup(e) if reads is None else reads.read(e)
         if isinstance(e, ir.Unwrap):
             return c(e.operand, reads)
@@ -397,9 +402,10 @@ class CompiledPack:
         return self._plan(names)[1](facts)
 
     def decide_wire(self, raw: object, names: list[str] | None = None) -> Outcome:
-        """`decide(read_facts(pack, raw), names)`, the same outcome or the same InvalidFacts,
-        with the facts converted inside the plan's function (checker/fused.py): only those
-        the decisions read, into locals."""
+        """`decide(read_facts(pack, raw), names)`, the same values and undetermined reasons or
+        the same InvalidFacts, with the facts converted inside the plan's function
+        (checker/fused.py): only those the decisions read, into locals. Its `computed` holds
+        the decisions asked for and only those of the others a rule read."""
         order, _, wanted, wire = self._plan(names)
         if not wire:
             from ruleproof.checker.fused import plan_function

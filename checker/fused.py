@@ -8,7 +8,9 @@ Only what the outcome holds is built: a decision the caller did not ask for is k
 `computed` alone (and, if it could not be decided, among the reasons a later decision reading
 it reports). `plan_function(compiled, order, wanted, wire=True)` takes the wire facts instead
 and converts, once, into locals, only the facts the plan reads, then decides from those
-locals: no dict of converted facts is built.
+locals: no dict of converted facts is built. It also decides a decision not asked for only
+where a rule reads it (a function of its own, `_Z{i}`, called at the first read and kept in D):
+the values and reasons asked for are the same, but `computed` holds only what was read.
 
 The wire function accepts only what `read_facts` accepts the same way: each value the plan
 reads goes through the fact's own converter (`values.converters`), or through an inline test
@@ -70,10 +72,19 @@ def plan_function(compiled, order: list[str], wanted: frozenset[str] | None, wir
             return f"({local[name]} if {local[name]} is not NOT_SENT else _unsent({name!r}))"
         return local[name]
 
-    compiler = ExprCompiler(fact_source if wire else None)
+    # the wire function decides a decision not asked for only where a rule reads it (see _lazy)
+    lazy = [n for n in order if wire and wanted is not None and n not in wanted]
+    calls = {name: f"_Z{i}(R, U, P, D{''.join(', ' + local[f] for f in sorted(compiled.fact_dependencies[name]))})"
+             for i, name in enumerate(lazy)}
+
+    def decision_source(name: str) -> str | None:
+        return f"(D[{name!r}] if {name!r} in D else {calls[name]})" if name in calls else None
+
+    compiler = ExprCompiler(fact_source if wire else None, decision_source)
     namespace = dict(compiled._namespace, K=compiler.constants, Undetermined=Undetermined, NO_VALUE=NO_RULE_APPLIES,
                      NO_VALUE_CAUSE=Cause.NO_VALUE, NOT_SENT=NOT_SENT, _unsent=_unsent, Unusual=Unusual,
                      Outcome=Outcome, _new=object.__new__)
+    functions = [_lazy(compiled, i, name, calls[name], compiler, local, required, namespace) for i, name in enumerate(lazy)]
     lines = ["def run(R):" if wire else "def run(F):"]
     if wire:
         lines += _reading(pack, facts, local, namespace)
@@ -81,6 +92,8 @@ def plan_function(compiled, order: list[str], wanted: frozenset[str] | None, wir
     # decisions not asked for that could not be decided (a later decision reading one reports it)
     lines += ["    D = {}", "    U = {}", "    V = {}", "    P = {}"]
     for i, name in enumerate(order):
+        if name in calls:
+            continue
         asked = wanted is None or name in wanted
         decision = pack.decisions[name]
         n = repr(name)
@@ -123,8 +136,34 @@ def plan_function(compiled, order: list[str], wanted: frozenset[str] | None, wir
     # the Outcome's fields set as its __init__ would set them, without the call to __init__
     lines += ["    o = _new(Outcome)", "    o.values = V", "    o.undetermined = U", "    o.computed = D", "    return o"]
     namespace["_missing"] = compiled._missing
-    exec(compile("\n".join(lines), f"<{'wire ' if wire else ''}decisions {len(order)}>", "exec"), namespace)
+    exec(compile("\n\n".join(["\n".join(lines), *functions]), f"<{'wire ' if wire else ''}decisions {len(order)}>", "exec"),
+         namespace)
     return namespace["run"]
+
+
+def _lazy(compiled, i: int, name: str, call: str, compiler: ExprCompiler, local: dict[str, str], required: set[str],
+          namespace: dict) -> str:
+    """The function `_Z{i}` deciding `name` (a decision not asked for) when a rule reads it:
+    it stores the value in D and returns it, or stores the reason in P and raises KeyError(name),
+    as reading it from D after it failed would."""
+    deps = sorted(compiled.fact_dependencies[name])
+    filled = {f for f in local if f not in required}
+    namespace[f"_N{i}"] = _missing_sent(compiled, name, [f for f in deps if f in required], filled)
+    n = repr(name)
+    return "\n".join([
+        f"def {call}:",
+        "    try:",
+        "        while True:",
+        *("        " + line for line in decision_lines(compiled.pack.decisions[name], compiler, _breaking)),
+        "    except KeyError as e:",
+        f"        P[{n}] = _N{i}(R, U, P, e.args[0])",
+        "    except Undetermined as e:",
+        f"        P[{n}] = {{'reason': e.reason, 'cause': e.cause, 'depends_on': [], 'rules': list(e.rules)}}",
+        "    else:",
+        f"        D[{n}] = v",
+        "        return v",
+        f"    raise KeyError({n})",
+    ])
 
 
 def _reading(pack: ir.Pack, facts: list[str], local: dict[str, str], namespace: dict) -> list[str]:
