@@ -20,7 +20,7 @@ def timeline(pack: ir.Pack, compiled: CompiledPack, facts: dict[str, object], ou
     all); the decisions shown are those in `outcome`."""
     events = []
     for name, fact in pack.facts.items():
-        if fact.type.required().kind == "date" and facts.get(name) is not None:
+        if fact.type.kind == "date" and facts.get(name) is not None:
             events.append({"date": _day(facts[name]), "name": name, "kind": "fact"})
     for name, value in outcome.values.items():
         if pack.decisions[name].type.kind == "date":
