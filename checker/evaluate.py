@@ -367,6 +367,7 @@ class CompiledPack:
         self._namespace = namespace_base
         self._plans: dict[tuple[str, ...] | None, tuple] = {}
         self._wires: dict[tuple[str, ...] | None, object] = {}  # fused.wire_decider's, by names asked
+        self.shapes = 0  # functions specialised to a key set made so far (fused.MAX_PACK_SHAPES at most)
 
     @cached_property
     def fact_dependencies(self) -> dict[str, frozenset[str]]:

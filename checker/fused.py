@@ -38,7 +38,8 @@ from ruleproof.checker.values import Unusual, converters, known_days
 
 UNROLLED = 8  # a "no rule applies" answer tests up to this many optional facts one by one
 SHAPE_AFTER = 8  # wire facts objects with the same keys seen before a function is made for them
-MAX_SHAPES = 256  # functions specialised to the keys of wire facts objects, per plan
+MAX_SHAPES = 64  # functions specialised to the keys of wire facts objects, per plan
+MAX_PACK_SHAPES = 512  # and per compiled pack, whatever lists of decisions callers ask for
 
 
 def _breaking(value: str) -> str:
@@ -72,11 +73,12 @@ def wire_decider(compiled, names: list[str] | None, order: list[str], wanted: fr
 
     def shape(key: tuple[str, ...]):
         count = seen[key] = seen.get(key, 0) + 1
-        if run is None or count < SHAPE_AFTER or len(shaped) >= MAX_SHAPES:
+        if run is None or count < SHAPE_AFTER or len(shaped) >= MAX_SHAPES or compiled.shapes >= MAX_PACK_SHAPES:
             if len(seen) >= 16 * MAX_SHAPES:  # keys that never come back must not grow it without bound
                 seen.clear()
             return run
         shaped[key] = plan_function(compiled, order, wanted, wire=True, sent=key) or run
+        compiled.shapes += 1
         return shaped[key]
 
     def decide(raw: object) -> Outcome:
