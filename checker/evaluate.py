@@ -23,7 +23,7 @@ from ruleproof.checker.semantics.numbers import quotient, round_half_up
 from ruleproof.checker.semantics.operators import INFIX, ArithOp, CompareOp, Connective
 from ruleproof.checker.semantics.outcomes import NO_RULE_APPLIES, Cause, Undetermined
 from ruleproof.checker.semantics.selection import HitPolicy, aggregate, select, winners
-from ruleproof.checker.values import read_facts, writer
+from ruleproof.checker.values import Unusual, read_facts, writer
 
 NO_VALUE = NO_RULE_APPLIES
 LARGE = 256  # a decision of more rules is compiled in chunks (see _large_decision_source)
@@ -366,7 +366,7 @@ class CompiledPack:
         self._compiler = compiler
         self._namespace = namespace_base
         self._plans: dict[tuple[str, ...] | None, tuple] = {}
-        self._wires: dict[tuple[str, ...] | None, object] = {}  # fused.wire_decider's, by names asked
+        self._wires: dict[tuple[str, ...] | None, tuple] = {}  # fused.wire_decider's, by names asked
         self.shapes = 0  # functions specialised to a key set made so far (fused.MAX_PACK_SHAPES at most)
 
     @cached_property
@@ -423,16 +423,21 @@ class CompiledPack:
         (checker/fused.py): only those the decisions read, into locals; for facts objects
         whose keys come back often, a function specialised to those keys. Its `computed`
         holds the decisions asked for and only those of the others a rule read."""
-        decide = self._wires.get(None if names is None else tuple(names))
-        if decide is None:
+        wire = self._wires.get(None if names is None else tuple(names))
+        if wire is None:
             from ruleproof.checker.fused import wire_decider
 
             order, _, wanted = self._plan(names)
-            decide = self._wires[None if names is None else tuple(names)] = wire_decider(self, names, order, wanted)
-        return decide(raw)
-
-    def read_and_decide(self, raw: object, names: list[str] | None = None) -> Outcome:
-        """`decide(read_facts(pack, raw), names)`: the checked way, for what the fused path declines."""
+            wire = self._wires[None if names is None else tuple(names)] = wire_decider(self, order, wanted)
+        run, shaped, shape = wire
+        if type(raw) is dict:
+            keys = tuple(raw)
+            run = shaped.get(keys) or shape(keys)
+        if run is not None:
+            try:
+                return run(raw)
+            except Unusual:
+                pass
         return self.decide(read_facts(self.pack, raw), names)
 
     def _missing(self, name: str, facts: dict, asked: dict[str, dict], others: dict[str, dict], key: str) -> dict:

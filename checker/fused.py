@@ -62,14 +62,13 @@ def _unsent(name: str):
     raise KeyError(name)
 
 
-def wire_decider(compiled, names: list[str] | None, order: list[str], wanted: frozenset[str] | None):
-    """`CompiledPack.decide_wire` for `names`: the plan's wire function, or for facts objects
-    whose keys were seen SHAPE_AFTER times, the function specialised to those keys; whatever
-    either declines (Unusual) is read the checked way."""
+def wire_decider(compiled, order: list[str], wanted: frozenset[str] | None) -> tuple:
+    """What `CompiledPack.decide_wire` runs for a plan: its wire function (None if it has
+    none), the functions specialised to key sets by key set, and `shape(key)`, the function for
+    facts objects with the keys `key` (specialised once they have been seen SHAPE_AFTER times)."""
     run = plan_function(compiled, order, wanted, wire=True)
     shaped: dict[tuple[str, ...], object] = {}
     seen: dict[tuple[str, ...], int] = {}
-    names = None if names is None else list(names)
 
     def shape(key: tuple[str, ...]):
         count = seen[key] = seen.get(key, 0) + 1
@@ -80,20 +79,7 @@ def wire_decider(compiled, names: list[str] | None, order: list[str], wanted: fr
         shaped[key] = plan_function(compiled, order, wanted, wire=True, sent=key) or run
         compiled.shapes += 1
         return shaped[key]
-
-    def decide(raw: object) -> Outcome:
-        if type(raw) is dict:
-            key = tuple(raw)
-            fn = shaped.get(key) or shape(key)
-        else:
-            fn = run
-        if fn is not None:
-            try:
-                return fn(raw)
-            except Unusual:
-                pass
-        return compiled.read_and_decide(raw, names)
-    return decide
+    return run, shaped, shape
 
 
 def plan_function(compiled, order: list[str], wanted: frozenset[str] | None, wire: bool = False,
