@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import cached_property
 from itertools import product
+from math import prod
+from typing import NamedTuple
 
 import numpy as np
 from ruleproof.checker import ir
@@ -45,8 +47,7 @@ class NotPlain(Exception):
     """A condition the sweep does not read."""
 
 
-@dataclass(frozen=True)
-class Literal:
+class Literal(NamedTuple):
     """`fact op value` (op one of CompareOp's, `in`, or `present`), possibly negated."""
 
     fact: str
@@ -63,6 +64,11 @@ class Axis:
     ordered: bool
     points: list = field(default_factory=list)  # bounds (ordered) or values (sets), sorted once built
     other: bool = False  # a set axis over an infinite domain: one cell for every unlisted value
+    known: dict = field(default_factory=dict, repr=False)  # the cells of each literal read so far, once frozen
+
+    @cached_property
+    def integer(self) -> bool:
+        return self.type.kind in INTEGER_KINDS
 
     @cached_property
     def type(self) -> T.Type:
@@ -90,10 +96,14 @@ class Axis:
         elif lit.op == "in":
             for value in lit.value:
                 self.add(Literal(lit.fact, "==", value))
-        elif self.type.kind in INTEGER_KINDS:
-            value = lit.value
-            self.points.extend({"<": [value], "<=": [value + 1], ">": [value + 1], ">=": [value],
-                                "==": [value, value + 1], "!=": [value, value + 1]}[lit.op])
+        elif self.integer:
+            value, op = lit.value, lit.op
+            if op == "<" or op == ">=":
+                self.points.append(value)
+            elif op == "<=" or op == ">":
+                self.points.append(value + 1)
+            else:  # == and !=
+                self.points.extend((value, value + 1))
         else:
             self.points.append(lit.value)
 
@@ -101,7 +111,14 @@ class Axis:
         self.points = sorted(set(self.points), key=_order_key)
 
     def cells(self, lit: Literal) -> Ranges:
-        """The cells where a literal holds (a negated one: the present cells where it fails)."""
+        """The cells where a literal holds (a negated one: the present cells where it fails);
+        the list is shared by equal literals and must not be changed."""
+        held = self.known.get(lit)
+        if held is None:
+            held = self.known[lit] = self._cells(lit)
+        return held
+
+    def _cells(self, lit: Literal) -> Ranges:
         if lit.op == "present":
             held = [(self.base, self.last)]
             return complement(held, 0, self.last) if lit.negated else held
@@ -274,6 +291,7 @@ def space_of(decision: ir.Decision) -> Space | None:
     for axis in axes.values():
         axis.freeze()
     order = list(axes)
+    whole = [[(0, axes[name].last)] for name in order]
     mask_axes = tuple(i for i, name in enumerate(order) if not axes[name].ordered and axes[name].last < MASK_CELLS)
     los, his, owner, masks = [], [], [], []
     for index, rule in enumerate(literals):
@@ -286,17 +304,27 @@ def space_of(decision: ir.Decision) -> Space | None:
             if not alternatives:  # `true`
                 continue
             fact = alternatives[0][0].fact
-            held: Ranges = []
-            for lit, _ in alternatives:
-                held = union(held, axes[fact].cells(lit))
+            axis = axes[fact]
+            if len(alternatives) == 1:
+                held = axis.cells(alternatives[0][0])
+            else:
+                held = []
+                for lit, _ in alternatives:
+                    held = union(held, axis.cells(lit))
             per_axis[fact] = intersect(per_axis[fact], held) if fact in per_axis else held
-        choices = [per_axis.get(name, [(0, axes[name].last)]) for name in order]
+        choices = [per_axis.get(name, full) for name, full in zip(order, whole)]
         if empty or any(not c for c in choices):
             continue
         held = tuple(mask(choices[a]) for a in mask_axes)
         for a in mask_axes:
-            choices[a] = [(0, axes[order[a]].last)]
-        if np.prod([len(c) for c in choices]) > MAX_PIECES:
+            choices[a] = whole[a]
+        if all(len(c) == 1 for c in choices):  # one box (the common case)
+            los.append([c[0][0] for c in choices])
+            his.append([c[0][1] for c in choices])
+            owner.append(index)
+            masks.append(held)
+            continue
+        if prod(len(c) for c in choices) > MAX_PIECES:
             return None
         for pieces in product(*choices):
             los.append([p[0] for p in pieces])
@@ -314,6 +342,8 @@ def space_of(decision: ir.Decision) -> Space | None:
 def _alternatives(part: ir.Expr) -> list[tuple[Literal, ir.FactRef]] | None:
     """A conjunct as literals on one fact, any of which makes it hold; [] for `true`, None for
     `false`; raises NotPlain for anything else."""
+    if type(part) is ir.Compare:  # a cell: one literal
+        return [_literal(part)]
     if isinstance(part, ir.Const) and isinstance(part.value, bool):
         return [] if part.value else None
     operands = part.operands if isinstance(part, ir.BoolOp) and part.op == "or" else (part,)
@@ -324,20 +354,21 @@ def _alternatives(part: ir.Expr) -> list[tuple[Literal, ir.FactRef]] | None:
 
 
 def _literal(e: ir.Expr, negated: bool = False) -> tuple[Literal, ir.FactRef]:
-    if isinstance(e, ir.Compare):  # the common cell first
-        if isinstance(e.right, ir.Const):
-            subject, op, value = e.left, e.op, e.right.value
-        elif isinstance(e.left, ir.Const):
-            subject, op, value = e.right, e.op.flipped, e.left.value
+    if type(e) is ir.Compare:  # the common cell first (no IR class is subclassed)
+        right, left = e.right, e.left
+        if type(right) is ir.Const:
+            subject, op, value = left, e.op, right.value
+        elif type(left) is ir.Const:
+            subject, op, value = right, e.op.flipped, left.value
         else:
             raise NotPlain
-        fact = _fact(subject)
+        fact = subject if type(subject) is ir.FactRef else _fact(subject)
         ordered = _ordered(fact.type)
         if value is None or (not ordered and op not in (CompareOp.EQ, CompareOp.NE)):
             raise NotPlain
         if ordered and not isinstance(value, (int, Fraction)):
             raise NotPlain
-        return Literal(fact.name, op.value, value, negated), fact
+        return Literal(fact.name, _OP_TEXT[op], value, negated), fact
     if isinstance(e, ir.Not):
         return _literal(e.operand, not negated)
     if isinstance(e, ir.IsPresent):
@@ -352,6 +383,9 @@ def _literal(e: ir.Expr, negated: bool = False) -> tuple[Literal, ir.FactRef]:
             raise NotPlain
         return Literal(fact.name, "in", e.set.value, negated), fact
     raise NotPlain
+
+
+_OP_TEXT = {op: op.value for op in CompareOp}  # (an enum member's value is a lookup through a descriptor)
 
 
 def _fact(e: ir.Expr) -> ir.FactRef:
