@@ -33,6 +33,8 @@ Nothing here recurses: all work with explicit stacks and loops, whatever the num
 
 from __future__ import annotations
 
+from operator import ge, le
+
 import numpy as np
 
 Region = tuple[tuple[int, ...], tuple[int, ...]]  # (lo per axis, hi per axis), both ends included
@@ -193,20 +195,22 @@ def _cuts(space: SetRegion, boxes: list[SetRegion]) -> list[SetRegion]:
         if not meeting:
             parts.append(part)
             continue
-        if any(_covers(b, part) for b in meeting):
+        rlo, rhi, rmask = part
+        if _covered(meeting, part):
             continue
         if len(meeting) == 1:
             parts.extend(_outside_sets(part, meeting[0]))
             continue
-        rlo, rhi, rmask = part
         best = None  # (boxes split, range axis or None, cut or set axis, ...)
         for axis in range(len(rlo)):
             low, high = rlo[axis], rhi[axis]
-            bounds = sorted(b for blo, bhi, _ in meeting for b in (blo[axis], bhi[axis] + 1) if low < b <= high)
+            bounds = [b for b in [box[0][axis] for box in meeting] + [box[1][axis] + 1 for box in meeting]
+                      if low < b <= high]
             if not bounds:
                 continue
+            bounds.sort()
             cut = bounds[len(bounds) // 2]
-            split = sum(1 for blo, bhi, _ in meeting if blo[axis] < cut <= bhi[axis])
+            split = sum([blo[axis] < cut <= bhi[axis] for blo, bhi, _ in meeting])
             if best is None or split < best[0]:
                 best = (split, axis, cut)
         for axis in range(len(rmask)):  # a set axis cut by the set of one of the first few boxes
@@ -237,9 +241,14 @@ def _meets(box: SetRegion, part: SetRegion) -> bool:
             and all(m & p for m, p in zip(box[2], part[2])))
 
 
-def _covers(box: SetRegion, part: SetRegion) -> bool:
-    return (all(a <= lo for a, lo in zip(box[0], part[0])) and all(b >= h for b, h in zip(box[1], part[1]))
-            and not any(p & ~m for m, p in zip(box[2], part[2])))
+def _covered(boxes: list[SetRegion], part: SetRegion) -> bool:
+    """Whether one of `boxes` covers the whole part."""
+    rlo, rhi, rmask = part
+    for blo, bhi, bmask in boxes:
+        if (all(map(le, blo, rlo)) and all(map(ge, bhi, rhi))
+                and not (rmask and any(p & ~m for m, p in zip(bmask, rmask)))):
+            return True
+    return False
 
 
 def _outside_sets(part: SetRegion, box: SetRegion) -> list[SetRegion]:
