@@ -79,6 +79,7 @@ class Encoder(FactVariables, CollectionTerms, CalendarTerms):
         self._exprs: dict[int, tuple[ir.Expr, Sym]] = {}
         self.overlaps = PairScreen()
         self._constants: dict[tuple, Sym] = {}
+        self._cells: dict[tuple, Sym] = {}  # a fact compared with a constant (see _Compare)
         self._changes: dict[tuple[str, str], z3.BoolRef] = {}
         self._order = {name: i for i, name in enumerate(pack.decision_order)}
         # id of a month expression of the pack -> what holds of the month trees built for it
@@ -300,6 +301,17 @@ class Encoder(FactVariables, CollectionTerms, CalendarTerms):
         return Sym(value, None, first_cause(cond.why, branch))
 
     def _Compare(self, e: ir.Compare) -> Sym:
+        if type(e.left) is ir.FactRef and type(e.right) is ir.Const and e.right.value is not None:
+            # a table's cell: one term per fact, operator and constant, however many rows repeat it
+            # (the term depends on nothing else: the fact's variable, the constant's kind and value)
+            key = (e.left.name, e.op, e.left.type.kind, e.right.type.kind, e.right.value)
+            sym = self._cells.get(key)
+            if sym is None:
+                sym = self._cells[key] = self._compare(e)
+            return sym
+        return self._compare(e)
+
+    def _compare(self, e: ir.Compare) -> Sym:
         left, right = self.expr(e.left), self.expr(e.right)
         a, b = left.value, right.value
         op = CompareOp(e.op)
