@@ -38,6 +38,7 @@ from operator import ge, le
 import numpy as np
 
 Region = tuple[tuple[int, ...], tuple[int, ...]]  # (lo per axis, hi per axis), both ends included
+BLOCK = 1 << 20  # candidate pairs compared at once by overlapping_pairs
 SMALL = 48  # a part meeting at most this many boxes is cut without numpy
 SET_CANDIDATES = 4  # set-axis cuts weighed per part: by the sets of this many of the boxes meeting it
 
@@ -57,20 +58,24 @@ def overlapping_pairs(lo: np.ndarray, hi: np.ndarray, masks: np.ndarray | None =
     ends = np.searchsorted(starts, shi[:, axis], side="right")  # boxes starting by my end
     others = [a for a in range(axes) if a != axis]
     smasks = masks[order] if masks is not None else np.zeros((count, 0), dtype=np.int64)
+    counts = np.maximum(ends - np.arange(1, count + 1), 0)  # the boxes after me starting by my end
+    total = np.cumsum(counts)
     pairs: set[tuple[int, int]] = set()
-    for i in range(count):
-        stop = int(ends[i])
-        if stop <= i + 1:
-            continue
-        meet = np.ones(stop - i - 1, dtype=bool)
+    first = 0
+    while first < count:  # all the candidates of a block of boxes compared at once, BLOCK at most (or one box's)
+        done = int(total[first - 1]) if first else 0
+        last = max(int(np.searchsorted(total, done + BLOCK, side="right")), first + 1)
+        runs = counts[first:last]
+        i = np.repeat(np.arange(first, last), runs)
+        j = i + 1 + np.arange(i.size) - np.repeat(np.cumsum(runs) - runs, runs)
+        meet = np.ones(i.size, dtype=bool)
         for a in others:
-            meet &= (slo[i + 1:stop, a] <= shi[i, a]) & (shi[i + 1:stop, a] >= slo[i, a])
+            meet &= (slo[j, a] <= shi[i, a]) & (shi[j, a] >= slo[i, a])
         for a in range(smasks.shape[1]):
-            meet &= (smasks[i + 1:stop, a] & smasks[i, a]) != 0
-        a_index = int(order[i])
-        for j in (np.nonzero(meet)[0] + i + 1).tolist():
-            b_index = int(order[j])
-            pairs.add((a_index, b_index) if a_index < b_index else (b_index, a_index))
+            meet &= (smasks[j, a] & smasks[i, a]) != 0
+        a_index, b_index = order[i[meet]], order[j[meet]]
+        pairs.update(zip(np.minimum(a_index, b_index).tolist(), np.maximum(a_index, b_index).tolist()))
+        first = last
     return pairs
 
 
