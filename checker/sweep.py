@@ -209,8 +209,8 @@ def _cuts(space: SetRegion, boxes: list[SetRegion]) -> list[SetRegion]:
         best = None  # (boxes split, range axis or None, cut or set axis, ...)
         for axis in range(len(rlo)):
             low, high = rlo[axis], rhi[axis]
-            bounds = [b for b in [box[0][axis] for box in meeting] + [box[1][axis] + 1 for box in meeting]
-                      if low < b <= high]
+            bounds = [b for box in meeting if low < (b := box[0][axis])]
+            bounds += [b for box in meeting if (b := box[1][axis] + 1) <= high]
             if not bounds:
                 continue
             bounds.sort()
