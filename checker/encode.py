@@ -314,13 +314,13 @@ class Encoder(FactVariables, CollectionTerms, CalendarTerms):
     def _compare(self, e: ir.Compare) -> Sym:
         left, right = self.expr(e.left), self.expr(e.right)
         a, b = left.value, right.value
-        op = CompareOp(e.op)
+        op = e.op if type(e.op) is CompareOp else CompareOp(e.op)
         if isinstance(a, tuple):
             same = z3.And(*[x == y for x, y in zip(a, b)])
             value = same if op is CompareOp.EQ else z3.Not(same)
         else:
-            kinds = e.left.type.kind, e.right.type.kind
-            same_sort = all(k in INTEGER_KINDS for k in kinds) or all(k in EXACT_KINDS for k in kinds)
+            k, m = e.left.type.kind, e.right.type.kind
+            same_sort = (k in INTEGER_KINDS and m in INTEGER_KINDS) or (k in EXACT_KINDS and m in EXACT_KINDS)
             value = ordering(op, a, b) if same_sort else COMPARE[op](a, b)
         return Sym(value, None, first_cause(left.why, right.why))
 

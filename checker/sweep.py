@@ -218,7 +218,9 @@ def _cuts(space: SetRegion, boxes: list[SetRegion]) -> list[SetRegion]:
             split = sum([blo[axis] < cut <= bhi[axis] for blo, bhi, _ in meeting])
             if best is None or split < best[0]:
                 best = (split, axis, cut)
-        for axis in range(len(rmask)):  # a set axis cut by the set of one of the first few boxes
+                if not split:
+                    break  # no later cut splits fewer (and a tie keeps the first)
+        for axis in range(len(rmask) if best is None or best[0] else 0):  # a set axis cut by one box's set
             for _, _, m in meeting[:SET_CANDIDATES]:
                 inside = m[axis] & rmask[axis]
                 if inside == rmask[axis]:

@@ -35,7 +35,7 @@ from ruleproof.checker.semantics.kinds import EXACT_KINDS, INTEGER_KINDS
 from ruleproof.checker.semantics.operators import CompareOp
 from ruleproof.checker.sweep import overlapping_pairs, uncovered, uncovered_sets
 from ruleproof.checker.table_cells import Ranges, complement, intersect, mask, runs, union
-from ruleproof.checker.table_regions import region_condition, text
+from ruleproof.checker.table_regions import region_condition
 
 DISCRETE = frozenset({"int", "duration", "datetime", "enum", "bool", "string"})
 MAX_PIECES = 64  # a rule whose sets split into more boxes than this is left to the solver
@@ -245,10 +245,6 @@ class Space:
         for k, axis in enumerate(self.mask_axes):  # on a set axis: a cell of the region in the box's set
             meet &= (self.masks[:, k] & mask(region[axis])) != 0
         return sorted(set(self.owner[meet].tolist()))
-
-    def describe(self, region: Gap) -> str:
-        """A region as a condition of the language (what a row covering it tests)."""
-        return text(self.condition(region))
 
     def condition(self, region: Gap) -> ir.Expr:
         """A region as an IR condition (for the solver)."""
