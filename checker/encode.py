@@ -54,6 +54,7 @@ from ruleproof.checker.z3_terms import (
     ordering,
 )
 
+_ABSENT = object()  # no entry (Encoder.part)
 PAIRWISE_RULES = 200  # up to this many rules, a conflict term names the pairs that can overlap
 
 
@@ -158,14 +159,19 @@ class Encoder(FactVariables, CollectionTerms, CalendarTerms):
         (fires, wins, selected, values), without recording them: where the other rules
         cannot fire, the same terms as the whole decision's, at the cost of these rules."""
         part = replace(d, rules=tuple(r for r in d.rules if r.name in names))
-        saved = {key: dict(terms._terms) for key, terms in self._rule_maps().items()}
+        maps = self._rule_maps()
+        keys = [(d.name, r.name) for r in part.rules]  # the entries _decision writes: put back as they were
+        saved = {kind: [terms._terms.get(k, _ABSENT) for k in keys] for kind, terms in maps.items()}
         try:
             sym = self._decision(part)
-            return sym, {kind: {r.name: terms._terms[(d.name, r.name)] for r in part.rules}
-                         for kind, terms in self._rule_maps().items()}
+            return sym, {kind: {r.name: terms._terms[k] for r, k in zip(part.rules, keys)} for kind, terms in maps.items()}
         finally:
-            for key, terms in self._rule_maps().items():
-                terms._terms = saved[key]
+            for kind, terms in maps.items():
+                for k, old in zip(keys, saved[kind]):
+                    if old is _ABSENT:
+                        terms._terms.pop(k, None)
+                    else:
+                        terms._terms[k] = old
 
     def outcome_changes(self, d: ir.Decision, removed: str, among: frozenset[str] | None = None) -> z3.BoolRef:
         """The condition that deleting rule `removed` changes `d`'s outcome (built once).
