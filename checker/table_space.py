@@ -35,6 +35,7 @@ from ruleproof.checker.semantics.kinds import EXACT_KINDS, INTEGER_KINDS
 from ruleproof.checker.semantics.operators import CompareOp
 from ruleproof.checker.sweep import overlapping_pairs, uncovered, uncovered_sets
 from ruleproof.checker.table_cells import Ranges, complement, intersect, mask, runs, union
+from ruleproof.checker.table_integers import integer_boxes
 from ruleproof.checker.table_regions import region_condition
 
 DISCRETE = frozenset({"int", "duration", "datetime", "enum", "bool", "string"})
@@ -269,6 +270,12 @@ def _adjacency(pairs: set[tuple[int, int]]) -> dict[int, set[int]]:
 
 def space_of(decision: ir.Decision) -> Space | None:
     """The decision's rules as boxes, or None when a condition is not plain."""
+    numeric = integer_boxes(decision)
+    if numeric is not None:  # integer facts against integer constants: read in one pass
+        facts, cuts, los, his, owner = numeric
+        axes = [Axis(fact, True, points) for fact, points in zip(facts, cuts)]
+        return Space(decision, axes, np.array(los, dtype=np.int64).reshape(len(los), len(axes)),
+                     np.array(his, dtype=np.int64).reshape(len(his), len(axes)), np.array(owner, dtype=np.int64))
     try:
         literals = [[_alternatives(part) for part in conjuncts(rule.condition)] for rule in decision.rules]
     except NotPlain:
