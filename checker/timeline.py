@@ -11,14 +11,16 @@ from ruleproof.checker.types import DATE
 from ruleproof.checker.values import to_wire
 
 
-def decided_for(pack: ir.Pack, only: Collection[str] | None) -> list[str] | None:
-    """The decisions whose outcome a timeline showing `only` (every decision and window when
-    None) reads, in decision order: every one shown (None: all) when it shows a window (a
-    window's bounds may read any decision), else the date decisions shown (their values are
-    its events); [] when it reads no outcome, so the case need not be decided."""
+def decided_for(pack: ir.Pack, only: Collection[str] | None) -> tuple[bool, list[str] | None]:
+    """What a timeline showing `only` (every decision and window when None) reads of the case's
+    outcome: whether it reads any (else the case need not be decided, nor an evaluator
+    compiled), and the decisions to decide, in decision order (None: all) — every one shown
+    when it shows a window (a window's bounds may read any decision), else the date decisions
+    shown (their values are its events)."""
     if any(only is None or w in only for w in pack.windows):
-        return None if only is None else [n for n in pack.decision_order if n in only]
-    return [n for n in pack.decision_order if (only is None or n in only) and pack.decisions[n].type.kind == "date"]
+        return True, None if only is None else [n for n in pack.decision_order if n in only]
+    dated = [n for n in pack.decision_order if (only is None or n in only) and pack.decisions[n].type.kind == "date"]
+    return bool(dated), dated
 
 
 def timeline(pack: ir.Pack, compiled: CompiledPack | None, facts: dict[str, object], outcome: Outcome, story: str = "",

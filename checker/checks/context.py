@@ -306,8 +306,8 @@ class CheckContext:
             shown = None if facts is None else self._shown(facts)
             # the case as `ruleproof decide` reads it, decided once for its timeline
             read = read_facts(self.pack, case)
-            names = decided_for(self.pack, shown)
-            if names == []:  # the timeline shows nothing decided: no evaluator compiled for it
+            needed, names = decided_for(self.pack, shown)
+            if not needed:  # the timeline shows nothing decided: no evaluator compiled for it
                 compiled, outcome = None, Outcome()
             else:
                 compiled = self._compiled_for(shown)
