@@ -21,40 +21,24 @@ from __future__ import annotations
 
 import bisect
 from dataclasses import dataclass, field
-from fractions import Fraction
 from functools import cached_property
 from itertools import product
 from math import prod
-from typing import NamedTuple
 
 import numpy as np
 from ruleproof.checker import ir
 from ruleproof.checker import types as T
 from ruleproof.checker.overlap import conjuncts
-from ruleproof.checker.semantics.kinds import EXACT_KINDS, INTEGER_KINDS
-from ruleproof.checker.semantics.operators import CompareOp
+from ruleproof.checker.semantics.kinds import INTEGER_KINDS
 from ruleproof.checker.sweep import overlapping_pairs, uncovered, uncovered_sets
 from ruleproof.checker.table_cells import Ranges, complement, intersect, mask, runs, union
-from ruleproof.checker.table_integers import integer_boxes
+from ruleproof.checker.table_reading import Literal, NotPlain, integer_boxes, is_ordered, members, order_key, read_alternatives
 from ruleproof.checker.table_regions import region_condition
 
 DISCRETE = frozenset({"int", "duration", "datetime", "enum", "bool", "string"})
 MAX_PIECES = 64  # a rule whose sets split into more boxes than this is left to the solver
 MASK_CELLS = 62  # a set axis of at most this many cells holds each box's cells as a bitmask
 Gap = tuple[tuple[tuple[int, int], ...], ...]  # per axis, the ranges of cells of an uncovered region
-
-
-class NotPlain(Exception):
-    """A condition the sweep does not read."""
-
-
-class Literal(NamedTuple):
-    """`fact op value` (op one of CompareOp's, `in`, or `present`), possibly negated."""
-
-    fact: str
-    op: str
-    value: object = None
-    negated: bool = False
 
 
 @dataclass
@@ -109,7 +93,7 @@ class Axis:
             self.points.append(lit.value)
 
     def freeze(self) -> None:
-        self.points = sorted(set(self.points), key=_order_key)
+        self.points = sorted(set(self.points), key=order_key)
 
     def cells(self, lit: Literal) -> Ranges:
         """The cells where a literal holds (a negated one: the present cells where it fails);
@@ -207,7 +191,7 @@ class Space:
 
     @cached_property
     def gaps(self) -> list[Gap]:
-        """The cases no rule holds on, as disjoint regions (per axis: one range of an ordered
+        """The cases no rule holds on, as disjoint regions (per axis: one range of an is_ordered
         axis, any cells of a set axis) none two of which make one region."""
         space_lo = np.zeros(len(self.axes), dtype=np.int64)
         space_hi = np.array([a.last for a in self.axes], dtype=np.int64)
@@ -277,7 +261,7 @@ def space_of(decision: ir.Decision) -> Space | None:
         return Space(decision, axes, np.array(los, dtype=np.int64).reshape(len(los), len(axes)),
                      np.array(his, dtype=np.int64).reshape(len(his), len(axes)), np.array(owner, dtype=np.int64))
     try:
-        literals = [[_alternatives(part) for part in conjuncts(rule.condition)] for rule in decision.rules]
+        literals = [[read_alternatives(part) for part in conjuncts(rule.condition)] for rule in decision.rules]
     except NotPlain:
         return None
     axes: dict[str, Axis] = {}
@@ -286,9 +270,9 @@ def space_of(decision: ir.Decision) -> Space | None:
             for lit, fact in alternatives or ():
                 axis = axes.get(lit.fact)
                 if axis is None:
-                    axis = axes[lit.fact] = Axis(fact, _ordered(fact.type))
+                    axis = axes[lit.fact] = Axis(fact, is_ordered(fact.type))
                     if not axis.ordered:
-                        axis.points.extend(_members(fact.type))
+                        axis.points.extend(members(fact.type))
                         axis.other = not fact.type.required().members and fact.type.kind != "bool"
                 axis.add(lit)
     for axis in axes.values():
@@ -338,77 +322,3 @@ def space_of(decision: ir.Decision) -> Space | None:
     return Space(decision, [axes[n] for n in order], np.array(los, dtype=np.int64).reshape(len(los), width),
                  np.array(his, dtype=np.int64).reshape(len(his), width), np.array(owner, dtype=np.int64),
                  np.array(masks, dtype=np.int64).reshape(len(masks), len(mask_axes)) if mask_axes else None, mask_axes)
-
-
-# ------------------------------------------------------------------ reading conditions
-
-def _alternatives(part: ir.Expr) -> list[tuple[Literal, ir.FactRef]] | None:
-    """A conjunct as literals on one fact, any of which makes it hold; [] for `true`, None for
-    `false`; raises NotPlain for anything else."""
-    if type(part) is ir.Compare:  # a cell: one literal
-        return [_literal(part)]
-    if isinstance(part, ir.Const) and isinstance(part.value, bool):
-        return [] if part.value else None
-    operands = part.operands if isinstance(part, ir.BoolOp) and part.op == "or" else (part,)
-    found = [_literal(o) for o in operands]
-    if len({lit.fact for lit, _ in found}) != 1:
-        raise NotPlain
-    return found
-
-
-def _literal(e: ir.Expr, negated: bool = False) -> tuple[Literal, ir.FactRef]:
-    if type(e) is ir.Compare:  # the common cell first (no IR class is subclassed)
-        right, left = e.right, e.left
-        if type(right) is ir.Const:
-            subject, op, value = left, e.op, right.value
-        elif type(left) is ir.Const:
-            subject, op, value = right, e.op.flipped, left.value
-        else:
-            raise NotPlain
-        fact = subject if type(subject) is ir.FactRef else _fact(subject)
-        ordered = _ordered(fact.type)
-        if value is None or (not ordered and op not in (CompareOp.EQ, CompareOp.NE)):
-            raise NotPlain
-        if ordered and not isinstance(value, (int, Fraction)):
-            raise NotPlain
-        return Literal(fact.name, _OP_TEXT[op], value, negated), fact
-    if isinstance(e, ir.Not):
-        return _literal(e.operand, not negated)
-    if isinstance(e, ir.IsPresent):
-        fact = _fact(e.operand)
-        return Literal(fact.name, "present", negated=negated), fact
-    if isinstance(e, (ir.FactRef, ir.Unwrap)) and e.type.required() == T.BOOL:
-        fact = _fact(e)
-        return Literal(fact.name, "==", True, negated), fact
-    if isinstance(e, ir.InSet) and isinstance(e.set, ir.Const) and isinstance(e.set.value, frozenset):
-        fact = _fact(e.element)
-        if None in e.set.value:
-            raise NotPlain
-        return Literal(fact.name, "in", e.set.value, negated), fact
-    raise NotPlain
-
-
-_OP_TEXT = {op: op.value for op in CompareOp}  # (an enum member's value is a lookup through a descriptor)
-
-
-def _fact(e: ir.Expr) -> ir.FactRef:
-    while isinstance(e, ir.Unwrap):
-        e = e.operand
-    if not isinstance(e, ir.FactRef):
-        raise NotPlain
-    return e
-
-
-def _ordered(typ: T.Type) -> bool:
-    return typ.kind in INTEGER_KINDS or typ.kind in EXACT_KINDS
-
-
-def _members(typ: T.Type) -> list:
-    typ = typ.required()
-    if typ.kind == "bool":
-        return [False, True]
-    return list(typ.members)
-
-
-def _order_key(value):
-    return (type(value).__name__, value) if not isinstance(value, (int, Fraction)) else ("", value)
