@@ -13,7 +13,10 @@ need ``pip install -r bench/peers/requirements.txt``). In one process:
    the plan's function, as ``decide_json`` does) inside the timed call; ``ruleproof-read``
    does the same in two steps, ``read_facts`` + ``CompiledPack.decide``; ``ruleproof-ir`` gets
    the facts already read into IR values (``read_facts`` before timing), like
-   ``handwritten-ordinal``. Ratios to each peer's median are printed;
+   ``handwritten-ordinal``; ``ruleproof-same-rule`` runs ``decide_wire`` on
+   ``bench/peers/ruleproof/refund.rules``, the question exactly as the peers state it (the pack's
+   refund rule also requires that the order is not closed, which the peers leave out).
+   Ratios to each peer's median are printed;
 3. **every decision** — all decisions of the pack on one case, median and p99 µs: from IR
    facts (``CompiledPack.decide(facts)``), from wire facts (``decide_wire``; and
    ``read_facts`` + ``decide``), and ``decide_json`` with its wire output (the refund question
@@ -57,11 +60,19 @@ GOALS = {"refund question, median µs": 2.0, "refund question from IR facts, med
 START, END = "<!-- decide.py results: start -->", "<!-- decide.py results: end -->"
 
 
-def load_marketplace():
-    result = load_pack(ROOT / "policies" / "marketplace")
+def load_marketplace(path: Path = ROOT / "policies" / "marketplace"):
+    result = load_pack(path)
     if not result.ok:
         sys.exit(render_text(result.diagnostics))
     return result.pack, CompiledPack(result.pack)
+
+
+def same_rule_peer() -> measure.Peer:
+    """ruleproof on bench/peers/ruleproof/refund.rules: the refund question exactly as the peers
+    state it (the marketplace pack's rule before "and not order_is_closed" was added)."""
+    _, compiled = load_marketplace(ROOT / "bench" / "peers" / "ruleproof" / "refund.rules")
+    names = [QUESTION]
+    return measure.Peer(lambda facts: compiled.decide_wire(facts, names).values[QUESTION])
 
 
 def ruleproof_peers(pack, compiled) -> dict[str, measure.Peer]:
@@ -84,6 +95,7 @@ def ruleproof_peers(pack, compiled) -> dict[str, measure.Peer]:
 
     return {
         "ruleproof": measure.Peer(wire, decide_batch=wire_batch),
+        "ruleproof-same-rule": same_rule_peer(),
         "ruleproof-read": measure.Peer(read_first),
         "ruleproof-ir": measure.Peer(ir_facts, prepare=lambda facts: read_facts(pack, facts), decide_batch=ir_batch),
     }
@@ -200,6 +212,8 @@ def report(pack, results, overhead, one_case, decided, undetermined, batch, ever
     goals = [
         ("refund question, median µs (wire facts)", ours.median_us, GOALS["refund question, median µs"], "≤"),
         ("same, ÷ hand-written (medians)", ours.median_us / hand.median_us, 4, "≤"),
+        ("the peers' rule (`ruleproof-same-rule`), ÷ hand-written (medians)",
+         results["ruleproof-same-rule"].median_us / hand.median_us, 4, "≤"),
         ("refund question, median µs (IR facts)", ir_ours.median_us, GOALS["refund question from IR facts, median µs"], "≤"),
         ("every decision on one case, median µs (wire facts)", one_case["wire"][0], GOALS["every decision, median µs"], "≤"),
         ("same with wire output (`decide_json`), median µs", one_case["json"][0],

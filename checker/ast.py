@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Union
 
 from ruleproof.checker.source import Span
@@ -438,6 +439,11 @@ class Module:
     decls: tuple[Decl, ...]
     span: Span = _span()
     broken: frozenset[str] = frozenset()  # names of declarations whose text has a syntax error
+
+    @cached_property
+    def effective(self) -> tuple[EffectiveDecl, ...]:
+        """The module's `module effective` declarations (looked up once: every declaration asks)."""
+        return tuple(d for d in self.decls if isinstance(d, EffectiveDecl))
 
 
 NAMED_DECLS = (

@@ -23,7 +23,7 @@ from ruleproof.checker.semantics.numbers import quotient, round_half_up
 from ruleproof.checker.semantics.operators import INFIX, ArithOp, CompareOp, Connective
 from ruleproof.checker.semantics.outcomes import NO_RULE_APPLIES, Cause, Undetermined
 from ruleproof.checker.semantics.selection import HitPolicy, aggregate, select, winners
-from ruleproof.checker.values import Unusual, read_facts, writer
+from ruleproof.checker.values import read_facts, writer
 
 NO_VALUE = NO_RULE_APPLIES
 LARGE = 256  # a decision of more rules is compiled in chunks (see _large_decision_source)
@@ -31,7 +31,7 @@ CHUNK = 128  # conditions per chunk function
 SHORT = 16  # a decision of at most this many rules tests "no later rule selected" rule by rule
 
 
-@dataclass
+@dataclass(slots=True)
 class Outcome:
     """The decisions of one case: values (IR representation) and the undetermined ones (with
     `reason`, `cause`, `depends_on` and, for conflicts, `rules`) among those asked; `computed`
@@ -118,15 +118,16 @@ class Reads:
         """The reads of a branch: those already made, plus its own, which do not escape it."""
         return Reads(self.repeated, self.names)
 
-    def read(self, e: ir.FactRef | ir.DecisionRef) -> str:
+    def read(self, e: ir.FactRef | ir.DecisionRef, source: str | None = None) -> str:
+        """The source reading `e` here (`source`: how to read it, if not by looking it up)."""
         key = _lookup(e)
         local = self.names.get(key)
         if local is not None:
             return local
         if key not in self.repeated:
-            return key
+            return source or key
         local = self.names[key] = f"_{key[0]}_{e.name}"
-        return f"({local} := {key})"
+        return f"({local} := {source or key})"
 
 
 def _lookup(e: ir.FactRef | ir.DecisionRef) -> str:
@@ -139,9 +140,10 @@ class ExprCompiler:
     have no literal go to a table. With `reads`, repeated reads of a fact or decision go through
     locals (see Reads); without, every read looks its value up."""
 
-    def __init__(self, fact_source=None):
+    def __init__(self, fact_source=None, decision_source=None):
         self.constants: list[object] = []
         self.fact_source = fact_source  # the source reading a fact by name, where facts are not in F
+        self.decision_source = decision_source  # the source reading a decision by name, or None: from D
 
     def const(self, value: object) -> str:
         if isinstance(value, Fraction) and value.denominator == 1:
@@ -162,7 +164,10 @@ class ExprCompiler:
         if isinstance(e, (ir.FactRef, ir.DecisionRef)):
             if self.fact_source is not None and isinstance(e, ir.FactRef):
                 return self.fact_source(e.name)
-            return _lookup(e) if reads is None else reads.read(e)
+            source = self.decision_source(e.name) if self.decision_source and isinstance(e, ir.DecisionRef) else None
+            if reads is None:
+                return source or _lookup(e)
+            return reads.read(e, source)
         if isinstance(e, ir.Unwrap):
             return c(e.operand, reads)
         if isinstance(e, ir.IsPresent):
@@ -325,6 +330,26 @@ def _fallback(d: ir.Decision, compile_expr: ExprCompiler, reads: Reads | None = 
     return [f"    {ret('None')}"]
 
 
+def _decider(d: ir.Decision, compiler: ExprCompiler, namespace: dict):
+    """The function `decide(F, D)` of `d` (see _decision_source), its constants in `compiler`'s table."""
+    namespace = dict(namespace, _selected=_selected, HIT=d.hit, RULES=d.rules,
+                     SETS=tuple(rule.value.type.kind == "set" for rule in d.rules))
+    exec(compile(_decision_source(d, compiler), f"<decision {d.name}>", "exec"), namespace)
+    return namespace["decide"]
+
+
+def constant_value(e: ir.Expr | ir.Decision, namespace: dict) -> object:
+    """The value of `e` (an expression or a decision) that reads no fact and no decision,
+    computed by the code the evaluator writes for it, run once in `namespace` (a compiled
+    pack's); raises what that code raises (Undetermined for a conflict or a gap, ...)."""
+    compiler = ExprCompiler()
+    namespace = dict(namespace, K=compiler.constants)
+    if isinstance(e, ir.Decision):
+        return _decider(e, compiler, namespace)({}, {})
+    exec(compile(f"def value():\n    return {compiler(e)}", "<constant>", "exec"), namespace)
+    return namespace["value"]()
+
+
 class CompiledPack:
     """A pack compiled once for deciding cases."""
 
@@ -336,18 +361,13 @@ class CompiledPack:
             "K": compiler.constants, "CAL": self.calendar, "MONTHS": CONCRETE_MONTHS, "_div": quotient, "_round": round_half_up,
             "_agree": _agree, "Undetermined": Undetermined, "GAP": Cause.GAP, "_agg": over,
         }
-        self.deciders = {}
-        for name in pack.decision_order:
-            decision = pack.decisions[name]
-            source = _decision_source(decision, compiler)
-            namespace = dict(namespace_base, _selected=_selected, HIT=decision.hit, RULES=decision.rules,
-                             SETS=tuple(rule.value.type.kind == "set" for rule in decision.rules))
-            exec(compile(source, f"<decision {name}>", "exec"), namespace)
-            self.deciders[name] = namespace["decide"]
+        self.deciders = {name: _decider(pack.decisions[name], compiler, namespace_base) for name in pack.decision_order}
         self._expr_fns: dict[int, tuple[ir.Expr, object]] = {}
         self._compiler = compiler
         self._namespace = namespace_base
         self._plans: dict[tuple[str, ...] | None, tuple] = {}
+        self._wires: dict[tuple[str, ...] | None, object] = {}  # fused.wire_decider's, by names asked
+        self.shapes = 0  # functions specialised to a key set made so far (fused.MAX_PACK_SHAPES at most)
 
     @cached_property
     def fact_dependencies(self) -> dict[str, frozenset[str]]:
@@ -363,10 +383,10 @@ class CompiledPack:
         """The decisions to compute for `names` (all if None), dependencies first."""
         return list(self._plan(names)[0])
 
-    def _plan(self, names: list[str] | None) -> tuple[list[str], object, frozenset[str] | None, list]:
+    def _plan(self, names: list[str] | None) -> tuple[list[str], object, frozenset[str] | None]:
         """The decisions to run for `names` (dependencies first), one compiled function that runs
-        them all from IR facts (checker/fused.py), the names as a set, and a list holding the
-        function that runs them from wire facts once built; built once per list of names."""
+        them all from IR facts (checker/fused.py), and the names as a set; built once per list
+        of names."""
         key = None if names is None else tuple(names)
         plan = self._plans.get(key)
         if plan is None:
@@ -385,9 +405,10 @@ class CompiledPack:
             from ruleproof.checker.fused import plan_function  # built on this module's compiler
 
             wanted = None if names is None else frozenset(names)
-            plan = (order, plan_function(self, order, wanted), wanted, [])
+            plan = (order, plan_function(self, order, wanted), wanted)
             if len(self._plans) >= 1024:  # callers choosing names freely must not grow it without bound
                 self._plans.clear()
+                self._wires.clear()
             self._plans[key] = plan
         return plan
 
@@ -397,19 +418,21 @@ class CompiledPack:
         return self._plan(names)[1](facts)
 
     def decide_wire(self, raw: object, names: list[str] | None = None) -> Outcome:
-        """`decide(read_facts(pack, raw), names)`, the same outcome or the same InvalidFacts,
-        with the facts converted inside the plan's function (checker/fused.py): only those
-        the decisions read, into locals."""
-        order, _, wanted, wire = self._plan(names)
-        if not wire:
-            from ruleproof.checker.fused import plan_function
+        """`decide(read_facts(pack, raw), names)`, the same values and undetermined reasons or
+        the same InvalidFacts, with the facts converted inside the plan's function
+        (checker/fused.py): only those the decisions read, into locals; for facts objects
+        whose keys come back often, a function specialised to those keys. Its `computed`
+        holds the decisions asked for and only those of the others a rule read."""
+        decide = self._wires.get(None if names is None else tuple(names))
+        if decide is None:
+            from ruleproof.checker.fused import wire_decider
 
-            wire.append(plan_function(self, order, wanted, wire=True))
-        if wire[0] is not None:
-            try:
-                return wire[0](raw)
-            except Unusual:
-                pass
+            order, _, wanted = self._plan(names)
+            decide = self._wires[None if names is None else tuple(names)] = wire_decider(self, names, order, wanted)
+        return decide(raw)
+
+    def read_and_decide(self, raw: object, names: list[str] | None = None) -> Outcome:
+        """`decide(read_facts(pack, raw), names)`: the checked way, for what the fused path declines."""
         return self.decide(read_facts(self.pack, raw), names)
 
     def _missing(self, name: str, facts: dict, asked: dict[str, dict], others: dict[str, dict], key: str) -> dict:

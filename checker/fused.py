@@ -8,7 +8,9 @@ Only what the outcome holds is built: a decision the caller did not ask for is k
 `computed` alone (and, if it could not be decided, among the reasons a later decision reading
 it reports). `plan_function(compiled, order, wanted, wire=True)` takes the wire facts instead
 and converts, once, into locals, only the facts the plan reads, then decides from those
-locals: no dict of converted facts is built.
+locals: no dict of converted facts is built. It also decides a decision not asked for only
+where a rule reads it (a function of its own, `_Z{i}`, called at the first read and kept in D):
+the values and reasons asked for are the same, but `computed` holds only what was read.
 
 The wire function accepts only what `read_facts` accepts the same way: each value the plan
 reads goes through the fact's own converter (`values.converters`), or through an inline test
@@ -25,13 +27,19 @@ same code, the same order of evaluation, the same exceptions as the decision's o
 
 from __future__ import annotations
 
+import re
+
 from ruleproof.checker import ir
 from ruleproof.checker.evaluate import LARGE, ExprCompiler, Outcome, decision_lines
 from ruleproof.checker.semantics.kinds import EXACT_KINDS
 from ruleproof.checker.semantics.outcomes import NO_RULE_APPLIES, Cause, Undetermined
+from ruleproof.checker.specialize import specialize
 from ruleproof.checker.values import Unusual, converters, known_days
 
 UNROLLED = 8  # a "no rule applies" answer tests up to this many optional facts one by one
+SHAPE_AFTER = 8  # wire facts objects with the same keys seen before a function is made for them
+MAX_SHAPES = 64  # functions specialised to the keys of wire facts objects, per plan
+MAX_PACK_SHAPES = 512  # and per compiled pack, whatever lists of decisions callers ask for
 
 
 def _breaking(value: str) -> str:
@@ -54,35 +62,87 @@ def _unsent(name: str):
     raise KeyError(name)
 
 
-def plan_function(compiled, order: list[str], wanted: frozenset[str] | None, wire: bool = False):
+def wire_decider(compiled, names: list[str] | None, order: list[str], wanted: frozenset[str] | None):
+    """`CompiledPack.decide_wire` for `names`: the plan's wire function, or for facts objects
+    whose keys were seen SHAPE_AFTER times, the function specialised to those keys; whatever
+    either declines (Unusual) is read the checked way."""
+    run = plan_function(compiled, order, wanted, wire=True)
+    shaped: dict[tuple[str, ...], object] = {}
+    seen: dict[tuple[str, ...], int] = {}
+    names = None if names is None else list(names)
+
+    def shape(key: tuple[str, ...]):
+        count = seen[key] = seen.get(key, 0) + 1
+        if run is None or count < SHAPE_AFTER or len(shaped) >= MAX_SHAPES or compiled.shapes >= MAX_PACK_SHAPES:
+            if len(seen) >= 16 * MAX_SHAPES:  # keys that never come back must not grow it without bound
+                seen.clear()
+            return run
+        shaped[key] = plan_function(compiled, order, wanted, wire=True, sent=key) or run
+        compiled.shapes += 1
+        return shaped[key]
+
+    def decide(raw: object) -> Outcome:
+        if type(raw) is dict:
+            key = tuple(raw)
+            fn = shaped.get(key) or shape(key)
+        else:
+            fn = run
+        if fn is not None:
+            try:
+                return fn(raw)
+            except Unusual:
+                pass
+        return compiled.read_and_decide(raw, names)
+    return decide
+
+
+def plan_function(compiled, order: list[str], wanted: frozenset[str] | None, wire: bool = False,
+                  sent: tuple[str, ...] | None = None):
     """The function deciding `order` in turn (see the module's docstring), or None for a wire
     function over a plan with a large decision (those read a dict of facts: see
-    evaluate._large_decision_source)."""
+    evaluate._large_decision_source). With `sent` (wire only), a function for the wire facts
+    objects whose keys are exactly `sent`, in that order, with its decisions folded for them
+    (checker/specialize.py); None if `sent` names something that is not a fact."""
     pack = compiled.pack
     if wire and any(len(pack.decisions[n].rules) > LARGE for n in order):
         return None
+    if sent is not None and not all(name in pack.facts for name in sent):
+        return None
     facts = sorted(set().union(*(compiled.fact_dependencies[n] for n in order))) if order else []
+    decisions, constants = (specialize(compiled, order, facts, frozenset(sent)) if sent is not None
+                            else (pack.decisions, {}))
     local = {name: f"F{j}" for j, name in enumerate(facts)}
     required = {f for f in facts if not pack.facts[f].type.optional and not pack.facts[f].has_default}
 
     def fact_source(name: str) -> str:
-        if name in required:
-            return f"({local[name]} if {local[name]} is not NOT_SENT else _unsent({name!r}))"
-        return local[name]
+        if name not in required or sent is not None and name in sent:
+            return local[name]
+        if sent is not None:
+            return f"_unsent({name!r})"
+        return f"({local[name]} if {local[name]} is not NOT_SENT else _unsent({name!r}))"
 
-    compiler = ExprCompiler(fact_source if wire else None)
+    # the wire function decides a decision not asked for only where a rule reads it (see _lazy)
+    lazy = [n for n in order if wire and wanted is not None and n not in wanted and n not in constants]
+    calls = {name: f"_Z{i}(R, U, P, D@{i}@)" for i, name in enumerate(lazy)}  # @i@: _Z{i}'s facts (see _taking)
+
+    def decision_source(name: str) -> str | None:
+        return f"(D[{name!r}] if {name!r} in D else {calls[name]})" if name in calls else None
+
+    compiler = ExprCompiler(fact_source if wire else None, decision_source)
     namespace = dict(compiled._namespace, K=compiler.constants, Undetermined=Undetermined, NO_VALUE=NO_RULE_APPLIES,
                      NO_VALUE_CAUSE=Cause.NO_VALUE, NOT_SENT=NOT_SENT, _unsent=_unsent, Unusual=Unusual,
                      Outcome=Outcome, _new=object.__new__)
-    lines = ["def run(R):" if wire else "def run(F):"]
-    if wire:
-        lines += _reading(pack, facts, local, namespace)
+    functions = [_lazy(compiled, i, decisions[name], calls[name], compiler, local, required, namespace)
+                 for i, name in enumerate(lazy)]
+    lines = []
     # D: every decision computed; V, U: the values and reasons asked for; P: the reasons of the
     # decisions not asked for that could not be decided (a later decision reading one reports it)
     lines += ["    D = {}", "    U = {}", "    V = {}", "    P = {}"]
     for i, name in enumerate(order):
         asked = wanted is None or name in wanted
-        decision = pack.decisions[name]
+        if name in calls or name in constants and not asked:  # decided where read; folded away
+            continue
+        decision = decisions[name]
         n = repr(name)
         if len(decision.rules) > LARGE:
             namespace[f"_L{i}"] = compiled.deciders[name]
@@ -95,7 +155,9 @@ def plan_function(compiled, order: list[str], wanted: frozenset[str] | None, wir
             namespace[f"_M{i}"] = _missing_sent(compiled, name, [f for f in deps if f in required],
                                                 {f for f in facts if f not in required})
             missing = f"_M{i}(R, U, P, e.args[0])"
-            absent = ["            A = []"] + [f"            if {local[f]} is None: A.append({f!r})" for f in optional]
+            absent = ["            A = []"] + [f"            if {local[f]} is None: A.append({f!r})" if sent is None or f in sent
+                                                    or pack.facts[f].has_default else f"            A.append({f!r})"
+                                                    for f in optional]
         else:
             namespace[f"_S{i}"] = tuple(optional)
             missing = f"_missing({n}, F, U, P, e.args[0])"
@@ -123,8 +185,58 @@ def plan_function(compiled, order: list[str], wanted: frozenset[str] | None, wir
     # the Outcome's fields set as its __init__ would set them, without the call to __init__
     lines += ["    o = _new(Outcome)", "    o.values = V", "    o.undetermined = U", "    o.computed = D", "    return o"]
     namespace["_missing"] = compiled._missing
-    exec(compile("\n".join(lines), f"<{'wire ' if wire else ''}decisions {len(order)}>", "exec"), namespace)
+    body, *functions = _taking(["\n".join(lines), *functions])
+    if not wire:
+        head = ["def run(F):"]
+    elif sent is None:
+        head = ["def run(R):", *_reading(pack, facts, local, namespace)]
+    else:
+        head = ["def run(R):", *_reading_sent(pack, facts, local, sent, set(FACT_LOCAL.findall(body)), namespace)]
+    exec(compile("\n\n".join(["\n".join([*head, body]), *functions]), f"<{'wire ' if wire else ''}decisions {len(order)}>",
+                 "exec"), namespace)
     return namespace["run"]
+
+
+FACT_LOCAL = re.compile(r"\bF\d+\b")
+CALL_FACTS = re.compile(r"@(\d+)@")
+
+
+def _taking(texts: list[str]) -> list[str]:
+    """`texts` (the plan's body, then each `_Z{i}` in order) with each `@i@` written out as the
+    facts `_Z{i}` takes: the locals its body reads, and those of the functions it calls (which
+    come before it, as the decisions they decide come first)."""
+    takes: dict[int, list[str]] = {}
+    for i, text in enumerate(texts[1:]):
+        used = set(FACT_LOCAL.findall(text))
+        used.update(*(takes[int(j)] for j in CALL_FACTS.findall(text) if int(j) != i))
+        takes[i] = sorted(used, key=lambda x: int(x[1:]))
+    return [CALL_FACTS.sub(lambda m: "".join(", " + x for x in takes[int(m[1])]), text) for text in texts]
+
+
+def _lazy(compiled, i: int, decision: ir.Decision, call: str, compiler: ExprCompiler, local: dict[str, str],
+          required: set[str], namespace: dict) -> str:
+    """The function `_Z{i}` deciding `decision` (one not asked for) when a rule reads it: it
+    stores the value in D and returns it, or stores the reason in P and raises KeyError(name),
+    as reading it from D after it failed would."""
+    name = decision.name
+    deps = sorted(compiled.fact_dependencies[name])
+    filled = {f for f in local if f not in required}
+    namespace[f"_N{i}"] = _missing_sent(compiled, name, [f for f in deps if f in required], filled)
+    n = repr(name)
+    return "\n".join([
+        f"def {call}:",
+        "    try:",
+        "        while True:",
+        *("        " + line for line in decision_lines(decision, compiler, _breaking)),
+        "    except KeyError as e:",
+        f"        P[{n}] = _N{i}(R, U, P, e.args[0])",
+        "    except Undetermined as e:",
+        f"        P[{n}] = {{'reason': e.reason, 'cause': e.cause, 'depends_on': [], 'rules': list(e.rules)}}",
+        "    else:",
+        f"        D[{n}] = v",
+        "        return v",
+        f"    raise KeyError({n})",
+    ])
 
 
 def _reading(pack: ir.Pack, facts: list[str], local: dict[str, str], namespace: dict) -> list[str]:
@@ -149,6 +261,33 @@ def _reading(pack: ir.Pack, facts: list[str], local: dict[str, str], namespace: 
         lines += ["        n += 1", *("        " + line for line in _converting(fact, x, namespace))]
     lines.append("    if n != len(R): _rest(R, _PLAN, _C)")
     namespace["_rest"] = _rest
+    return lines
+
+
+def _reading_sent(pack: ir.Pack, facts: list[str], local: dict[str, str], sent: tuple[str, ...], used: set[str],
+                  namespace: dict) -> list[str]:
+    """`_reading` for a wire facts object whose keys are `sent` (the caller checked): each fact
+    sent read and converted, every other one whose local is `used` bound to its value when not
+    sent."""
+    convert = converters(pack)
+    namespace.update(_DAYS_get=known_days().get)
+    lines = []
+    for name in facts:
+        fact = pack.facts[name]
+        x = local[name]
+        namespace[f"_C{x}"] = convert[name]
+        if name in sent:
+            lines += [f"    {x} = R[{name!r}]", *("    " + line for line in _converting(fact, x, namespace))]
+        elif x not in used:
+            continue
+        elif fact.has_default:
+            namespace[f"_D{x}"] = fact.default
+            lines.append(f"    {x} = _D{x}")
+        else:
+            lines.append(f"    {x} = {'None' if fact.type.optional else 'NOT_SENT'}")
+    for j, name in enumerate(n for n in sent if n not in local):
+        namespace[f"_X{j}"] = convert[name]
+        lines.append(f"    _X{j}(R[{name!r}])")
     return lines
 
 

@@ -62,4 +62,4 @@ def _written(module: ast.Module, *periods: ast.Period | None) -> Span | None:
     for period in periods:
         if period is not None:
             return period.span
-    return next((d.period.span for d in module.decls if isinstance(d, ast.EffectiveDecl)), None)
+    return next((d.period.span for d in module.effective), None)

@@ -416,9 +416,10 @@ def _check_unused_imports(res: Resolution, module: ast.Module, diags: list[Diagn
 
 def _referenced_names(module: ast.Module) -> set[str]:
     names: set[str] = set()
+    fields = module_fields(module)
     for decl in module.decls:
         for expr in _decl_exprs(decl):
-            names.update(n.name for n in expr_names(expr, module_fields(module)))
+            names.update(n.name for n in expr_names(expr, fields))
         if isinstance(decl, ast.RuleDecl):
             names.update(i.name for i in (*decl.overrides, *decl.unless, *decl.replaces))
             names.update(c.target.name for c in decl.conclusions)

@@ -31,9 +31,8 @@ def period_of(period: ast.Period | None) -> Period | None:
 def module_period(module: ast.Module) -> Period | None:
     """The period a module declares for all it holds (several declarations: the days in all)."""
     result = None
-    for decl in module.decls:
-        if isinstance(decl, ast.EffectiveDecl):
-            result = period_of(decl.period).intersect(result)
+    for decl in module.effective:
+        result = period_of(decl.period).intersect(result)
     return result
 
 

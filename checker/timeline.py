@@ -33,7 +33,7 @@ def timeline(pack: ir.Pack, compiled: CompiledPack | None, facts: dict[str, obje
     shown."""
     events = []
     for name, fact in pack.facts.items():
-        if fact.type.required().kind == "date" and facts.get(name) is not None:
+        if fact.type.kind == "date" and facts.get(name) is not None:
             events.append({"date": _day(facts[name]), "name": name, "kind": "fact"})
     for name, value in outcome.values.items():
         if pack.decisions[name].type.kind == "date":

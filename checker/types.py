@@ -38,7 +38,12 @@ class Type:
             object.__setattr__(self, "kind", Kind(self.kind))
 
     def required(self) -> Type:
-        return replace(self, optional=False) if self.optional else self
+        if not self.optional:
+            return self
+        made = self.__dict__.get("_required")  # made once: checks ask for it per fact and per finding
+        if made is None:
+            made = self.__dict__["_required"] = replace(self, optional=False)
+        return made
 
     def maybe(self) -> Type:
         return replace(self, optional=True)

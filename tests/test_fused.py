@@ -1,6 +1,7 @@
 """Deciding straight from wire facts (`CompiledPack.decide_wire`, checker/fused.py) gives exactly
-what reading them first gives (`decide(read_facts(...))`): the same outcome, every computed
-decision and undetermined reason included, for good facts; the same errors for bad ones."""
+what reading them first gives (`decide(read_facts(...))`): the same values and undetermined
+reasons for good facts, each decision it computed computed alike (it computes one not asked for
+only where a rule reads it); the same errors for bad ones."""
 
 from __future__ import annotations
 
@@ -12,8 +13,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from ruleproof.checker import evaluate
 from ruleproof.checker.evaluate import CompiledPack
+from ruleproof.checker.fused import plan_function
 from ruleproof.checker.pipeline import load_pack, load_texts
-from ruleproof.checker.values import InvalidFacts, read_facts
+from ruleproof.checker.values import InvalidFacts, Unusual, read_facts
 
 try:
     from tests import packgen
@@ -40,8 +42,11 @@ def questions(pack) -> list[list[str] | None]:
 
 
 def same(ours, theirs) -> None:
-    assert (ours.values, ours.undetermined, ours.computed) == (theirs.values, theirs.undetermined, theirs.computed)
-    assert {k: type(v) for k, v in ours.computed.items()} == {k: type(v) for k, v in theirs.computed.items()}
+    assert (ours.values, ours.undetermined) == (theirs.values, theirs.undetermined)
+    assert {k: type(v) for k, v in ours.values.items()} == {k: type(v) for k, v in theirs.values.items()}
+    assert set(theirs.values) <= set(ours.computed)
+    assert {k: (v, type(v)) for k, v in ours.computed.items()} == {k: (theirs.computed[k], type(theirs.computed[k]))
+                                                                   for k in ours.computed}
 
 
 @settings(max_examples=300, deadline=None, derandomize=True, database=None)
@@ -67,6 +72,38 @@ def agrees_with_read_facts(pack_compiled, raw, names) -> None:
         assert got.value.errors == err.errors
         return
     same(pack_compiled.decide_wire(raw, names), expected)
+
+
+@settings(max_examples=300, deadline=None, derandomize=True, database=None)
+@given(data=st.data())
+def test_functions_specialised_to_the_keys_sent_decide_alike(data):
+    """The function made for wire facts objects with given keys (checker/specialize.py: what
+    the facts not sent settle, folded) decides every such object, good values or bad, as
+    reading it first does; keys naming no fact get no such function."""
+    pack_compiled = data.draw(st.sampled_from(compiled()))
+    pack = pack_compiled.pack
+    names = data.draw(st.sampled_from(questions(pack)))
+    sent = tuple(data.draw(st.lists(st.sampled_from(sorted(pack.facts) * 6 + ["not_a_fact"]), max_size=12, unique=True)))
+    order, _, wanted = pack_compiled._plan(names)
+    run = plan_function(pack_compiled, order, wanted, wire=True, sent=sent)
+    if "not_a_fact" in sent or plan_function(pack_compiled, order, wanted, wire=True) is None:
+        assert run is None
+        return
+    for _ in range(3):
+        bad = data.draw(st.integers(0, 3)) == 0
+        raw = {name: data.draw(st.one_of(good(pack.facts[name]), VALUES) if bad else good(pack.facts[name]))
+               for name in sent}
+        try:
+            expected = pack_compiled.decide(read_facts(pack, raw), names)
+        except InvalidFacts:
+            with pytest.raises(Unusual):
+                run(raw)
+            continue
+        try:
+            ours = run(raw)
+        except Unusual:  # taken the checked way by decide_wire: read_facts, as above
+            continue
+        same(ours, expected)
 
 
 def test_good_wire_facts_are_decided_without_reading_them_first(monkeypatch):
