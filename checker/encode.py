@@ -54,6 +54,7 @@ from ruleproof.checker.z3_terms import (
     ordering,
 )
 
+_ABSENT = object()  # no entry (Encoder.part)
 PAIRWISE_RULES = 200  # up to this many rules, a conflict term names the pairs that can overlap
 
 
@@ -79,6 +80,7 @@ class Encoder(FactVariables, CollectionTerms, CalendarTerms):
         self._exprs: dict[int, tuple[ir.Expr, Sym]] = {}
         self.overlaps = PairScreen()
         self._constants: dict[tuple, Sym] = {}
+        self._cells: dict[tuple, Sym] = {}  # a fact compared with a constant (see _Compare)
         self._changes: dict[tuple[str, str], z3.BoolRef] = {}
         self._order = {name: i for i, name in enumerate(pack.decision_order)}
         # id of a month expression of the pack -> what holds of the month trees built for it
@@ -157,14 +159,19 @@ class Encoder(FactVariables, CollectionTerms, CalendarTerms):
         (fires, wins, selected, values), without recording them: where the other rules
         cannot fire, the same terms as the whole decision's, at the cost of these rules."""
         part = replace(d, rules=tuple(r for r in d.rules if r.name in names))
-        saved = {key: dict(terms._terms) for key, terms in self._rule_maps().items()}
+        maps = self._rule_maps()
+        keys = [(d.name, r.name) for r in part.rules]  # the entries _decision writes: put back as they were
+        saved = {kind: [terms._terms.get(k, _ABSENT) for k in keys] for kind, terms in maps.items()}
         try:
             sym = self._decision(part)
-            return sym, {kind: {r.name: terms._terms[(d.name, r.name)] for r in part.rules}
-                         for kind, terms in self._rule_maps().items()}
+            return sym, {kind: {r.name: terms._terms[k] for r, k in zip(part.rules, keys)} for kind, terms in maps.items()}
         finally:
-            for key, terms in self._rule_maps().items():
-                terms._terms = saved[key]
+            for kind, terms in maps.items():
+                for k, old in zip(keys, saved[kind]):
+                    if old is _ABSENT:
+                        terms._terms.pop(k, None)
+                    else:
+                        terms._terms[k] = old
 
     def outcome_changes(self, d: ir.Decision, removed: str, among: frozenset[str] | None = None) -> z3.BoolRef:
         """The condition that deleting rule `removed` changes `d`'s outcome (built once).
@@ -300,15 +307,26 @@ class Encoder(FactVariables, CollectionTerms, CalendarTerms):
         return Sym(value, None, first_cause(cond.why, branch))
 
     def _Compare(self, e: ir.Compare) -> Sym:
+        if type(e.left) is ir.FactRef and type(e.right) is ir.Const and e.right.value is not None:
+            # a table's cell: one term per fact, operator and constant, however many rows repeat it
+            # (the term depends on nothing else: the fact's variable, the constant's kind and value)
+            key = (e.left.name, e.op, e.left.type.kind, e.right.type.kind, e.right.value)
+            sym = self._cells.get(key)
+            if sym is None:
+                sym = self._cells[key] = self._compare(e)
+            return sym
+        return self._compare(e)
+
+    def _compare(self, e: ir.Compare) -> Sym:
         left, right = self.expr(e.left), self.expr(e.right)
         a, b = left.value, right.value
-        op = CompareOp(e.op)
+        op = e.op if type(e.op) is CompareOp else CompareOp(e.op)
         if isinstance(a, tuple):
             same = z3.And(*[x == y for x, y in zip(a, b)])
             value = same if op is CompareOp.EQ else z3.Not(same)
         else:
-            kinds = e.left.type.kind, e.right.type.kind
-            same_sort = all(k in INTEGER_KINDS for k in kinds) or all(k in EXACT_KINDS for k in kinds)
+            k, m = e.left.type.kind, e.right.type.kind
+            same_sort = (k in INTEGER_KINDS and m in INTEGER_KINDS) or (k in EXACT_KINDS and m in EXACT_KINDS)
             value = ordering(op, a, b) if same_sort else COMPARE[op](a, b)
         return Sym(value, None, first_cause(left.why, right.why))
 

@@ -16,6 +16,7 @@ import z3
 from ruleproof.checker import ir
 from ruleproof.checker.semantics.kinds import EXACT_KINDS, Kind, scale
 from ruleproof.checker.types import Type
+from z3 import z3core
 
 # Dates in counterexamples stay in a range people recognise and the evaluator can print.
 # Date variables count days from DATE_BASE, so the small numbers solvers like to pick are
@@ -229,6 +230,8 @@ def constant_value(term: z3.ExprRef, typ: Type) -> object:
     if kind == "bool":
         return z3.is_true(term)
     if kind in ("int", "duration", "date", "datetime"):
+        if type(term) is z3.IntNumRef:  # `as_long` without its checks in Python (the same number)
+            return int(z3core.Z3_get_numeral_string(term.ctx_ref(), term.as_ast()))
         return term.as_long()
     if kind in EXACT_KINDS:
         return Fraction(term.numerator_as_long(), term.denominator_as_long())

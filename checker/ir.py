@@ -214,25 +214,25 @@ Expr = Union[Const, FactRef, DecisionRef, Unwrap, IsPresent, Not, BoolOp, Ite, A
 
 def children(expr: Expr) -> tuple[Expr, ...]:
     """The direct sub-expressions of `expr`."""
-    if isinstance(expr, (Unwrap, IsPresent, Not)):
-        return (expr.operand,)
-    if isinstance(expr, (BoolOp, Arith)):
-        return expr.operands
-    if isinstance(expr, Ite):
-        return (expr.cond, expr.then, expr.otherwise)
-    if isinstance(expr, Compare):
-        return (expr.left, expr.right)
-    if isinstance(expr, InSet):
-        return (expr.element, expr.set)
-    if isinstance(expr, SetOf):
-        return expr.items
-    if isinstance(expr, (AddWorkingDays, MonthlyPeriod)):
-        return (expr.date,)
-    if isinstance(expr, AddMonths):
-        return (expr.point,)
-    if isinstance(expr, Aggregate):
-        return tuple(e for e in (expr.items, expr.keep, expr.value) if e is not None)
-    return ()
+    get = _CHILDREN.get(type(expr))
+    return () if get is None else get(expr)
+
+
+def _operand(e) -> tuple[Expr, ...]:
+    return (e.operand,)
+
+
+def _operands(e) -> tuple[Expr, ...]:
+    return e.operands
+
+
+_CHILDREN = {  # by the node's class (leaves: none); one lookup instead of a chain of isinstance
+    Unwrap: _operand, IsPresent: _operand, Not: _operand, BoolOp: _operands, Arith: _operands,
+    Ite: lambda e: (e.cond, e.then, e.otherwise), Compare: lambda e: (e.left, e.right),
+    InSet: lambda e: (e.element, e.set), SetOf: lambda e: e.items,
+    AddWorkingDays: lambda e: (e.date,), MonthlyPeriod: lambda e: (e.date,), AddMonths: lambda e: (e.point,),
+    Aggregate: lambda e: tuple(x for x in (e.items, e.keep, e.value) if x is not None),
+}
 
 
 def references(expr: Expr) -> tuple[set[str], set[str]]:
@@ -240,13 +240,18 @@ def references(expr: Expr) -> tuple[set[str], set[str]]:
     facts: set[str] = set()
     decisions: set[str] = set()
     stack = [expr]
+    get = _CHILDREN.get
     while stack:
         node = stack.pop()
-        if isinstance(node, FactRef):
+        kind = type(node)
+        if kind is FactRef:
             facts.add(node.name)
-        elif isinstance(node, DecisionRef):
+        elif kind is DecisionRef:
             decisions.add(node.name)
-        stack.extend(children(node))
+        else:
+            more = get(kind)
+            if more is not None:
+                stack.extend(more(node))
     return facts, decisions
 
 

@@ -33,9 +33,12 @@ Nothing here recurses: all work with explicit stacks and loops, whatever the num
 
 from __future__ import annotations
 
+from operator import ge, le
+
 import numpy as np
 
 Region = tuple[tuple[int, ...], tuple[int, ...]]  # (lo per axis, hi per axis), both ends included
+BLOCK = 1 << 20  # candidate pairs compared at once by overlapping_pairs
 SMALL = 48  # a part meeting at most this many boxes is cut without numpy
 SET_CANDIDATES = 4  # set-axis cuts weighed per part: by the sets of this many of the boxes meeting it
 
@@ -55,20 +58,24 @@ def overlapping_pairs(lo: np.ndarray, hi: np.ndarray, masks: np.ndarray | None =
     ends = np.searchsorted(starts, shi[:, axis], side="right")  # boxes starting by my end
     others = [a for a in range(axes) if a != axis]
     smasks = masks[order] if masks is not None else np.zeros((count, 0), dtype=np.int64)
+    counts = np.maximum(ends - np.arange(1, count + 1), 0)  # the boxes after me starting by my end
+    total = np.cumsum(counts)
     pairs: set[tuple[int, int]] = set()
-    for i in range(count):
-        stop = int(ends[i])
-        if stop <= i + 1:
-            continue
-        meet = np.ones(stop - i - 1, dtype=bool)
+    first = 0
+    while first < count:  # all the candidates of a block of boxes compared at once, BLOCK at most (or one box's)
+        done = int(total[first - 1]) if first else 0
+        last = max(int(np.searchsorted(total, done + BLOCK, side="right")), first + 1)
+        runs = counts[first:last]
+        i = np.repeat(np.arange(first, last), runs)
+        j = i + 1 + np.arange(i.size) - np.repeat(np.cumsum(runs) - runs, runs)
+        meet = np.ones(i.size, dtype=bool)
         for a in others:
-            meet &= (slo[i + 1:stop, a] <= shi[i, a]) & (shi[i + 1:stop, a] >= slo[i, a])
+            meet &= (slo[j, a] <= shi[i, a]) & (shi[j, a] >= slo[i, a])
         for a in range(smasks.shape[1]):
-            meet &= (smasks[i + 1:stop, a] & smasks[i, a]) != 0
-        a_index = int(order[i])
-        for j in (np.nonzero(meet)[0] + i + 1).tolist():
-            b_index = int(order[j])
-            pairs.add((a_index, b_index) if a_index < b_index else (b_index, a_index))
+            meet &= (smasks[j, a] & smasks[i, a]) != 0
+        a_index, b_index = order[i[meet]], order[j[meet]]
+        pairs.update(zip(np.minimum(a_index, b_index).tolist(), np.maximum(a_index, b_index).tolist()))
+        first = last
     return pairs
 
 
@@ -193,23 +200,27 @@ def _cuts(space: SetRegion, boxes: list[SetRegion]) -> list[SetRegion]:
         if not meeting:
             parts.append(part)
             continue
-        if any(_covers(b, part) for b in meeting):
+        rlo, rhi, rmask = part
+        if _covered(meeting, part):
             continue
         if len(meeting) == 1:
             parts.extend(_outside_sets(part, meeting[0]))
             continue
-        rlo, rhi, rmask = part
         best = None  # (boxes split, range axis or None, cut or set axis, ...)
         for axis in range(len(rlo)):
             low, high = rlo[axis], rhi[axis]
-            bounds = sorted(b for blo, bhi, _ in meeting for b in (blo[axis], bhi[axis] + 1) if low < b <= high)
+            bounds = [b for box in meeting if low < (b := box[0][axis])]
+            bounds += [b for box in meeting if (b := box[1][axis] + 1) <= high]
             if not bounds:
                 continue
+            bounds.sort()
             cut = bounds[len(bounds) // 2]
-            split = sum(1 for blo, bhi, _ in meeting if blo[axis] < cut <= bhi[axis])
+            split = sum([blo[axis] < cut <= bhi[axis] for blo, bhi, _ in meeting])
             if best is None or split < best[0]:
                 best = (split, axis, cut)
-        for axis in range(len(rmask)):  # a set axis cut by the set of one of the first few boxes
+                if not split:
+                    break  # no later cut splits fewer (and a tie keeps the first)
+        for axis in range(len(rmask) if best is None or best[0] else 0):  # a set axis cut by one box's set
             for _, _, m in meeting[:SET_CANDIDATES]:
                 inside = m[axis] & rmask[axis]
                 if inside == rmask[axis]:
@@ -237,9 +248,14 @@ def _meets(box: SetRegion, part: SetRegion) -> bool:
             and all(m & p for m, p in zip(box[2], part[2])))
 
 
-def _covers(box: SetRegion, part: SetRegion) -> bool:
-    return (all(a <= lo for a, lo in zip(box[0], part[0])) and all(b >= h for b, h in zip(box[1], part[1]))
-            and not any(p & ~m for m, p in zip(box[2], part[2])))
+def _covered(boxes: list[SetRegion], part: SetRegion) -> bool:
+    """Whether one of `boxes` covers the whole part."""
+    rlo, rhi, rmask = part
+    for blo, bhi, bmask in boxes:
+        if (all(map(le, blo, rlo)) and all(map(ge, bhi, rhi))
+                and not (rmask and any(p & ~m for m, p in zip(bmask, rmask)))):
+            return True
+    return False
 
 
 def _outside_sets(part: SetRegion, box: SetRegion) -> list[SetRegion]:

@@ -21,38 +21,24 @@ from __future__ import annotations
 
 import bisect
 from dataclasses import dataclass, field
-from fractions import Fraction
 from functools import cached_property
 from itertools import product
+from math import prod
 
 import numpy as np
 from ruleproof.checker import ir
 from ruleproof.checker import types as T
 from ruleproof.checker.overlap import conjuncts
-from ruleproof.checker.semantics.kinds import EXACT_KINDS, INTEGER_KINDS
-from ruleproof.checker.semantics.operators import CompareOp
+from ruleproof.checker.semantics.kinds import INTEGER_KINDS
 from ruleproof.checker.sweep import overlapping_pairs, uncovered, uncovered_sets
 from ruleproof.checker.table_cells import Ranges, complement, intersect, mask, runs, union
-from ruleproof.checker.table_regions import region_condition, text
+from ruleproof.checker.table_reading import Literal, NotPlain, integer_boxes, is_ordered, members, order_key, read_alternatives
+from ruleproof.checker.table_regions import region_condition
 
 DISCRETE = frozenset({"int", "duration", "datetime", "enum", "bool", "string"})
 MAX_PIECES = 64  # a rule whose sets split into more boxes than this is left to the solver
 MASK_CELLS = 62  # a set axis of at most this many cells holds each box's cells as a bitmask
 Gap = tuple[tuple[tuple[int, int], ...], ...]  # per axis, the ranges of cells of an uncovered region
-
-
-class NotPlain(Exception):
-    """A condition the sweep does not read."""
-
-
-@dataclass(frozen=True)
-class Literal:
-    """`fact op value` (op one of CompareOp's, `in`, or `present`), possibly negated."""
-
-    fact: str
-    op: str
-    value: object = None
-    negated: bool = False
 
 
 @dataclass
@@ -63,6 +49,11 @@ class Axis:
     ordered: bool
     points: list = field(default_factory=list)  # bounds (ordered) or values (sets), sorted once built
     other: bool = False  # a set axis over an infinite domain: one cell for every unlisted value
+    known: dict = field(default_factory=dict, repr=False)  # the cells of each literal read so far, once frozen
+
+    @cached_property
+    def integer(self) -> bool:
+        return self.type.kind in INTEGER_KINDS
 
     @cached_property
     def type(self) -> T.Type:
@@ -90,18 +81,29 @@ class Axis:
         elif lit.op == "in":
             for value in lit.value:
                 self.add(Literal(lit.fact, "==", value))
-        elif self.type.kind in INTEGER_KINDS:
-            value = lit.value
-            self.points.extend({"<": [value], "<=": [value + 1], ">": [value + 1], ">=": [value],
-                                "==": [value, value + 1], "!=": [value, value + 1]}[lit.op])
+        elif self.integer:
+            value, op = lit.value, lit.op
+            if op == "<" or op == ">=":
+                self.points.append(value)
+            elif op == "<=" or op == ">":
+                self.points.append(value + 1)
+            else:  # == and !=
+                self.points.extend((value, value + 1))
         else:
             self.points.append(lit.value)
 
     def freeze(self) -> None:
-        self.points = sorted(set(self.points), key=_order_key)
+        self.points = sorted(set(self.points), key=order_key)
 
     def cells(self, lit: Literal) -> Ranges:
-        """The cells where a literal holds (a negated one: the present cells where it fails)."""
+        """The cells where a literal holds (a negated one: the present cells where it fails);
+        the list is shared by equal literals and must not be changed."""
+        held = self.known.get(lit)
+        if held is None:
+            held = self.known[lit] = self._cells(lit)
+        return held
+
+    def _cells(self, lit: Literal) -> Ranges:
         if lit.op == "present":
             held = [(self.base, self.last)]
             return complement(held, 0, self.last) if lit.negated else held
@@ -189,7 +191,7 @@ class Space:
 
     @cached_property
     def gaps(self) -> list[Gap]:
-        """The cases no rule holds on, as disjoint regions (per axis: one range of an ordered
+        """The cases no rule holds on, as disjoint regions (per axis: one range of an is_ordered
         axis, any cells of a set axis) none two of which make one region."""
         space_lo = np.zeros(len(self.axes), dtype=np.int64)
         space_hi = np.array([a.last for a in self.axes], dtype=np.int64)
@@ -229,10 +231,6 @@ class Space:
             meet &= (self.masks[:, k] & mask(region[axis])) != 0
         return sorted(set(self.owner[meet].tolist()))
 
-    def describe(self, region: Gap) -> str:
-        """A region as a condition of the language (what a row covering it tests)."""
-        return text(self.condition(region))
-
     def condition(self, region: Gap) -> ir.Expr:
         """A region as an IR condition (for the solver)."""
         return region_condition(self.axes, region)
@@ -256,8 +254,14 @@ def _adjacency(pairs: set[tuple[int, int]]) -> dict[int, set[int]]:
 
 def space_of(decision: ir.Decision) -> Space | None:
     """The decision's rules as boxes, or None when a condition is not plain."""
+    numeric = integer_boxes(decision)
+    if numeric is not None:  # integer facts against integer constants: read in one pass
+        facts, cuts, los, his, owner = numeric
+        axes = [Axis(fact, True, points) for fact, points in zip(facts, cuts)]
+        return Space(decision, axes, np.array(los, dtype=np.int64).reshape(len(los), len(axes)),
+                     np.array(his, dtype=np.int64).reshape(len(his), len(axes)), np.array(owner, dtype=np.int64))
     try:
-        literals = [[_alternatives(part) for part in conjuncts(rule.condition)] for rule in decision.rules]
+        literals = [[read_alternatives(part) for part in conjuncts(rule.condition)] for rule in decision.rules]
     except NotPlain:
         return None
     axes: dict[str, Axis] = {}
@@ -266,14 +270,15 @@ def space_of(decision: ir.Decision) -> Space | None:
             for lit, fact in alternatives or ():
                 axis = axes.get(lit.fact)
                 if axis is None:
-                    axis = axes[lit.fact] = Axis(fact, _ordered(fact.type))
+                    axis = axes[lit.fact] = Axis(fact, is_ordered(fact.type))
                     if not axis.ordered:
-                        axis.points.extend(_members(fact.type))
+                        axis.points.extend(members(fact.type))
                         axis.other = not fact.type.required().members and fact.type.kind != "bool"
                 axis.add(lit)
     for axis in axes.values():
         axis.freeze()
     order = list(axes)
+    whole = [[(0, axes[name].last)] for name in order]
     mask_axes = tuple(i for i, name in enumerate(order) if not axes[name].ordered and axes[name].last < MASK_CELLS)
     los, his, owner, masks = [], [], [], []
     for index, rule in enumerate(literals):
@@ -286,17 +291,27 @@ def space_of(decision: ir.Decision) -> Space | None:
             if not alternatives:  # `true`
                 continue
             fact = alternatives[0][0].fact
-            held: Ranges = []
-            for lit, _ in alternatives:
-                held = union(held, axes[fact].cells(lit))
+            axis = axes[fact]
+            if len(alternatives) == 1:
+                held = axis.cells(alternatives[0][0])
+            else:
+                held = []
+                for lit, _ in alternatives:
+                    held = union(held, axis.cells(lit))
             per_axis[fact] = intersect(per_axis[fact], held) if fact in per_axis else held
-        choices = [per_axis.get(name, [(0, axes[name].last)]) for name in order]
+        choices = [per_axis.get(name, full) for name, full in zip(order, whole)]
         if empty or any(not c for c in choices):
             continue
         held = tuple(mask(choices[a]) for a in mask_axes)
         for a in mask_axes:
-            choices[a] = [(0, axes[order[a]].last)]
-        if np.prod([len(c) for c in choices]) > MAX_PIECES:
+            choices[a] = whole[a]
+        if all(len(c) == 1 for c in choices):  # one box (the common case)
+            los.append([c[0][0] for c in choices])
+            his.append([c[0][1] for c in choices])
+            owner.append(index)
+            masks.append(held)
+            continue
+        if prod(len(c) for c in choices) > MAX_PIECES:
             return None
         for pieces in product(*choices):
             los.append([p[0] for p in pieces])
@@ -307,71 +322,3 @@ def space_of(decision: ir.Decision) -> Space | None:
     return Space(decision, [axes[n] for n in order], np.array(los, dtype=np.int64).reshape(len(los), width),
                  np.array(his, dtype=np.int64).reshape(len(his), width), np.array(owner, dtype=np.int64),
                  np.array(masks, dtype=np.int64).reshape(len(masks), len(mask_axes)) if mask_axes else None, mask_axes)
-
-
-# ------------------------------------------------------------------ reading conditions
-
-def _alternatives(part: ir.Expr) -> list[tuple[Literal, ir.FactRef]] | None:
-    """A conjunct as literals on one fact, any of which makes it hold; [] for `true`, None for
-    `false`; raises NotPlain for anything else."""
-    if isinstance(part, ir.Const) and isinstance(part.value, bool):
-        return [] if part.value else None
-    operands = part.operands if isinstance(part, ir.BoolOp) and part.op == "or" else (part,)
-    found = [_literal(o) for o in operands]
-    if len({lit.fact for lit, _ in found}) != 1:
-        raise NotPlain
-    return found
-
-
-def _literal(e: ir.Expr, negated: bool = False) -> tuple[Literal, ir.FactRef]:
-    if isinstance(e, ir.Compare):  # the common cell first
-        if isinstance(e.right, ir.Const):
-            subject, op, value = e.left, e.op, e.right.value
-        elif isinstance(e.left, ir.Const):
-            subject, op, value = e.right, e.op.flipped, e.left.value
-        else:
-            raise NotPlain
-        fact = _fact(subject)
-        ordered = _ordered(fact.type)
-        if value is None or (not ordered and op not in (CompareOp.EQ, CompareOp.NE)):
-            raise NotPlain
-        if ordered and not isinstance(value, (int, Fraction)):
-            raise NotPlain
-        return Literal(fact.name, op.value, value, negated), fact
-    if isinstance(e, ir.Not):
-        return _literal(e.operand, not negated)
-    if isinstance(e, ir.IsPresent):
-        fact = _fact(e.operand)
-        return Literal(fact.name, "present", negated=negated), fact
-    if isinstance(e, (ir.FactRef, ir.Unwrap)) and e.type.required() == T.BOOL:
-        fact = _fact(e)
-        return Literal(fact.name, "==", True, negated), fact
-    if isinstance(e, ir.InSet) and isinstance(e.set, ir.Const) and isinstance(e.set.value, frozenset):
-        fact = _fact(e.element)
-        if None in e.set.value:
-            raise NotPlain
-        return Literal(fact.name, "in", e.set.value, negated), fact
-    raise NotPlain
-
-
-def _fact(e: ir.Expr) -> ir.FactRef:
-    while isinstance(e, ir.Unwrap):
-        e = e.operand
-    if not isinstance(e, ir.FactRef):
-        raise NotPlain
-    return e
-
-
-def _ordered(typ: T.Type) -> bool:
-    return typ.kind in INTEGER_KINDS or typ.kind in EXACT_KINDS
-
-
-def _members(typ: T.Type) -> list:
-    typ = typ.required()
-    if typ.kind == "bool":
-        return [False, True]
-    return list(typ.members)
-
-
-def _order_key(value):
-    return (type(value).__name__, value) if not isinstance(value, (int, Fraction)) else ("", value)

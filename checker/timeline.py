@@ -11,13 +11,26 @@ from ruleproof.checker.types import DATE
 from ruleproof.checker.values import to_wire
 
 
-def timeline(pack: ir.Pack, compiled: CompiledPack, facts: dict[str, object], outcome: Outcome, story: str = "",
+def decided_for(pack: ir.Pack, only: Collection[str] | None) -> tuple[bool, list[str] | None]:
+    """What a timeline showing `only` (every decision and window when None) reads of the case's
+    outcome: whether it reads any (else the case need not be decided, nor an evaluator
+    compiled), and the decisions to decide, in decision order (None: all) — every one shown
+    when it shows a window (a window's bounds may read any decision), else the date decisions
+    shown (their values are its events)."""
+    if any(only is None or w in only for w in pack.windows):
+        return True, None if only is None else [n for n in pack.decision_order if n in only]
+    dated = [n for n in pack.decision_order if (only is None or n in only) and pack.decisions[n].type.kind == "date"]
+    return bool(dated), dated
+
+
+def timeline(pack: ir.Pack, compiled: CompiledPack | None, facts: dict[str, object], outcome: Outcome, story: str = "",
              marks: list[dict] | None = None, only: Collection[str] | None = None) -> dict:
     """The events of a case already read and decided — `facts` as read_facts gives them, and
     the outcome `compiled.decide` gave on them, which is not decided again: dated facts and
     date decisions, plus `marks` a finding adds (such as the two dates conflicting rules
     decide) — and its windows, plus a readable text. `only`: the windows to show (default:
-    all); the decisions shown are those in `outcome`."""
+    all); the decisions shown are those in `outcome`. `compiled` may be None when no window is
+    shown."""
     events = []
     for name, fact in pack.facts.items():
         if fact.type.kind == "date" and facts.get(name) is not None:

@@ -9,6 +9,7 @@ import json
 import random
 import sys
 from pathlib import Path
+from unittest import mock
 
 import pytest
 import z3
@@ -18,7 +19,10 @@ from hypothesis import strategies as st
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 
 import tablegen  # noqa: E402
-from ruleproof.checker import evaluate  # noqa: E402
+from ruleproof.checker import (
+    evaluate,  # noqa: E402
+    table_space,  # noqa: E402
+)
 from ruleproof.checker.checks import run_checks  # noqa: E402
 from ruleproof.checker.encode import Encoder  # noqa: E402
 from ruleproof.checker.evaluate import CompiledPack  # noqa: E402
@@ -183,6 +187,31 @@ def test_the_sweep_agrees_with_z3_on_overlaps_and_missing_regions(rows, hit, val
         among = frozenset([rule.name, *(decision.rules[j].name for j in space.neighbours.get(i, ()))])
         whole = Encoder(pack).outcome_changes(decision, rule.name)
         assert sat(whole) == sat(enc.outcome_changes(decision, rule.name, among)), rule.name
+
+
+CELLS_NUMBER = st.one_of(st.just("any"), st.tuples(st.sampled_from(["<", "<=", ">", ">=", "=="]), st.integers(0, 6)))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(CELLS_NUMBER, CELLS_NUMBER, CELLS_NUMBER), min_size=1, max_size=8))
+def test_integer_tables_read_in_one_pass_give_the_general_readings_boxes(rows):
+    lines = ['pack p version "1"', "fact n: int", "fact k: int", "decision out: int", "table t for out:",
+             "  given n, n, k"]
+    lines += [f"  row {', '.join(_cell(c) for c in row)} => {i}" for i, row in enumerate(rows)]
+    loaded = load_texts({"t.rules": "\n".join(lines) + "\n"})
+    if not loaded.ok:
+        return
+    decision = loaded.pack.decisions["out"]
+    if table_space.integer_boxes(decision) is None:  # only a row of `any` cells (`true`) is read the general way
+        assert any(all(c == "any" for c in row) for row in rows)
+        return
+    fast = space_of(decision)
+    with mock.patch.object(table_space, "integer_boxes", lambda d: None):
+        general = space_of(decision)
+    assert [(a.fact, a.ordered, a.points) for a in fast.axes] == [(a.fact, a.ordered, a.points) for a in general.axes]
+    assert fast.lo.tolist() == general.lo.tolist() and fast.hi.tolist() == general.hi.tolist()
+    assert fast.owner.tolist() == general.owner.tolist() and fast.masks is general.masks is None
+    assert fast.gaps == general.gaps and fast.overlaps == general.overlaps
 
 
 def test_every_missing_region_is_a_finding_with_its_case():

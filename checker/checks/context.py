@@ -28,10 +28,11 @@ import z3
 from ruleproof.checker import ir
 from ruleproof.checker.diagnostics import CheckVerdict, Counterexample, Diagnostic, Label, diagnostic
 from ruleproof.checker.encode import Encoder
+from ruleproof.checker.evaluate import Outcome
 from ruleproof.checker.solver import DEFAULT_TIMEOUT_MS, Verdict, check, make_solver
 from ruleproof.checker.source import Span
 from ruleproof.checker.table_space import Space, space_of
-from ruleproof.checker.timeline import timeline
+from ruleproof.checker.timeline import decided_for, timeline
 from ruleproof.checker.values import read_facts
 
 T = TypeVar("T")
@@ -305,8 +306,12 @@ class CheckContext:
             shown = None if facts is None else self._shown(facts)
             # the case as `ruleproof decide` reads it, decided once for its timeline
             read = read_facts(self.pack, case)
-            compiled = self._compiled_for(shown)
-            outcome = compiled.decide(read, None if shown is None else [n for n in self.pack.decision_order if n in shown])
+            needed, names = decided_for(self.pack, shown)
+            if not needed:  # the timeline shows nothing decided: no evaluator compiled for it
+                compiled, outcome = None, Outcome()
+            else:
+                compiled = self._compiled_for(shown)
+                outcome = compiled.decide(read, names)
             evidence = Counterexample(CheckVerdict.REFUTED, tuple(involved), case,
                                       timeline(self.pack, compiled, read, outcome, story, marks, shown))
         return diagnostic(code, message, span, label, secondary=secondary, help=help, counterexample=evidence)

@@ -9,6 +9,8 @@ import z3
 from ruleproof.checker import ir
 from ruleproof.checker.diagnostics import Diagnostic
 from ruleproof.checker.encode_outcomes import determined
+from ruleproof.checker.table_regions import text
+from ruleproof.checker.z3_terms import negation
 
 
 def check_decision(ctx, decision: ir.Decision) -> list[Diagnostic]:
@@ -45,9 +47,10 @@ def check_decision(ctx, decision: ir.Decision) -> list[Diagnostic]:
 
 def _region_gap(ctx, decision: ir.Decision, space, region, table: str, rows: list[ir.Rule]) -> Diagnostic | None:
     enc = ctx.encoder
-    near = [z3.Not(enc.fires[(decision.name, decision.rules[i].name)]) for i in space.near(region)]
-    where = space.describe(region)
-    verdict = ctx.sat(enc.condition(space.condition(region)), *near, what=f"a gap in table `{table}` ({where})",
+    near = [negation(enc.fires[(decision.name, decision.rules[i].name)]) for i in space.near(region)]
+    condition = space.condition(region)
+    where = text(condition)
+    verdict = ctx.sat(enc.condition(condition), *near, what=f"a gap in table `{table}` ({where})",
                       span=rows[0].span, scope=ctx.decision_scope(decision))
     if not verdict.refuted:
         return None  # the assumptions leave no case in the region
