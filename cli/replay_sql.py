@@ -124,7 +124,7 @@ def replay_sql(source: str, pack: ir.Pack, pack_name: str | None = None, limit: 
     parsed_old, old = _old_columns(pack, logged)
     sample = {r[0] for r in con.execute(f"SELECT DISTINCT unnest(json_keys(facts)) FROM (SELECT facts FROM log LIMIT {SAMPLE})").fetchall()}
     _read_cases(con, reading(pack, "facts", sample & set(pack.facts), read), parsed_old, old)
-    if con.execute("SELECT count(*) FILTER (_other) FROM cases").fetchone()[0]:
+    if con.execute("SELECT count(*) FILTER (_other) FROM cases").fetchall()[0][0]:
         # a row sends a name the first rows do not: every name sent, and the cases read again
         # if some are facts of the pack (the others are unknown names, which `_other` refuses)
         sent = {r[0] for r in con.execute("SELECT DISTINCT unnest(json_keys(facts)) FROM log").fetchall()} & set(pack.facts)
@@ -143,6 +143,7 @@ def replay_sql(source: str, pack: ir.Pack, pack_name: str | None = None, limit: 
     totals = run.rows(f"SELECT count(*) FILTER (WHERE _invalid), count(*) FILTER (WHERE NOT _invalid AND ({changed_any}))"
                       + (f", {sums}" if sums else "") + " FROM replayed")[0]
     report.invalid_cases, report.changed_cases = totals[0], totals[1]
+    shown = _example_ids(run, totals, len(logged), examples)
     compiled = CompiledPack(pack)
     for i, n in enumerate(logged):
         entry = DecisionChanges(n, *totals[2 + 3 * i: 5 + 3 * i])
@@ -150,15 +151,13 @@ def replay_sql(source: str, pack: ir.Pack, pack_name: str | None = None, limit: 
             continue  # logged only in cases the pack now refuses
         report.decisions[n] = entry
         if entry.changed and examples:
-            ids = [r[0] for r in run.rows(f"SELECT _row FROM replayed WHERE s{i + 1} = 2 AND NOT _invalid ORDER BY _row LIMIT {int(examples)}")]
-            for row in _rows(con, ids):
+            for row in _rows(con, shown.get(i + 1, [])):
                 new = decide_json(compiled, row.facts, [n])
                 entry.examples.append({"decision_id": row.decision_id, "time": row.time, "version": row.version,
                                        "facts": row.facts, "old": _outcome(n, row.decisions, row.undetermined),
                                        "new": _outcome(n, new["decisions"], new["undetermined"])})
     if report.invalid_cases and examples:
-        ids = [r[0] for r in run.rows(f"SELECT _row FROM replayed WHERE _invalid ORDER BY _row LIMIT {int(examples)}")]
-        for row in _rows(con, ids):
+        for row in _rows(con, shown.get(0, [])):
             try:
                 read_facts(pack, row.facts)
                 errors = [{"path": "facts", "message": "refused"}]
@@ -167,6 +166,21 @@ def replay_sql(source: str, pack: ir.Pack, pack_name: str | None = None, limit: 
             report.invalid.append({"decision_id": row.decision_id, "facts": row.facts, "errors": errors})
     run.close()
     return report
+
+
+def _example_ids(run, totals: tuple, count: int, examples: int) -> dict[int, list[str]]:
+    """The ids of the first `examples` rows (in id order) that change each logged decision i
+    (from 1) with changes, and under 0 of the refused rows: one query."""
+    wanted = [(0, "_invalid")] if totals[0] else []
+    wanted += [(i, f"s{i} = 2 AND NOT _invalid") for i in range(1, count + 1) if totals[3 + 3 * (i - 1)]]
+    if not wanted or not examples:
+        return {}
+    parts = [f"SELECT * FROM (SELECT {i} AS k, _row FROM replayed WHERE {where} ORDER BY _row LIMIT {int(examples)})"
+             for i, where in wanted]
+    shown: dict[int, list[str]] = {}
+    for k, row in sorted(run.rows(" UNION ALL ".join(parts))):
+        shown.setdefault(k, []).append(row)
+    return shown
 
 
 def _read_cases(con, facts: Reading, parsed_old: str, old: list[str]) -> None:
@@ -203,7 +217,7 @@ class _Spark:
         from ruleproof.checker.sql.engines import spark_session
 
         self.session = spark_session(master or "local[1]")
-        self.session.createDataFrame(con.execute("SELECT * FROM cases").to_arrow_table()).createOrReplaceTempView("cases")
+        self.session.createDataFrame(con.sql("SELECT * FROM cases").to_arrow_table()).createOrReplaceTempView("cases")
         self.frames = []
 
     def table(self, name: str, query) -> None:
@@ -226,7 +240,7 @@ def _never_null(con, facts: set[str]) -> set[str]:
     names = sorted(facts)
     if not names:
         return set()
-    counts = con.execute("SELECT " + ", ".join(f"count({quoted(n)}) = count(*)" for n in names) + " FROM cases").fetchone()
+    counts = con.execute("SELECT " + ", ".join(f"count({quoted(n)}) = count(*)" for n in names) + " FROM cases").fetchall()[0]
     return {n for n, full in zip(names, counts) if full}
 
 
