@@ -23,7 +23,7 @@ from ruleproof.checker.decisions import decide_json
 from ruleproof.checker.evaluate import CompiledPack
 from ruleproof.checker.semantics.kinds import Kind
 from ruleproof.checker.sql.compile import CAUSE_SUFFIX, compile_query
-from ruleproof.checker.sql.wire import Reading, json_path, literal, quoted, reading, token_value
+from ruleproof.checker.sql.wire import Reading, json_path, literal, quoted, reading, token_value, typed_rows
 from ruleproof.checker.values import InvalidFacts, read_facts
 from ruleproof.server.decision_log import LoggedDecision
 from ruleproof.server.logstore import open_store
@@ -187,10 +187,7 @@ def _read_cases(con, facts: Reading, parsed_old: str, old: list[str]) -> None:
     """The table `cases`: per logged row its id (`_row`), whether the reader refuses its facts
     (`_invalid`), whether it sends a name `facts` does not look for (`_other`), the values of
     the facts read, and the logged decisions (`_old_columns`)."""
-    parse = f"SELECT decision_id, facts, {facts.parsed}{parsed_old} FROM log"
-    values = f"SELECT *{''.join(', ' + v for v in facts.values)}, {facts.unknown} AS _other FROM ({parse})"
-    con.execute(f"CREATE TEMP TABLE cases AS SELECT decision_id AS _row, ({facts.refused}) AS _invalid, _other"
-                f"{''.join(', ' + c for c in facts.columns + old)} FROM ({values})")
+    con.execute("CREATE TEMP TABLE cases AS " + typed_rows(facts, "log", "decision_id AS _row", parsed_old, old))
 
 
 class _DuckDB:

@@ -15,6 +15,7 @@ long, with unknown or missing fields.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ruleproof.checker import ir
@@ -77,6 +78,17 @@ def reading(pack: ir.Pack, facts: str, sent: set[str], read: set[str]) -> Readin
         if fact.name in read and fact.name not in sent:
             columns.append(f"CAST(NULL AS {duckdb_type(fact.type.required())}) AS {quoted(fact.name)}")
     return Reading(parsed, values, " OR ".join(refused), columns, f"len(json_keys({facts})) > list_count({PARSED})")
+
+
+def typed_rows(facts: Reading, source: str, keep: str, parsed: str = "", items: Sequence[str] = ()) -> str:
+    """The query reading the rows of `source` with `facts`: the select items `keep` (over the
+    source's columns), then `_invalid` (the reader refuses the row's facts), `_other` (the row
+    sends a name not looked for) and the facts read; `parsed` and `items` add select items at
+    the parsing step and at the last one."""
+    parse = f"SELECT *, {facts.parsed}{parsed} FROM {source}"
+    values = f"SELECT *{''.join(', ' + v for v in facts.values)}, {facts.unknown} AS _other FROM ({parse})"
+    return (f"SELECT {keep}, ({facts.refused}) AS _invalid, _other"
+            f"{''.join(', ' + c for c in [*facts.columns, *items])} FROM ({values})")
 
 
 def _refused(raw: str, value: str, fact) -> str:
