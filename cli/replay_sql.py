@@ -197,7 +197,7 @@ class _DuckDB:
         self.con = con
 
     def table(self, name: str, query) -> None:
-        self.con.execute(f"CREATE TEMP TABLE {name} AS {query.sql('duckdb')}")
+        self.con.execute(f"CREATE TEMP TABLE {name} AS {query.sql('duckdb', copy=False)}")
 
     def rows(self, text: str) -> list[tuple]:
         return self.con.execute(text).fetchall()
@@ -218,7 +218,7 @@ class _Spark:
         self.frames = []
 
     def table(self, name: str, query) -> None:
-        frame = self.session.sql(query.sql("spark")).cache()
+        frame = self.session.sql(query.sql("spark", copy=False)).cache()
         frame.createOrReplaceTempView(name)
         self.frames.append(frame)
 
