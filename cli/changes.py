@@ -95,6 +95,7 @@ def _load_revision(spec: str, as_of: int | None = None) -> LoadResult:
 
 def cmd_replay(args: argparse.Namespace) -> int:
     """Re-decide the cases of a decision log with another version of a pack; report what changes."""
+    from ruleproof.checker.sql.dialects import UnsupportedConstruct
     from ruleproof.server.logstore import LogError
     from ruleproof.server.replay import replay, replay_text
 
@@ -107,7 +108,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
                                 engine="spark" if args.engine == "spark" else "duckdb", master=args.spark_master)
         else:
             report = replay(args.log, pack, pack_name=args.pack_name, limit=args.limit, examples=args.examples)
-    except LogError as err:
+    except (LogError, UnsupportedConstruct) as err:
         raise UsageError(str(err)) from None
     if args.format == "json":
         write_json(report.to_json())

@@ -23,6 +23,7 @@ from ruleproof.checker.decisions import decide_json
 from ruleproof.checker.evaluate import CompiledPack
 from ruleproof.checker.semantics.kinds import Kind
 from ruleproof.checker.sql.compile import CAUSE_SUFFIX, compile_query
+from ruleproof.checker.sql.dialects import refusals
 from ruleproof.checker.sql.wire import Reading, json_path, literal, quoted, reading, token_value, typed_rows
 from ruleproof.checker.values import InvalidFacts, read_facts
 from ruleproof.server.decision_log import LoggedDecision
@@ -119,6 +120,9 @@ def replay_sql(source: str, pack: ir.Pack, pack_name: str | None = None, limit: 
     report.cases = sum(report.logged_versions.values())
     logged = _logged_names(con)
     decided = [n for n in logged if n in pack.decisions]
+    refused = refusals(pack, decided, engine)
+    if refused:  # what the engine's SQL cannot express exactly is refused before any case is read
+        raise refused[0]
     needs = ir.fact_dependencies(pack)
     read = set().union(*(needs[n] for n in decided)) if decided else set()
     parsed_old, old = _old_columns(pack, logged)
