@@ -13,8 +13,9 @@ Run from the repository root: ``python bench/batch.py`` (``--help`` for the size
 4. **replay** — a decision log of ``--log-rows`` rows (Parquet export shape: facts and the logged
    refund answer as JSON) replayed with ``ruleproof replay --engine duckdb`` under an edited pack
    (the refund window changed), wall time;
-5. **Spark** — ``batch --engine spark`` over ``--spark-cases`` JSON-lines cases (a local session,
-   start included and apart).
+5. **Spark** — ``batch --engine spark`` over ``--spark-cases`` JSON-lines cases, and ``replay
+   --engine spark`` of the first ``--spark-log-rows`` rows of the log (a local session, its start
+   included).
 
 ``--readme bench/README.md`` writes the results between the markers of the "Warehouse scale
 (issue 13)" section.
@@ -148,6 +149,7 @@ def main() -> int:
     parser.add_argument("--all-cases", type=int, default=1_000_000, help="cases for every decision")
     parser.add_argument("--log-rows", type=int, default=10_000_000)
     parser.add_argument("--spark-cases", type=int, default=100_000)
+    parser.add_argument("--spark-log-rows", type=int, default=100_000, help="logged decisions replayed on Spark")
     parser.add_argument("--readme", help="write the results into this README's section")
     args = parser.parse_args()
 
@@ -196,9 +198,15 @@ def main() -> int:
                     f"{rate(args.all_cases / seconds)} cases/s ({rate(args.all_cases * n / seconds)} decisions/s)", ""))
     log = tmp / "log.parquet"
     make_log(con, pack, question, log, args.log_rows)
-    seconds = cli("replay", "--log", str(log), "--pack", str(edited_pack(tmp)), "--engine", "duckdb", "--format", "json")
+    edited = edited_pack(tmp)
+    seconds = cli("replay", "--log", str(log), "--pack", str(edited), "--engine", "duckdb", "--format", "json")
     results.append(("replay of a logged refund question under an edited pack, `--engine duckdb`", f"{args.log_rows:,}",
                     f"{seconds:.1f} s", f"{rate(args.log_rows / seconds)} decisions/s", ""))
+    spark_log = tmp / "spark-log.parquet"
+    con.execute(f"COPY (SELECT * FROM read_parquet('{log}') LIMIT {args.spark_log_rows}) TO '{spark_log}' (FORMAT parquet)")
+    seconds = cli("replay", "--log", str(spark_log), "--pack", str(edited), "--engine", "spark", "--format", "json")
+    results.append(("replay of the same log, `--engine spark` (local[1], JVM start included)", f"{args.spark_log_rows:,}",
+                    f"{seconds:.1f} s", f"{rate(args.spark_log_rows / seconds)} decisions/s", ""))
     seconds = cli("batch", str(PACK), "--cases", str(tmp / "spark.jsonl"), "--out", str(tmp / "spark-out.jsonl"),
                   "--engine", "spark", "--decision", QUESTION)
     results.append(("refund question, `batch --engine spark` (local[1], JVM start included), JSON lines",

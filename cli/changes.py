@@ -95,18 +95,20 @@ def _load_revision(spec: str, as_of: int | None = None) -> LoadResult:
 
 def cmd_replay(args: argparse.Namespace) -> int:
     """Re-decide the cases of a decision log with another version of a pack; report what changes."""
+    from ruleproof.checker.sql.dialects import UnsupportedConstruct
     from ruleproof.server.logstore import LogError
     from ruleproof.server.replay import replay, replay_text
 
     pack = load_ok(args.pack).pack
     try:
-        if args.engine == "duckdb" or args.log.endswith(".parquet"):
+        if args.engine in ("duckdb", "spark") or args.log.endswith(".parquet"):
             from ruleproof.replay_sql import replay_sql
 
-            report = replay_sql(args.log, pack, pack_name=args.pack_name, limit=args.limit, examples=args.examples)
+            report = replay_sql(args.log, pack, pack_name=args.pack_name, limit=args.limit, examples=args.examples,
+                                engine="spark" if args.engine == "spark" else "duckdb", master=args.spark_master)
         else:
             report = replay(args.log, pack, pack_name=args.pack_name, limit=args.limit, examples=args.examples)
-    except LogError as err:
+    except (LogError, UnsupportedConstruct) as err:
         raise UsageError(str(err)) from None
     if args.format == "json":
         write_json(report.to_json())
@@ -139,7 +141,9 @@ def add_parsers(sub, common: argparse.ArgumentParser) -> None:
     replay.add_argument("--examples", type=int, default=3, help="example cases shown per changed decision (default 3)")
     replay.add_argument("--format", choices=["text", "json"], default="text")
     replay.add_argument("--all", action="store_true", help="list the decisions that do not change too")
-    replay.add_argument("--engine", choices=["python", "duckdb"], default="python",
-                        help="re-decide with the evaluator (default) or in one DuckDB query (a .parquet log: always DuckDB)")
+    replay.add_argument("--engine", choices=["python", "duckdb", "spark"], default="python",
+                        help="re-decide with the evaluator (default), in one DuckDB query, or in one Spark SQL query "
+                             "(a .parquet log: DuckDB unless spark)")
+    replay.add_argument("--spark-master", help="Spark master URL for --engine spark (default: a local session)")
     replay.add_argument("--fail-on-change", action="store_true", help="exit 1 when any decision would change")
     replay.set_defaults(run=cmd_replay)

@@ -17,12 +17,14 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+import sqlglot
 from ruleproof.checker import ir
 from ruleproof.checker.decisions import decide_json
 from ruleproof.checker.evaluate import CompiledPack
-from ruleproof.checker.semantics.kinds import EXACT_KINDS, Kind
-from ruleproof.checker.sql.cases import duckdb_type
+from ruleproof.checker.semantics.kinds import Kind
 from ruleproof.checker.sql.compile import CAUSE_SUFFIX, compile_query
+from ruleproof.checker.sql.dialects import refusals
+from ruleproof.checker.sql.wire import Reading, json_path, literal, quoted, reading, token_value, typed_rows
 from ruleproof.checker.values import InvalidFacts, read_facts
 from ruleproof.server.decision_log import LoggedDecision
 from ruleproof.server.logstore import open_store
@@ -31,6 +33,7 @@ from ruleproof.server.replay import DecisionChanges, ReplayReport, _outcome
 COLUMNS = ("decision_id", "time", "pack", "version", "facts", "decisions", "undetermined", "requested", "revision")
 SCHEMA = pa.schema([pa.field(c, pa.string()) for c in COLUMNS])
 CHUNK = 100_000
+SAMPLE = 10_000  # the first rows of the log, whose names the reading looks for first
 
 
 def log_batches(log: str, pack: str | None = None, limit: int | None = None) -> Iterator[pa.RecordBatch]:
@@ -58,63 +61,49 @@ def export_parquet(log: str, out: str, pack: str | None = None) -> int:
     return count
 
 
-def _path(name: str) -> str:
-    return "$." + json.dumps(name)
-
-
-def fact_columns(pack: ir.Pack, read: set[str], sent: set[str]) -> tuple[list[str], str]:
-    """SELECT items reading each fact of `read` out of `_j` (the facts JSON parsed once into a
-    list, one entry per fact of `sent` in pack order: `_paths`), and the condition that a row's
-    facts are ones the pack refuses (an unknown name, a value of the wrong type, an enum value
-    that is no member, an int out of its range) — over every fact sent, read or not. `sent`:
-    the names sent in some row of the log (a fact no row sends is NULL and needs no check)."""
-    items, bad = [], []
-    unknown = sorted(sent - set(pack.facts))
-    if unknown:
-        names = ", ".join("'" + n.replace("'", "''") + "'" for n in unknown)
-        bad.append(f"list_has_any(json_keys(facts), [{names}])")
-    i = 0
-    for fact in pack.facts.values():
-        typ = fact.type.required()
-        if fact.name not in sent:
-            if fact.name in read:
-                items.append(f"CAST(NULL AS {duckdb_type(typ)}) AS " + _quoted(fact.name))
-            continue
-        i += 1
-        raw = f"_j[{i}]"
-        text = f"(_j[{i}] ->> '$')"
-        source = raw if typ.kind in EXACT_KINDS or typ.kind == Kind.SET else text
-        value = f"TRY_CAST({source} AS {duckdb_type(typ)})"
-        if typ.kind == Kind.BOOL:
-            value = f"CASE json_type({raw}) WHEN 'BOOLEAN' THEN {text} = 'true' END"
-        if fact.name in read:
-            items.append(f"{value} AS " + _quoted(fact.name))
-        bad.append(f"({raw} IS NOT NULL AND json_type({raw}) <> 'NULL' AND {value} IS NULL)")
-        if typ.kind == Kind.ENUM:
-            members = ", ".join("'" + m + "'" for m in typ.members)
-            bad.append(f"({text} IS NOT NULL AND NOT list_contains([{members}], {text}))")
-        if fact.low is not None:  # an absent value is in range (NULL would make the row neither valid nor refused)
-            bad.append(f"COALESCE({value} NOT BETWEEN {fact.low} AND {fact.high}, FALSE)")
-    return items, " OR ".join(bad) or "FALSE"
-
-
-def _quoted(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _paths(pack: ir.Pack, sent: set[str]) -> str:
-    return "[" + ", ".join("'" + _path(f.name).replace("'", "''") + "'" for f in pack.facts.values() if f.name in sent) + "]"
-
-
 def _logged_names(con) -> list[str]:
     rows = con.execute("SELECT DISTINCT unnest(list_concat(json_keys(decisions), json_keys(undetermined))) FROM log").fetchall()
     return sorted(r[0] for r in rows)
 
 
+def _old_columns(pack: ir.Pack, logged: list[str]) -> tuple[str, list[str]]:
+    """The select items parsing each row's logged decisions once (`_d`, `_u`: the logged
+    values and undetermined entries of `logged`, as JSON tokens), and per logged decision i
+    `_was{i}` (0 not logged, 1 a value, 2 undetermined) and, for a decision of `pack`,
+    `_old{i}` (the logged value, typed as the decision's column)."""
+    paths = "[" + ", ".join(literal(json_path(n)) for n in logged) + "]"
+    parsed = f", json_extract(decisions, {paths}) AS _d, json_extract(undetermined, {paths}) AS _u" if logged else ""
+    items = []
+    for i, n in enumerate(logged, start=1):
+        items.append(f"CASE WHEN _d[{i}] IS NOT NULL THEN 1 WHEN _u[{i}] IS NOT NULL THEN 2 ELSE 0 END AS _was{i}")
+        if n in pack.decisions:
+            items.append(f"{token_value(f'_d[{i}]', pack.decisions[n].type.required())} AS _old{i}")
+    return parsed, items
+
+
+def _states(pack: ir.Pack, logged: list[str]) -> list[str]:
+    """Per logged decision, its state in a row of the replay (DuckDB SQL over the decided
+    cases): 0 not logged, 1 the same outcome, 2 changed, 3 logged but no decision of the pack."""
+    states = []
+    for i, n in enumerate(logged, start=1):
+        if n not in pack.decisions:
+            states.append(f"CASE WHEN _was{i} = 0 THEN 0 ELSE 3 END AS s{i}")
+            continue
+        new, cause = quoted(n), quoted(n + CAUSE_SUFFIX)
+        old = f"_old{i}"
+        if pack.decisions[n].type.required().kind == Kind.SET:
+            new, old = f"list_sort({new})", f"list_sort({old})"
+        same = f"CASE WHEN _was{i} = 1 THEN {cause} IS NULL AND {new} = {old} ELSE {cause} IS NOT NULL END"
+        states.append(f"CASE WHEN _was{i} = 0 THEN 0 WHEN {same} THEN 1 ELSE 2 END AS s{i}")
+    return states
+
+
 def replay_sql(source: str, pack: ir.Pack, pack_name: str | None = None, limit: int | None = None,
-               examples: int = 3) -> ReplayReport:
+               examples: int = 3, engine: str = "duckdb", master: str | None = None) -> ReplayReport:
     """Replay the log at `source` (SQLite file, postgresql:// URL, or a .parquet export) with
-    `pack` on DuckDB; the report of server/replay.py."""
+    `pack`, deciding on `engine` (duckdb, or spark: a local session or the one at `master`);
+    the report of server/replay.py. The log is read (and its facts checked as the evaluator's
+    reader checks them) by DuckDB in this process either way."""
     import duckdb
 
     con = duckdb.connect()
@@ -122,8 +111,7 @@ def replay_sql(source: str, pack: ir.Pack, pack_name: str | None = None, limit: 
     name = pack_name or pack.name
     if source.endswith(".parquet"):
         con.execute("CREATE TEMP TABLE log_source AS SELECT ? AS path, ? AS pack", [source, name])
-        quoted = "'" + source.replace("'", "''") + "'"
-        con.execute(f"CREATE VIEW log AS SELECT * FROM read_parquet({quoted}) WHERE pack = (SELECT pack FROM log_source)")
+        con.execute(f"CREATE VIEW log AS SELECT * FROM read_parquet({literal(source)}) WHERE pack = (SELECT pack FROM log_source)")
     else:
         table = pa.Table.from_batches(list(log_batches(source, name, limit)), schema=SCHEMA)
         con.register("log", table)
@@ -132,38 +120,34 @@ def replay_sql(source: str, pack: ir.Pack, pack_name: str | None = None, limit: 
     report.cases = sum(report.logged_versions.values())
     logged = _logged_names(con)
     decided = [n for n in logged if n in pack.decisions]
+    refused = refusals(pack, decided, engine)
+    if refused:  # what the engine's SQL cannot express exactly is refused before any case is read
+        raise refused[0]
     needs = ir.fact_dependencies(pack)
     read = set().union(*(needs[n] for n in decided)) if decided else set()
-    sent = {r[0] for r in con.execute("SELECT DISTINCT unnest(json_keys(facts)) FROM log").fetchall()}
-    items, bad = fact_columns(pack, read, sent)
-    parsed = f"SELECT *, json_extract(facts, {_paths(pack, sent)}) AS _j FROM log" if sent & set(pack.facts) else "SELECT * FROM log"
-    con.execute(f"CREATE TEMP TABLE cases AS SELECT decision_id AS _row, decisions AS _old, undetermined AS _old_u, "
-                f"({bad}) AS _invalid{''.join(', ' + i for i in items)} FROM ({parsed})")
-    query = compile_query(pack, decided, "cases", ("_row", "_old", "_old_u", "_invalid"), _never_null(con, read)).sql("duckdb")
-    states = []
-    for n in logged:
-        was_value = f"json_extract(_old, '{_path(n)}') IS NOT NULL"
-        was_logged = f"({was_value} OR json_extract(_old_u, '{_path(n)}') IS NOT NULL)"
-        if n not in pack.decisions:
-            states.append(f"CASE WHEN {was_logged} THEN 3 ELSE 0 END")
-            continue
-        typ = pack.decisions[n].type.required()
-        col, cause = '"' + n.replace('"', '""') + '"', '"' + (n + CAUSE_SUFFIX).replace('"', '""') + '"'
-        source_ = f"json_extract(_old, '{_path(n)}')" if typ.kind in EXACT_KINDS or typ.kind == Kind.SET \
-            else f"json_extract_string(_old, '{_path(n)}')"
-        old = f"TRY_CAST({source_} AS {duckdb_type(typ)})" if typ.kind != Kind.BOOL else f"({source_} = 'true')"
-        new = f"list_sort({col})" if typ.kind == Kind.SET else col
-        old = f"list_sort({old})" if typ.kind == Kind.SET else old
-        same = f"CASE WHEN {was_value} THEN {cause} IS NULL AND {new} = {old} ELSE {cause} IS NOT NULL END"
-        states.append(f"CASE WHEN NOT {was_logged} THEN 0 WHEN {same} THEN 1 ELSE 2 END")
-    state_cols = ", ".join(f"{s} AS s{i}" for i, s in enumerate(states))
-    con.execute(f"CREATE TEMP TABLE replayed AS SELECT _row, _invalid, {state_cols} FROM ({query}) AS q")
-    sums = ", ".join(f"count(*) FILTER (NOT _invalid AND s{i} IN (1, 2)), count(*) FILTER (NOT _invalid AND s{i} = 2), "
-                     f"count(*) FILTER (NOT _invalid AND s{i} = 3)" for i in range(len(logged)))
-    changed_any = " OR ".join(f"s{i} = 2" for i in range(len(logged))) or "FALSE"
-    totals = con.execute(f"SELECT count(*) FILTER (_invalid), count(*) FILTER (NOT _invalid AND ({changed_any}))"
-                         + (f", {sums}" if sums else "") + " FROM replayed").fetchone()
+    parsed_old, old = _old_columns(pack, logged)
+    sample = {r[0] for r in con.execute(f"SELECT DISTINCT unnest(json_keys(facts)) FROM (SELECT facts FROM log LIMIT {SAMPLE})").fetchall()}
+    _read_cases(con, reading(pack, "facts", sample & set(pack.facts), read), parsed_old, old)
+    if con.execute("SELECT count(*) FILTER (_other) FROM cases").fetchall()[0][0]:
+        # a row sends a name the first rows do not: every name sent, and the cases read again
+        # if some are facts of the pack (the others are unknown names, which `_other` refuses)
+        sent = {r[0] for r in con.execute("SELECT DISTINCT unnest(json_keys(facts)) FROM log").fetchall()} & set(pack.facts)
+        if sent - sample:
+            con.execute("DROP TABLE cases")
+            _read_cases(con, reading(pack, "facts", sent, read), parsed_old, old)
+    keep = ["_row", "_invalid"] + [f"_was{i}" for i in range(1, len(logged) + 1)]
+    keep += [f"_old{i}" for i, n in enumerate(logged, start=1) if n in pack.decisions]
+    query = compile_query(pack, decided, "cases", keep, _never_null(con, read))
+    replayed = sqlglot.select("_row", "_invalid", *(sqlglot.parse_one(s, read="duckdb") for s in _states(pack, logged))).from_(query.subquery("q"))
+    run = _Spark(con, master) if engine == "spark" else _DuckDB(con)
+    run.table("replayed", replayed)
+    sums = ", ".join(f"count(*) FILTER (WHERE NOT _invalid AND s{i} IN (1, 2)), count(*) FILTER (WHERE NOT _invalid AND s{i} = 2), "
+                     f"count(*) FILTER (WHERE NOT _invalid AND s{i} = 3)" for i in range(1, len(logged) + 1))
+    changed_any = " OR ".join(f"s{i} = 2" for i in range(1, len(logged) + 1)) or "FALSE"
+    totals = run.rows(f"SELECT count(*) FILTER (WHERE _invalid), count(*) FILTER (WHERE NOT _invalid AND ({changed_any}))"
+                      + (f", {sums}" if sums else "") + " FROM replayed")[0]
     report.invalid_cases, report.changed_cases = totals[0], totals[1]
+    shown = _example_ids(run, totals, len(logged), examples)
     compiled = CompiledPack(pack)
     for i, n in enumerate(logged):
         entry = DecisionChanges(n, *totals[2 + 3 * i: 5 + 3 * i])
@@ -171,22 +155,85 @@ def replay_sql(source: str, pack: ir.Pack, pack_name: str | None = None, limit: 
             continue  # logged only in cases the pack now refuses
         report.decisions[n] = entry
         if entry.changed and examples:
-            ids = [r[0] for r in con.execute(f"SELECT _row FROM replayed WHERE s{i} = 2 AND NOT _invalid ORDER BY _row LIMIT {int(examples)}").fetchall()]
-            for row in _rows(con, ids):
+            for row in _rows(con, shown.get(i + 1, [])):
                 new = decide_json(compiled, row.facts, [n])
                 entry.examples.append({"decision_id": row.decision_id, "time": row.time, "version": row.version,
                                        "facts": row.facts, "old": _outcome(n, row.decisions, row.undetermined),
                                        "new": _outcome(n, new["decisions"], new["undetermined"])})
     if report.invalid_cases and examples:
-        ids = [r[0] for r in con.execute(f"SELECT _row FROM replayed WHERE _invalid ORDER BY _row LIMIT {int(examples)}").fetchall()]
-        for row in _rows(con, ids):
+        for row in _rows(con, shown.get(0, [])):
             try:
                 read_facts(pack, row.facts)
                 errors = [{"path": "facts", "message": "refused"}]
             except InvalidFacts as err:
                 errors = [{"path": e.path, "message": e.message} for e in err.errors]
             report.invalid.append({"decision_id": row.decision_id, "facts": row.facts, "errors": errors})
+    run.close()
     return report
+
+
+def _example_ids(run, totals: tuple, count: int, examples: int) -> dict[int, list[str]]:
+    """The ids of the first `examples` rows (in id order) that change each logged decision i
+    (from 1) with changes, and under 0 of the refused rows: one query."""
+    wanted = [(0, "_invalid")] if totals[0] else []
+    wanted += [(i, f"s{i} = 2 AND NOT _invalid") for i in range(1, count + 1) if totals[3 + 3 * (i - 1)]]
+    if not wanted or not examples:
+        return {}
+    parts = [f"SELECT * FROM (SELECT {i} AS k, _row FROM replayed WHERE {where} ORDER BY _row LIMIT {int(examples)})"
+             for i, where in wanted]
+    shown: dict[int, list[str]] = {}
+    for k, row in sorted(run.rows(" UNION ALL ".join(parts))):
+        shown.setdefault(k, []).append(row)
+    return shown
+
+
+def _read_cases(con, facts: Reading, parsed_old: str, old: list[str]) -> None:
+    """The table `cases`: per logged row its id (`_row`), whether the reader refuses its facts
+    (`_invalid`), whether it sends a name `facts` does not look for (`_other`), the values of
+    the facts read, and the logged decisions (`_old_columns`)."""
+    con.execute("CREATE TEMP TABLE cases AS " + typed_rows(facts, "log", "decision_id AS _row", parsed_old, old))
+
+
+class _DuckDB:
+    """The replay's queries on the DuckDB connection that read the log."""
+
+    def __init__(self, con):
+        self.con = con
+
+    def table(self, name: str, query) -> None:
+        self.con.execute(f"CREATE TEMP TABLE {name} AS {query.sql('duckdb', copy=False)}")
+
+    def rows(self, text: str) -> list[tuple]:
+        return self.con.execute(text).fetchall()
+
+    def close(self) -> None:
+        self.con.close()
+
+
+class _Spark:
+    """The replay's queries on Spark: the checked cases go over as Arrow, the decided and
+    compared table stays in Spark (cached), only counts and example ids come back."""
+
+    def __init__(self, con, master: str | None):
+        from ruleproof.checker.sql.engines import spark_session
+
+        self.session = spark_session(master or "local[1]")
+        self.session.createDataFrame(con.sql("SELECT * FROM cases").to_arrow_table()).createOrReplaceTempView("cases")
+        self.frames = []
+
+    def table(self, name: str, query) -> None:
+        frame = self.session.sql(query.sql("spark", copy=False)).cache()
+        frame.createOrReplaceTempView(name)
+        self.frames.append(frame)
+
+    def rows(self, text: str) -> list[tuple]:
+        return [tuple(r) for r in self.session.sql(sqlglot.transpile(text, read="duckdb", write="spark")[0]).collect()]
+
+    def close(self) -> None:
+        for frame in self.frames:
+            frame.unpersist()
+        for view in ("cases", "replayed"):
+            self.session.catalog.dropTempView(view)
 
 
 def _never_null(con, facts: set[str]) -> set[str]:
@@ -194,7 +241,7 @@ def _never_null(con, facts: set[str]) -> set[str]:
     names = sorted(facts)
     if not names:
         return set()
-    counts = con.execute("SELECT " + ", ".join(f"count({_quoted(n)}) = count(*)" for n in names) + " FROM cases").fetchone()
+    counts = con.execute("SELECT " + ", ".join(f"count({quoted(n)}) = count(*)" for n in names) + " FROM cases").fetchall()[0]
     return {n for n, full in zip(names, counts) if full}
 
 

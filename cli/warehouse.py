@@ -96,8 +96,6 @@ def _undetermined(cause: Cause) -> dict:
 def batch(pack: ir.Pack, cases: str, out: str, engine: str, names: list[str] | None, master: str | None,
           progress=None) -> dict:
     """Decide every case of file `cases` into file `out`; counts of decided and bad rows."""
-    from ruleproof.checker.sql.cases import ROW, case_table, outcomes
-
     require_decisions(pack, names)
     source, target = _format(cases, "--cases"), _format(out, "--out")
     wanted = list(names) if names else list(pack.decision_order)
@@ -114,6 +112,8 @@ def batch(pack: ir.Pack, cases: str, out: str, engine: str, names: list[str] | N
             return _parquet_to_parquet(pack, cases, out, names, progress is not None)
         except duckdb.Error as err:  # a column of another type than its fact's, an unreadable file
             raise ValueError(f"{cases}: {str(err).splitlines()[0]}") from None
+    from ruleproof.checker.sql.cases import ROW, case_table, outcomes
+
     raw = _read_any(cases, source)
     results: list[dict] = [{} for _ in raw]
     good: list[tuple[int, dict]] = []
@@ -207,7 +207,7 @@ def _parquet_to_parquet(pack: ir.Pack, cases: str, out: str, names: list[str] | 
                           exp.EQ(this=exp.column("file_row_number"), expression=exp.true()))
     source = exp.select(row, *columns).from_(reader).subquery("cases")
     full = parquet_never_null(con, cases) & set(pack.facts)
-    query = compile_query(pack, names, source, (ROW,), full).sql("duckdb")
+    query = compile_query(pack, names, source, (ROW,), full).sql("duckdb", copy=False)  # written once: no copy of the tree first
     con.execute(f"COPY ({query}) TO '{out.replace(chr(39), chr(39) * 2)}' (FORMAT parquet)")
     count = con.execute("SELECT count(*) FROM read_parquet(?)", [out]).fetchone()[0]
     return {"cases": count, "decided": count, "bad": 0}
@@ -252,13 +252,14 @@ def cmd_batch(args: argparse.Namespace) -> int:
     from ruleproof.checker.decisions import UnknownDecisions
     from ruleproof.checker.sql.dialects import UnsupportedConstruct
     from ruleproof.common import EXIT_OK, UsageError, load_ok
-    from ruleproof.deciding import report_invalid
 
     pack = load_ok(args.pack).pack
     try:
         counts = batch(pack, args.cases, args.out, args.engine, args.decision, args.spark_master,
                        progress=show_progress if sys.stderr.isatty() else None)
     except UnknownDecisions as err:
+        from ruleproof.deciding import report_invalid  # imported when needed: it loads the partial evaluator
+
         return report_invalid(err)
     except (ValueError, OSError, UnsupportedConstruct) as err:
         raise UsageError(str(err)) from None

@@ -58,3 +58,19 @@ def test_duckdb_replay_compares_cases_that_leave_out_a_fact_with_a_range(logged,
     python, duckdb = both_engines(str(path), str(target))
     assert python["replayed"] > 0 and python["decisions"]
     assert duckdb == python
+
+
+def test_spark_replay_refuses_date_times_before_reading_a_case(tmp_path, capsys):
+    """What Spark's SQL cannot express exactly (date-times) is refused with its place in the
+    pack, as `batch --engine spark` refuses it, before any session starts."""
+    pack = tmp_path / "policies" / "moments"
+    pack.mkdir(parents=True)
+    (pack / "pack.rules").write_text('pack moments version "1"\nfact at: datetime\nfact gap: minutes\n'
+                                     'decision earlier: datetime cite "c" = at - gap\n')
+    path = tmp_path / "d.sqlite"
+    app = make_app(tmp_path / "policies", decision_log=path)
+    assert app.test_client().post("/v1/decide", json={"pack": "moments", "facts": {"at": "2026-01-01T10:00", "gap": 5}}).status_code == 200
+    close(app)
+    code, _ = run_cli("replay", "--log", str(path), "--pack", str(pack), "--engine", "spark")
+    err = capsys.readouterr().err
+    assert code == 2 and "pack.rules:4:" in err and "spark" in err.lower(), err

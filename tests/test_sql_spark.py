@@ -1,10 +1,13 @@
 """The SQL back end on Apache Spark (pyspark, a local session on Debian's Java; one session for
-this module): the visible examples through `ruleproof batch --engine spark`, and a sample of
+this module): the visible examples through `ruleproof batch --engine spark`, a sample of
 the differential cases (marketplace, generated and collections packs, each with missing-fact copies) decided
-in one Spark query per pack, agreeing with the evaluator on every decision and cause."""
+in one Spark query per pack, agreeing with the evaluator on every decision and cause, and a
+decision log replayed with `ruleproof replay --engine spark` reporting what the evaluator's
+replay reports."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -12,6 +15,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from ruleproof.checker.pipeline import load_texts
 from ruleproof.checker.sql.engines import decide_spark, spark_session
+from server_support import close, make_app
+from test_server_log import CASES, new_version, run_cli
 
 try:
     from tests.sql_differential import check_sql
@@ -112,3 +117,22 @@ def test_spark_months_agree_with_the_evaluator(spark):
                      "CROSS JOIN (SELECT explode(sequence(-13, 13)) AS n)").collect()
     assert len(rows) == 731 * 27
     assert all(r.r == dt.date.fromordinal(CONCRETE_MONTHS.add(r.d.toordinal(), r.n)) for r in rows)
+
+
+def test_replay_on_spark_reports_what_the_evaluator_reports(spark, tmp_path):
+    """Changed decisions by count, by decision and with examples, and a refused case (it sends
+    a fact the new version removed)."""
+    path = tmp_path / "decisions.sqlite"
+    app = make_app(decision_log=path)
+    client = app.test_client()
+    client.post("/v1/decide", json={"pack": "shop", "facts": CASES[0]})
+    client.post("/v1/decide/batch", json={"pack": "shop", "cases": CASES[1:] + [{**CASES[0], "express": True}]})
+    close(app)
+    v2 = str(new_version(tmp_path, remove_fact=True))
+    reports = {}
+    for engine in ("python", "spark"):
+        code, text = run_cli("replay", "--log", str(path), "--pack", v2, "--format", "json", "--engine", engine)
+        assert code == 0
+        reports[engine] = json.loads(text)
+    assert reports["python"]["changed_cases"] == 4 and reports["python"]["invalid_cases"] == 1
+    assert reports["spark"] == reports["python"]

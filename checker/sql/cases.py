@@ -10,8 +10,8 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from fractions import Fraction
+from typing import TYPE_CHECKING
 
-import pyarrow as pa
 from ruleproof.checker import ir
 from ruleproof.checker.semantics.kinds import DECIMALS, EXACT_KINDS, Kind
 from ruleproof.checker.semantics.outcomes import Cause
@@ -19,11 +19,16 @@ from ruleproof.checker.sql.compile import CAUSE_SUFFIX
 from ruleproof.checker.types import Type
 from ruleproof.checker.values import to_wire
 
+if TYPE_CHECKING:  # pyarrow is imported where a table is made (Parquet to Parquet on DuckDB needs none)
+    import pyarrow as pa
+
 ROW = "_row"  # the case's place in its input, kept through the query
 
 
 def arrow_type(typ: Type) -> pa.DataType:
     """The column type of a fact of type `typ`."""
+    import pyarrow as pa
+
     kind = typ.kind
     if kind == Kind.BOOL:
         return pa.bool_()
@@ -65,6 +70,8 @@ def duckdb_type(typ: Type) -> str:
 
 def fact_schema(pack: ir.Pack) -> pa.Schema:
     """The schema of a table of cases of `pack` (the row number first)."""
+    import pyarrow as pa
+
     return pa.schema([pa.field(ROW, pa.int64())] + [pa.field(f.name, arrow_type(f.type.required())) for f in pack.facts.values()])
 
 
@@ -89,6 +96,8 @@ def column_value(value, typ: Type):
 
 def case_table(pack: ir.Pack, cases: Iterable[tuple[int, dict]]) -> pa.Table:
     """An Arrow table of (row number, IR facts as `read_facts` gives them) cases."""
+    import pyarrow as pa
+
     facts = list(pack.facts.values())
     rows: list[int] = []
     columns: list[list] = [[] for _ in facts]

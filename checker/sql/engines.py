@@ -8,11 +8,14 @@ overflow stops the query instead of wrapping, and in UTC.
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from typing import TYPE_CHECKING
 
-import pyarrow as pa
 from ruleproof.checker import ir
 from ruleproof.checker.sql.cases import ROW
 from ruleproof.checker.sql.compile import compile_query
+
+if TYPE_CHECKING:  # tables come in and go out as Arrow; Parquet to Parquet on DuckDB needs no pyarrow
+    import pyarrow as pa
 
 SOURCE = "cases"
 
@@ -20,7 +23,7 @@ SOURCE = "cases"
 def duckdb_query(pack: ir.Pack, names: Sequence[str] | None, source: str = SOURCE, keep: Sequence[str] = (ROW,),
                  present: Collection[str] = ()) -> str:
     """The query text for DuckDB (`present`: facts whose column holds no NULL)."""
-    return compile_query(pack, names, source, keep, present).sql("duckdb")
+    return compile_query(pack, names, source, keep, present).sql("duckdb", copy=False)
 
 
 def never_null(pack: ir.Pack, cases: pa.Table) -> set[str]:
@@ -73,5 +76,5 @@ def decide_spark(pack: ir.Pack, cases: pa.Table, names: Sequence[str] | None = N
     spark = session if session is not None else spark_session()
     frame = spark.createDataFrame(cases)
     frame.createOrReplaceTempView(SOURCE)
-    query = compile_query(pack, names, SOURCE, (ROW,), never_null(pack, cases)).sql("spark") + f" ORDER BY `{ROW}`"
+    query = compile_query(pack, names, SOURCE, (ROW,), never_null(pack, cases)).sql("spark", copy=False) + f" ORDER BY `{ROW}`"
     return spark.sql(query).toArrow()
