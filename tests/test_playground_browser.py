@@ -9,12 +9,13 @@ tests/artifacts/playground/."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import threading
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Page, expect, sync_playwright
 from ruleproof.server.app import create_app
 from werkzeug.serving import make_server
 
@@ -158,6 +159,7 @@ def test_undo_survives_a_tab_switch_share_link_reopens_the_edits_reset_shows_the
     desktop.locator("#tab-refunds\\.rules").click()
     _show_line(desktop, "const refund_wait = 3 days")
     desktop.locator("#share-button").click()
+    expect(desktop.locator("#share-link")).to_have_value(re.compile("#edits="))  # share() compresses asynchronously
     link = desktop.locator("#share-link").input_value()
     assert "#edits=" in link and "refund_wait" not in link  # compressed, in the fragment only
     other, errors = _open(browser, link, 1440, 900)
