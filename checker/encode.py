@@ -308,14 +308,17 @@ class Encoder(FactVariables, CollectionTerms, CalendarTerms):
 
     def _Compare(self, e: ir.Compare) -> Sym:
         if type(e.left) is ir.FactRef and type(e.right) is ir.Const and e.right.value is not None:
-            # a table's cell: one term per fact, operator and constant, however many rows repeat it
-            # (the term depends on nothing else: the fact's variable, the constant's kind and value)
-            key = (e.left.name, e.op, e.left.type.kind, e.right.type.kind, e.right.value)
-            sym = self._cells.get(key)
-            if sym is None:
-                sym = self._cells[key] = self._compare(e)
-            return sym
+            return self.cell((e.left.name, e.op, e.left.type.kind, e.right.type.kind, e.right.value), e, self._compare)
         return self._compare(e)
+
+    def cell(self, key: tuple, e: ir.Expr, make) -> Sym:
+        """`make(e)` for a table's cell (a fact tested against constants), made once per `key`
+        however many rows repeat the cell: the key says all the term depends on (the fact's
+        name, the test and its constants, their kinds)."""
+        sym = self._cells.get(key)
+        if sym is None:
+            sym = self._cells[key] = make(e)
+        return sym
 
     def _compare(self, e: ir.Compare) -> Sym:
         left, right = self.expr(e.left), self.expr(e.right)
@@ -329,22 +332,6 @@ class Encoder(FactVariables, CollectionTerms, CalendarTerms):
             same_sort = (k in INTEGER_KINDS and m in INTEGER_KINDS) or (k in EXACT_KINDS and m in EXACT_KINDS)
             value = ordering(op, a, b) if same_sort else COMPARE[op](a, b)
         return Sym(value, None, first_cause(left.why, right.why))
-
-    def _InSet(self, e: ir.InSet) -> Sym:
-        element = self.expr(e.element)
-        if isinstance(e.set, ir.Const):
-            options = [self.constant(m, e.element.type) for m in e.set.value]
-            return Sym(z3.Or(*[element.value == o for o in options]) if options else z3.BoolVal(False), None, element.why)
-        members = self.expr(e.set)
-        value = z3.Or(*[z3.And(element.value == i, bit) for i, bit in enumerate(members.value)])
-        return Sym(value, None, first_cause(element.why, members.why))
-
-    def _SetOf(self, e: ir.SetOf) -> Sym:
-        members = e.type.element.members
-        items = [self.expr(i) for i in e.items]
-        bits = tuple(z3.Or(*[item.value == i for item in items]) if items else z3.BoolVal(False)
-                     for i in range(len(members)))
-        return Sym(bits, None, first_cause(*(item.why for item in items)))
 
     def _Arith(self, e: ir.Arith) -> Sym:
         op = ArithOp(e.op)

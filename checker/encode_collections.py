@@ -1,4 +1,7 @@
-"""Aggregates over list facts as Z3 terms: a mixin of `checker.encode.Encoder`.
+"""Sets, and aggregates over list facts, as Z3 terms: a mixin of `checker.encode.Encoder`.
+
+A set is one boolean per member of its element type; membership in a constant set is a
+disjunction of equalities, made once per fact and set (a table repeats its cells).
 
 A list fact is a length and one slot per possible record (`encode_facts.Slots`). An
 aggregate's filter and field are encoded once over placeholder variables, one per field of
@@ -17,10 +20,37 @@ from ruleproof.checker.semantics.aggregates import AggregateOp, fold
 from ruleproof.checker.semantics.kinds import EXACT_KINDS, Kind
 from ruleproof.checker.semantics.outcomes import Cause
 from ruleproof.checker.types import Type
+from ruleproof.checker.z3_terms import disjunction, equals_code
 
 
 class CollectionTerms:
-    """`_Item` and `_Aggregate` for the encoder (which supplies `expr` and `tag`)."""
+    """`_InSet`, `_SetOf`, `_Item` and `_Aggregate` for the encoder (which supplies `expr`,
+    `cell`, `constant` and `tag`)."""
+
+    def _InSet(self, e: ir.InSet) -> Sym:
+        if type(e.element) is ir.FactRef and type(e.set) is ir.Const:
+            return self.cell(("in", e.element.name, e.element.type.kind, e.set.value), e, self._in_set)
+        return self._in_set(e)
+
+    def _in_set(self, e: ir.InSet) -> Sym:
+        element = self.expr(e.element)
+        if isinstance(e.set, ir.Const):
+            typ = e.element.type
+            if typ.kind == Kind.ENUM:  # an enum is its member's index: `==` without the API's coercions
+                options = [equals_code(element.value, typ.members.index(m)) for m in e.set.value]
+            else:
+                options = [element.value == self.constant(m, typ) for m in e.set.value]
+            return Sym(disjunction(options), None, element.why)
+        members = self.expr(e.set)
+        value = z3.Or(*[z3.And(element.value == i, bit) for i, bit in enumerate(members.value)])
+        return Sym(value, None, first_cause(element.why, members.why))
+
+    def _SetOf(self, e: ir.SetOf) -> Sym:
+        members = e.type.element.members
+        items = [self.expr(i) for i in e.items]
+        bits = tuple(z3.Or(*[item.value == i for item in items]) if items else z3.BoolVal(False)
+                     for i in range(len(members)))
+        return Sym(bits, None, first_cause(*(item.why for item in items)))
 
     def _placeholder(self, index: int, typ: Type) -> z3.ExprRef:
         """The variable standing for field `index` of the record being read."""
