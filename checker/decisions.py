@@ -13,6 +13,9 @@ from ruleproof.checker.evaluate import CompiledPack
 from ruleproof.checker.timeline import timeline as draw_timeline
 from ruleproof.checker.values import FactError, InvalidFacts, read_facts
 
+#: the cause of a decision whose value the wire format cannot write (see `unwritable`)
+OUT_OF_RANGE = "out_of_range"
+
 
 class UnknownDecisions(InvalidFacts):
     """Decision names asked for that the pack does not have."""
@@ -39,6 +42,16 @@ def require_decisions(pack: ir.Pack, names: Sequence[str] | None) -> None:
         raise UnknownDecisions(unknown)
 
 
+def unwritable(err: Exception) -> dict:
+    """The undetermined entry of a decision whose value the wire format cannot write (a date
+    past 9999-12-31): cause `out_of_range`, which only the wire gives, never the semantics.
+
+    >>> unwritable(OverflowError("date value out of range"))["cause"]
+    'out_of_range'
+    """
+    return {"reason": f"cannot compute: {err}", "cause": OUT_OF_RANGE, "depends_on": []}
+
+
 def decide_json(compiled: CompiledPack, raw_facts: object, names: list[str] | None = None,
                 explain: bool = False, timeline: bool = False, names_checked: bool = False) -> dict:
     """Decide one case; with `explain` add its trace, with `timeline` its timeline (drawn
@@ -63,7 +76,7 @@ def decide_json(compiled: CompiledPack, raw_facts: object, names: list[str] | No
         try:
             decisions[n] = write(v)
         except (ValueError, OverflowError) as err:  # e.g. a date past 9999-12-31: not computable, like in decide
-            outcome.undetermined[n] = {"reason": f"cannot compute: {err}", "depends_on": []}
+            outcome.undetermined[n] = unwritable(err)
     result = {
         "pack": pack.name,
         "version": pack.version,

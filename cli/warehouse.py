@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 from ruleproof.checker import ir
-from ruleproof.checker.decisions import require_decisions
+from ruleproof.checker.decisions import require_decisions, unwritable
 from ruleproof.checker.evaluate import CompiledPack
 from ruleproof.checker.semantics.outcomes import NO_RULE_APPLIES, Cause
 from ruleproof.checker.values import InvalidFacts, read_facts, to_wire
@@ -85,7 +85,7 @@ def decided_json(compiled: CompiledPack, facts: dict, names: list[str] | None) -
         try:
             decisions[n] = to_wire(v, pack.decisions[n].type)
         except (ValueError, OverflowError) as err:  # a date past 9999-12-31, as decide_json says
-            outcome.undetermined[n] = {"reason": f"cannot compute: {err}", "depends_on": []}
+            outcome.undetermined[n] = unwritable(err)
     return {"pack": pack.name, "version": pack.version, "decisions": decisions, "undetermined": outcome.undetermined}
 
 

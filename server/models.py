@@ -107,8 +107,9 @@ class PackFilesV1(Out):
 
 class UndeterminedV1(Out):
     reason: str
-    cause: Literal["no_value", "missing_fact", "conflict", "gap", "division_by_zero", "empty_list"] = Field(
-        description="the class of the reason (checker/semantics/outcomes.py): no_value is not an error, the others are")
+    cause: Literal["no_value", "missing_fact", "conflict", "gap", "division_by_zero", "empty_list", "out_of_range"] = Field(
+        description="the class of the reason (checker/semantics/outcomes.py): no_value is not an error, the others "
+                    "are; out_of_range: a value the wire format cannot write (a date past 9999-12-31)")
     depends_on: list[str] = Field(default_factory=list, description="facts the caller did not send that would decide it")
     rules: list[str] | None = Field(default=None, description="the rules in conflict")
 

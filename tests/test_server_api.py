@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 from contextlib import redirect_stdout
+from pathlib import Path
 
 import pytest
 from ruleproof import main as cli
@@ -507,5 +508,21 @@ def test_validate_past_the_solver_time_limit_answers_unknown():
         body = shape(m.ValidateResponseV1, app.test_client().post("/v1/validate", json={"files": files}).json)
         unknown = [d for d in body["diagnostics"] if d["code"] == "W613"]
         assert unknown and all(d["check_verdict"] == "unknown" for d in unknown)
+    finally:
+        close(app)
+
+
+def test_a_date_past_the_wire_formats_range_is_undetermined_out_of_range_in_the_contract():
+    """period_end(9999-12-20, 14) is in year 10000: the evaluator computes it, the wire cannot
+    write it. Found by test_server_fuzz: the entry lacked the `cause` the contract requires."""
+    app = make_app(Path(__file__).resolve().parent.parent / "policies")
+    try:
+        for body in ({"pack": "marketplace", "facts": {"today": "9999-12-20"}, "decisions": ["next_sales_assessment_on"]},
+                     {"pack": "marketplace", "facts": {"today": "9999-12-20"}, "decisions": ["next_sales_assessment_on"],
+                      "explain": True}):
+            response = app.test_client().post("/v1/decide", json=body)
+            assert response.status_code == 200, response.json
+            entry = shape(m.DecideResponseV1, response.json)["undetermined"]["next_sales_assessment_on"]
+            assert entry["cause"] == "out_of_range" and entry["reason"].startswith("cannot compute")
     finally:
         close(app)

@@ -13,7 +13,7 @@ from contextlib import redirect_stdout
 import pytest
 from ruleproof import main as cli
 from ruleproof.server.decision_log import DecisionLog, new_id, read_log
-from ruleproof.server.logstore import SCHEMA_VERSION, LogError
+from ruleproof.server.logstore import SCHEMA_VERSION, LogError, SqliteStore
 from server_support import CASE, SHOP, close, make_app
 
 CASES = [
@@ -105,6 +105,36 @@ def test_the_log_is_private_versioned_and_refuses_what_is_not_a_log(tmp_path):
     (tmp_path / "junk").write_bytes(b"x" * 4096)
     with pytest.raises(LogError, match="is not a decision log"):
         DecisionLog(tmp_path / "junk")
+
+
+def test_writers_of_one_log_take_turns_on_its_lock_file(tmp_path):
+    """Two stores on one file (as two workers hold): while one holds the writers' lock, the
+    other's write waits for it — in the kernel, not in SQLite's busy sleeps — and then goes
+    through; the lock file is private like the log."""
+    path = tmp_path / "d.sqlite"
+    first, second = SqliteStore(path), SqliteStore(path)
+    record = ("id-2", "2026-01-01T00:00:00.000Z", "p", "1", "{}", "{}", "{}", None, "ab12")
+    written = threading.Event()
+
+    def write():
+        second.write([record])
+        written.set()
+
+    try:
+        with first._writer_turn():
+            writer = threading.Thread(target=write)
+            writer.start()
+            assert not written.wait(0.3)  # held: the second store waits
+            first.conn.execute("BEGIN IMMEDIATE")  # the first writes meanwhile without SQLite's busy error
+            first.conn.execute("INSERT INTO decisions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", ("id-1", *record[1:]))
+            first.conn.execute("COMMIT")
+        assert written.wait(10)
+        writer.join()
+        assert [row[0] for row in first.read()] == ["id-1", "id-2"]
+        assert (tmp_path / "d.sqlite.lock").stat().st_mode & 0o777 == 0o600
+    finally:
+        first.close()
+        second.close()
 
 
 def test_log_can_be_off_and_batches_unlogged(tmp_path):
