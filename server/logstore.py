@@ -127,6 +127,10 @@ class SqliteStore:
         """Insert `records` in one transaction (ids already present are kept as they are)."""
         try:
             with self._writer_turn():
+                if len(records) <= ROWS_PER_STATEMENT:  # one statement is a transaction of its own
+                    self.conn.execute(insert_sql(len(records), "?", "INSERT OR IGNORE INTO", ""),
+                                      [value for record in records for value in record])
+                    return
                 self.conn.execute("BEGIN IMMEDIATE")
                 try:
                     # many rows per statement: sqlite3 releases the GIL once per statement
