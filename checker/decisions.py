@@ -66,17 +66,21 @@ def decide_json(compiled: CompiledPack, raw_facts: object, names: list[str] | No
         outcome = compiled.decide(facts, names)
     else:  # the facts converted inside the plan's function, only those it reads
         outcome = compiled.decide_wire(raw_facts, names)
-    decisions = {}
+    values = outcome.values
+    # written in place unless the trace or the timeline reads the outcome's values afterwards
+    decisions = dict(values) if explain or timeline else values
     writers = compiled.wire_writers
-    for n, v in outcome.values.items():
-        write = writers[n]
-        if write is None:  # the value is its own wire form
-            decisions[n] = v
-            continue
+    unwritten = None
+    for n in writers.keys() & values.keys():  # the values that are not their own wire form
         try:
-            decisions[n] = write(v)
+            decisions[n] = writers[n](values[n])
         except (ValueError, OverflowError) as err:  # e.g. a date past 9999-12-31: not computable, like in decide
-            outcome.undetermined[n] = unwritable(err)
+            unwritten = unwritten or {}
+            unwritten[n] = unwritable(err)
+    if unwritten:  # in decision order, after the others
+        for n in [n for n in decisions if n in unwritten]:
+            del decisions[n]
+            outcome.undetermined[n] = unwritten[n]
     result = {
         "pack": pack.name,
         "version": pack.version,

@@ -376,8 +376,10 @@ class CompiledPack:
 
     @cached_property
     def wire_writers(self) -> dict[str, object]:
-        """For each decision, `values.writer` of its type: None where a value is its own wire form."""
-        return {name: writer(d.type) for name, d in self.pack.decisions.items()}
+        """`values.writer` of each decision's type, for the decisions whose values are not their
+        own wire form (dates, amounts, rates, sets, lists)."""
+        writers = {name: writer(d.type) for name, d in self.pack.decisions.items()}
+        return {name: write for name, write in writers.items() if write is not None}
 
     def needed(self, names: list[str] | None) -> list[str]:
         """The decisions to compute for `names` (all if None), dependencies first."""

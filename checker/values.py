@@ -373,7 +373,16 @@ def writer(typ: Type):
         return write
     if kind in EXACT_KINDS:
         def write(value):
-            return value if type(value) is int else to_wire(value, typ)
+            kind = type(value)
+            if kind is int:
+                return value
+            if kind is Fraction:  # to_wire's answer without making the Fraction again
+                n, d = value.numerator, value.denominator
+                if d == 1:
+                    return n
+                if -_FLOAT_WHOLE * d < n < _FLOAT_WHOLE * d:
+                    return n / d  # float(value): Fraction.__float__ divides the same two integers
+            return to_wire(value, typ)
         return write
     return lambda value: to_wire(value, typ)
 
