@@ -82,7 +82,7 @@ class DecisionSym:
     and its cause term (`why`, built on first use: only readers of the decision and a few
     checks need it)."""
 
-    __slots__ = ("value", "defined", "selected", "settled", "_why", "_build_why")
+    __slots__ = ("value", "defined", "selected", "settled", "_why", "_build_why", "_always_settled")
 
     def __init__(self, value: object, defined: z3.BoolRef, selected: tuple, settled: z3.BoolRef,
                  why: Callable[[], z3.ArithRef | None]):
@@ -91,6 +91,15 @@ class DecisionSym:
         self.selected = selected
         self.settled = settled  # every condition, and every selected rule's conclusion, determined
         self._why, self._build_why = None, why
+        self._always_settled: bool | None = None
+
+    @property
+    def always_settled(self) -> bool:
+        """Whether `settled` simplifies to true: nothing in the decision can be undetermined
+        (simplified once, however many rules ask)."""
+        if self._always_settled is None:
+            self._always_settled = z3.is_true(z3.simplify(self.settled))
+        return self._always_settled
 
     @property
     def why(self) -> z3.ArithRef | None:

@@ -6,6 +6,7 @@ import z3
 from ruleproof.checker import ir
 from ruleproof.checker.diagnostics import Diagnostic
 from ruleproof.checker.encode_outcomes import determined, distinct
+from ruleproof.checker.z3_terms import negation
 
 
 def check_decision(ctx, decision: ir.Decision) -> list[Diagnostic]:
@@ -44,7 +45,7 @@ def _decides_alone(ctx, decision: ir.Decision, rule: ir.Rule) -> bool:
     key = (decision.name, rule.name)
     overlapping = ctx.overlapping(decision, rule)
     settled = enc.decisions[decision.name].settled
-    if z3.is_true(z3.simplify(settled)) and _fallback_differs(decision, rule):
+    if enc.decisions[decision.name].always_settled and _fallback_differs(decision, rule):
         if not overlapping:
             # no other rule can fire with it, nothing in it can be undetermined: wherever it
             # fires (the dead-rule check's question) it alone decides, and differently
@@ -54,7 +55,7 @@ def _decides_alone(ctx, decision: ir.Decision, rule: ir.Rule) -> bool:
             # wherever it wins it decides alone, or conflicts with others that agree among
             # themselves: without it the fallback or they decide (the shadowed check's question)
             return ctx.can_win(decision, rule).refuted
-    others = [z3.Not(enc.wins[(decision.name, o.name)]) for o in overlapping]
+    others = [negation(enc.wins[(decision.name, o.name)]) for o in overlapping]
     # selected (implied where no other rule wins: said, so that a case found answers whether the
     # rule can win and fire too; this check runs before the dead-rule and shadowed checks)
     goal = [enc.selected[key], enc.wins[key], *others, settled]
