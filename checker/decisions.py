@@ -63,7 +63,7 @@ def decide_json(compiled: CompiledPack, raw_facts: object, names: list[str] | No
         require_decisions(pack, names)
     if explain or timeline:  # both read the facts again: read them once, here
         facts = read_facts(pack, raw_facts)
-        outcome = compiled.decide(facts, names)
+        outcome = compiled.decide(facts, names, complete=True)
     else:  # the facts converted inside the plan's function, only those it reads
         outcome = compiled.decide_wire(raw_facts, names)
     values = outcome.values

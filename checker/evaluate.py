@@ -35,11 +35,13 @@ SHORT = 16  # a decision of at most this many rules tests "no later rule selecte
 class Outcome:
     """The decisions of one case: values (IR representation) and the undetermined ones (with
     `reason`, `cause`, `depends_on` and, for conflicts, `rules`) among those asked; `computed`
-    holds every decision the plan ran (the asked ones and what they read), None for no value."""
+    holds the decisions the plan ran (the asked ones and those a rule read; with `complete`,
+    every decision they depend on), None for no value."""
 
     values: dict[str, object] = field(default_factory=dict)
     undetermined: dict[str, dict] = field(default_factory=dict)
     computed: dict[str, object] = field(default_factory=dict, repr=False)
+    complete: bool = field(default=True, repr=False)
 
 
 def _agree(won: list[tuple[str, object]], exclusive: bool = False):
@@ -367,6 +369,7 @@ class CompiledPack:
         self._namespace = namespace_base
         self._plans: dict[tuple[str, ...] | None, tuple] = {}
         self._wires: dict[tuple[str, ...] | None, tuple] = {}  # fused.wire_decider's, by names asked
+        self._complete: dict[tuple[str, ...], object] = {}  # plans deciding every dependency, by names asked
         self.shapes = 0  # functions specialised to a key set made so far (fused.MAX_PACK_SHAPES at most)
 
     @cached_property
@@ -411,13 +414,25 @@ class CompiledPack:
             if len(self._plans) >= 1024:  # callers choosing names freely must not grow it without bound
                 self._plans.clear()
                 self._wires.clear()
+                self._complete.clear()
             self._plans[key] = plan
         return plan
 
-    def decide(self, facts: dict[str, object], names: list[str] | None = None) -> Outcome:
+    def decide(self, facts: dict[str, object], names: list[str] | None = None, complete: bool = False) -> Outcome:
         """Decide a case from IR-valued facts (see checker.values.read_facts): the decisions in
-        `names` (all if None), computed with everything they read."""
-        return self._plan(names)[1](facts)
+        `names` (all if None). Its `computed` holds them and the decisions a rule read on the
+        way; with `complete`, every decision they depend on (what a trace or a timeline shows
+        and reads) — the values and reasons are the same either way."""
+        if not complete or names is None:
+            return self._plan(names)[1](facts)
+        key = tuple(names)
+        run = self._complete.get(key)
+        if run is None:
+            from ruleproof.checker.fused import plan_function
+
+            order, _, wanted = self._plan(names)
+            run = self._complete[key] = plan_function(self, order, wanted, complete=True)
+        return run(facts)
 
     def decide_wire(self, raw: object, names: list[str] | None = None) -> Outcome:
         """`decide(read_facts(pack, raw), names)`, the same values and undetermined reasons or
@@ -462,7 +477,16 @@ class CompiledPack:
             self._expr_fns[key] = (expr, namespace["value"])
         return self._expr_fns[key][1](facts, outcome.computed)
 
+    def completed(self, facts: dict[str, object], outcome: Outcome) -> Outcome:
+        """`outcome` (of `facts`) with every decision its decisions depend on computed: itself if
+        it was decided so, else decided again with `complete` (same values and reasons)."""
+        if outcome.complete:
+            return outcome
+        names = [n for n in self.pack.decision_order if n in outcome.values or n in outcome.undetermined]
+        return self.decide(facts, names, complete=True)
+
     def explain(self, facts: dict[str, object], outcome: Outcome) -> list[dict]:
         """For every decision decided or undetermined in `outcome`: each rule's status and, for
-        rules that did not fire, the first part of their condition that is not true."""
-        return explain_outcome(self, facts, outcome)
+        rules that did not fire, the first part of their condition that is not true (read
+        from the outcome `completed` gives)."""
+        return explain_outcome(self, facts, self.completed(facts, outcome))

@@ -3,14 +3,15 @@ inlined in straight-line code, from IR facts or straight from wire facts.
 
 `plan_function(compiled, order, wanted)` decides `order` (dependencies first) from IR facts F
 (as `checker.values.read_facts` returns them) and returns the `Outcome` of the decisions
-`wanted` (all if None): their values and undetermined reasons, and every decision computed.
-Only what the outcome holds is built: a decision the caller did not ask for is kept in
-`computed` alone (and, if it could not be decided, among the reasons a later decision reading
-it reports). `plan_function(compiled, order, wanted, wire=True)` takes the wire facts instead
-and converts, once, into locals, only the facts the plan reads, then decides from those
-locals: no dict of converted facts is built. It also decides a decision not asked for only
-where a rule reads it (a function of its own, `_Z{i}`, called at the first read and kept in D):
-the values and reasons asked for are the same, but `computed` holds only what was read.
+`wanted` (all if None): their values and undetermined reasons, and the decisions computed.
+A decision not asked for is decided only where a rule reads it (a function of its own,
+`_Z{i}`, called at the first read and kept in D; if it could not be decided, its reason is
+among those a later decision reading it reports): the values and reasons asked for are those
+of deciding every dependency in order, but `computed` holds only what was read. With
+`complete=True` every dependency is decided in order and kept in `computed` (what traces and
+timelines read). `plan_function(compiled, order, wanted, wire=True)` takes the wire facts
+instead and converts, once, into locals, only the facts the plan reads, then decides from
+those locals (lazily, as above): no dict of converted facts is built.
 
 The wire function accepts only what `read_facts` accepts the same way: each value the plan
 reads goes through the fact's own converter (`values.converters`), or through an inline test
@@ -83,12 +84,13 @@ def wire_decider(compiled, order: list[str], wanted: frozenset[str] | None) -> t
 
 
 def plan_function(compiled, order: list[str], wanted: frozenset[str] | None, wire: bool = False,
-                  sent: tuple[str, ...] | None = None):
+                  sent: tuple[str, ...] | None = None, complete: bool = False):
     """The function deciding `order` in turn (see the module's docstring), or None for a wire
     function over a plan with a large decision (those read a dict of facts: see
     evaluate._large_decision_source). With `sent` (wire only), a function for the wire facts
     objects whose keys are exactly `sent`, in that order, with its decisions folded for them
-    (checker/specialize.py); None if `sent` names something that is not a fact."""
+    (checker/specialize.py); None if `sent` names something that is not a fact. `complete`
+    (IR facts only): every decision of `order` decided and kept in `computed`."""
     pack = compiled.pack
     if wire and any(len(pack.decisions[n].rules) > LARGE for n in order):
         return None
@@ -107,9 +109,12 @@ def plan_function(compiled, order: list[str], wanted: frozenset[str] | None, wir
             return f"_unsent({name!r})"
         return f"({local[name]} if {local[name]} is not NOT_SENT else _unsent({name!r}))"
 
-    # the wire function decides a decision not asked for only where a rule reads it (see _lazy)
-    lazy = [n for n in order if wire and wanted is not None and n not in wanted and n not in constants]
-    calls = {name: f"_Z{i}(R, U, P, D@{i}@)" for i, name in enumerate(lazy)}  # @i@: _Z{i}'s facts (see _taking)
+    # a decision not asked for is decided only where a rule reads it (see _lazy); from IR facts
+    # a large one (its own function over F) is decided in order
+    lazy = [n for n in order if not complete and wanted is not None and n not in wanted and n not in constants
+            and (wire or len(decisions[n].rules) <= LARGE)]
+    # @i@: _Z{i}'s fact locals (see _taking); from IR facts the functions read F
+    calls = {name: f"_Z{i}(R, U, P, D@{i}@)" if wire else f"_Z{i}(F, U, P, D)" for i, name in enumerate(lazy)}
 
     def decision_source(name: str) -> str | None:
         return f"(D[{name!r}] if {name!r} in D else {calls[name]})" if name in calls else None
@@ -118,7 +123,7 @@ def plan_function(compiled, order: list[str], wanted: frozenset[str] | None, wir
     namespace = dict(compiled._namespace, K=compiler.constants, Undetermined=Undetermined, NO_VALUE=NO_RULE_APPLIES,
                      NO_VALUE_CAUSE=Cause.NO_VALUE, NOT_SENT=NOT_SENT, _unsent=_unsent, Unusual=Unusual,
                      Outcome=Outcome, _new=object.__new__)
-    functions = [_lazy(compiled, i, decisions[name], calls[name], compiler, local, required, namespace)
+    functions = [_lazy(compiled, i, decisions[name], calls[name], compiler, local, required, namespace, wire)
                  for i, name in enumerate(lazy)]
     lines = []
     # D: every decision computed; V, U: the values and reasons asked for; P: the reasons of the
@@ -169,7 +174,8 @@ def plan_function(compiled, order: list[str], wanted: frozenset[str] | None, wir
             ]
         lines.append(f"        D[{n}] = v")
     # the Outcome's fields set as its __init__ would set them, without the call to __init__
-    lines += ["    o = _new(Outcome)", "    o.values = V", "    o.undetermined = U", "    o.computed = D", "    return o"]
+    lines += ["    o = _new(Outcome)", "    o.values = V", "    o.undetermined = U", "    o.computed = D",
+              f"    o.complete = {not lazy}", "    return o"]
     namespace["_missing"] = compiled._missing
     body, *functions = _taking(["\n".join(lines), *functions])
     if not wire:
@@ -200,22 +206,26 @@ def _taking(texts: list[str]) -> list[str]:
 
 
 def _lazy(compiled, i: int, decision: ir.Decision, call: str, compiler: ExprCompiler, local: dict[str, str],
-          required: set[str], namespace: dict) -> str:
+          required: set[str], namespace: dict, wire: bool) -> str:
     """The function `_Z{i}` deciding `decision` (one not asked for) when a rule reads it: it
     stores the value in D and returns it, or stores the reason in P and raises KeyError(name),
     as reading it from D after it failed would."""
     name = decision.name
-    deps = sorted(compiled.fact_dependencies[name])
-    filled = {f for f in local if f not in required}
-    namespace[f"_N{i}"] = _missing_sent(compiled, name, [f for f in deps if f in required], filled)
     n = repr(name)
+    if wire:
+        deps = sorted(compiled.fact_dependencies[name])
+        filled = {f for f in local if f not in required}
+        namespace[f"_N{i}"] = _missing_sent(compiled, name, [f for f in deps if f in required], filled)
+        missing = f"_N{i}(R, U, P, e.args[0])"
+    else:
+        missing = f"_missing({n}, F, U, P, e.args[0])"
     return "\n".join([
         f"def {call}:",
         "    try:",
         "        while True:",
         *("        " + line for line in decision_lines(decision, compiler, _breaking)),
         "    except KeyError as e:",
-        f"        P[{n}] = _N{i}(R, U, P, e.args[0])",
+        f"        P[{n}] = {missing}",
         "    except Undetermined as e:",
         f"        P[{n}] = {{'reason': e.reason, 'cause': e.cause, 'depends_on': [], 'rules': list(e.rules)}}",
         "    else:",

@@ -42,8 +42,10 @@ def timeline(pack: ir.Pack, compiled: CompiledPack | None, facts: dict[str, obje
     events = [e for e in events if e["date"] is not None]
     events.extend(marks or [])
     events.sort(key=lambda e: (e["date"], e["kind"] != "fact", e["name"]))
-    windows = [_window(w, compiled, facts, outcome) for w in pack.windows.values() if only is None or w.name in only]
-    windows = [w for w in windows if w is not None]
+    shown = [w for w in pack.windows.values() if only is None or w.name in only]
+    if shown:  # a window's bounds read decisions the outcome may have left undecided
+        outcome = compiled.completed(facts, outcome)
+    windows = [w for w in (_window(w, compiled, facts, outcome) for w in shown) if w is not None]
     text = "; ".join(filter(None, [
         ", ".join(f"{e['name']} {e['date']}" for e in events),
         *(f"window {w['name']} " + ("is empty" if w["empty"] else f"{w['first']} to {w['last']}") for w in windows),

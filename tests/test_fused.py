@@ -9,7 +9,7 @@ import functools
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from ruleproof.checker import evaluate
 from ruleproof.checker.evaluate import CompiledPack
@@ -63,15 +63,43 @@ def test_deciding_from_wire_facts_equals_reading_them_first(data):
 
 
 def agrees_with_read_facts(pack_compiled, raw, names) -> None:
-    """decide_wire on `raw` gives what read_facts + decide give: the same outcome, or the same errors."""
+    """decide_wire on `raw` gives what read_facts + decide give: the same outcome, or the same errors
+    (compared with the plan deciding every dependency: whatever the wire function computed, it
+    computed the same)."""
     try:
-        expected = pack_compiled.decide(read_facts(pack_compiled.pack, raw), names)
+        expected = pack_compiled.decide(read_facts(pack_compiled.pack, raw), names, complete=True)
     except InvalidFacts as err:
         with pytest.raises(InvalidFacts) as got:
             pack_compiled.decide_wire(raw, names)
         assert got.value.errors == err.errors
         return
     same(pack_compiled.decide_wire(raw, names), expected)
+
+
+@settings(max_examples=300, deadline=None, derandomize=True, database=None)
+@given(data=st.data())
+def test_lazy_plans_decide_as_complete_ones_and_traces_do_not_change(data):
+    """From IR facts, a plan deciding an upstream decision only where a rule reads it gives the
+    values and reasons of the plan deciding every dependency in order, computes a subset of
+    it (the same values), and says it is not complete exactly when it left one out; a trace
+    of the lazy outcome is the trace of the complete one."""
+    pack_compiled = data.draw(st.sampled_from(compiled()))
+    pack = pack_compiled.pack
+    names = data.draw(st.sampled_from(questions(pack)))
+    chosen = data.draw(st.lists(st.sampled_from(sorted(pack.facts)), max_size=12, unique=True))
+    try:
+        facts = read_facts(pack, {name: data.draw(good(pack.facts[name])) for name in chosen})
+    except InvalidFacts:  # `good` values of the type may still miss a fact's range
+        assume(False)
+    lazy = pack_compiled.decide(facts, names)
+    full = pack_compiled.decide(facts, names, complete=True)
+    same(lazy, full)
+    assert full.complete
+    needed = set(pack_compiled.needed(names))
+    if lazy.complete:
+        assert lazy.computed == full.computed
+    assert set(full.computed) <= needed
+    assert pack_compiled.explain(facts, lazy) == pack_compiled.explain(facts, full)
 
 
 @settings(max_examples=300, deadline=None, derandomize=True, database=None)
@@ -132,3 +160,15 @@ def test_unusual_values_go_the_checked_way(raw):
     name, explicit nulls, a bad value of a fact the question does not read: the same
     outcome or the same errors as read_facts."""
     agrees_with_read_facts(compiled()[0], raw, ["refund_request_allowed"])
+
+
+def test_the_refund_question_from_ir_facts_decides_only_what_its_rules_read():
+    """On an order placed and not yet paid: the answer reads when refunds open, not the order's
+    closure and the decisions behind it, which the complete plan decides (11 in all)."""
+    pack_compiled = compiled()[0]
+    facts = read_facts(pack_compiled.pack, {"placed_on": "2025-01-12", "today": "2025-02-02"})
+    lazy = pack_compiled.decide(facts, ["refund_request_allowed"])
+    full = pack_compiled.decide(facts, ["refund_request_allowed"], complete=True)
+    assert not lazy.complete and full.complete
+    assert "order_is_closed" in full.computed and "order_is_closed" not in lazy.computed
+    assert lazy.values == full.values and lazy.undetermined == full.undetermined

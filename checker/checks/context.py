@@ -311,7 +311,7 @@ class CheckContext:
                 compiled, outcome = None, Outcome()
             else:
                 compiled = self._compiled_for(shown)
-                outcome = compiled.decide(read, names)
+                outcome = compiled.decide(read, names, complete=True)
             evidence = Counterexample(CheckVerdict.REFUTED, tuple(involved), case,
                                       timeline(self.pack, compiled, read, outcome, story, marks, shown))
         return diagnostic(code, message, span, label, secondary=secondary, help=help, counterexample=evidence)

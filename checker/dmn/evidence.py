@@ -72,7 +72,7 @@ def decided_labels(imported: DmnImport, pack: ir.Pack, d: Diagnostic, compiled: 
                                 f"{_shown(evidence.case[name])} in this case"))
     if not decisions:
         return tuple(labels)
-    outcome = compiled.decide(read, decisions)
+    outcome = compiled.decide(read, decisions, complete=True)
     for entry in compiled.explain(read, outcome):
         name = entry["decision"]
         element = imported.origins.get(name)
