@@ -6,12 +6,15 @@ import io
 import json
 import shutil
 import sqlite3
+import subprocess
+import sys
 import threading
 import time
 from contextlib import redirect_stdout
 
 import pytest
 from ruleproof import main as cli
+from ruleproof.server import logstore
 from ruleproof.server.decision_log import DecisionLog, new_id, read_log
 from ruleproof.server.logstore import SCHEMA_VERSION, LogError, SqliteStore
 from server_support import CASE, SHOP, close, make_app
@@ -135,6 +138,26 @@ def test_writers_of_one_log_take_turns_on_its_lock_file(tmp_path):
     finally:
         first.close()
         second.close()
+
+
+def test_a_lock_file_kept_by_another_process_fails_the_write_it_does_not_hang_it(tmp_path, monkeypatch):
+    path = tmp_path / "d.sqlite"
+    store = SqliteStore(path)
+    monkeypatch.setattr(logstore, "LOCK_WAIT_S", 0.3)
+    holder = subprocess.Popen([sys.executable, "-c", "import fcntl, sys, time; f = open(sys.argv[1], 'a'); "
+                               "fcntl.flock(f, fcntl.LOCK_EX); print('held', flush=True); time.sleep(30)",
+                               str(path) + ".lock"], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        with pytest.raises(LogError, match="stayed locked by another process"):
+            store.write([("id-1", "2026-01-01T00:00:00.000Z", "p", "1", "{}", "{}", "{}", None, "ab12")])
+        holder.kill()
+        holder.wait()
+        store.write([("id-1", "2026-01-01T00:00:00.000Z", "p", "1", "{}", "{}", "{}", None, "ab12")])  # free again
+        assert [row[0] for row in store.read()] == ["id-1"]
+    finally:
+        holder.kill()
+        store.close()
 
 
 def test_log_can_be_off_and_batches_unlogged(tmp_path):
