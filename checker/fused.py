@@ -109,10 +109,11 @@ def plan_function(compiled, order: list[str], wanted: frozenset[str] | None, wir
             return f"_unsent({name!r})"
         return f"({local[name]} if {local[name]} is not NOT_SENT else _unsent({name!r}))"
 
-    # a decision not asked for is decided only where a rule reads it (see _lazy); from IR facts
-    # a large one (its own function over F) is decided in order
-    lazy = [n for n in order if not complete and wanted is not None and n not in wanted and n not in constants
-            and (wire or len(decisions[n].rules) <= LARGE)]
+    # a decision not asked for is decided only where a rule reads it (see _lazy); not in a plan
+    # from IR facts with a large decision, whose own function reads what it needs from D
+    large = any(len(decisions[n].rules) > LARGE for n in order)
+    lazy = [n for n in order if not complete and not large and wanted is not None and n not in wanted
+            and n not in constants]
     # @i@: _Z{i}'s fact locals (see _taking); from IR facts the functions read F
     calls = {name: f"_Z{i}(R, U, P, D@{i}@)" if wire else f"_Z{i}(F, U, P, D)" for i, name in enumerate(lazy)}
 

@@ -172,3 +172,17 @@ def test_the_refund_question_from_ir_facts_decides_only_what_its_rules_read():
     assert not lazy.complete and full.complete
     assert "order_is_closed" in full.computed and "order_is_closed" not in lazy.computed
     assert lazy.values == full.values and lazy.undetermined == full.undetermined
+
+
+def test_a_large_decision_asked_alone_reads_the_decisions_it_depends_on():
+    """A decision of more than evaluate.LARGE rules runs its own function, which reads the
+    decisions it depends on from D: a plan asking for it alone decides them first (none is
+    left to be decided where read), from IR facts and from wire facts."""
+    rows = "\n".join(f"rule r{i}: when x == {i} and base then big = {i}" for i in range(evaluate.LARGE + 44))
+    text = (f'pack t version "1"\nfact x: int\nfact y: int\ndecision base: bool default false\n'
+            f"rule b1: when y > 3 then base = true\ndecision big: int\n{rows}\n")
+    pack_compiled = CompiledPack(load_texts({"t.rules": text}).pack)
+    facts = {"x": 5, "y": 9}
+    assert pack_compiled.decide(read_facts(pack_compiled.pack, facts), ["big"]).values == {"big": 5}
+    assert pack_compiled.decide_wire(facts, ["big"]).values == {"big": 5}
+    assert pack_compiled.decide(read_facts(pack_compiled.pack, {"x": 5, "y": 1}), ["big"]).values == {}
