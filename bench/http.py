@@ -19,7 +19,10 @@ The cases are ``bench.peers.cases.generate`` (the refund-request rule, the same 
 peer benchmark uses), decided by the bundled marketplace pack; by default only the decision
 ``refund_request_allowed`` is asked for (``--all-decisions`` asks for every decision).
 Every request must answer 200; anything else is counted and reported. The decision log is on
-(a temporary SQLite file), as in production, unless ``--no-log``.
+(a temporary SQLite file), as in production, unless ``--no-log``. With ``--rounds N`` every
+server is measured N times, the servers taking turns (a neighbour's burst then hits one round
+of each, not all rounds of one), and the medians and their ratio to the reference close the
+report.
 """
 
 from __future__ import annotations
@@ -53,7 +56,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.peers.cases import generate  # noqa: E402
 
-GOALS = {"single_per_s": 6000, "batch_per_s": 300_000, "single_p99_ms": 5.0}
+GOALS = {"single_per_s": 6000, "batch_per_s": 300_000, "single_p99_ms": 5.0, "single_vs_reference": 1.5}
 
 
 # ------------------------------------------------------------------ the server
@@ -268,6 +271,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tool", choices=["auto", "wrk", "python"], default="auto")
     parser.add_argument("--no-log", action="store_true", help="turn the decision log off")
     parser.add_argument("--json", type=Path, help="also write the results here")
+    parser.add_argument("--rounds", type=int, default=1, help="measure every server this many times, in turns")
     args = parser.parse_args(argv)
 
     tool = args.tool if args.tool != "auto" else ("wrk" if shutil.which("wrk") else "python")
@@ -282,7 +286,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'server':>9} {'workers x threads':>17} | {'single/s':>9} {'p50 ms':>7} {'p99 ms':>7} {'cpu µs':>7} | {'batch cases/s':>13} "
           f"{'p50 ms':>8} {'p99 ms':>8} {'cpu µs/case':>11} | failed")
     results = []
-    for config, kind in ((c, k) for c in configs for k in args.servers.split(",")):
+    for config, kind in ((c, k) for c in configs for _ in range(max(1, args.rounds)) for k in args.servers.split(",")):
         r = measure(config, kind, args, single, batches, load)
         results.append(r)
         s, b = r["single"], r["batch"]
@@ -300,9 +304,33 @@ def main(argv: list[str] | None = None) -> int:
           f"{best_single['single']['per_s']:,.0f}/s, p99 {best_single['single']['p99_ms']:.2f} ms "
           f"({best_single['server']} {best_single['workers']}x{best_single['threads']}); batch >= {GOALS['batch_per_s']:,}/s -> best "
           f"{best_batch['batch']['cases_per_s']:,.0f}/s ({best_batch['server']} {best_batch['workers']}x{best_batch['threads']})")
+    if args.rounds > 1:
+        print(medians(results))
     if args.json:
         args.json.write_text(json.dumps({"tool": tool, "decisions": decisions, "results": results}, indent=2) + "\n")
     return 0
+
+
+def medians(results: list[dict]) -> str:
+    """Per configuration and server, the median over the rounds of single decisions/s, their
+    p99 and batch cases/s, and the ratio of each median rate to the reference's."""
+    lines = ["# medians over the rounds (ratio: the server's median rate / the reference's)"]
+    groups: dict[tuple, list[dict]] = {}
+    for r in results:
+        groups.setdefault((r["workers"], r["threads"], r["server"]), []).append(r)
+    for (workers, threads, kind), rs in groups.items():
+        single = statistics.median(r["single"]["per_s"] for r in rs)
+        p99 = statistics.median(r["single"]["p99_ms"] for r in rs)
+        cases = statistics.median(r["batch"]["cases_per_s"] for r in rs)
+        line = f"# {kind:>9} {workers} x {threads}: single {single:,.0f}/s (p99 {p99:.2f} ms), batch {cases:,.0f} cases/s"
+        reference = groups.get((workers, threads, "reference"))
+        if reference and kind != "reference":
+            ref_single = statistics.median(r["single"]["per_s"] for r in reference)
+            ref_cases = statistics.median(r["batch"]["cases_per_s"] for r in reference)
+            line += (f"; {single / ref_single:.2f}x the reference's single rate (goal "
+                     f"{GOALS['single_vs_reference']}x), {cases / ref_cases:.2f}x its batch rate")
+        lines.append(line)
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":
