@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ruleproof.checker import ir
-from ruleproof.checker.evaluate import CompiledPack
+from ruleproof.checker.evaluate import CompiledPack, Outcome
 from ruleproof.checker.timeline import timeline as draw_timeline
 from ruleproof.checker.values import FactError, InvalidFacts, read_facts
 
@@ -52,6 +52,29 @@ def unwritable(err: Exception) -> dict:
     return {"reason": f"cannot compute: {err}", "cause": OUT_OF_RANGE, "depends_on": []}
 
 
+def wire_result(compiled: CompiledPack, outcome: Outcome, in_place: bool = False) -> dict:
+    """`{pack, version, decisions, undetermined}` of `outcome` on the wire: each value written
+    in its wire form (a value the wire cannot write, such as a date past 9999-12-31, moves to
+    `undetermined` as `unwritable` says). `in_place`: the outcome's own dicts are written into
+    (for an outcome nothing reads afterwards: no copy)."""
+    pack = compiled.pack
+    values = outcome.values
+    decisions = values if in_place else dict(values)
+    writers = compiled.wire_writers
+    unwritten = None
+    for n in writers.keys() & values.keys():  # the values that are not their own wire form
+        try:
+            decisions[n] = writers[n](values[n])
+        except (ValueError, OverflowError) as err:
+            unwritten = unwritten or {}
+            unwritten[n] = unwritable(err)
+    if unwritten:  # in decision order, after the others
+        for n in [n for n in decisions if n in unwritten]:
+            del decisions[n]
+            outcome.undetermined[n] = unwritten[n]
+    return {"pack": pack.name, "version": pack.version, "decisions": decisions, "undetermined": outcome.undetermined}
+
+
 def decide_json(compiled: CompiledPack, raw_facts: object, names: list[str] | None = None,
                 explain: bool = False, timeline: bool = False, names_checked: bool = False) -> dict:
     """Decide one case; with `explain` add its trace, with `timeline` its timeline (drawn
@@ -66,27 +89,8 @@ def decide_json(compiled: CompiledPack, raw_facts: object, names: list[str] | No
         outcome = compiled.decide(facts, names, complete=True)
     else:  # the facts converted inside the plan's function, only those it reads
         outcome = compiled.decide_wire(raw_facts, names)
-    values = outcome.values
     # written in place unless the trace or the timeline reads the outcome's values afterwards
-    decisions = dict(values) if explain or timeline else values
-    writers = compiled.wire_writers
-    unwritten = None
-    for n in writers.keys() & values.keys():  # the values that are not their own wire form
-        try:
-            decisions[n] = writers[n](values[n])
-        except (ValueError, OverflowError) as err:  # e.g. a date past 9999-12-31: not computable, like in decide
-            unwritten = unwritten or {}
-            unwritten[n] = unwritable(err)
-    if unwritten:  # in decision order, after the others
-        for n in [n for n in decisions if n in unwritten]:
-            del decisions[n]
-            outcome.undetermined[n] = unwritten[n]
-    result = {
-        "pack": pack.name,
-        "version": pack.version,
-        "decisions": decisions,
-        "undetermined": outcome.undetermined,
-    }
+    result = wire_result(compiled, outcome, in_place=not (explain or timeline))
     if explain:
         result["trace"] = compiled.explain(facts, outcome)
     if timeline:

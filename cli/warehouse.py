@@ -19,10 +19,10 @@ import time
 from pathlib import Path
 
 from ruleproof.checker import ir
-from ruleproof.checker.decisions import require_decisions, unwritable
+from ruleproof.checker.decisions import require_decisions, wire_result
 from ruleproof.checker.evaluate import CompiledPack
 from ruleproof.checker.semantics.outcomes import NO_RULE_APPLIES, Cause
-from ruleproof.checker.values import InvalidFacts, read_facts, to_wire
+from ruleproof.checker.values import InvalidFacts, read_facts
 
 FORMATS = (".jsonl", ".csv", ".parquet")
 DIALECTS = {"duckdb": "duckdb", "spark": "spark", "postgres": "postgres"}
@@ -78,15 +78,7 @@ def _cell(text: str):
 
 def decided_json(compiled: CompiledPack, facts: dict, names: list[str] | None) -> dict:
     """`decide --format json` of facts already read (no trace): pack, version, decisions, undetermined."""
-    pack = compiled.pack
-    outcome = compiled.decide(facts, names)
-    decisions = {}
-    for n, v in outcome.values.items():
-        try:
-            decisions[n] = to_wire(v, pack.decisions[n].type)
-        except (ValueError, OverflowError) as err:  # a date past 9999-12-31, as decide_json says
-            outcome.undetermined[n] = unwritable(err)
-    return {"pack": pack.name, "version": pack.version, "decisions": decisions, "undetermined": outcome.undetermined}
+    return wire_result(compiled, compiled.decide(facts, names), in_place=True)
 
 
 def _undetermined(cause: Cause) -> dict:

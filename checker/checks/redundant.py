@@ -44,8 +44,9 @@ def _decides_alone(ctx, decision: ir.Decision, rule: ir.Rule) -> bool:
     enc = ctx.encoder
     key = (decision.name, rule.name)
     overlapping = ctx.overlapping(decision, rule)
-    settled = enc.decisions[decision.name].settled
-    if enc.decisions[decision.name].always_settled and _fallback_differs(decision, rule):
+    sym = enc.decisions[decision.name]
+    settled = sym.settled
+    if sym.always_settled and _fallback_differs(decision, rule):
         if not overlapping:
             # no other rule can fire with it, nothing in it can be undetermined: wherever it
             # fires (the dead-rule check's question) it alone decides, and differently
