@@ -44,7 +44,7 @@ class Services:
                                      stamp=cfg.reload_stamp)
         self.pool = CheckPool(cfg.check_workers, cfg.check_queue, cfg.check_deadline_s)
         if cfg.decision_log is not None:
-            self.log = DecisionLog(cfg.decision_log, cfg.decision_log_mode, cfg.log_max_pending_values, cfg.log_wait_s,
+            self.log = DecisionLog(cfg.decision_log, cfg.decision_log_mode, cfg.log_max_pending_values,
                                    spool=cfg.decision_spool,
                                    on_written=self.metrics.log_written.inc, on_dropped=self.metrics.log_dropped.inc,
                                    on_refused=self.metrics.log_refused.inc)

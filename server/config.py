@@ -36,13 +36,12 @@ class ServerConfig:
     #: with PostgreSQL: the local SQLite file that holds acknowledged rows while the database
     #: cannot be written; drained into it as soon as it can (and when the service starts)
     decision_spool: Path = Path("decisions.spool.sqlite")
-    #: durable: a decision is answered once its row is committed (503 when the log cannot keep
-    #: up); best_effort: rows are queued, and dropped and counted when the queue is full
+    #: durable: a decision is answered once its row is in the worker's journal, committed
+    #: shortly after (503 when the log cannot keep up); best_effort: rows are queued, and
+    #: dropped and counted when the queue is full
     decision_log_mode: LogMode = LogMode.DURABLE
     #: values (decisions, plus one per row) waiting for the log's writer at most, per process
     log_max_pending_values: int = 1_000_000
-    #: seconds a decision waits for its row's commit before it is answered 503
-    log_wait_s: float = 10.0
     #: whether each case of a batch is logged too (every decision is logged by default)
     log_batch_decisions: bool = True
     #: seconds between polls of policies/ for changes; 0 turns the watcher off

@@ -1,20 +1,20 @@
 """The decision log: every decision the service acknowledges, on record.
 
-In the default, durable mode `DecisionLog.record` returns only once the rows are committed, so
-a 200 with a `decision_id` means the row is on disk and survives the process being killed. The
-commit is a group commit by a leader: the request thread that finds the store free writes
-every request's rows waiting at that moment in one transaction (a batch is never split) while
-the others wait for it, and the next waiting thread leads the next group; an idle service thus
-commits in the request's own thread, without handing rows to another thread and back. When the log
-cannot keep up — more rows waiting than `max_pending_values` allows, or no commit within
-`wait_s` — or cannot be written at all, `record` raises `LogBusy` and the caller answers 503
-with Retry-After: backpressure, never a silent drop. A best-effort mode, only when configured,
-queues and returns at once, drops what does not fit and counts it; a writer thread writes
-those rows.
+In the default, durable mode `DecisionLog.record` appends the rows to this process's journal
+(see journal.py) before it returns: a 200 with a `decision_id` means the rows are in a file
+that survives the process being killed, and are committed to the store within milliseconds. A
+writer thread commits what the requests handed in, in groups (one transaction per group; a
+batch is never split), and the journal then forgets them; rows a killed process left in its
+journal are written to the store when the service next starts. When the log cannot keep up —
+more rows waiting than `max_pending_values` allows — or the journal cannot be written, `record`
+raises `LogBusy` and the caller answers 503 with Retry-After: backpressure, never a silent drop.
+When the store fails, the writer tries again each second; the rows wait in the journal. A
+best-effort mode, only when configured, has no journal: rows are queued, and what does not fit
+is dropped and counted.
 
 With PostgreSQL, rows that cannot be written to the database (it is down, or unreachable) are
-committed to a local SQLite spool instead, and that is what acknowledges them; the writer moves
-them into the database as soon as it takes writes again, and when the service starts.
+committed to a local SQLite spool instead; the writer moves them into the database as soon as it
+takes writes again, and when the service starts.
 
 `read_log` gives the rows back for `ruleproof replay`.
 """
@@ -29,13 +29,14 @@ import os
 import queue
 import threading
 import time
-from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from pydantic_core import to_json
+from ruleproof.server.journal import Journal, Segment
 from ruleproof.server.logstore import LogError, Record, SqliteStore, is_postgres, open_store
+from ruleproof.server.memory import trim_memory
 
 log = logging.getLogger("ruleproof.server")
 
@@ -121,54 +122,61 @@ def new_ids(count: int) -> list[str]:
 
 
 # ------------------------------------------------------------------ the writer
+BIG_GROUP = 5000  # rows: after committing a group this big, freed memory goes back to the system
+LINGER_S = 0.002  # the writer waits this long after the first rows, so that more join the group
+RETRY_S = 1.0  # after the store failed, the writer tries again this much later
+
+
 class _Entry:
-    """Rows handed in by one request, and what became of them."""
+    """Records handed in by one request, the values they weigh, and the journal segment
+    holding them (none in best effort)."""
 
-    __slots__ = ("rows", "weight", "done", "error")
+    __slots__ = ("records", "weight", "segment")
 
-    def __init__(self, rows: list[Row], weight: int):
-        self.rows = rows
+    def __init__(self, records: list[Record], weight: int, segment: Segment | None):
+        self.records = records
         self.weight = weight
-        self.done = threading.Event()
-        self.error: str | None = None
+        self.segment = segment
 
 
 class DecisionLog:
-    """Appends decisions to the store at `target` (see logstore.open_store), one transaction
-    per group of requests: durable rows by the request threads in turn, best-effort rows and
-    the spool's by a writer thread."""
+    """Appends decisions to the store at `target` (see logstore.open_store) through this
+    process's journal (durable) or a queue (best effort); a writer thread commits them in groups."""
 
     def __init__(self, target: Path | str, mode: LogMode = LogMode.DURABLE, max_pending_values: int = 1_000_000,
-                 wait_s: float = 10.0, spool: Path | None = None, on_written: Callable[[int], None] | None = None,
+                 spool: Path | None = None, on_written: Callable[[int], None] | None = None,
                  on_dropped: Callable[[int], None] | None = None, on_refused: Callable[[int], None] | None = None):
         self.target = target
         self.mode = mode
         self.store = open_store(target)  # raises LogError now rather than on the first decision
         #: the local spool (PostgreSQL only): rows acknowledged while the database was unavailable
-        self.spool = SqliteStore(spool or Path("decisions.spool.sqlite")) if is_postgres(target) else None
+        spool = spool or Path("decisions.spool.sqlite")
+        self.spool = SqliteStore(spool) if is_postgres(target) else None
         self._spooled = self.spool is not None and self.spool.count() > 0
+        #: rows acknowledged and not yet committed: `<log>.journal/` beside an SQLite log, beside
+        #: the spool for PostgreSQL
+        self.journal = Journal(Path(f"{spool if is_postgres(target) else target}.journal"))
         #: values (decisions and undetermined ones, plus one per row) handed in and not yet
         #: written: about 200 bytes each, so the default bounds the rows waiting near 200 MB
         self.max_pending_values = max_pending_values
-        self.wait_s = wait_s
         self.on_written = on_written
         self.on_dropped = on_dropped
         self.on_refused = on_refused
         self.dropped = 0
-        self._queue: queue.SimpleQueue = queue.SimpleQueue()  # the writer's: best-effort rows, flushes, close
-        self._durable: deque[_Entry] = deque()  # durable rows waiting for a leader to commit them
+        #: the writer's: entries, Events to set once what came before is written, None to stop
+        self._queue: queue.SimpleQueue = queue.SimpleQueue()
         self._pending = 0
         self._lock = threading.Lock()
-        self._writing = threading.Lock()  # held by whoever uses the store
         self._closed = False
+        self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._run, name="ruleproof-decision-log", daemon=True)
         self._thread.start()
 
     def record(self, rows: list[Row]) -> None:
-        """Log `rows` (all of one request). Durable: returns once they are committed, in one
-        transaction; raises LogBusy — nothing acknowledged — when the rows waiting would pass
-        the bound, when they are not committed within `wait_s`, or when the store fails. Best
-        effort: queues them and returns; drops and counts them when they do not fit."""
+        """Log `rows` (all of one request). Durable: returns once they are in the journal (they
+        are committed, in one transaction, shortly after); raises LogBusy — nothing
+        acknowledged — when the rows waiting would pass the bound or the journal cannot be
+        written. Best effort: queues them and returns; drops and counts them when they do not fit."""
         if not rows:
             return
         weight = sum(1 + len(row[5]) + len(row[6]) for row in rows)
@@ -177,9 +185,6 @@ class DecisionLog:
             fits = not self._closed and (self._pending == 0 or self._pending + weight <= self.max_pending_values)
             if fits:
                 self._pending += weight
-                entry = _Entry(rows, weight)
-                if self.mode is LogMode.DURABLE:  # queued under the lock: close() then writes it if no one else does
-                    self._durable.append(entry)
         if not fits:
             if self.mode is LogMode.BEST_EFFORT:
                 self._drop(len(rows))
@@ -187,35 +192,18 @@ class DecisionLog:
             if self.on_refused:
                 self.on_refused(len(rows))
             raise LogBusy("the decision log is behind; retry shortly")
-        if self.mode is LogMode.BEST_EFFORT:
-            self._queue.put(entry)
-            return
-        if not self._lead(entry, time.monotonic() + self.wait_s):
-            if self.on_refused:
-                self.on_refused(len(rows))
-            raise LogBusy("the decision log did not commit in time; retry shortly", retry_after=5)
-        if entry.error is not None:
-            raise LogBusy(f"the decision log cannot be written: {entry.error}", retry_after=5)
-
-    def _lead(self, entry: _Entry, deadline: float) -> bool:
-        """Wait until `entry` is committed, committing it with every other waiting entry when
-        the store is free; False if that has not happened by `deadline` (time.monotonic)."""
-        while not entry.done.is_set():
-            remaining = deadline - time.monotonic()
-            if remaining <= 0 or not self._writing.acquire(timeout=remaining):
-                return entry.done.is_set()
+        records = _records(rows)
+        segment = None
+        if self.mode is LogMode.DURABLE:
             try:
-                if not entry.done.is_set():
-                    self._write_group(self._take_durable())
-            finally:
-                self._writing.release()
-        return True
-
-    def _take_durable(self) -> list[_Entry | None]:
-        entries: list[_Entry | None] = []
-        while self._durable:
-            entries.append(self._durable.popleft())
-        return entries
+                segment = self.journal.append(records)
+            except OSError as err:
+                with self._lock:
+                    self._pending -= weight
+                if self.on_refused:
+                    self.on_refused(len(rows))
+                raise LogBusy(f"the decision log's journal cannot be written: {err.strerror}", retry_after=5) from None
+        self._queue.put(_Entry(records, weight, segment))
 
     def _drop(self, count: int) -> None:
         self.dropped += count
@@ -224,38 +212,43 @@ class DecisionLog:
             self.on_dropped(count)
 
     def flush(self, timeout: float = 10.0) -> bool:
-        """Wait until everything handed in so far is written (durable rows are written before
-        `record` returns; this waits for the writer's)."""
-        marker = _Entry([], 0)
-        self._queue.put(marker)
-        return marker.done.wait(timeout)
+        """Wait until everything handed in so far is committed; False if not within `timeout`."""
+        written = threading.Event()
+        self._queue.put(written)
+        return written.wait(timeout)
 
     def close(self) -> None:
-        """Write what is waiting, then stop the writer."""
+        """Commit what is waiting, then stop the writer. Rows the store does not take then stay
+        in the journal, for the next start."""
         with self._lock:
             if self._closed:
                 return
             self._closed = True
+        self._stopping.set()
         self._queue.put(None)
         self._thread.join(timeout=30)
 
     def _run(self) -> None:
         # INVARIANT: the log keeps no reference to a group's rows once they are committed, so
         # nothing of a big batch stays in memory after its request
-        with self._writing:
-            self._drain()  # what an earlier run spooled
+        self._drain()  # what an earlier run spooled
+        self.journal.recover(self.store.write)  # what a killed process acknowledged
         go_on = True
         while go_on:
-            entries = self._gather()
-            with self._writing:
-                go_on = self._write_group(entries)
-                if self._spooled:
-                    self._drain()
-        with self._writing:  # durable rows admitted before close() and not yet led
-            self._write_group(self._take_durable())
-            self.store.close()
-            if self.spool is not None:
-                self.spool.close()
+            items = self._gather()
+            go_on = None not in items
+            group = [item for item in items if isinstance(item, _Entry)]
+            while not self._write_group(group) and go_on:  # the store failed: the rows wait in the journal
+                go_on = not self._stopping.wait(RETRY_S)
+            for item in items:
+                if isinstance(item, threading.Event):
+                    item.set()
+            if self._spooled:
+                self._drain()
+        self.journal.close()
+        self.store.close()
+        if self.spool is not None:
+            self.spool.close()
 
     def _drain(self, chunk: int = 5000) -> None:
         """Move spooled rows into the database, oldest first, a chunk per transaction; stop at
@@ -273,35 +266,45 @@ class DecisionLog:
             self.spool.delete([record[0] for record in records])
             log.info("decision log: %d spooled decisions written to the database", len(records))
 
-    def _gather(self) -> list[_Entry | None]:
-        """What the request threads handed in: at least one entry, then all that is waiting;
-        nothing after a second when the spool waits to be drained."""
+    def _gather(self) -> list[_Entry | threading.Event | None]:
+        """What the requests handed in: at least one item, then all that is waiting a moment
+        later; nothing after a second when the spool waits to be drained."""
         try:
-            entries = [self._queue.get(timeout=1.0 if self._spooled else None)]
+            items = [self._queue.get(timeout=1.0 if self._spooled else None)]
         except queue.Empty:
             return []
+        if isinstance(items[0], _Entry):
+            time.sleep(LINGER_S)
         while True:
             try:
-                entries.append(self._queue.get_nowait())
+                items.append(self._queue.get_nowait())
             except queue.Empty:
-                return entries
+                return items
 
-    def _write_group(self, entries: list[_Entry | None]) -> bool:
-        """Commit the rows of `entries` in one transaction and wake their requests; False once
-        the log is closing (None was handed in)."""
-        go_on = None not in entries
-        group = [entry for entry in entries if entry is not None]
-        records = [record for entry in group for record in _records(entry.rows)]
-        error = self._commit(records) if records else None
+    def _write_group(self, group: list[_Entry]) -> bool:
+        """Commit the records of `group` in one transaction; False if the store failed and they
+        are kept (durable: they are in the journal) to be tried again."""
+        records = [record for entry in group for record in entry.records]
+        if not records:
+            return True
+        error = self._commit(records)
+        if error is not None and self.mode is LogMode.DURABLE:
+            return False
+        if error is not None:
+            self._drop(len(records))
         with self._lock:
             self._pending -= sum(entry.weight for entry in group)
+        appends: dict[Segment, int] = {}
         for entry in group:
-            entry.error = error
-            entry.rows = []
-            entry.done.set()
-        if error is not None and self.mode is LogMode.BEST_EFFORT:
-            self._drop(len(records))
-        return go_on
+            entry.records = []
+            if entry.segment is not None:
+                appends[entry.segment] = appends.get(entry.segment, 0) + 1
+        for segment, count in appends.items():
+            self.journal.committed(segment, count)
+        if len(records) >= BIG_GROUP:
+            del records
+            trim_memory()
+        return True
 
     def _commit(self, records: list[Record]) -> str | None:
         """Write `records` in one transaction; None, or why they were not written."""
@@ -309,21 +312,19 @@ class DecisionLog:
             self.store.write(records)
         except LogError as err:
             if self.spool is None:
-                log.error("decision log: %d decisions not written: %s", len(records), err)
+                log.error("decision log: %d decisions not written yet: %s", len(records), err)
                 return str(err)
             try:
                 self.spool.write(records)
             except LogError as spool_err:
-                log.error("decision log: %d decisions not written: %s; nor spooled: %s", len(records), err, spool_err)
+                log.error("decision log: %d decisions not written yet: %s; nor spooled: %s", len(records), err, spool_err)
                 return str(err)
             self._spooled = True
-            self._queue.put(_Entry([], 0))  # wakes the writer, which drains the spool once the database is back
             log.warning("decision log: %d decisions spooled locally: %s", len(records), err)
             self._reconnect()
         if self.on_written:
             self.on_written(len(records))
         return None
-
 
     def _reconnect(self) -> None:
         """A new connection to the database, if it takes one now (the old one may be broken)."""
@@ -333,7 +334,6 @@ class DecisionLog:
             return
         self.store.close()
         self.store = fresh
-
 
 def _records(rows: list[Row]) -> list[Record]:
     stamp: dict[float, str] = {}

@@ -22,8 +22,9 @@ from pydantic import ValidationError
 from ruleproof.checker.values import InvalidFacts
 from ruleproof.server.decide import answer_batch, answer_case, serving_or_none
 from ruleproof.server.errors import ApiError
+from ruleproof.server.memory import trim_memory
 from ruleproof.server.models import BatchRequestV1, DecideRequestV1
-from ruleproof.server.web import read_body, trim_memory
+from ruleproof.server.web import read_body
 
 Answer = tuple[dict, bool]  # the body, and whether to hand memory back after it
 WsgiApp = Callable[[dict, Callable], Iterable[bytes]]

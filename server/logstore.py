@@ -60,7 +60,7 @@ MIGRATIONS = (
 SCHEMA_VERSION = MIGRATIONS[-1].version
 MIGRATIONS_TABLE = ("CREATE TABLE IF NOT EXISTS schema_migrations "
                     "(version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)")
-LOCK_WAIT_S = 10.0  # how long a write waits for its turn on the lock file (a request waits as long: log_wait_s)
+LOCK_WAIT_S = 10.0  # how long a write waits for its turn on the lock file
 ROWS_PER_STATEMENT = 500  # 9 values a row: well under SQLite's 32,766 parameters and PostgreSQL's 65,535
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import threading
 from typing import TypeVar
 
@@ -11,6 +9,7 @@ import pydantic_core
 from flask import Response, current_app, request
 from pydantic import BaseModel, ValidationError
 from ruleproof.server.errors import ApiError, validation_errors
+from ruleproof.server.memory import trim_memory
 from ruleproof.server.strictjson import duplicate_keys
 
 M = TypeVar("M", bound=BaseModel)
@@ -105,17 +104,6 @@ def json_response(body: object, status: int = 200, headers: dict[str, str] | Non
     for key, value in (headers or {}).items():
         response.headers[key] = value
     return response
-
-
-_libc = ctypes.CDLL(ctypes.util.find_library("c") or None)
-_malloc_trim = getattr(_libc, "malloc_trim", None)
-
-
-def trim_memory() -> None:
-    """Give back to the system the memory freed since: glibc keeps it in the process otherwise,
-    and a worker would stay at its peak after a big request."""
-    if _malloc_trim is not None:
-        _malloc_trim(0)
 
 
 def release_memory_after(response: Response) -> None:

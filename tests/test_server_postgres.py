@@ -91,8 +91,10 @@ def test_the_spool_holds_what_the_database_cannot_take_and_is_drained(postgres, 
     log = DecisionLog(postgres.url, spool=spool)
     try:
         log.record([row("spool-1", "spooled")])
+        assert log.flush()  # committed to the database
         postgres.stop()
-        log.record([row("spool-2", "spooled"), row("spool-3", "spooled")])  # acknowledged: in the spool
+        log.record([row("spool-2", "spooled"), row("spool-3", "spooled")])  # acknowledged: in the journal
+        assert log.flush()  # the database refused them: committed to the spool
         with sqlite3.connect(spool) as conn:
             assert conn.execute("SELECT count(*) FROM decisions").fetchone()[0] == 2
         log.record([row("spool-4", "spooled")])
