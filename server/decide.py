@@ -9,17 +9,19 @@ an unknown decision name, more cases than allowed).
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 from flask import Blueprint
+from pydantic_core import to_json
 from ruleproof.checker.decisions import UnknownDecisions, decide_json, require_decisions
 from ruleproof.checker.evaluate import CompiledPack
 from ruleproof.checker.values import FactError, InvalidFacts
-from ruleproof.server.decision_log import LogBusy, Row, new_id, new_ids
+from ruleproof.server.decision_log import DecisionLog, LogBusy, new_id, new_ids
 from ruleproof.server.errors import ApiError, fact_errors
 from ruleproof.server.models import BatchRequestV1, DecideRequestV1
 from ruleproof.server.registry import Served
 from ruleproof.server.strictjson import huge_numbers
-from ruleproof.server.web import json_response, parse_body, release_memory_after, services
+from ruleproof.server.web import json_response, parse_body, release_memory_after, request_body, services
 
 bp = Blueprint("decide", __name__)
 
@@ -88,8 +90,9 @@ def answer_case(svc, compiled: CompiledPack, revision: str, req: DecideRequestV1
         body["trace"] = result["trace"]
     if req.timeline:
         body["timeline"] = result["timeline"]
-    _log(svc, [(decision_id, time.time(), result["pack"], result["version"], req.facts,
-                result["decisions"], result["undetermined"], req.decisions, revision)])
+    row = (decision_id, time.time(), result["pack"], result["version"], req.facts, result["decisions"],
+           result["undetermined"], req.decisions, revision)
+    _log(svc, lambda log: log.record([row]))
     svc.metrics.count_cases(req.pack, 1)
     return body
 
@@ -97,7 +100,8 @@ def answer_case(svc, compiled: CompiledPack, revision: str, req: DecideRequestV1
 @bp.post("/v1/decide/batch")
 def decide_batch():
     """Decide many cases of one pack, in order; a bad case fails alone."""
-    req = parse_body(BatchRequestV1)
+    body = request_body()
+    req = parse_body(BatchRequestV1, body)
     svc = services()
     limit = svc.config.max_batch_cases
     if len(req.cases) > limit:
@@ -105,43 +109,41 @@ def decide_batch():
                        [{"path": "cases", "message": f"{len(req.cases)} cases; split the batch"}])
     served = serving(req.pack)
     _unknown_decisions(served.compiled, req.decisions)
-    response = json_response(answer_batch(svc, served, req))
+    response = json_response(answer_batch(svc, served, req, body))
     if len(req.cases) >= 5000:  # handing memory back costs a walk of the heap: only after big ones
         release_memory_after(response)
     return response
 
 
-def answer_batch(svc, served: Served, req: BatchRequestV1) -> dict:
-    """The answer to a batch of at most the allowed cases for a pack that has its decisions,
-    every decided case's row on record in one transaction (ApiError 503 when the log cannot
-    take them)."""
+def answer_batch(svc, served: Served, req: BatchRequestV1, body: bytes) -> bytes:
+    """The answer (JSON) to a batch of at most the allowed cases for a pack that has its
+    decisions, sent as `body`; on record first, as one row holding `body` and the answer
+    (ApiError 503 when the log cannot take it)."""
     compiled, names = served.compiled, req.decisions
     pack, version, revision = compiled.pack.name, compiled.pack.version, served.revision
     results = []
-    rows = []
-    failed = 0
-    now = time.time()
-    log_cases = svc.log is not None and svc.config.log_batch_decisions
+    decided_ids = []
     ids = new_ids(len(req.cases))
     for index, facts in enumerate(req.cases):
         try:
             result = _decide_case(compiled, facts, names)
         except InvalidFacts as err:
-            failed += 1
             results.append({"index": index, "error": {
                 "code": "invalid_facts", "message": "the facts do not fit the pack",
                 "errors": fact_errors(err.errors, prefix=f"cases[{index}]")}})
             continue
-        decision_id = ids[index]
-        results.append({"index": index, "decision_id": decision_id, "decisions": result["decisions"],
+        decided_ids.append(ids[index])
+        results.append({"index": index, "decision_id": ids[index], "decisions": result["decisions"],
                         "undetermined": result["undetermined"]})
-        if log_cases:
-            rows.append((decision_id, now, pack, version, facts, result["decisions"], result["undetermined"], names, revision))
-    _log(svc, rows)  # one transaction
-    del rows
-    decided = len(results) - failed
+    decided, failed = len(decided_ids), len(results) - len(decided_ids)
+    answer = to_json({"pack": pack, "version": version, "revision": revision, "results": results,
+                      "decided": decided, "failed": failed})
+    del results
+    if decided and svc.config.log_batch_decisions:
+        _log(svc, lambda log: log.record_batch((decided_ids[0], time.time(), pack, version, revision, names, decided,
+                                                body, answer)))
     svc.metrics.count_cases(req.pack, decided, failed)
-    return {"pack": pack, "version": version, "revision": revision, "results": results, "decided": decided, "failed": failed}
+    return answer
 
 
 def _decide_case(compiled, facts: dict, names: list[str] | None, explain: bool = False, timeline: bool = False) -> dict:
@@ -159,13 +161,13 @@ def _decide_case(compiled, facts: dict, names: list[str] | None, explain: bool =
     raise InvalidFacts(sorted(errors, key=lambda e: e.path))
 
 
-def _log(svc, rows: list[Row]) -> None:
-    """Log the rows of one answer before it is given (see DecisionLog.record): 503 when the
-    log cannot take them, so that no decision id is answered without its row on record."""
+def _log(svc, record: Callable[[DecisionLog], None]) -> None:
+    """Log an answer before it is given (`record` hands it to the log: see DecisionLog.record):
+    503 when the log cannot take it, so that no decision id is answered without being on record."""
     log = svc.log
     if log is None:
         return
     try:
-        log.record(rows)
+        record(log)
     except LogBusy as err:
         raise ApiError(503, "log_busy", err.message, headers={"Retry-After": str(err.retry_after)}) from None

@@ -35,13 +35,17 @@ from pathlib import Path
 
 from pydantic_core import to_json
 from ruleproof.server.journal import Journal, Segment
-from ruleproof.server.logstore import LogError, Record, SqliteStore, is_postgres, open_store
+from ruleproof.server.logschema import CASES, BatchRecord, LogError, Record
+from ruleproof.server.logstore import SqliteStore, is_postgres, open_store
 from ruleproof.server.memory import trim_memory
 
 log = logging.getLogger("ruleproof.server")
 
 # (decision_id, unix time, pack, version, facts, decisions, undetermined, requested, revision)
 Row = tuple[str, float, str, str, object, dict, dict, "list[str] | None", "str | None"]
+# (first decision_id, unix time, pack, version, revision, requested, decided cases, request, response):
+# a batch as it came and went, its bodies as bytes
+BatchRow = tuple[str, float, str, str, "str | None", "list[str] | None", int, bytes, bytes]
 
 
 class LogMode(enum.Enum):
@@ -128,13 +132,14 @@ RETRY_S = 1.0  # after the store failed, the writer tries again this much later
 
 
 class _Entry:
-    """Records handed in by one request, the values they weigh, and the journal segment
-    holding them (none in best effort)."""
+    """Records or a batch handed in by one request, the values they weigh, and the journal
+    segment holding them (none in best effort)."""
 
-    __slots__ = ("records", "weight", "segment")
+    __slots__ = ("records", "batch", "weight", "segment")
 
-    def __init__(self, records: list[Record], weight: int, segment: Segment | None):
+    def __init__(self, records: list[Record], batch: BatchRecord | None, weight: int, segment: Segment | None):
         self.records = records
+        self.batch = batch
         self.weight = weight
         self.segment = segment
 
@@ -177,9 +182,24 @@ class DecisionLog:
         are committed, in one transaction, shortly after); raises LogBusy — nothing
         acknowledged — when the rows waiting would pass the bound or the journal cannot be
         written. Best effort: queues them and returns; drops and counts them when they do not fit."""
-        if not rows:
-            return
-        weight = sum(1 + len(row[5]) + len(row[6]) for row in rows)
+        if rows:
+            self._hand_in(sum(1 + len(row[5]) + len(row[6]) for row in rows), len(rows), lambda: (_records(rows), None))
+
+    def record_batch(self, batch: BatchRow) -> None:
+        """Log a batch as one row: its request and its answer as they came and went (they hold
+        each decided case's facts, id and outcome); as `record` does."""
+        first_id, when, pack, version, revision, requested, cases, request, response = batch
+        weight = (len(request) + len(response)) // 200 + 1  # a value weighs about 200 bytes
+
+        def converted() -> tuple[list[Record], BatchRecord]:
+            names = None if requested is None else to_json(requested).decode()
+            return [], (first_id, _iso(when), pack, version, revision, names, cases, request.decode(), response.decode())
+
+        self._hand_in(weight, cases, converted)
+
+    def _hand_in(self, weight: int, count: int, converted: Callable[[], tuple[list[Record], BatchRecord | None]]) -> None:
+        """Take `count` decisions weighing `weight` values (see `record`), converted to what the
+        store writes only once they are taken."""
         with self._lock:
             # an empty queue takes any batch, so that one larger than the bound is still logged
             fits = not self._closed and (self._pending == 0 or self._pending + weight <= self.max_pending_values)
@@ -187,23 +207,23 @@ class DecisionLog:
                 self._pending += weight
         if not fits:
             if self.mode is LogMode.BEST_EFFORT:
-                self._drop(len(rows))
+                self._drop(count)
                 return
             if self.on_refused:
-                self.on_refused(len(rows))
+                self.on_refused(count)
             raise LogBusy("the decision log is behind; retry shortly")
-        records = _records(rows)
+        records, batch = converted()
         segment = None
         if self.mode is LogMode.DURABLE:
             try:
-                segment = self.journal.append(records)
+                segment = self.journal.append(records, batch)
             except OSError as err:
                 with self._lock:
                     self._pending -= weight
                 if self.on_refused:
-                    self.on_refused(len(rows))
+                    self.on_refused(count)
                 raise LogBusy(f"the decision log's journal cannot be written: {err.strerror}", retry_after=5) from None
-        self._queue.put(_Entry(records, weight, segment))
+        self._queue.put(_Entry(records, batch, weight, segment))
 
     def _drop(self, count: int) -> None:
         self.dropped += count
@@ -254,17 +274,17 @@ class DecisionLog:
         """Move spooled rows into the database, oldest first, a chunk per transaction; stop at
         the first failure (the rows stay in the spool)."""
         while self._spooled:
-            records = self.spool.take(chunk)
-            if not records:
+            records, batches = self.spool.take(chunk)
+            if not records and not batches:
                 self._spooled = False
                 return
             try:
-                self.store.write(records)
+                self.store.write(records, batches)
             except LogError:
                 self._reconnect()
                 return
-            self.spool.delete([record[0] for record in records])
-            log.info("decision log: %d spooled decisions written to the database", len(records))
+            self.spool.delete(records, batches)
+            log.info("decision log: %d spooled decisions written to the database", _decisions(records, batches))
 
     def _gather(self) -> list[_Entry | threading.Event | None]:
         """What the requests handed in: at least one item, then all that is waiting a moment
@@ -282,48 +302,50 @@ class DecisionLog:
                 return items
 
     def _write_group(self, group: list[_Entry]) -> bool:
-        """Commit the records of `group` in one transaction; False if the store failed and they
-        are kept (durable: they are in the journal) to be tried again."""
+        """Commit the records and batches of `group` in one transaction; False if the store
+        failed and they are kept (durable: they are in the journal) to be tried again."""
         records = [record for entry in group for record in entry.records]
-        if not records:
+        batches = [entry.batch for entry in group if entry.batch is not None]
+        if not records and not batches:
             return True
-        error = self._commit(records)
+        error = self._commit(records, batches)
         if error is not None and self.mode is LogMode.DURABLE:
             return False
         if error is not None:
-            self._drop(len(records))
+            self._drop(_decisions(records, batches))
         with self._lock:
             self._pending -= sum(entry.weight for entry in group)
         appends: dict[Segment, int] = {}
         for entry in group:
-            entry.records = []
+            entry.records, entry.batch = [], None
             if entry.segment is not None:
                 appends[entry.segment] = appends.get(entry.segment, 0) + 1
         for segment, count in appends.items():
             self.journal.committed(segment, count)
-        if len(records) >= BIG_GROUP:
-            del records
+        if _decisions(records, batches) >= BIG_GROUP:
+            del records, batches
             trim_memory()
         return True
 
-    def _commit(self, records: list[Record]) -> str | None:
-        """Write `records` in one transaction; None, or why they were not written."""
+    def _commit(self, records: list[Record], batches: list[BatchRecord]) -> str | None:
+        """Write `records` and `batches` in one transaction; None, or why they were not written."""
+        count = _decisions(records, batches)
         try:
-            self.store.write(records)
+            self.store.write(records, batches)
         except LogError as err:
             if self.spool is None:
-                log.error("decision log: %d decisions not written yet: %s", len(records), err)
+                log.error("decision log: %d decisions not written yet: %s", count, err)
                 return str(err)
             try:
-                self.spool.write(records)
+                self.spool.write(records, batches)
             except LogError as spool_err:
-                log.error("decision log: %d decisions not written yet: %s; nor spooled: %s", len(records), err, spool_err)
+                log.error("decision log: %d decisions not written yet: %s; nor spooled: %s", count, err, spool_err)
                 return str(err)
             self._spooled = True
-            log.warning("decision log: %d decisions spooled locally: %s", len(records), err)
+            log.warning("decision log: %d decisions spooled locally: %s", count, err)
             self._reconnect()
         if self.on_written:
-            self.on_written(len(records))
+            self.on_written(count)
         return None
 
     def _reconnect(self) -> None:
@@ -334,6 +356,10 @@ class DecisionLog:
             return
         self.store.close()
         self.store = fresh
+
+def _decisions(records: list[Record], batches: list[BatchRecord]) -> int:
+    return len(records) + sum(batch[CASES] for batch in batches)
+
 
 def _records(rows: list[Row]) -> list[Record]:
     stamp: dict[float, str] = {}

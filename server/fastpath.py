@@ -26,7 +26,7 @@ from ruleproof.server.memory import trim_memory
 from ruleproof.server.models import BatchRequestV1, DecideRequestV1
 from ruleproof.server.web import read_body
 
-Answer = tuple[dict, bool]  # the body, and whether to hand memory back after it
+Answer = tuple[dict | bytes, bool]  # the body (as data or JSON), and whether to hand memory back after it
 WsgiApp = Callable[[dict, Callable], Iterable[bytes]]
 
 _STATUS = {200: "200 OK", 408: "408 Request Timeout", 413: "413 Request Entity Too Large", 400: "400 Bad Request",
@@ -110,7 +110,7 @@ class DecisionPath:
         if len(req.cases) > self.services.config.max_batch_cases:
             raise _Declined
         served = self._served(req.pack, req.decisions)
-        return answer_batch(self.services, served, req), len(req.cases) >= 5000
+        return answer_batch(self.services, served, req, body), len(req.cases) >= 5000
 
     def _served(self, pack: str, names: list[str] | None):
         served = serving_or_none(self.services, pack, names)
@@ -118,9 +118,9 @@ class DecisionPath:
             raise _Declined
         return served
 
-    def _respond(self, start_response: Callable, route: str, started: float, status: int, payload: dict,
+    def _respond(self, start_response: Callable, route: str, started: float, status: int, payload: dict | bytes,
                  headers: dict[str, str], trim: bool = False) -> Iterable[bytes]:
-        data = pydantic_core.to_json(payload)
+        data = payload if isinstance(payload, bytes) else pydantic_core.to_json(payload)
         start_response(_STATUS.get(status, f"{status} Error"), [
             ("Content-Type", "application/json"), ("Content-Length", str(len(data))),
             ("X-Content-Type-Options", "nosniff"), *headers.items()])

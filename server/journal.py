@@ -4,7 +4,8 @@ A `write` to a file that has returned survives the process being killed (the dat
 kernel's), so a decision is on record once its rows are in the journal; the log's writer
 thread then commits them to the store in groups, off the request's path, and the journal forgets
 them. Each process appends to its own segment file, `<directory>/<pid>-<ns>.journal`, one line
-of JSON per request (its records, in order), and holds an exclusive `flock` on it while it
+of JSON per request (its records, in order) — a batch is a line of JSON (its row but for the
+bodies, and their lengths) followed by its request's and its answer's bodies — and holds an exclusive `flock` on it while it
 lives. A segment whose lock can be taken belongs to no live process: its rows were acknowledged
 and perhaps not committed, and `recover` writes them to the store (the store ignores ids it
 already has) and deletes it. A line cut short by a kill was never acknowledged (its `write` did
@@ -27,12 +28,12 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from pydantic_core import to_json
-from ruleproof.server.logstore import LogError, Record
+from ruleproof.server.logschema import CASES, BatchRecord, LogError, Record
 
 log = logging.getLogger("ruleproof.server")
 
@@ -66,10 +67,14 @@ class Journal:
         except OSError as err:
             raise LogError(f"cannot create the decision log's journal {directory}: {err.strerror}") from None
 
-    def append(self, records: list[Record]) -> Segment:
-        """Write `records` (one request's) to this process's segment; once this returns they
-        survive the process. Raises OSError when the file cannot take them (disk full)."""
-        line = to_json(records) + b"\n"
+    def append(self, records: Sequence[Record], batch: BatchRecord | None = None) -> Segment:
+        """Write `records` or `batch` (one request's) to this process's segment; once this
+        returns they survive the process. Raises OSError when the file cannot take them (disk full)."""
+        if batch is None:
+            line = to_json(records) + b"\n"
+        else:
+            bodies = batch[-2].encode(), batch[-1].encode()
+            line = b"".join((to_json({"batch": batch[:-2], "bytes": [len(b) for b in bodies]}), b"\n", *bodies))
         with self._lock:
             segment = self._current()
             view = memoryview(line)
@@ -104,9 +109,10 @@ class Journal:
             else:
                 os.close(segment.fd)
 
-    def recover(self, write: Callable[[list[Record]], None]) -> int:
-        """Write the records of every segment no live process holds to the store with `write`
-        (which raises LogError when it cannot), then delete the segment; the number written.
+    def recover(self, write: Callable[[Sequence[Record], Sequence[BatchRecord]], None]) -> int:
+        """Write the records and batches of every segment no live process holds to the store
+        with `write` (which raises LogError when it cannot), then delete the segment; the
+        number of decisions written.
         A segment that fails stays for the next time."""
         written = 0
         for path in sorted(self.directory.glob("*.journal")):
@@ -122,9 +128,9 @@ class Journal:
                 if not os.path.exists(path):  # recovered and deleted while this waited for the lock
                     continue
                 count = 0
-                for chunk in _chunks(_lines(path, fd), RECOVER_CHUNK):
-                    write(chunk)
-                    count += len(chunk)
+                for records, batches in _groups(_appends(path, fd), RECOVER_CHUNK):
+                    write(records, batches)
+                    count += len(records) + sum(batch[CASES] for batch in batches)
                 os.unlink(path)
                 written += count
                 if count:
@@ -166,26 +172,37 @@ class Journal:
         os.close(segment.fd)
 
 
-def _lines(path: Path, fd: int) -> Iterator[Record]:
-    """The records of a segment, in order; a line that is not whole JSON (the last one, cut
-    short by a kill, never acknowledged) is left out."""
+def _appends(path: Path, fd: int) -> Iterator[tuple[list[Record], BatchRecord | None]]:
+    """What each append of a segment wrote, in order: records, or a batch. What follows a line
+    that is not whole JSON, or a batch shorter than its lengths (the end of a write a kill cut
+    short, never acknowledged), is left out."""
     with os.fdopen(os.dup(fd), "rb") as file:
-        for number, line in enumerate(file, 1):
+        while line := file.readline():
             try:
-                records = json.loads(line)
-            except ValueError:
-                log.warning("decision log: line %d of the journal %s is not whole; left out", number, path.name)
-                continue
-            for record in records:
-                yield tuple(record)
+                head = json.loads(line)
+                if isinstance(head, dict):
+                    bodies = [file.read(size) for size in head["bytes"]]
+                    if [len(b) for b in bodies] != head["bytes"]:
+                        raise ValueError("a batch cut short")
+                    yield [], (*head["batch"], *(b.decode() for b in bodies))
+                else:
+                    yield [tuple(record) for record in head], None
+            except (ValueError, KeyError, TypeError):
+                log.warning("decision log: the journal %s ends in a write cut short; left out", path.name)
+                return
 
 
-def _chunks(records: Iterator[Record], size: int) -> Iterator[list[Record]]:
-    chunk: list[Record] = []
-    for record in records:
-        chunk.append(record)
-        if len(chunk) == size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
+def _groups(appends: Iterator[tuple[list[Record], BatchRecord | None]], size: int
+            ) -> Iterator[tuple[list[Record], list[BatchRecord]]]:
+    """The appends' records and batches, in groups of about `size` decisions."""
+    records: list[Record] = []
+    batches: list[BatchRecord] = []
+    for more, batch in appends:
+        records += more
+        if batch is not None:
+            batches.append(batch)
+        if len(records) + sum(b[CASES] for b in batches) >= size:
+            yield records, batches
+            records, batches = [], []
+    if records or batches:
+        yield records, batches

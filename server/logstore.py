@@ -15,62 +15,23 @@ import fcntl
 import os
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
-#: (decision_id, time, pack, version, facts, decisions, undetermined, requested, revision): text
-#: columns, JSON for facts to requested (requested is NULL when every decision was asked for)
-Record = tuple[str, str, str, str, str, str, str, "str | None", "str | None"]
-
-
-class LogError(Exception):
-    """The log cannot be opened, read or written; the message says why, for a person."""
-
-
-@dataclass(frozen=True)
-class Migration:
-    """One schema change, as SQLite and PostgreSQL write it."""
-
-    version: int
-    name: str
-    sqlite: tuple[str, ...]
-    postgres: tuple[str, ...]
-
-
-DECISIONS = """CREATE TABLE IF NOT EXISTS decisions (
-    decision_id  TEXT PRIMARY KEY,   -- time-ordered (UUID version 7)
-    time         TEXT NOT NULL,      -- UTC, ISO 8601
-    pack         TEXT NOT NULL,
-    version      TEXT NOT NULL,
-    facts        TEXT NOT NULL,      -- JSON, as the caller sent them
-    decisions    TEXT NOT NULL,      -- JSON: decision -> wire value
-    undetermined TEXT NOT NULL,      -- JSON: decision -> {reason, depends_on, ...}
-    requested    TEXT                -- JSON list of the decisions asked for; NULL = all
-)"""
-# No other index: ids sort by time, so a time range is a key range, and every insert stays cheap.
-
-#: every schema change, in order; a store records the ones applied in `schema_migrations`
-REVISION = "ALTER TABLE decisions ADD COLUMN revision TEXT"  # hash of the pack's files
-MIGRATIONS = (
-    Migration(1, "the decisions table", (DECISIONS + " WITHOUT ROWID",), (DECISIONS,)),
-    Migration(2, "the revision of the pack that decided", (REVISION,), (REVISION,)),
+from ruleproof.server.logschema import (
+    MIGRATIONS,
+    MIGRATIONS_TABLE,
+    ROWS_PER_STATEMENT,
+    SCHEMA_VERSION,
+    BatchRecord,
+    LogError,
+    Record,
+    insert_sql,
+    logged_rows,
 )
-SCHEMA_VERSION = MIGRATIONS[-1].version
-MIGRATIONS_TABLE = ("CREATE TABLE IF NOT EXISTS schema_migrations "
-                    "(version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)")
+
 LOCK_WAIT_S = 10.0  # how long a write waits for its turn on the lock file
-ROWS_PER_STATEMENT = 500  # 9 values a row: well under SQLite's 32,766 parameters and PostgreSQL's 65,535
-
-
-def select_sql(pack: str | None, limit: int | None, mark: str) -> tuple[str, list]:
-    where, params = (f"WHERE pack = {mark}", [pack]) if pack else ("", [])
-    query = f"SELECT * FROM decisions {where} ORDER BY decision_id"
-    if limit is not None:
-        query = f"SELECT * FROM ({query} DESC LIMIT {mark}) AS newest ORDER BY decision_id"
-        params.append(limit)
-    return query, params
 
 
 class SqliteStore:
@@ -125,21 +86,25 @@ class SqliteStore:
             raise
         return SCHEMA_VERSION
 
-    def write(self, records: list[Record]) -> None:
-        """Insert `records` in one transaction (ids already present are kept as they are)."""
+    def write(self, records: Sequence[Record], batches: Sequence[BatchRecord] = ()) -> None:
+        """Insert `records` and `batches` in one transaction (ids already present are kept as
+        they are)."""
         try:
             with self._writer_turn():
-                if len(records) <= ROWS_PER_STATEMENT:  # one statement is a transaction of its own
-                    self.conn.execute(insert_sql(len(records), "?", "INSERT OR IGNORE INTO", ""),
-                                      [value for record in records for value in record])
+                if not batches and len(records) <= ROWS_PER_STATEMENT:  # one statement is a transaction of its own
+                    if records:
+                        self.conn.execute(insert_sql("decisions", len(records), "?", "INSERT OR IGNORE INTO", ""),
+                                          [value for record in records for value in record])
                     return
                 self.conn.execute("BEGIN IMMEDIATE")
                 try:
                     # many rows per statement: sqlite3 releases the GIL once per statement
                     for start in range(0, len(records), ROWS_PER_STATEMENT):
                         chunk = records[start:start + ROWS_PER_STATEMENT]
-                        self.conn.execute(insert_sql(len(chunk), "?", "INSERT OR IGNORE INTO", ""),
+                        self.conn.execute(insert_sql("decisions", len(chunk), "?", "INSERT OR IGNORE INTO", ""),
                                           [value for record in chunk for value in record])
+                    for batch in batches:
+                        self.conn.execute(insert_sql("decision_batches", 1, "?", "INSERT OR IGNORE INTO", ""), batch)
                     self.conn.execute("COMMIT")
                 except BaseException:
                     self.conn.execute("ROLLBACK")
@@ -183,25 +148,30 @@ class SqliteStore:
         finally:
             fcntl.flock(fd, fcntl.LOCK_UN)
 
-    def read(self, pack: str | None = None, limit: int | None = None) -> Iterator[tuple]:
-        query, params = select_sql(pack, limit, "?")
+    def read(self, pack: str | None = None, limit: int | None = None) -> Iterator[Record]:
+        """The logged decisions (see logschema.logged_rows)."""
         try:
-            yield from self.conn.execute(query, params)
+            yield from logged_rows(self.conn.execute, pack, limit, "?")
         except sqlite3.DatabaseError as err:
             raise LogError(f"{self.path} is not a decision log: {err}") from None
 
     def count(self) -> int:
-        return self.conn.execute("SELECT count(*) FROM decisions").fetchone()[0]
+        """Rows held: decisions and batches."""
+        return sum(self.conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+                   for table in ("decisions", "decision_batches"))
 
-    def take(self, count: int) -> list[Record]:
-        """The oldest `count` records (for draining a spool)."""
-        return list(self.conn.execute("SELECT * FROM decisions ORDER BY decision_id LIMIT ?", (count,)))
+    def take(self, count: int) -> tuple[list[Record], list[BatchRecord]]:
+        """The oldest `count` decisions and the oldest `count` batches (for draining a spool)."""
+        return (list(self.conn.execute("SELECT * FROM decisions ORDER BY decision_id LIMIT ?", (count,))),
+                list(self.conn.execute("SELECT * FROM decision_batches ORDER BY first_id LIMIT ?", (count,))))
 
-    def delete(self, ids: list[str]) -> None:
-        """Remove records by id, in one transaction."""
-        with_marks = ",".join("?" * len(ids))
+    def delete(self, records: Sequence[Record], batches: Sequence[BatchRecord] = ()) -> None:
+        """Remove these decisions and batches (by id), in one transaction."""
         self.conn.execute("BEGIN")
-        self.conn.execute(f"DELETE FROM decisions WHERE decision_id IN ({with_marks})", ids)
+        for table, key, rows in (("decisions", "decision_id", records), ("decision_batches", "first_id", batches)):
+            if rows:
+                marks = ",".join("?" * len(rows))
+                self.conn.execute(f"DELETE FROM {table} WHERE {key} IN ({marks})", [row[0] for row in rows])
         self.conn.execute("COMMIT")
 
     def close(self) -> None:
@@ -209,11 +179,6 @@ class SqliteStore:
         if self._lock is not None and self._lock[0] == os.getpid():
             os.close(self._lock[1])
         self._lock = None
-
-
-def insert_sql(rows: int, mark: str, verb: str, tail: str) -> str:
-    one = "(" + ", ".join([mark] * 9) + ")"
-    return f"{verb} decisions VALUES " + ",".join([one] * rows) + tail
 
 
 def is_postgres(target: str | Path) -> bool:

@@ -7,18 +7,10 @@ once. Rows are inserted with `ON CONFLICT DO NOTHING` (a spool drained twice wri
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
-from ruleproof.server.logstore import (
-    MIGRATIONS,
-    MIGRATIONS_TABLE,
-    ROWS_PER_STATEMENT,
-    SCHEMA_VERSION,
-    LogError,
-    Record,
-    insert_sql,
-    select_sql,
-)
+from ruleproof.server import logschema as schema
+from ruleproof.server.logschema import BatchRecord, LogError, Record
 
 MIGRATION_LOCK = 0x72756C6570726F6F  # pg_advisory_xact_lock key: "ruleproo"
 
@@ -43,38 +35,51 @@ class PostgresStore:
         """Apply the migrations the database lacks, in one transaction, under an advisory lock."""
         with self.conn.transaction():
             self.conn.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
-            self.conn.execute(MIGRATIONS_TABLE)
+            self.conn.execute(schema.MIGRATIONS_TABLE)
             done = {v for (v,) in self.conn.execute("SELECT version FROM schema_migrations")}
-            if done and max(done) > SCHEMA_VERSION:
+            if done and max(done) > schema.SCHEMA_VERSION:
                 raise LogError(f"{self.label} was written by a newer ruleproof (schema {max(done)})")
-            for migration in MIGRATIONS:
+            for migration in schema.MIGRATIONS:
                 if migration.version not in done:
                     for statement in migration.postgres:
                         self.conn.execute(statement)
                     self.conn.execute("INSERT INTO schema_migrations VALUES (%s, %s, to_char(now() AT TIME ZONE 'UTC', "
                                       "'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'))", (migration.version, migration.name))
-        return SCHEMA_VERSION
+        return schema.SCHEMA_VERSION
 
-    def write(self, records: list[Record]) -> None:
-        """Insert `records` in one transaction (ids already present are kept as they are)."""
+    def write(self, records: Sequence[Record], batches: Sequence[BatchRecord] = ()) -> None:
+        """Insert `records` and `batches` in one transaction (ids already present are kept as
+        they are)."""
         try:
             with self.conn.transaction():
-                for start in range(0, len(records), ROWS_PER_STATEMENT):
-                    chunk = records[start:start + ROWS_PER_STATEMENT]
-                    self.conn.execute(insert_sql(len(chunk), "%s", "INSERT INTO", " ON CONFLICT DO NOTHING"),
+                for start in range(0, len(records), schema.ROWS_PER_STATEMENT):
+                    chunk = records[start:start + schema.ROWS_PER_STATEMENT]
+                    self.conn.execute(schema.insert_sql("decisions", len(chunk), "%s", "INSERT INTO", " ON CONFLICT DO NOTHING"),
                                       [value for record in chunk for value in record])
+                for batch in batches:
+                    self.conn.execute(schema.insert_sql("decision_batches", 1, "%s", "INSERT INTO", " ON CONFLICT DO NOTHING"),
+                                      batch)
         except self._errors as err:
             raise LogError(f"cannot write the decision log {self.label}: {_first_line(err)}") from None
 
-    def read(self, pack: str | None = None, limit: int | None = None) -> Iterator[tuple]:
-        query, params = select_sql(pack, limit, "%s")
+    def read(self, pack: str | None = None, limit: int | None = None) -> Iterator[Record]:
+        """The logged decisions (see logschema.logged_rows), streamed by server-side cursors."""
+        cursors = []
+
+        def run(query: str, params: list):
+            cursor = self.conn.cursor(name=f"replay{len(cursors)}")
+            cursors.append(cursor)
+            cursor.execute(query, params)
+            return cursor
+
         try:
-            with self.conn.cursor(name="replay") as cursor:  # server side: rows stream in
-                with self.conn.transaction():
-                    cursor.execute(query, params)
-                    yield from cursor
+            with self.conn.transaction():
+                yield from schema.logged_rows(run, pack, limit, "%s")
         except self._errors as err:
             raise LogError(f"cannot read the decision log {self.label}: {_first_line(err)}") from None
+        finally:
+            for cursor in cursors:
+                cursor.close()
 
     def close(self) -> None:
         self.conn.close()

@@ -20,13 +20,15 @@ def services():
     return current_app.extensions["ruleproof"]
 
 
-def parse_body(model: type[M]) -> M:
-    """The request body as `model`: 415 if it is not JSON, 400 if it does not parse, 422 if it
-    does not fit (with a JSON path for each problem), 413 past the size limit."""
+def parse_body(model: type[M], data: bytes | None = None) -> M:
+    """The request body (`data`, if already read: see request_body) as `model`: 415 if it is
+    not JSON, 400 if it does not parse, 422 if it does not fit (with a JSON path for each
+    problem), 413 past the size limit."""
     mimetype = request.mimetype
     if mimetype != "application/json" and not mimetype.endswith("+json"):
         raise ApiError(415, "unsupported_media_type", "send the body as JSON (Content-Type: application/json)")
-    data = _body()
+    if data is None:
+        data = request_body()
     try:
         parsed = model.model_validate_json(data)
     except ValidationError as err:
@@ -45,8 +47,8 @@ def parse_body(model: type[M]) -> M:
     return parsed
 
 
-def _body() -> bytes:
-    """The raw body of the request being answered (see read_body)."""
+def request_body() -> bytes:
+    """The raw body of the request being answered (see read_body); it can be read once."""
     return read_body(request.environ, request.content_length, current_app.config["MAX_CONTENT_LENGTH"], services().waiting,
                      current_app.config["RULEPROOF"].body_timeout_s)
 
@@ -95,8 +97,11 @@ def _too_large() -> ApiError:
 
 
 def json_response(body: object, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    """`body` (plain data or a model) as JSON; models drop the optional fields they were not given."""
-    if isinstance(body, BaseModel):
+    """`body` (plain data, a model, or JSON already written as bytes) as JSON; models drop the
+    optional fields they were not given."""
+    if isinstance(body, bytes):
+        data = body
+    elif isinstance(body, BaseModel):
         data = body.model_dump_json(exclude_unset=True)
     else:
         data = pydantic_core.to_json(body)

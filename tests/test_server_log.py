@@ -81,7 +81,7 @@ def test_requests_commit_together_and_each_is_in_the_journal_when_answered(tmp_p
     log = DecisionLog(path)
     commits: list[int] = []
     write = log.store.write
-    log.store.write = lambda records: (commits.append(len(records)), time.sleep(0.01), write(records))
+    log.store.write = lambda records, batches: (commits.append(len(records)), time.sleep(0.01), write(records, batches))
     in_journal: list[bool] = []
 
     def decide(i: int) -> None:
@@ -108,7 +108,7 @@ KILLED_BEFORE_COMMIT = """
 import os, sys, threading
 from ruleproof.server.decision_log import DecisionLog, new_ids
 log = DecisionLog(sys.argv[1])
-log.store.write = lambda records: threading.Event().wait()  # the commit never comes
+log.store.write = lambda records, batches: threading.Event().wait()  # the commit never comes
 for n in range(5):
     log.record([(i, 0.0, "p", "1", {"n": n}, {"d": n}, {}, None, "r") for i in new_ids(3)])
 print("recorded", flush=True)

@@ -94,14 +94,20 @@ def test_the_spool_holds_what_the_database_cannot_take_and_is_drained(postgres, 
         assert log.flush()  # committed to the database
         postgres.stop()
         log.record([row("spool-2", "spooled"), row("spool-3", "spooled")])  # acknowledged: in the journal
+        log.record_batch(("spool-3a", 0.0, "spooled", "1", "rev", None, 1, b'{"cases": [{"x": 2}]}',
+                          b'{"results": [{"index": 0, "decision_id": "spool-3a", "decisions": {"d": 2}, "undetermined": {}}]}'))
         assert log.flush()  # the database refused them: committed to the spool
         with sqlite3.connect(spool) as conn:
             assert conn.execute("SELECT count(*) FROM decisions").fetchone()[0] == 2
+            assert conn.execute("SELECT count(*) FROM decision_batches").fetchone()[0] == 1
         log.record([row("spool-4", "spooled")])
     finally:
         log.close()  # as if the instance stopped (or was killed) while the database was down
         postgres.start()
     DecisionLog(postgres.url, spool=spool).close()  # the next start drains the spool
-    assert [r.decision_id for r in read_log(postgres.url, "spooled")] == ["spool-1", "spool-2", "spool-3", "spool-4"]
+    logged = list(read_log(postgres.url, "spooled"))
+    assert [r.decision_id for r in logged] == ["spool-1", "spool-2", "spool-3", "spool-3a", "spool-4"]
+    assert logged[3].facts == {"x": 2} and logged[3].decisions == {"d": 2}
     with sqlite3.connect(spool) as conn:
         assert conn.execute("SELECT count(*) FROM decisions").fetchone()[0] == 0
+        assert conn.execute("SELECT count(*) FROM decision_batches").fetchone()[0] == 0

@@ -290,7 +290,7 @@ def test_the_decision_log_refuses_rather_than_drops_when_it_cannot_keep_up(tmp_p
         path = tmp_path / f"{mode.value}.sqlite"
         log = DecisionLog(path, mode, max_pending_values=1000, on_dropped=dropped.append, on_refused=refused.append)
         write = log.store.write
-        log.store.write = lambda records, gate=gate, write=write: (gate.wait(10), write(records))  # cannot keep up
+        log.store.write = lambda records, batches, gate=gate, write=write: (gate.wait(10), write(records, batches))  # cannot keep up
         try:
             big = threading.Thread(target=log.record, args=([row(0, 1999)],))
             big.start()  # larger than the bound, but alone: taken; it waits at the gate
