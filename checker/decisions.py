@@ -53,11 +53,17 @@ def unwritable(err: Exception) -> dict:
 
 
 def wire_result(compiled: CompiledPack, outcome: Outcome, in_place: bool = False) -> dict:
-    """`{pack, version, decisions, undetermined}` of `outcome` on the wire: each value written
-    in its wire form (a value the wire cannot write, such as a date past 9999-12-31, moves to
+    """`{pack, version, decisions, undetermined}` of `outcome` on the wire (see wire_values)."""
+    pack = compiled.pack
+    decisions, undetermined = wire_values(compiled, outcome, in_place)
+    return {"pack": pack.name, "version": pack.version, "decisions": decisions, "undetermined": undetermined}
+
+
+def wire_values(compiled: CompiledPack, outcome: Outcome, in_place: bool = False) -> tuple[dict, dict]:
+    """`outcome`'s decisions and undetermined ones on the wire: each value written in its wire
+    form (a value the wire cannot write, such as a date past 9999-12-31, moves to
     `undetermined` as `unwritable` says). `in_place`: the outcome's own dicts are written into
     (for an outcome nothing reads afterwards: no copy)."""
-    pack = compiled.pack
     values = outcome.values
     decisions = values if in_place else dict(values)
     writers = compiled.wire_writers
@@ -72,7 +78,7 @@ def wire_result(compiled: CompiledPack, outcome: Outcome, in_place: bool = False
         for n in [n for n in decisions if n in unwritten]:
             del decisions[n]
             outcome.undetermined[n] = unwritten[n]
-    return {"pack": pack.name, "version": pack.version, "decisions": decisions, "undetermined": outcome.undetermined}
+    return decisions, outcome.undetermined
 
 
 def decide_json(compiled: CompiledPack, raw_facts: object, names: list[str] | None = None,

@@ -13,14 +13,14 @@ from collections.abc import Callable
 
 from flask import Blueprint
 from pydantic_core import to_json
-from ruleproof.checker.decisions import UnknownDecisions, decide_json, require_decisions
+from ruleproof.checker.decisions import UnknownDecisions, decide_json, require_decisions, wire_values
 from ruleproof.checker.evaluate import CompiledPack
 from ruleproof.checker.values import FactError, InvalidFacts
 from ruleproof.server.decision_log import DecisionLog, LogBusy, new_id, new_ids
 from ruleproof.server.errors import ApiError, fact_errors
 from ruleproof.server.models import BatchRequestV1, DecideRequestV1
 from ruleproof.server.registry import Served
-from ruleproof.server.strictjson import huge_numbers
+from ruleproof.server.strictjson import huge_numbers, may_hold_huge_numbers
 from ruleproof.server.web import json_response, parse_body, release_memory_after, request_body, services
 
 bp = Blueprint("decide", __name__)
@@ -124,17 +124,20 @@ def answer_batch(svc, served: Served, req: BatchRequestV1, body: bytes) -> bytes
     results = []
     decided_ids = []
     ids = new_ids(len(req.cases))
+    screen = may_hold_huge_numbers(body)
+    decide = compiled.decide_wire  # decide_json's steps, without its frames: they weigh per case
     for index, facts in enumerate(req.cases):
         try:
-            result = _decide_case(compiled, facts, names)
+            if screen and huge_numbers(facts):
+                _decide_case(compiled, facts, names)  # raises, with every fact error of the case
+            decisions, undetermined = wire_values(compiled, decide(facts, names), in_place=True)
         except InvalidFacts as err:
             results.append({"index": index, "error": {
                 "code": "invalid_facts", "message": "the facts do not fit the pack",
                 "errors": fact_errors(err.errors, prefix=f"cases[{index}]")}})
             continue
         decided_ids.append(ids[index])
-        results.append({"index": index, "decision_id": ids[index], "decisions": result["decisions"],
-                        "undetermined": result["undetermined"]})
+        results.append({"index": index, "decision_id": ids[index], "decisions": decisions, "undetermined": undetermined})
     decided, failed = len(decided_ids), len(results) - len(decided_ids)
     answer = to_json({"pack": pack, "version": version, "revision": revision, "results": results,
                       "decided": decided, "failed": failed})

@@ -126,7 +126,7 @@ def new_ids(count: int) -> list[str]:
 
 
 # ------------------------------------------------------------------ the writer
-BIG_GROUP = 5000  # rows: after committing a group this big, freed memory goes back to the system
+BIG_REQUEST = 5000  # decisions: once a request this big is committed, freed memory goes back to the system
 LINGER_S = 0.002  # the writer waits this long after the first rows, so that more join the group
 RETRY_S = 1.0  # after the store failed, the writer tries again this much later
 
@@ -322,9 +322,9 @@ class DecisionLog:
                 appends[entry.segment] = appends.get(entry.segment, 0) + 1
         for segment, count in appends.items():
             self.journal.committed(segment, count)
-        if _decisions(records, batches) >= BIG_GROUP:
+        if any(batch[CASES] >= BIG_REQUEST for batch in batches) or len(records) >= BIG_REQUEST:
             del records, batches
-            trim_memory()
+            trim_memory()  # a walk of the heap: not after every group of a busy service
         return True
 
     def _commit(self, records: list[Record], batches: list[BatchRecord]) -> str | None:

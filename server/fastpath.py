@@ -53,10 +53,67 @@ _DECODER = json.JSONDecoder(object_pairs_hook=_object, parse_constant=_constant)
 
 def _parse(body: bytes, model):
     """`body` as `model`, parsed once; _Declined if it is not exactly what the model takes."""
+    return _validated(_decoded(body), model)
+
+
+def _parse_batch(body: bytes) -> BatchRequestV1:
+    """_parse for a batch. Its cases, when all are JSON objects, are taken as they are: the
+    model would check just that (`Facts`: a JSON object's keys are strings) and copy each one,
+    a quarter of a µs a case; the rest of the body is checked by the model."""
+    data = _decoded(body)
+    cases = data.get("cases") if type(data) is dict else None
+    if type(cases) is not list or not cases or not all(type(case) is dict for case in cases):
+        return _validated(data, BatchRequestV1)
+    request = _validated({**data, "cases": [{}]}, BatchRequestV1)
+    request.cases = cases
+    return request
+
+
+def _decoded(body: bytes) -> object:
+    """`body` parsed; _Declined if it is no JSON or an object in it sends a key twice."""
     try:
-        data = _DECODER.decode(body.decode("utf-8"))
+        data = pydantic_core.from_json(body, allow_inf_nan=False)  # the Flask path's parser
+    except ValueError:
+        raise _Declined from None
+    if _keys_are_unique(body, data):
+        return data
+    try:  # the exact way, an object at a time: declines on a key sent twice
+        return _DECODER.decode(body.decode("utf-8"))
+    except (ValueError, RecursionError):  # UnicodeDecodeError, JSONDecodeError included
+        raise _Declined from None
+
+
+def _keys_are_unique(body: bytes, data: object) -> bool:
+    r"""True if no object of the JSON text `body` (parsed: `data`) sends a key twice, told from
+    counts of its bytes, when they can tell: every `:` follows a `"` directly and no string
+    escapes a character (no backslash), so each key is one `":` of the text, and the text has
+    a `{` for each object the request's shape has (the body, the objects among its values and
+    in its lists: no other object, no `{` in a string). Then the keys sent are as many as the
+    parsed objects hold only if none repeats. False when the counts cannot tell.
+
+    >>> [_keys_are_unique(b, pydantic_core.from_json(b)) for b in (
+    ...     b'{"pack": "p", "cases": [{"a": 1, "b": "x"}, {"a": 2}]}', b'{"pack": "p", "cases": [{"a": 1, "a": 2}]}',
+    ...     b'{"pack" : "p"}', b'{"pack": "p:q"}', b'{"pack": "\\u0070"}', b'{"f": {"a": {"b": 1}}}')]
+    [True, False, False, False, False, False]
+    """
+    if type(data) is not dict or b"\\" in body:
+        return False
+    keys = body.count(b'":')
+    if body.count(b":") != keys:
+        return False
+    objects = [data]
+    for value in data.values():
+        if type(value) is dict:
+            objects.append(value)
+        elif type(value) is list:
+            objects += [item for item in value if type(item) is dict]
+    return body.count(b"{") == len(objects) and keys == sum(map(len, objects))
+
+
+def _validated(data: object, model):
+    try:
         return model.model_validate(data)
-    except (ValueError, RecursionError, ValidationError):  # UnicodeDecodeError, JSONDecodeError included
+    except ValidationError:
         raise _Declined from None
 
 
@@ -106,7 +163,7 @@ class DecisionPath:
             raise _Declined from None
 
     def _batch(self, body: bytes) -> Answer:
-        req = _parse(body, BatchRequestV1)
+        req = _parse_batch(body)
         if len(req.cases) > self.services.config.max_batch_cases:
             raise _Declined
         served = self._served(req.pack, req.decisions)

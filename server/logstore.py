@@ -32,6 +32,7 @@ from ruleproof.server.logschema import (
 )
 
 LOCK_WAIT_S = 10.0  # how long a write waits for its turn on the lock file
+PAGE_BYTES = 16384
 
 
 class SqliteStore:
@@ -54,6 +55,9 @@ class SqliteStore:
                 os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))  # facts may be personal data
             self.conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
             self.conn.execute("PRAGMA busy_timeout=30000")
+            # a new log's pages (an existing one keeps its own): a batch's bodies, hundreds of
+            # KB, are a chain of overflow pages; at 16 KB it costs 0.5 µs a case to write, 0.8 at 4
+            self.conn.execute(f"PRAGMA page_size={PAGE_BYTES}")
             self.conn.execute("PRAGMA journal_mode=WAL")
             # NORMAL: a commit is in the WAL file when it returns (safe from a killed process;
             # a power cut may lose the last commits)

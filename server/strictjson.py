@@ -76,6 +76,21 @@ def duplicate_keys(data: bytes) -> list[dict]:
 
 #: the largest magnitude a fact's number may have: 15 digits before the point, as in the language (E005)
 HUGE = 10 ** 15
+_DIGITS_AS_ZERO = bytes.maketrans(b"123456789E", b"000000000e")
+
+
+def may_hold_huge_numbers(body: bytes) -> bool:
+    """False only if no number of the JSON text `body` reaches HUGE: such a number has 16
+    digits in a row or an exponent after a digit (strings holding either make it True too).
+    A scan of the bytes, ~0.25 µs per case of a batch, where huge_numbers costs 0.5.
+
+    >>> may_hold_huge_numbers(b'{"a": 999999999999999.5, "b": "2026-01-01", "c": "1 e"}')
+    False
+    >>> [may_hold_huge_numbers(b) for b in (b'{"a": 1000000000000000}', b'{"a": 1E3}', b'[-2e+1]')]
+    [True, True, True]
+    """
+    digits = body.translate(_DIGITS_AS_ZERO)
+    return b"0000000000000000" in digits or b"0e" in digits
 
 
 def huge_numbers(facts: object, prefix: str = "facts") -> list[dict]:
