@@ -85,21 +85,18 @@ def _decoded(body: bytes) -> object:
 
 def _keys_are_unique(body: bytes, data: object) -> bool:
     r"""True if no object of the JSON text `body` (parsed: `data`) sends a key twice, told from
-    counts of its bytes, when they can tell: every `:` follows a `"` directly and no string
-    escapes a character (no backslash), so each key is one `":` of the text, and the text has
-    a `{` for each object the request's shape has (the body, the objects among its values and
-    in its lists: no other object, no `{` in a string). Then the keys sent are as many as the
-    parsed objects hold only if none repeats. False when the counts cannot tell.
+    counts of its bytes, when they can tell; False when they cannot. When every `:` follows a `"`
+    directly, each key sent is a `":` of the text (a string holding `\":` adds more, never
+    fewer). The keys of the body's object and of the objects among its values and in its lists
+    are at most as many, and as many only if none repeats (and no other object has a key).
 
     >>> [_keys_are_unique(b, pydantic_core.from_json(b)) for b in (
     ...     b'{"pack": "p", "cases": [{"a": 1, "b": "x"}, {"a": 2}]}', b'{"pack": "p", "cases": [{"a": 1, "a": 2}]}',
-    ...     b'{"pack" : "p"}', b'{"pack": "p:q"}', b'{"pack": "\\u0070"}', b'{"f": {"a": {"b": 1}}}')]
+    ...     b'{"pack" : "p"}', b'{"pack": "p:q"}', b'{"pack": "\\":"}', b'{"f": {"a": {"b": 1}}}')]
     [True, False, False, False, False, False]
     """
-    if type(data) is not dict or b"\\" in body:
-        return False
     keys = body.count(b'":')
-    if body.count(b":") != keys:
+    if type(data) is not dict or body.count(b":") != keys:
         return False
     objects = [data]
     for value in data.values():
@@ -107,7 +104,7 @@ def _keys_are_unique(body: bytes, data: object) -> bool:
             objects.append(value)
         elif type(value) is list:
             objects += [item for item in value if type(item) is dict]
-    return body.count(b"{") == len(objects) and keys == sum(map(len, objects))
+    return keys == sum(map(len, objects))
 
 
 def _validated(data: object, model):
