@@ -59,6 +59,12 @@ def wire_result(compiled: CompiledPack, outcome: Outcome, in_place: bool = False
     return {"pack": pack.name, "version": pack.version, "decisions": decisions, "undetermined": undetermined}
 
 
+def values_need_writing(compiled: CompiledPack, names: list[str] | None) -> bool:
+    """Whether an outcome of `names` (every decision if None) may hold a value that is not its
+    own wire form; if not, wire_values(in_place=True) is the outcome's own dicts."""
+    return names is None or not compiled.wire_writers.keys().isdisjoint(names)
+
+
 def wire_values(compiled: CompiledPack, outcome: Outcome, in_place: bool = False) -> tuple[dict, dict]:
     """`outcome`'s decisions and undetermined ones on the wire: each value written in its wire
     form (a value the wire cannot write, such as a date past 9999-12-31, moves to

@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 from flask import Blueprint
 from pydantic_core import to_json
-from ruleproof.checker.decisions import UnknownDecisions, decide_json, require_decisions, wire_values
+from ruleproof.checker.decisions import UnknownDecisions, decide_json, require_decisions, values_need_writing, wire_values
 from ruleproof.checker.evaluate import CompiledPack
 from ruleproof.checker.values import FactError, InvalidFacts
 from ruleproof.server.decision_log import DecisionLog, LogBusy, new_id, new_ids
@@ -126,11 +126,14 @@ def answer_batch(svc, served: Served, req: BatchRequestV1, body: bytes) -> bytes
     ids = new_ids(len(req.cases))
     screen = may_hold_huge_numbers(body)
     decide = compiled.decide_wire  # decide_json's steps, without its frames: they weigh per case
+    written = values_need_writing(compiled, names)
     for index, facts in enumerate(req.cases):
         try:
             if screen and huge_numbers(facts):
                 _decide_case(compiled, facts, names)  # raises, with every fact error of the case
-            decisions, undetermined = wire_values(compiled, decide(facts, names), in_place=True)
+            outcome = decide(facts, names)
+            decisions, undetermined = (wire_values(compiled, outcome, in_place=True) if written
+                                       else (outcome.values, outcome.undetermined))
         except InvalidFacts as err:
             results.append({"index": index, "error": {
                 "code": "invalid_facts", "message": "the facts do not fit the pack",
