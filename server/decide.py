@@ -16,8 +16,9 @@ from pydantic_core import to_json
 from ruleproof.checker.decisions import UnknownDecisions, decide_json, require_decisions, values_need_writing, wire_values
 from ruleproof.checker.evaluate import CompiledPack
 from ruleproof.checker.values import FactError, InvalidFacts
-from ruleproof.server.decision_log import DecisionLog, LogBusy, new_id, new_ids
+from ruleproof.server.decision_log import DecisionLog, LogBusy
 from ruleproof.server.errors import ApiError, fact_errors
+from ruleproof.server.ids import new_id, new_ids
 from ruleproof.server.models import BatchRequestV1, DecideRequestV1
 from ruleproof.server.registry import Served
 from ruleproof.server.strictjson import huge_numbers, may_hold_huge_numbers

@@ -15,7 +15,8 @@ from contextlib import redirect_stdout
 import pytest
 from ruleproof import main as cli
 from ruleproof.server import logstore
-from ruleproof.server.decision_log import DecisionLog, new_id, read_log
+from ruleproof.server.decision_log import DecisionLog, read_log
+from ruleproof.server.ids import new_id
 from ruleproof.server.logstore import SCHEMA_VERSION, LogError, SqliteStore
 from server_support import CASE, SHOP, close, make_app
 
@@ -106,7 +107,8 @@ def test_requests_commit_together_and_each_is_in_the_journal_when_answered(tmp_p
 
 KILLED_BEFORE_COMMIT = """
 import os, sys, threading
-from ruleproof.server.decision_log import DecisionLog, new_ids
+from ruleproof.server.decision_log import DecisionLog
+from ruleproof.server.ids import new_ids
 log = DecisionLog(sys.argv[1])
 log.store.write = lambda records, batches: threading.Event().wait()  # the commit never comes
 for n in range(5):

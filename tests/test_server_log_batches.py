@@ -9,7 +9,8 @@ import sqlite3
 import subprocess
 import sys
 
-from ruleproof.server.decision_log import DecisionLog, new_ids, read_log
+from ruleproof.server.decision_log import DecisionLog, read_log
+from ruleproof.server.ids import new_ids
 from ruleproof.server.logschema import MIGRATIONS, MIGRATIONS_TABLE, SCHEMA_VERSION
 from server_support import CASE, close, make_app
 
@@ -47,7 +48,8 @@ def test_a_batch_is_one_row_and_reads_back_case_by_case(tmp_path):
 
 KILLED_WITH_A_BATCH = """
 import sys, threading
-from ruleproof.server.decision_log import DecisionLog, new_ids
+from ruleproof.server.decision_log import DecisionLog
+from ruleproof.server.ids import new_ids
 log = DecisionLog(sys.argv[1])
 log.store.write = lambda records, batches: threading.Event().wait()  # the commit never comes
 ids = new_ids(2)
