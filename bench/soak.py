@@ -182,6 +182,7 @@ def main(argv: list[str] | None = None) -> int:
         sampler.join()
         mixer.stop.set()
         mixer.join(timeout=30)
+        time.sleep(1.5)  # each worker adds its counts to the shared metrics every second
         with urllib_open(server.base + "/metrics") as text:
             dropped = metric(text, "ruleproof_decision_log_dropped_total")
             decided_metric = metric(text, "ruleproof_decisions_total")
@@ -193,7 +194,9 @@ def main(argv: list[str] | None = None) -> int:
             server.proc.kill()
             server.proc.wait()
     try:
-        rows = sqlite3.connect(log_file).execute("SELECT count(*) FROM decisions").fetchone()[0] if log_file else None
+        rows = sqlite3.connect(log_file).execute(  # a batch is one row holding its decided cases
+            "SELECT (SELECT count(*) FROM decisions) + (SELECT coalesce(sum(cases), 0) FROM decision_batches)"
+        ).fetchone()[0] if log_file else None
     finally:
         shutil.rmtree(server.tmp, ignore_errors=True)
 
