@@ -108,6 +108,19 @@ def hand_written(cases: Path, out: Path) -> float:
     return time.perf_counter() - started
 
 
+def io_floor(cases: Path, out: Path, decisions: int) -> float:
+    """Seconds for the shape of every decision's output and nothing else: as many columns of one
+    comparison each, and as many NULL cause columns, over `cases`, Parquet to Parquet (what
+    reading the cases and writing a decisions table costs on this machine at the least)."""
+    import duckdb
+
+    columns = ", ".join(f"(today > placed_on) AS d{i}, CAST(NULL AS VARCHAR) AS d{i}__cause" for i in range(decisions))
+    started = time.perf_counter()
+    duckdb.connect().execute(f"COPY (SELECT file_row_number + 1 AS _row, {columns} FROM read_parquet('{cases}', "
+                             f"file_row_number = true)) TO '{out}' (FORMAT parquet)")
+    return time.perf_counter() - started
+
+
 def edited_pack(tmp: Path) -> Path:
     """The marketplace pack with its refund wait changed (10 days -> 12)."""
     target = tmp / "edited"
@@ -196,6 +209,9 @@ def main() -> int:
     seconds = cli("batch", str(PACK), "--cases", str(cases), "--out", str(tmp / "all.parquet"))
     results.append((f"every decision ({n}), `batch --engine duckdb`, Parquet → Parquet", f"{args.all_cases:,}", f"{seconds:.1f} s",
                     f"{rate(args.all_cases / seconds)} cases/s ({rate(args.all_cases * n / seconds)} decisions/s)", ""))
+    seconds = io_floor(cases, tmp / "floor.parquet", n)
+    results.append((f"floor: {n} one-comparison decisions and their NULL causes, Parquet → Parquet, in-process DuckDB",
+                    f"{args.all_cases:,}", f"{seconds:.1f} s", f"{rate(args.all_cases / seconds)} cases/s", ""))
     log = tmp / "log.parquet"
     make_log(con, pack, question, log, args.log_rows)
     edited = edited_pack(tmp)

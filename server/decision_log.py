@@ -112,6 +112,8 @@ class DecisionLog:
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
         self._pending = 0
         self._lock = threading.Lock()
+        self._handing = 0  # requests between taking their rows and queueing them
+        self._handed = threading.Condition(self._lock)  # notified as each of them is done
         self._closed = False
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._run, name="ruleproof-decision-log", daemon=True)
@@ -145,6 +147,7 @@ class DecisionLog:
             fits = not self._closed and (self._pending == 0 or self._pending + weight <= self.max_pending_values)
             if fits:
                 self._pending += weight
+                self._handing += 1
         if not fits:
             if self.mode is LogMode.BEST_EFFORT:
                 self._drop(count)
@@ -152,18 +155,23 @@ class DecisionLog:
             if self.on_refused:
                 self.on_refused(count)
             raise LogBusy("the decision log is behind; retry shortly")
-        records, batch = converted()
-        segment = None
-        if self.mode is LogMode.DURABLE:
-            try:
-                segment = self.journal.append(records, batch)
-            except OSError as err:
-                with self._lock:
-                    self._pending -= weight
-                if self.on_refused:
-                    self.on_refused(count)
-                raise LogBusy(f"the decision log's journal cannot be written: {err.strerror}", retry_after=5) from None
-        self._queue.put(_Entry(records, batch, weight, segment))
+        try:
+            records, batch = converted()
+            segment = None
+            if self.mode is LogMode.DURABLE:
+                try:
+                    segment = self.journal.append(records, batch)
+                except OSError as err:
+                    with self._lock:
+                        self._pending -= weight
+                    if self.on_refused:
+                        self.on_refused(count)
+                    raise LogBusy(f"the decision log's journal cannot be written: {err.strerror}", retry_after=5) from None
+            self._queue.put(_Entry(records, batch, weight, segment))
+        finally:
+            with self._handed:
+                self._handing -= 1
+                self._handed.notify_all()
 
     def _drop(self, count: int) -> None:
         self.dropped += count
@@ -180,10 +188,11 @@ class DecisionLog:
     def close(self) -> None:
         """Commit what is waiting, then stop the writer. Rows the store does not take then stay
         in the journal, for the next start."""
-        with self._lock:
+        with self._handed:
             if self._closed:
                 return
-            self._closed = True
+            self._closed = True  # no more rows are taken; those being handed in reach the queue first
+            self._handed.wait_for(lambda: self._handing == 0, timeout=10)
         self._stopping.set()
         self._queue.put(None)
         self._thread.join(timeout=30)

@@ -8,8 +8,10 @@ import json
 import sqlite3
 import subprocess
 import sys
+import threading
+import time
 
-from ruleproof.server.decision_log import DecisionLog, read_log
+from ruleproof.server.decision_log import DecisionLog, LogBusy, read_log
 from ruleproof.server.ids import new_ids
 from ruleproof.server.logschema import MIGRATIONS, MIGRATIONS_TABLE, SCHEMA_VERSION
 from server_support import CASE, close, make_app
@@ -97,3 +99,41 @@ def test_a_log_of_schema_2_is_migrated_and_keeps_its_rows(tmp_path):
     with sqlite3.connect(path) as conn:
         assert conn.execute("SELECT max(version) FROM schema_migrations").fetchone()[0] == SCHEMA_VERSION == 3
     assert [r.facts for r in read_log(path)] == [{"a": 1}, {"a": 2}]
+
+
+def test_what_is_acknowledged_while_the_log_closes_is_on_record(tmp_path):
+    """Requests racing with close(): each record that returned (no LogBusy) is in the log once
+    the service has stopped, every single decision and every batch's cases."""
+    path = tmp_path / "d.sqlite"
+    log = DecisionLog(path)
+    acknowledged: list[str] = []
+    started = threading.Barrier(9)
+
+    def client(n: int) -> None:
+        started.wait()
+        while True:
+            ids = new_ids(3)
+            try:
+                if n % 2:
+                    response = ('{"results": [' + ", ".join(
+                        f'{{"index": {i}, "decision_id": "{d}", "decisions": {{}}, "undetermined": {{}}}}'
+                        for i, d in enumerate(ids)) + "]}").encode()
+                    log.record_batch((ids[0], 0.0, "p", "1", "r", None, 3, b'{"cases": [{}, {}, {}]}', response))
+                else:
+                    log.record([(d, 0.0, "p", "1", {}, {}, {}, None, "r") for d in ids])
+            except LogBusy:
+                return
+            acknowledged.extend(ids)
+
+    clients = [threading.Thread(target=client, args=(n,)) for n in range(8)]
+    for t in clients:
+        t.start()
+    started.wait()
+    deadline = time.monotonic() + 30
+    while len(acknowledged) < 3000 and time.monotonic() < deadline:
+        time.sleep(0.001)
+    log.close()
+    for t in clients:
+        t.join()
+    DecisionLog(path).close()  # a start: what the journal kept is committed
+    assert set(acknowledged) == {row.decision_id for row in read_log(path)}
