@@ -108,6 +108,8 @@ class DecisionLog:
         self.on_dropped = on_dropped
         self.on_refused = on_refused
         self.dropped = 0
+        #: why the last commit failed, while the writer tries again; None once it commits
+        self.failing: str | None = None
         #: the writer's: entries, Events to set once what came before is written, None to stop
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
         self._pending = 0
@@ -257,7 +259,7 @@ class DecisionLog:
         batches = [entry.batch for entry in group if entry.batch is not None]
         if not records and not batches:
             return True
-        error = self._commit(records, batches)
+        error = self.failing = self._commit(records, batches)
         if error is not None and self.mode is LogMode.DURABLE:
             return False
         if error is not None:

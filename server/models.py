@@ -397,11 +397,14 @@ class ReadyV1(Out):
     ready: bool
     packs: dict[str, Literal["ok", "failed"]]
     message: str
-    #: what a 200 from /v1/decide promises: `durable` (its row is committed), `best_effort` (its
-    #: row may be dropped, and counted), or `off`
+    #: what a 200 from /v1/decide promises: `durable` (its row is in the worker's journal, and
+    #: committed to the log shortly after), `best_effort` (its row may be dropped, and counted), or `off`
     decision_log: Literal["durable", "best_effort", "off"] = "off"
     #: decisions not logged since this process started (best effort only)
     decision_log_dropped: int = 0
+    #: why this process's last commit to the log failed, while its writer tries again (the rows
+    #: wait in the journal; past the bound, decisions are answered 503); absent when it commits
+    decision_log_error: str | None = None
 
 
 class ReloadOutcomeV1(Out):

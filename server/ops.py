@@ -41,6 +41,11 @@ def ready():
         if log.mode is LogMode.BEST_EFFORT:
             body.decision_log_dropped = log.dropped
             body.message += f"; the decision log is best effort: {log.dropped} decisions dropped here"
+        failing = log.failing
+        if failing is not None:  # decisions are still answered, from the journal, until the bound
+            body.ready, status = False, 503
+            body.decision_log_error = failing
+            body.message += f"; the decision log cannot be written: {failing}"
     return json_response(body, status)
 
 

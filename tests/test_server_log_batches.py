@@ -137,3 +137,43 @@ def test_what_is_acknowledged_while_the_log_closes_is_on_record(tmp_path):
         t.join()
     DecisionLog(path).close()  # a start: what the journal kept is committed
     assert set(acknowledged) == {row.decision_id for row in read_log(path)}
+
+
+def test_ready_says_when_the_log_cannot_be_written_and_decisions_wait_in_the_journal(tmp_path, monkeypatch):
+    """A store that refuses commits: decisions are still answered (their rows in the journal),
+    /ready answers 503 with the reason; once the store takes writes again the writer commits
+    what waited, and /ready is 200 again."""
+    from ruleproof.server import decision_log
+    from ruleproof.server.logschema import LogError
+
+    monkeypatch.setattr(decision_log, "RETRY_S", 0.05)
+    path = tmp_path / "d.sqlite"
+    app = make_app(decision_log=path)
+    client = app.test_client()
+    log = app.extensions["ruleproof"].log
+    write = log.store.write
+    broken = threading.Event()
+    broken.set()
+
+    def failing_write(records, batches):
+        if broken.is_set():
+            raise LogError("disk full")
+        write(records, batches)
+
+    log.store.write = failing_write
+    try:
+        ids = [client.post("/v1/decide", json={"pack": "shop", "facts": CASE}).json["decision_id"] for _ in range(3)]
+        ids += [r["decision_id"] for r in client.post("/v1/decide/batch", json={"pack": "shop", "cases": [CASE] * 2}).json["results"]]
+        deadline = time.monotonic() + 10
+        while log.failing is None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        ready = client.get("/ready")
+        assert ready.status_code == 503 and ready.json["decision_log_error"] == "disk full"
+        assert "cannot be written: disk full" in ready.json["message"]
+        broken.clear()
+        assert log.flush()
+        ready = client.get("/ready")
+        assert ready.status_code == 200 and "decision_log_error" not in ready.json
+    finally:
+        close(app)
+    assert {r.decision_id for r in read_log(path)} == set(ids)
