@@ -29,10 +29,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
         overrides["reload_interval"] = args.reload_interval
     config = ServerConfig.from_env(**overrides)
     if config.decision_log is not None:
-        from ruleproof.server.logstore import LogError, open_store
+        from ruleproof.server.decision_log import check_log
+        from ruleproof.server.logschema import LogError
 
         try:  # a clear message now, not a traceback in every worker
-            open_store(config.decision_log).close()
+            check_log(config.decision_log, config.decision_spool)
         except LogError as err:
             raise UsageError(str(err)) from None
     from ruleproof.server.serve import Backend, serve

@@ -69,6 +69,7 @@ class LogBusy(Exception):
 BIG_REQUEST = 5000  # decisions: once a request this big is committed, freed memory goes back to the system
 LINGER_S = 0.002  # the writer waits this long after the first rows, so that more join the group
 RETRY_S = 1.0  # after the store failed, the writer tries again this much later
+DEFAULT_SPOOL = Path("decisions.spool.sqlite")
 
 
 class _Entry:
@@ -84,6 +85,19 @@ class _Entry:
         self.segment = segment
 
 
+def journal_folder(target: Path | str, spool: Path | None = None) -> Path:
+    """Where the log at `target` keeps its journal: `<log>.journal/` beside an SQLite log,
+    `<spool>.journal/` beside the local spool for PostgreSQL."""
+    return Path(f"{(spool or DEFAULT_SPOOL) if is_postgres(target) else target}.journal")
+
+
+def check_log(target: Path | str, spool: Path | None = None) -> None:
+    """Raise LogError (a message for a person) if a DecisionLog at `target` could not start:
+    its store cannot be opened and migrated, or its journal's folder cannot be made."""
+    open_store(target).close()
+    Journal(journal_folder(target, spool))
+
+
 class DecisionLog:
     """Appends decisions to the store at `target` (see logstore.open_store) through this
     process's journal (durable) or a queue (best effort); a writer thread commits them in groups."""
@@ -95,12 +109,9 @@ class DecisionLog:
         self.mode = mode
         self.store = open_store(target)  # raises LogError now rather than on the first decision
         #: the local spool (PostgreSQL only): rows acknowledged while the database was unavailable
-        spool = spool or Path("decisions.spool.sqlite")
-        self.spool = SqliteStore(spool) if is_postgres(target) else None
+        self.spool = SqliteStore(spool or DEFAULT_SPOOL) if is_postgres(target) else None
         self._spooled = self.spool is not None and self.spool.count() > 0
-        #: rows acknowledged and not yet committed: `<log>.journal/` beside an SQLite log, beside
-        #: the spool for PostgreSQL
-        self.journal = Journal(Path(f"{spool if is_postgres(target) else target}.journal"))
+        self.journal = Journal(journal_folder(target, spool))
         #: values (decisions and undetermined ones, plus one per row) handed in and not yet
         #: written: about 200 bytes each, so the default bounds the rows waiting near 200 MB
         self.max_pending_values = max_pending_values

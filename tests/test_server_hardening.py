@@ -163,6 +163,9 @@ def test_cli_messages_for_what_used_to_be_internal_errors(tmp_path):
     junk.write_bytes(b"not a database" * 500)
     code, err = run_cli("serve", "--policies", str(SHOP.parent), "--decision-log", str(junk))
     assert code == 2 and "is not a decision log" in err and "Traceback" not in err
+    (tmp_path / "blocked.sqlite.journal").write_text("a file where the journal's folder goes")
+    code, err = run_cli("serve", "--policies", str(SHOP.parent), "--decision-log", str(tmp_path / "blocked.sqlite"))
+    assert code == 2 and "cannot create the decision log's journal" in err and "Traceback" not in err
     log = tmp_path / "log.sqlite"
     DecisionLog(log).close()
     with sqlite3.connect(log) as conn:
