@@ -11,6 +11,7 @@ import sys
 import threading
 import time
 
+import pytest
 from ruleproof.server.decision_log import DecisionLog, LogBusy, read_log
 from ruleproof.server.ids import new_ids
 from ruleproof.server.logschema import MIGRATIONS, MIGRATIONS_TABLE, SCHEMA_VERSION
@@ -177,3 +178,31 @@ def test_ready_says_when_the_log_cannot_be_written_and_decisions_wait_in_the_jou
     finally:
         close(app)
     assert {r.decision_id for r in read_log(path)} == set(ids)
+
+
+def test_a_journal_that_cannot_be_written_refuses_the_rows(tmp_path, monkeypatch):
+    """A full disk under the journal: the request gets LogBusy (the service answers 503), is
+    counted as refused, and nothing of it stays pending; the next write, once there is room,
+    goes through."""
+    import errno
+
+    from ruleproof.server import journal
+
+    refused: list[int] = []
+    log = DecisionLog(tmp_path / "d.sqlite", on_refused=refused.append)
+    real_write = journal.os.write
+
+    def full(fd, data):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    try:
+        monkeypatch.setattr(journal.os, "write", full)
+        with pytest.raises(LogBusy) as refusal:
+            log.record([("a", 0.0, "p", "1", {}, {}, {}, None, "r")])
+        assert "No space left on device" in refusal.value.message and refusal.value.retry_after == 5
+        assert refused == [1] and log._pending == 0
+        monkeypatch.setattr(journal.os, "write", real_write)
+        log.record([("b", 0.0, "p", "1", {}, {}, {}, None, "r")])
+    finally:
+        log.close()
+    assert [r.decision_id for r in read_log(tmp_path / "d.sqlite")] == ["b"]
