@@ -174,11 +174,13 @@ class Journal:
 
 def _appends(path: Path, fd: int) -> Iterator[tuple[list[Record], BatchRecord | None]]:
     """What each append of a segment wrote, in order: records, or a batch. What follows a line
-    that is not whole JSON, or a batch shorter than its lengths (the end of a write a kill cut
+    without its newline, or a batch shorter than its lengths (the end of a write a kill cut
     short, never acknowledged), is left out."""
     with os.fdopen(os.dup(fd), "rb") as file:
         while line := file.readline():
             try:
+                if not line.endswith(b"\n"):  # JSON whole but its write was not: never acknowledged
+                    raise ValueError("a line cut short")
                 head = json.loads(line)
                 if isinstance(head, dict):
                     bodies = [file.read(size) for size in head["bytes"]]
