@@ -366,13 +366,18 @@ def read_log(target: Path | str, pack: str | None = None, limit: int | None = No
     from an SQLite file or a `postgresql://` database. Raises LogError."""
     store = open_store(target, readonly=True)
     try:
-        for row in store.read(pack, limit):
+        for row in store.read(pack, limit, as_text=False):
             decision_id, time_, pack_, version, facts, decisions, undetermined, requested, revision = row
             try:
-                yield LoggedDecision(decision_id, time_, pack_, version, json.loads(facts), json.loads(decisions),
-                                     json.loads(undetermined), None if requested is None else json.loads(requested),
+                yield LoggedDecision(decision_id, time_, pack_, version, _parsed(facts), _parsed(decisions),
+                                     _parsed(undetermined), None if requested is None else json.loads(requested),
                                      revision)
             except (TypeError, ValueError) as err:
                 raise LogError(f"row {decision_id} of the decision log is not JSON: {err}") from None
     finally:
         store.close()
+
+
+def _parsed(value: object) -> object:
+    """A logged value: JSON text from a row of `decisions`, the value itself from a batch's."""
+    return json.loads(value) if isinstance(value, str) else value

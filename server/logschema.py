@@ -98,32 +98,35 @@ def select_sql(table: str, key: str, pack: str | None, mark: str, newest_first: 
 
 
 def logged_rows(run: Callable[[str, list], Iterable[tuple]], pack: str | None = None, limit: int | None = None,
-                mark: str = "?") -> Iterator[Record]:
+                mark: str = "?", as_text: bool = True) -> Iterator[Record]:
     """The logged decisions (of `pack` if given), oldest first: the rows of `decisions` and one
     per decided case of each batch, by id (a batch's cases in a row, by its first id); with
-    `limit`, the newest `limit`. `run(query, values)` gives a statement's rows. Raises LogError
-    for a batch that is not JSON."""
+    `limit`, the newest `limit`. `run(query, values)` gives a statement's rows. A batch's cases
+    have their facts, decisions and undetermined ones as JSON text, or with `as_text` False as
+    the values its JSON holds (a reader that parses them saves writing them out). Raises
+    LogError for a batch that is not JSON."""
     singles = run(*select_sql("decisions", "decision_id", pack, mark, limit=limit))
     if limit is None:
         batches = run(*select_sql("decision_batches", "first_id", pack, mark))
-        return heapq.merge(singles, _cases_of(batches), key=itemgetter(0))
+        return heapq.merge(singles, _cases_of(batches, as_text), key=itemgetter(0))
     newest, held = [], 0  # batches, newest first, until they hold `limit` cases
     for batch in run(*select_sql("decision_batches", "first_id", pack, mark, newest_first=True)):
         newest.append(batch)
         held += batch[CASES]
         if held >= limit:
             break
-    rows = list(heapq.merge(singles, _cases_of(reversed(newest)), key=itemgetter(0)))
+    rows = list(heapq.merge(singles, _cases_of(reversed(newest), as_text), key=itemgetter(0)))
     return iter(rows[-limit:] if limit else [])
 
 
-def _cases_of(batches: Iterable[BatchRecord]) -> Iterator[Record]:
+def _cases_of(batches: Iterable[BatchRecord], as_text: bool) -> Iterator[Record]:
     for batch in batches:
-        yield from batch_cases(batch)
+        yield from batch_cases(batch, as_text)
 
 
-def batch_cases(batch: BatchRecord) -> Iterator[Record]:
-    """The rows of a batch's decided cases, in order, as rows of `decisions`.
+def batch_cases(batch: BatchRecord, as_text: bool = True) -> Iterator[Record]:
+    """The rows of a batch's decided cases, in order, as rows of `decisions` (with `as_text`
+    False, its facts, decisions and undetermined ones as values, not JSON text).
 
     >>> request = '{"pack": "p", "cases": [{"a": 1}, {"a": "x"}, {"a": 2}]}'
     >>> response = ('{"results": [{"index": 0, "decision_id": "i0", "decisions": {"d": 1}, "undetermined": {}}, '
@@ -137,9 +140,11 @@ def batch_cases(batch: BatchRecord) -> Iterator[Record]:
         results = json.loads(response)["results"]
         for result in results:
             decision_id = result.get("decision_id")
-            if decision_id is not None:
-                yield (decision_id, time, pack, version, to_json(cases[result["index"]]).decode(),
-                       to_json(result["decisions"]).decode(), to_json(result["undetermined"]).decode(),
-                       requested, revision)
+            if decision_id is None:
+                continue
+            facts, decisions, undetermined = cases[result["index"]], result["decisions"], result["undetermined"]
+            if as_text:
+                facts, decisions, undetermined = (to_json(v).decode() for v in (facts, decisions, undetermined))
+            yield decision_id, time, pack, version, facts, decisions, undetermined, requested, revision
     except (TypeError, ValueError, KeyError, IndexError) as err:
         raise LogError(f"the batch {first_id} of the decision log is not a batch's request and answer: {err!r}") from None

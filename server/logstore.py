@@ -152,10 +152,10 @@ class SqliteStore:
         finally:
             fcntl.flock(fd, fcntl.LOCK_UN)
 
-    def read(self, pack: str | None = None, limit: int | None = None) -> Iterator[Record]:
+    def read(self, pack: str | None = None, limit: int | None = None, as_text: bool = True) -> Iterator[Record]:
         """The logged decisions (see logschema.logged_rows)."""
         try:
-            yield from logged_rows(self.conn.execute, pack, limit, "?")
+            yield from logged_rows(self.conn.execute, pack, limit, "?", as_text)
         except sqlite3.DatabaseError as err:
             raise LogError(f"{self.path} is not a decision log: {err}") from None
 

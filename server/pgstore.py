@@ -62,7 +62,7 @@ class PostgresStore:
         except self._errors as err:
             raise LogError(f"cannot write the decision log {self.label}: {_first_line(err)}") from None
 
-    def read(self, pack: str | None = None, limit: int | None = None) -> Iterator[Record]:
+    def read(self, pack: str | None = None, limit: int | None = None, as_text: bool = True) -> Iterator[Record]:
         """The logged decisions (see logschema.logged_rows), streamed by server-side cursors."""
         cursors = []
 
@@ -74,7 +74,7 @@ class PostgresStore:
 
         try:
             with self.conn.transaction():
-                yield from schema.logged_rows(run, pack, limit, "%s")
+                yield from schema.logged_rows(run, pack, limit, "%s", as_text)
         except self._errors as err:
             raise LogError(f"cannot read the decision log {self.label}: {_first_line(err)}") from None
         finally:
