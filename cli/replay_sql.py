@@ -16,7 +16,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 import sqlglot
 from ruleproof.checker import ir
 from ruleproof.checker.decisions import decide_json
@@ -27,6 +26,7 @@ from ruleproof.checker.sql.dialects import refusals
 from ruleproof.checker.sql.wire import Reading, json_path, literal, quoted, reading, token_value, typed_rows
 from ruleproof.checker.values import InvalidFacts, read_facts
 from ruleproof.server.decision_log import LoggedDecision
+from ruleproof.server.logschema import LogError
 from ruleproof.server.logstore import open_store
 from ruleproof.server.replay import DecisionChanges, ReplayReport, _outcome
 
@@ -36,29 +36,80 @@ CHUNK = 100_000
 SAMPLE = 10_000  # the first rows of the log, whose names the reading looks for first
 
 
+#: a batch's row as stored (see server/logschema.py): its bodies, and how many cases it decided
+BATCH_SCHEMA = pa.schema([pa.field(c, pa.int64() if c == "cases" else pa.string())
+                          for c in ("first_id", "time", "pack", "version", "revision", "requested", "cases", "request", "response")])
+# A batch's decided cases as rows of the log's columns: its request's cases and its answer's
+# results, one per case in the same order, unnested side by side; each body parsed once
+# (json_transform), the JSON written back as Python's reader and writer would (1.10 as 1.1, 1e2
+# as 100.0).
+BATCH_CASES = """SELECT result.decision_id AS decision_id, time, pack, version, CAST(facts AS VARCHAR) AS facts,
+  CAST(result.decisions AS VARCHAR) AS decisions, CAST(result.undetermined AS VARCHAR) AS undetermined,
+  requested, revision
+FROM (SELECT time, pack, version, requested, revision,
+        unnest(json_transform(request, '{{"cases": ["JSON"]}}').cases) AS facts,
+        unnest(json_transform(response, '{{"results": [{{"decision_id": "VARCHAR", "decisions": "JSON",
+                                                          "undetermined": "JSON"}}]}}').results) AS result
+      FROM {raw})
+WHERE result.decision_id IS NOT NULL"""
+
+
 def log_batches(log: str, pack: str | None = None, limit: int | None = None) -> Iterator[pa.RecordBatch]:
     """The log's rows (oldest first), as Arrow batches of its columns (JSON as text)."""
     store = open_store(log, readonly=True)
     try:
-        rows = store.read(pack, limit)
-        while True:
-            chunk = [row for _, row in zip(range(CHUNK), rows)]
-            if not chunk:
-                break
-            yield pa.RecordBatch.from_arrays([pa.array([r[i] for r in chunk], pa.string()) for i in range(len(COLUMNS))],
-                                             schema=SCHEMA)
+        yield from _arrow(store.read(pack, limit), SCHEMA)
     finally:
         store.close()
 
 
+def _arrow(rows: Iterator[tuple], schema: pa.Schema) -> Iterator[pa.RecordBatch]:
+    while True:
+        chunk = [row for _, row in zip(range(CHUNK), rows)]
+        if not chunk:
+            return
+        yield pa.RecordBatch.from_arrays([pa.array([r[i] for r in chunk], f.type) for i, f in enumerate(schema)],
+                                         schema=schema)
+
+
+def load_log(con, log: str, pack: str | None = None, limit: int | None = None) -> None:
+    """The table `log` on DuckDB connection `con`: the decisions logged at `log` (SQLite file or
+    postgresql:// URL; of `pack` if given; the newest `limit` if given), one row per decision,
+    of COLUMNS. A batch's row is unnested into its decided cases by DuckDB (BATCH_CASES), not
+    case by case in Python. Raises LogError."""
+    import duckdb
+
+    if limit is not None:  # the newest few: counted across single rows and batches by the store
+        con.register("log_rows", pa.Table.from_batches(list(log_batches(log, pack, limit)), schema=SCHEMA))
+        con.execute("CREATE TEMP TABLE log AS SELECT * FROM log_rows")
+        con.unregister("log_rows")
+        return
+    store = open_store(log, readonly=True)
+    try:
+        singles = pa.Table.from_batches(list(_arrow(store.scan("decisions", pack), SCHEMA)), schema=SCHEMA)
+        batches = pa.Table.from_batches(list(_arrow(store.scan("decision_batches", pack), BATCH_SCHEMA)),
+                                        schema=BATCH_SCHEMA)
+    finally:
+        store.close()
+    con.register("log_singles", singles)
+    con.register("log_batch_rows", batches)
+    try:
+        con.execute(f"CREATE TEMP TABLE log AS SELECT * FROM log_singles UNION ALL {BATCH_CASES.format(raw='log_batch_rows')}")
+    except duckdb.Error as err:
+        raise LogError(f"a batch of the decision log {log} is not a batch's request and answer: "
+                       f"{str(err).splitlines()[0]}") from None
+    con.unregister("log_singles")
+    con.unregister("log_batch_rows")
+
+
 def export_parquet(log: str, out: str, pack: str | None = None) -> int:
-    """Write the log (of `pack` if given) to a Parquet file; the number of rows."""
-    count = 0
-    with pq.ParquetWriter(out, SCHEMA) as writer:
-        for batch in log_batches(log, pack):
-            writer.write_batch(batch)
-            count += batch.num_rows
-    return count
+    """Write the log (of `pack` if given) to a Parquet file, in id order; the number of rows."""
+    import duckdb
+
+    con = duckdb.connect()
+    load_log(con, log, pack)
+    con.execute(f"COPY (SELECT * FROM log ORDER BY decision_id) TO {literal(out)} (FORMAT parquet)")
+    return con.execute("SELECT count(*) FROM log").fetchone()[0]
 
 
 def _logged_names(con) -> list[str]:
@@ -113,8 +164,7 @@ def replay_sql(source: str, pack: ir.Pack, pack_name: str | None = None, limit: 
         con.execute("CREATE TEMP TABLE log_source AS SELECT ? AS path, ? AS pack", [source, name])
         con.execute(f"CREATE VIEW log AS SELECT * FROM read_parquet({literal(source)}) WHERE pack = (SELECT pack FROM log_source)")
     else:
-        table = pa.Table.from_batches(list(log_batches(source, name, limit)), schema=SCHEMA)
-        con.register("log", table)
+        load_log(con, source, name, limit)
     report = ReplayReport(source, pack.name, pack.version)
     report.logged_versions.update(dict(con.execute("SELECT version, count(*) FROM log GROUP BY version").fetchall()))
     report.cases = sum(report.logged_versions.values())

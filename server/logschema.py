@@ -74,6 +74,8 @@ MIGRATIONS = (
 SCHEMA_VERSION = MIGRATIONS[-1].version
 MIGRATIONS_TABLE = ("CREATE TABLE IF NOT EXISTS schema_migrations "
                     "(version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)")
+#: each table's key, in whose order its rows are read
+KEYS = {"decisions": "decision_id", "decision_batches": "first_id"}
 ROWS_PER_STATEMENT = 500  # 9 values a row: well under SQLite's 32,766 parameters and PostgreSQL's 65,535
 
 

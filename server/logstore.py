@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ruleproof.server.logschema import (
+    KEYS,
     MIGRATIONS,
     MIGRATIONS_TABLE,
     ROWS_PER_STATEMENT,
@@ -29,6 +30,7 @@ from ruleproof.server.logschema import (
     Record,
     insert_sql,
     logged_rows,
+    select_sql,
 )
 
 LOCK_WAIT_S = 10.0  # how long a write waits for its turn on the lock file
@@ -156,6 +158,13 @@ class SqliteStore:
         """The logged decisions (see logschema.logged_rows)."""
         try:
             yield from logged_rows(self.conn.execute, pack, limit, "?", as_text)
+        except sqlite3.DatabaseError as err:
+            raise LogError(f"{self.path} is not a decision log: {err}") from None
+
+    def scan(self, table: str, pack: str | None = None) -> Iterator[tuple]:
+        """The rows of `table` (`decisions` or `decision_batches`) as stored, in key order."""
+        try:
+            yield from self.conn.execute(*select_sql(table, KEYS[table], pack, "?"))
         except sqlite3.DatabaseError as err:
             raise LogError(f"{self.path} is not a decision log: {err}") from None
 

@@ -7,7 +7,7 @@ once. Rows are inserted with `ON CONFLICT DO NOTHING` (a spool drained twice wri
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
 from ruleproof.server import logschema as schema
 from ruleproof.server.logschema import BatchRecord, LogError, Record
@@ -64,6 +64,15 @@ class PostgresStore:
 
     def read(self, pack: str | None = None, limit: int | None = None, as_text: bool = True) -> Iterator[Record]:
         """The logged decisions (see logschema.logged_rows), streamed by server-side cursors."""
+        yield from self._streamed(lambda run: schema.logged_rows(run, pack, limit, "%s", as_text))
+
+    def scan(self, table: str, pack: str | None = None) -> Iterator[tuple]:
+        """The rows of `table` (`decisions` or `decision_batches`) as stored, in key order."""
+        yield from self._streamed(lambda run: run(*schema.select_sql(table, schema.KEYS[table], pack, "%s")))
+
+    def _streamed(self, rows: Callable[[Callable[[str, list], Iterator[tuple]]], Iterable[tuple]]) -> Iterator[tuple]:
+        """What `rows(run)` gives, `run(query, values)` running a statement on a server-side
+        cursor (rows stream in), all in one transaction."""
         cursors = []
 
         def run(query: str, params: list):
@@ -74,7 +83,7 @@ class PostgresStore:
 
         try:
             with self.conn.transaction():
-                yield from schema.logged_rows(run, pack, limit, "%s", as_text)
+                yield from rows(run)
         except self._errors as err:
             raise LogError(f"cannot read the decision log {self.label}: {_first_line(err)}") from None
         finally:

@@ -74,3 +74,47 @@ def test_spark_replay_refuses_date_times_before_reading_a_case(tmp_path, capsys)
     code, _ = run_cli("replay", "--log", str(path), "--pack", str(pack), "--engine", "spark")
     err = capsys.readouterr().err
     assert code == 2 and "pack.rules:4:" in err and "spark" in err.lower(), err
+
+
+def test_duckdb_reads_a_log_of_batches_as_the_python_reader_does(tmp_path):
+    """The table DuckDB makes of a log (a batch's row unnested into its decided cases) holds the
+    rows read_log gives: the same ids, facts, decisions and undetermined ones, whatever the
+    numbers' spelling in the request as sent."""
+    import duckdb
+    from ruleproof.replay_sql import load_log
+    from ruleproof.server.decision_log import DecisionLog, read_log
+    from ruleproof.server.ids import new_ids
+
+    path = tmp_path / "d.sqlite"
+    log = DecisionLog(path)
+    ids = new_ids(4)
+    request = '{"pack": "p", "cases": [{"a": 1.10, "b": 1e2, "c": [1, 2.50], "d": "é\\n\\"x"}, {"a": "bad"}, {"a": -0.0}]}'
+    response = ('{"results": [{"index": 0, "decision_id": "' + ids[1] + '", "decisions": {"x": 1.5}, "undetermined": {}}, '
+                '{"index": 1, "error": {"code": "invalid_facts"}}, '
+                '{"index": 2, "decision_id": "' + ids[2] + '", "decisions": {}, "undetermined": {"x": {"reason": "r"}}}]}')
+    log.record([(ids[0], 0.0, "p", "1", {"a": 3}, {"x": 2}, {}, None, "r")])
+    log.record_batch((ids[1], 0.0, "p", "1", "r", ["x"], 2, request.encode(), response.encode()))
+    log.record([(ids[3], 0.0, "q", "1", {"a": 4}, {}, {}, None, "r")])
+    log.close()
+    con = duckdb.connect()
+    load_log(con, str(path), "p")
+    table = [(r[0], json.loads(r[4]), json.loads(r[5]), json.loads(r[6]), r[7] and json.loads(r[7]))
+             for r in con.execute("SELECT * FROM log ORDER BY decision_id").fetchall()]
+    python = [(r.decision_id, r.facts, r.decisions, r.undetermined, r.requested) for r in read_log(path, "p")]
+    assert table == python and len(table) == 3
+    assert table[1][1] == {"a": 1.1, "b": 100.0, "c": [1, 2.5], "d": 'é\n"x'} and table[1][4] == ["x"]
+
+
+def test_a_batch_row_that_is_not_json_is_a_message_on_either_engine(tmp_path):
+    import sqlite3
+
+    from ruleproof.server.decision_log import DecisionLog
+
+    path = tmp_path / "d.sqlite"
+    DecisionLog(path).close()
+    with sqlite3.connect(path) as conn:
+        conn.execute("INSERT INTO decision_batches VALUES ('b1', 't', 'shop', '1.0', 'r', NULL, 1, '{\"cases\": [', '{}')")
+    pack = str(new_version(tmp_path))
+    for engine in ("python", "duckdb"):
+        code, _ = run_cli("replay", "--log", str(path), "--pack", pack, "--engine", engine)
+        assert code == 2, engine
