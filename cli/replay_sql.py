@@ -34,6 +34,7 @@ COLUMNS = ("decision_id", "time", "pack", "version", "facts", "decisions", "unde
 SCHEMA = pa.schema([pa.field(c, pa.string()) for c in COLUMNS])
 CHUNK = 100_000
 SAMPLE = 10_000  # the first rows of the log, whose names the reading looks for first
+BATCH_BYTES = 64 << 20  # the batch rows' bodies unnested by DuckDB at a time
 
 
 #: a batch's row as stored (see server/logschema.py): its bodies, and how many cases it decided
@@ -86,20 +87,36 @@ def load_log(con, log: str, pack: str | None = None, limit: int | None = None) -
         return
     store = open_store(log, readonly=True)
     try:
-        singles = pa.Table.from_batches(list(_arrow(store.scan("decisions", pack), SCHEMA)), schema=SCHEMA)
-        batches = pa.Table.from_batches(list(_arrow(store.scan("decision_batches", pack), BATCH_SCHEMA)),
-                                        schema=BATCH_SCHEMA)
+        con.register("log_rows", pa.Table.from_batches(list(_arrow(store.scan("decisions", pack), SCHEMA)), schema=SCHEMA))
+        con.execute("CREATE TEMP TABLE log AS SELECT * FROM log_rows")
+        con.unregister("log_rows")
+        for rows in _by_size(store.scan("decision_batches", pack), BATCH_BYTES):  # parsed JSON takes ~10x its text
+            con.register("log_batch_rows", pa.Table.from_batches(list(_arrow(iter(rows), BATCH_SCHEMA)), schema=BATCH_SCHEMA))
+            try:
+                con.execute(f"INSERT INTO log {BATCH_CASES.format(raw='log_batch_rows')}")
+            except duckdb.InvalidInputException as err:
+                raise LogError(f"a batch of the decision log {log} is not a batch's request and answer: "
+                               f"{str(err).splitlines()[0]}") from None
+            except duckdb.Error as err:
+                raise LogError(f"cannot read the decision log {log}: {str(err).splitlines()[0]}") from None
+            finally:
+                con.unregister("log_batch_rows")
     finally:
         store.close()
-    con.register("log_singles", singles)
-    con.register("log_batch_rows", batches)
-    try:
-        con.execute(f"CREATE TEMP TABLE log AS SELECT * FROM log_singles UNION ALL {BATCH_CASES.format(raw='log_batch_rows')}")
-    except duckdb.Error as err:
-        raise LogError(f"a batch of the decision log {log} is not a batch's request and answer: "
-                       f"{str(err).splitlines()[0]}") from None
-    con.unregister("log_singles")
-    con.unregister("log_batch_rows")
+
+
+def _by_size(rows: Iterator[tuple], size: int) -> Iterator[list[tuple]]:
+    """Batch rows in groups of about `size` bytes of bodies (at least one row a group)."""
+    group: list[tuple] = []
+    held = 0
+    for row in rows:
+        group.append(row)
+        held += len(row[-2]) + len(row[-1])
+        if held >= size:
+            yield group
+            group, held = [], 0
+    if group:
+        yield group
 
 
 def export_parquet(log: str, out: str, pack: str | None = None) -> int:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from server_support import CASE, close, make_app
 from test_server_log import logged, new_version, run_cli  # noqa: F401 - `logged` is a fixture
 
@@ -76,11 +77,13 @@ def test_spark_replay_refuses_date_times_before_reading_a_case(tmp_path, capsys)
     assert code == 2 and "pack.rules:4:" in err and "spark" in err.lower(), err
 
 
-def test_duckdb_reads_a_log_of_batches_as_the_python_reader_does(tmp_path):
+@pytest.mark.parametrize("group_bytes", [1, 64 << 20])
+def test_duckdb_reads_a_log_of_batches_as_the_python_reader_does(tmp_path, monkeypatch, group_bytes):
     """The table DuckDB makes of a log (a batch's row unnested into its decided cases) holds the
     rows read_log gives: the same ids, facts, decisions and undetermined ones, whatever the
     numbers' spelling in the request as sent."""
     import duckdb
+    from ruleproof import replay_sql
     from ruleproof.replay_sql import load_log
     from ruleproof.server.decision_log import DecisionLog, read_log
     from ruleproof.server.ids import new_ids
@@ -95,13 +98,16 @@ def test_duckdb_reads_a_log_of_batches_as_the_python_reader_does(tmp_path):
     log.record([(ids[0], 0.0, "p", "1", {"a": 3}, {"x": 2}, {}, None, "r")])
     log.record_batch((ids[1], 0.0, "p", "1", "r", ["x"], 2, request.encode(), response.encode()))
     log.record([(ids[3], 0.0, "q", "1", {"a": 4}, {}, {}, None, "r")])
+    log.record_batch((ids[3] + "b", 0.0, "p", "1", "r", None, 1, b'{"cases": [{"z": 1}]}',
+                      ('{"results": [{"index": 0, "decision_id": "' + ids[3] + 'b", "decisions": {}, "undetermined": {}}]}').encode()))
     log.close()
+    monkeypatch.setattr(replay_sql, "BATCH_BYTES", group_bytes)  # 1: each batch row unnested alone
     con = duckdb.connect()
     load_log(con, str(path), "p")
     table = [(r[0], json.loads(r[4]), json.loads(r[5]), json.loads(r[6]), r[7] and json.loads(r[7]))
              for r in con.execute("SELECT * FROM log ORDER BY decision_id").fetchall()]
     python = [(r.decision_id, r.facts, r.decisions, r.undetermined, r.requested) for r in read_log(path, "p")]
-    assert table == python and len(table) == 3
+    assert table == python and len(table) == 4
     assert table[1][1] == {"a": 1.1, "b": 100.0, "c": [1, 2.5], "d": 'é\n"x'} and table[1][4] == ["x"]
 
 
