@@ -47,7 +47,7 @@ class Services:
             self.log = DecisionLog(cfg.decision_log, cfg.decision_log_mode, cfg.log_max_pending_values,
                                    spool=cfg.decision_spool,
                                    on_written=self.metrics.log_written.inc, on_dropped=self.metrics.log_dropped.inc,
-                                   on_refused=self.metrics.log_refused.inc)
+                                   on_refused=self.metrics.log_refused.inc, on_waiting=self.metrics.log_waiting.set)
 
     def start(self) -> None:
         self.registry.reload()

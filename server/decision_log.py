@@ -104,7 +104,8 @@ class DecisionLog:
 
     def __init__(self, target: Path | str, mode: LogMode = LogMode.DURABLE, max_pending_values: int = 1_000_000,
                  spool: Path | None = None, on_written: Callable[[int], None] | None = None,
-                 on_dropped: Callable[[int], None] | None = None, on_refused: Callable[[int], None] | None = None):
+                 on_dropped: Callable[[int], None] | None = None, on_refused: Callable[[int], None] | None = None,
+                 on_waiting: Callable[[int], None] | None = None):
         self.target = target
         self.mode = mode
         self.store = open_store(target)  # raises LogError now rather than on the first decision
@@ -118,12 +119,15 @@ class DecisionLog:
         self.on_written = on_written
         self.on_dropped = on_dropped
         self.on_refused = on_refused
+        #: told, after each commit the writer tries, how many decisions wait for one
+        self.on_waiting = on_waiting
         self.dropped = 0
         #: why the last commit failed, while the writer tries again; None once it commits
         self.failing: str | None = None
         #: the writer's: entries, Events to set once what came before is written, None to stop
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
         self._pending = 0
+        self._waiting = 0  # decisions handed in and not yet committed (or dropped)
         self._lock = threading.Lock()
         self._handing = 0  # requests between taking their rows and queueing them
         self._handed = threading.Condition(self._lock)  # notified as each of them is done
@@ -160,6 +164,7 @@ class DecisionLog:
             fits = not self._closed and (self._pending == 0 or self._pending + weight <= self.max_pending_values)
             if fits:
                 self._pending += weight
+                self._waiting += count
                 self._handing += 1
         if not fits:
             if self.mode is LogMode.BEST_EFFORT:
@@ -177,6 +182,7 @@ class DecisionLog:
                 except OSError as err:
                     with self._lock:
                         self._pending -= weight
+                        self._waiting -= count
                     if self.on_refused:
                         self.on_refused(count)
                     raise LogBusy(f"the decision log's journal cannot be written: {err.strerror}", retry_after=5) from None
@@ -221,7 +227,9 @@ class DecisionLog:
             go_on = None not in items
             group = [item for item in items if isinstance(item, _Entry)]
             while not self._write_group(group) and go_on:  # the store failed: the rows wait in the journal
+                self._tell_waiting()
                 go_on = not self._stopping.wait(RETRY_S)
+            self._tell_waiting()
             for item in items:
                 if isinstance(item, threading.Event):
                     item.set()
@@ -231,6 +239,10 @@ class DecisionLog:
         self.store.close()
         if self.spool is not None:
             self.spool.close()
+
+    def _tell_waiting(self) -> None:
+        if self.on_waiting:
+            self.on_waiting(self._waiting)
 
     def _drain(self, chunk: int = 5000) -> None:
         """Move spooled rows into the database, oldest first, a chunk per transaction; stop at
@@ -277,6 +289,7 @@ class DecisionLog:
             self._drop(_decisions(records, batches))
         with self._lock:
             self._pending -= sum(entry.weight for entry in group)
+            self._waiting -= _decisions(records, batches)
         appends: dict[Segment, int] = {}
         for entry in group:
             entry.records, entry.batch = [], None

@@ -51,6 +51,9 @@ class Metrics:
                                    registry=r)
         self.log_refused = Counter("ruleproof_decision_log_refused",
                                    "decisions answered 503 because the decision log could not keep up", registry=r)
+        self.log_waiting = Gauge("ruleproof_decision_log_waiting",
+                                 "decisions acknowledged and not yet committed to the decision log (in the journal)",
+                                 registry=r, multiprocess_mode="livesum")
         self.packs_serving = Gauge("ruleproof_packs_serving", "packs with a good version serving",
                                    registry=r, multiprocess_mode="livemax")
 

@@ -171,10 +171,14 @@ def test_ready_says_when_the_log_cannot_be_written_and_decisions_wait_in_the_jou
         ready = client.get("/ready")
         assert ready.status_code == 503 and ready.json["decision_log_error"] == "disk full"
         assert "cannot be written: disk full" in ready.json["message"]
+        while "ruleproof_decision_log_waiting 5.0" not in client.get("/metrics").text and time.monotonic() < deadline:
+            time.sleep(0.01)  # the writer tells the gauge after each attempt
+        assert "ruleproof_decision_log_waiting 5.0" in client.get("/metrics").text
         broken.clear()
         assert log.flush()
         ready = client.get("/ready")
         assert ready.status_code == 200 and "decision_log_error" not in ready.json
+        assert "ruleproof_decision_log_waiting 0.0" in client.get("/metrics").text
     finally:
         close(app)
     assert {r.decision_id for r in read_log(path)} == set(ids)
