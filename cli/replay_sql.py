@@ -81,28 +81,30 @@ def load_log(con, log: str, pack: str | None = None, limit: int | None = None) -
     import duckdb
 
     if limit is not None:  # the newest few: counted across single rows and batches by the store
-        con.register("log_rows", pa.Table.from_batches(list(log_batches(log, pack, limit)), schema=SCHEMA))
-        con.execute("CREATE TEMP TABLE log AS SELECT * FROM log_rows")
-        con.unregister("log_rows")
+        _into_log(con, log_batches(log, pack, limit), SCHEMA, "CREATE TEMP TABLE log AS SELECT * FROM {raw}")
         return
     store = open_store(log, readonly=True)
     try:
-        con.register("log_rows", pa.Table.from_batches(list(_arrow(store.scan("decisions", pack), SCHEMA)), schema=SCHEMA))
-        con.execute("CREATE TEMP TABLE log AS SELECT * FROM log_rows")
-        con.unregister("log_rows")
+        _into_log(con, _arrow(store.scan("decisions", pack), SCHEMA), SCHEMA, "CREATE TEMP TABLE log AS SELECT * FROM {raw}")
         for rows in _by_size(store.scan("decision_batches", pack), BATCH_BYTES):  # parsed JSON takes ~10x its text
-            con.register("log_batch_rows", pa.Table.from_batches(list(_arrow(iter(rows), BATCH_SCHEMA)), schema=BATCH_SCHEMA))
             try:
-                con.execute(f"INSERT INTO log {BATCH_CASES.format(raw='log_batch_rows')}")
+                _into_log(con, _arrow(iter(rows), BATCH_SCHEMA), BATCH_SCHEMA, "INSERT INTO log " + BATCH_CASES)
             except duckdb.InvalidInputException as err:
                 raise LogError(f"a batch of the decision log {log} is not a batch's request and answer: "
                                f"{str(err).splitlines()[0]}") from None
             except duckdb.Error as err:
                 raise LogError(f"cannot read the decision log {log}: {str(err).splitlines()[0]}") from None
-            finally:
-                con.unregister("log_batch_rows")
     finally:
         store.close()
+
+
+def _into_log(con, batches: Iterator[pa.RecordBatch], schema: pa.Schema, statement: str) -> None:
+    """Run `statement` (its `{raw}`: the rows of `batches`, handed to DuckDB as Arrow)."""
+    con.register("log_raw", pa.Table.from_batches(list(batches), schema=schema))
+    try:
+        con.execute(statement.format(raw="log_raw"))
+    finally:
+        con.unregister("log_raw")
 
 
 def _by_size(rows: Iterator[tuple], size: int) -> Iterator[list[tuple]]:

@@ -34,7 +34,7 @@ from pathlib import Path
 
 from pydantic_core import to_json
 from ruleproof.server.journal import Journal, Segment
-from ruleproof.server.logschema import CASES, BatchRecord, LogError, Record
+from ruleproof.server.logschema import CASES, BatchRecord, LogError, Record, decisions_in
 from ruleproof.server.logstore import SqliteStore, is_postgres, open_store
 from ruleproof.server.memory import trim_memory
 
@@ -258,7 +258,7 @@ class DecisionLog:
                 self._reconnect()
                 return
             self.spool.delete(records, batches)
-            log.info("decision log: %d spooled decisions written to the database", _decisions(records, batches))
+            log.info("decision log: %d spooled decisions written to the database", decisions_in(records, batches))
 
     def _gather(self) -> list[_Entry | threading.Event | None]:
         """What the requests handed in: at least one item, then all that is waiting a moment
@@ -282,14 +282,15 @@ class DecisionLog:
         batches = [entry.batch for entry in group if entry.batch is not None]
         if not records and not batches:
             return True
-        error = self.failing = self._commit(records, batches)
+        count = decisions_in(records, batches)
+        error = self.failing = self._commit(records, batches, count)
         if error is not None and self.mode is LogMode.DURABLE:
             return False
         if error is not None:
-            self._drop(_decisions(records, batches))
+            self._drop(count)
         with self._lock:
             self._pending -= sum(entry.weight for entry in group)
-            self._waiting -= _decisions(records, batches)
+            self._waiting -= count
         appends: dict[Segment, int] = {}
         for entry in group:
             entry.records, entry.batch = [], None
@@ -302,9 +303,9 @@ class DecisionLog:
             trim_memory()  # a walk of the heap: not after every group of a busy service
         return True
 
-    def _commit(self, records: list[Record], batches: list[BatchRecord]) -> str | None:
-        """Write `records` and `batches` in one transaction; None, or why they were not written."""
-        count = _decisions(records, batches)
+    def _commit(self, records: list[Record], batches: list[BatchRecord], count: int) -> str | None:
+        """Write `records` and `batches` (`count` decisions) in one transaction; None, or why
+        they were not written."""
         try:
             self.store.write(records, batches)
         except LogError as err:
@@ -331,10 +332,6 @@ class DecisionLog:
             return
         self.store.close()
         self.store = fresh
-
-def _decisions(records: list[Record], batches: list[BatchRecord]) -> int:
-    return len(records) + sum(batch[CASES] for batch in batches)
-
 
 def _records(rows: list[Row]) -> list[Record]:
     stamp: dict[float, str] = {}

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pydantic_core import to_json
-from ruleproof.server.logschema import CASES, BatchRecord, LogError, Record
+from ruleproof.server.logschema import CASES, BatchRecord, LogError, Record, decisions_in
 
 log = logging.getLogger("ruleproof.server")
 
@@ -130,7 +130,7 @@ class Journal:
                 count = 0
                 for records, batches in _groups(_appends(path, fd), RECOVER_CHUNK):
                     write(records, batches)
-                    count += len(records) + sum(batch[CASES] for batch in batches)
+                    count += decisions_in(records, batches)
                 os.unlink(path)
                 written += count
                 if count:
@@ -199,12 +199,15 @@ def _groups(appends: Iterator[tuple[list[Record], BatchRecord | None]], size: in
     """The appends' records and batches, in groups of about `size` decisions."""
     records: list[Record] = []
     batches: list[BatchRecord] = []
+    held = 0
     for more, batch in appends:
         records += more
+        held += len(more)
         if batch is not None:
             batches.append(batch)
-        if len(records) + sum(b[CASES] for b in batches) >= size:
+            held += batch[CASES]
+        if held >= size:
             yield records, batches
-            records, batches = [], []
+            records, batches, held = [], [], 0
     if records or batches:
         yield records, batches

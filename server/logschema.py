@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import heapq
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from operator import itemgetter
 
@@ -25,6 +25,11 @@ Record = tuple[str, str, str, str, str, str, str, "str | None", "str | None"]
 #: row; `cases` counts its decided cases, `request` and `response` are its JSON bodies
 BatchRecord = tuple[str, str, str, str, "str | None", "str | None", int, str, str]
 CASES = 6  # BatchRecord's field of its decided cases
+
+
+def decisions_in(records: Sequence[Record], batches: Sequence[BatchRecord]) -> int:
+    """How many decisions `records` and `batches` hold (a batch: its decided cases)."""
+    return len(records) + sum(batch[CASES] for batch in batches)
 
 
 class LogError(Exception):
